@@ -1,0 +1,5 @@
+import sys
+
+from stb.cli import main
+
+sys.exit(main())

@@ -1,0 +1,126 @@
+"""Where the box keeps things, and the atomic state file.
+
+Directories follow the platform conventions (platformdirs); ``STB_STATE_DIR`` and ``STB_CACHE_DIR``
+override them so tests and several boxes on one machine stay apart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+APP = "stb"
+
+
+def state_dir() -> Path:
+    """Per-user state (last channel, volume, favourites): small, precious, written atomically."""
+    return Path(os.environ.get("STB_STATE_DIR") or platformdirs.user_state_dir(APP))
+
+
+def cache_dir() -> Path:
+    """Regenerable data (demo media, downloaded guides): safe to delete."""
+    return Path(os.environ.get("STB_CACHE_DIR") or platformdirs.user_cache_dir(APP))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` so that ``path`` holds either the old or the new content, never half of one.
+
+    Write to a temporary file in the same directory, fsync it, rename it over the target, then
+    fsync the directory so the rename itself survives a power cut.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+@dataclass
+class BoxState:
+    """What the box remembers across restarts."""
+
+    last_channel: str | None = None  # channel id, not number: survives renumbering
+    previous_channel: str | None = None
+    volume: int = 80
+    muted: bool = False
+    favourites: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: Any) -> BoxState:
+        if not isinstance(data, dict):
+            raise ValueError("top level is not an object")
+        state = cls()
+        for key, kind in (("last_channel", str), ("previous_channel", str)):
+            value = data.get(key)
+            if value is not None and not isinstance(value, kind):
+                raise ValueError(f"{key} is not a string")
+            setattr(state, key, value)
+        volume = data.get("volume", state.volume)
+        if not isinstance(volume, int) or isinstance(volume, bool) or not 0 <= volume <= 100:
+            raise ValueError("volume is not an integer 0..100")
+        state.volume = volume
+        muted = data.get("muted", False)
+        if not isinstance(muted, bool):
+            raise ValueError("muted is not true/false")
+        state.muted = muted
+        favourites = data.get("favourites", [])
+        if not isinstance(favourites, list) or not all(isinstance(f, str) for f in favourites):
+            raise ValueError("favourites is not a list of channel ids")
+        state.favourites = favourites
+        return state
+
+
+class StateStore:
+    """Loads and saves :class:`BoxState` as JSON in the state directory.
+
+    A corrupt file never stops the box: it is moved aside (kept for inspection, never overwritten),
+    a one-line message says so, and the box starts from defaults.
+    """
+
+    FILE = "state.json"
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.path = (directory or state_dir()) / self.FILE
+        self.notice: str | None = None  # set when loading had to recover; the UI shows it once
+
+    def load(self) -> BoxState:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return BoxState()
+        except OSError as exc:
+            self.notice = f"cannot read {self.path}: {exc.strerror}; using defaults"
+            log.warning(self.notice)
+            return BoxState()
+        try:
+            return BoxState.from_json(json.loads(raw.decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+            kept = self.path.with_name(f"{self.FILE}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            os.replace(self.path, kept)
+            self.notice = f"state file was corrupt ({exc}); kept it as {kept.name} and started from defaults"
+            log.warning(self.notice)
+            return BoxState()
+
+    def save(self, state: BoxState) -> None:
+        atomic_write_bytes(self.path, json.dumps(asdict(state), indent=2).encode("utf-8") + b"\n")
