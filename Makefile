@@ -1,0 +1,53 @@
+# Set up and run the box. Every target is idempotent: the second run only checks stamps.
+#   make setup   Debian packages, .venv, the package (editable) and the demo media
+#   make demo    setup, then run the box on the demo line-up
+#   make test    setup, then the whole test suite
+#   make lint    ruff
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMPS := .setup-stamps
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages: libVLC and its plug-ins (playback), ffmpeg (demo media, ffprobe in tests),
+# iproute2 (network namespaces in tests), fonts-dejavu-core (burnt-in text of the demo channels),
+# xvfb + xauth (a virtual display for window tests).
+DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 fonts-dejavu-core xvfb xauth
+
+.PHONY: setup demo test test-fast lint clean sysdeps media
+
+setup: sysdeps $(STAMPS)/install media
+
+sysdeps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/install: pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+media: $(STAMPS)/install
+	$(VENV)/bin/stb headend generate
+
+demo: setup
+	$(VENV)/bin/stb run
+
+# pytest exits 5 when it collected no test: that is not a failure of the suite's set-up.
+test: setup lint
+	$(VENV)/bin/python -m pytest -q; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+test-fast: setup
+	$(VENV)/bin/python -m pytest -q -m "not slow"
+
+lint: $(STAMPS)/install
+	$(VENV)/bin/ruff check stb tests && $(VENV)/bin/ruff format --check stb tests
+
+clean:
+	rm -rf $(VENV) $(STAMPS) .pytest_cache .ruff_cache

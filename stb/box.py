@@ -1,0 +1,139 @@
+"""The box's core: which channel is on, volume, favourites, and the actions that change them.
+
+The pygame UI, the network API and the tests all drive this one object. It knows nothing of
+pygame or libVLC: it emits typed events, and the views (the player wiring, the banner, later the
+API's event stream) subscribe to them. Every method runs on the UI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stb.config import BoxState, StateStore
+from stb.lineup.model import Channel, Lineup
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChannelChanged:
+    channel: Channel
+    previous: Channel | None
+
+
+@dataclass(frozen=True)
+class VolumeChanged:
+    volume: int
+    muted: bool
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short message for the viewer (unknown channel number, recovered state file…)."""
+
+    text: str
+
+
+Event = ChannelChanged | VolumeChanged | Notice
+Listener = Callable[[Event], None]
+
+
+class Box:
+    def __init__(self, lineup: Lineup, store: StateStore) -> None:
+        if not lineup.channels:
+            raise ValueError("the line-up has no channels")
+        self.lineup = lineup
+        self._order = lineup.sorted_channels()
+        self.store = store
+        self.state: BoxState = store.load()
+        self._listeners: list[Listener] = []
+        self._dirty = False
+        self.current: Channel | None = None
+
+    # -- events ------------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    # -- start-up ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Tune the channel watched last (or the first one) and replay the saved volume."""
+        if self.store.notice:
+            self._emit(Notice(self.store.notice))
+        last = self.lineup.by_id(self.state.last_channel or "") or self._order[0]
+        self._emit(VolumeChanged(self.state.volume, self.state.muted))
+        self._tune(last, remember_previous=False)
+
+    # -- actions -------------------------------------------------------------------------------------
+    def zap(self, channel_id: str) -> bool:
+        channel = self.lineup.by_id(channel_id)
+        if channel is None:
+            self._emit(Notice(f"No channel {channel_id}"))
+            return False
+        self._tune(channel)
+        return True
+
+    def zap_number(self, number: int) -> bool:
+        channel = self.lineup.by_number(number)
+        if channel is None:
+            self._emit(Notice(f"No channel {number}"))
+            return False
+        self._tune(channel)
+        return True
+
+    def zap_up(self) -> None:
+        self._tune(self._neighbour(+1))
+
+    def zap_down(self) -> None:
+        self._tune(self._neighbour(-1))
+
+    def zap_last(self) -> None:
+        previous = self.lineup.by_id(self.state.previous_channel or "")
+        if previous is not None:
+            self._tune(previous)
+
+    def set_volume(self, volume: int) -> None:
+        self.state.volume = max(0, min(100, volume))
+        self.state.muted = False
+        self._volume_changed()
+
+    def toggle_mute(self) -> None:
+        self.state.muted = not self.state.muted
+        self._volume_changed()
+
+    # -- persistence ---------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Save the state if it changed; called by the UI loop off the key-press path, and at exit."""
+        if self._dirty:
+            self._dirty = False
+            try:
+                self.store.save(self.state)
+            except OSError as exc:
+                log.warning("could not save state to %s: %s", self.store.path, exc)
+
+    # -- internals -----------------------------------------------------------------------------------
+    def _neighbour(self, step: int) -> Channel:
+        if self.current is None:
+            return self._order[0]
+        index = next(i for i, c in enumerate(self._order) if c.id == self.current.id)
+        return self._order[(index + step) % len(self._order)]
+
+    def _tune(self, channel: Channel, remember_previous: bool = True) -> None:
+        previous = self.current
+        if previous is not None and previous.id == channel.id:
+            return
+        self.current = channel
+        if remember_previous and previous is not None:
+            self.state.previous_channel = previous.id
+        self.state.last_channel = channel.id
+        self._dirty = True
+        self._emit(ChannelChanged(channel, previous))
+
+    def _volume_changed(self) -> None:
+        self._dirty = True
+        self._emit(VolumeChanged(self.state.volume, self.state.muted))

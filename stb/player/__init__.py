@@ -1,0 +1,1 @@
+"""Playback through libVLC into frame buffers that the UI blits."""

@@ -1,0 +1,150 @@
+"""The box's main loop: pygame and libVLC on one thread, a steady frame rate, video under the OSD."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stb.box import Box, ChannelChanged, Event, VolumeChanged
+from stb.config import StateStore
+from stb.lineup.model import Lineup
+from stb.player.engine import Engine, EngineOptions, PlaybackState
+from stb.ui.keymap import load_keymap
+from stb.ui.live import LiveScreen
+from stb.ui.theme import Theme
+
+log = logging.getLogger(__name__)
+
+CANVAS_SIZE = (1280, 720)  # the logical canvas every screen draws on
+FPS = 30
+
+
+def display_available() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+@dataclass
+class RunReport:
+    """What a run did, for `stb run --run-for` and for tests."""
+
+    started_at: float = field(default_factory=time.monotonic)
+    first_frame_s: float | None = None  # from start of the app to channel 1's first frame
+    zaps: int = 0
+    frames_drawn: int = 0
+    channel: str | None = None
+    state: str = "idle"
+
+
+class App:
+    """Wires the Box (core), the Player (libVLC) and the screens (pygame) together."""
+
+    def __init__(
+        self,
+        lineup: Lineup,
+        *,
+        headless: bool,
+        fullscreen: bool = False,
+        store: StateStore | None = None,
+        engine_options: EngineOptions | None = None,
+        theme: Theme | None = None,
+    ) -> None:
+        self.report = RunReport()
+        if headless:
+            os.environ["SDL_VIDEODRIVER"] = "dummy"  # set before pygame starts: no window, same drawing
+            os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        import pygame
+
+        pygame.display.init()
+        pygame.font.init()
+        flags = pygame.FULLSCREEN if fullscreen else 0
+        size = (0, 0) if fullscreen else CANVAS_SIZE
+        self.window = pygame.display.set_mode(size, flags)
+        pygame.display.set_caption(f"stb — {lineup.name}")
+        pygame.mouse.set_visible(not fullscreen)
+        self.canvas = self.window if self.window.get_size() == CANVAS_SIZE else pygame.Surface(CANVAS_SIZE)
+        self.clock = pygame.time.Clock()
+        self.keymap = load_keymap()
+        self.engine = Engine(engine_options)
+        self.player = self.engine.create_player("main")
+        self.box = Box(lineup, store or StateStore())
+        self.box.subscribe(self._on_box_event)
+        self.screen = LiveScreen(self.box, self.player, theme or Theme())
+        self.running = True
+
+    def _on_box_event(self, event: Event) -> None:
+        if isinstance(event, ChannelChanged):
+            self.report.zaps += 1
+            self.player.tune(event.channel)
+        elif isinstance(event, VolumeChanged):
+            self.player.set_volume(event.volume, event.muted)
+
+    def start(self) -> None:
+        self.box.start()
+
+    def act(self, action: str) -> None:
+        """Perform a named action, exactly as if its key had been pressed."""
+        if action == "quit":
+            self.running = False
+            return
+        self.screen.handle(action, time.monotonic())
+
+    def step(self) -> None:
+        """One frame: input, player messages, timers, drawing."""
+        import pygame
+
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self.running = False
+            elif event.type == pygame.KEYDOWN:
+                action = self.keymap.get(event.key) or self.keymap.get(ord(event.unicode or "\0"))
+                if action:
+                    self.act(action)
+        self._drain_player_messages()
+        now = time.monotonic()
+        self.player.poll(now)
+        self.screen.update(now)
+        self.screen.draw(self.canvas, now)
+        if self.canvas is not self.window:
+            pygame.transform.smoothscale(self.canvas, self.window.get_size(), self.window)
+        pygame.display.flip()
+        self.report.frames_drawn += 1
+        self.box.flush()
+
+    def _drain_player_messages(self) -> None:
+        messages = self.engine.messages
+        while not messages.empty():
+            self.player.handle(messages.get_nowait())
+        if self.report.first_frame_s is None and self.player.state is PlaybackState.PLAYING:
+            self.report.first_frame_s = (self.player.first_frame_at or 0.0) - self.report.started_at
+
+    def run(self, run_for: float | None = None, screenshot: Path | None = None) -> RunReport:
+        self.start()
+        deadline = None if run_for is None else time.monotonic() + run_for
+        try:
+            while self.running and (deadline is None or time.monotonic() < deadline):
+                self.step()
+                self.clock.tick(FPS)
+            if screenshot is not None:
+                self.save_screenshot(screenshot)
+        finally:
+            self.close()
+        return self.report
+
+    def save_screenshot(self, path: Path) -> None:
+        import pygame
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.canvas, str(path))
+
+    def close(self) -> None:
+        import pygame
+
+        self.report.channel = self.box.current.id if self.box.current else None
+        self.report.state = self.player.state.value
+        self.box.flush()
+        self.player.release()
+        self.engine.release()
+        pygame.quit()

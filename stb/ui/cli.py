@@ -1,0 +1,83 @@
+"""`stb run`: the box itself."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from stb.cli import add_json_flag, emit
+from stb.errors import StbError
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the box (TV UI + player)", description="Run the box: TV UI and player.")
+    p.add_argument("--lineup", type=Path, default=Path("channels.json"), help="line-up file (default: %(default)s)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--headless", action="store_true", help="no window: render off-screen, still play")
+    mode.add_argument("--fullscreen", action="store_true", help="full screen, scaled from the 1280x720 canvas")
+    p.add_argument("--run-for", type=float, metavar="SECONDS", help="quit after SECONDS and print a report")
+    p.add_argument("--screenshot", type=Path, metavar="PNG", help="save the screen to PNG when quitting")
+    p.add_argument("--no-headend", action="store_true", help="never start the demo head-end, even if needed")
+    add_json_flag(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from stb.lineup.load import load_lineup
+    from stb.ui.app import App, display_available
+
+    lineup = load_lineup(args.lineup)
+    headless = args.headless
+    if not headless and not display_available():
+        print("stb: no display found, running headless (still playing; Ctrl-C to stop)", file=sys.stderr)
+        headless = True
+    with _headend_if_needed(lineup, allowed=not args.no_headend):
+        app = App(lineup, headless=headless, fullscreen=args.fullscreen)
+        report = app.run(run_for=args.run_for, screenshot=args.screenshot)
+    if args.run_for is not None:
+        data = {
+            "first_frame_s": None if report.first_frame_s is None else round(report.first_frame_s, 3),
+            "channel": report.channel,
+            "state": report.state,
+            "zaps": report.zaps,
+            "frames_drawn": report.frames_drawn,
+        }
+        emit(args, data, _render_report)
+    return 0
+
+
+def _render_report(data: dict) -> str:
+    first = "no picture" if data["first_frame_s"] is None else f"first frame after {data['first_frame_s']:.2f} s"
+    return f"channel {data['channel']}: {data['state']}, {first}, {data['frames_drawn']} frames drawn"
+
+
+@contextlib.contextmanager
+def _headend_if_needed(lineup, allowed: bool) -> Iterator[None]:
+    """Start the demo head-end as a child process when the line-up names it and nothing answers."""
+    ref = lineup.headend
+    if ref is None or not allowed:
+        yield
+        return
+    from stb.headend.process import headend_running, start_headend_process, wait_until_ready
+
+    if headend_running(ref.host, ref.port):
+        yield
+        return
+    print(f"stb: starting the demo head-end on {ref.host}:{ref.port}", file=sys.stderr)
+    child = start_headend_process(ref.host, ref.port)
+    try:
+        wait_until_ready(child, ref.host, ref.port)
+        yield
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except Exception:
+            child.kill()
+            raise StbError("the demo head-end did not stop in time") from None

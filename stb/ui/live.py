@@ -1,0 +1,175 @@
+"""The live TV screen: video full screen with the banner, number entry and notices on top."""
+
+from __future__ import annotations
+
+import time
+
+from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
+from stb.player.engine import PlaybackState, Player
+from stb.ui.fonts import font
+from stb.ui.numberentry import NumberEntry
+from stb.ui.theme import Theme
+
+STATE_TEXT = {
+    PlaybackState.IDLE: "",
+    PlaybackState.CONNECTING: "Tuning…",
+    PlaybackState.PLAYING: "",
+    PlaybackState.STALLED: "Signal interrupted",
+    PlaybackState.FAILED: "No signal",
+}
+
+
+def fit_rect(aspect: float, width: int, height: int):
+    """Largest rectangle of ``aspect`` centred in width×height (letterbox or pillarbox)."""
+    import pygame
+
+    if width / height > aspect:
+        w, h = round(height * aspect), height
+    else:
+        w, h = width, round(width / aspect)
+    return pygame.Rect((width - w) // 2, (height - h) // 2, w, h)
+
+
+class LiveScreen:
+    """Owns nothing but presentation state; actions go to the Box, pixels come from the Player."""
+
+    def __init__(self, box: Box, player: Player, theme: Theme) -> None:
+        self.box = box
+        self.player = player
+        self.theme = theme
+        self.entry = NumberEntry()
+        self.banner_until = 0.0
+        self.notice: str | None = None
+        self.notice_until = 0.0
+        box.subscribe(self.on_event)
+
+    # -- input ---------------------------------------------------------------------------------------
+    def handle(self, action: str, now: float) -> bool:
+        if action.startswith("digit_"):
+            number = self.entry.press(int(action[6:]), now)
+            if number is not None:
+                self.box.zap_number(number)
+            return True
+        if action == "ok" and self.entry.active:
+            number = self.entry.commit()
+            if number is not None:
+                self.box.zap_number(number)
+            return True
+        handlers = {
+            "channel_up": self.box.zap_up,
+            "channel_down": self.box.zap_down,
+            "last_channel": self.box.zap_last,
+            "mute": self.box.toggle_mute,
+            "volume_up": lambda: self.box.set_volume(self.box.state.volume + 5),
+            "volume_down": lambda: self.box.set_volume(self.box.state.volume - 5),
+            "info": lambda: self.show_banner(now),
+            "ok": lambda: self.show_banner(now),
+        }
+        handler = handlers.get(action)
+        if handler is None:
+            return False
+        handler()
+        return True
+
+    def on_event(self, event: Event) -> None:
+        now = time.monotonic()
+        if isinstance(event, ChannelChanged):
+            self.show_banner(now)
+        elif isinstance(event, Notice):
+            self.notice, self.notice_until = event.text, now + self.theme.notice_seconds
+        elif isinstance(event, VolumeChanged):
+            text = "Muted" if event.muted else f"Volume {event.volume}"
+            self.notice, self.notice_until = text, now + self.theme.notice_seconds
+
+    def show_banner(self, now: float) -> None:
+        self.banner_until = now + self.theme.banner_seconds
+
+    def update(self, now: float) -> None:
+        number = self.entry.due(now)
+        if number is not None:
+            self.box.zap_number(number)
+
+    # -- drawing -------------------------------------------------------------------------------------
+    def draw(self, canvas, now: float) -> None:
+        canvas.fill(self.theme.background)
+        self._draw_video(canvas)
+        if self.player.state in (PlaybackState.FAILED, PlaybackState.STALLED):
+            self._draw_centre_message(canvas, STATE_TEXT[self.player.state])
+        if now < self.banner_until or self.player.state is not PlaybackState.PLAYING:
+            self._draw_banner(canvas)
+        if self.entry.active:
+            self._draw_number_entry(canvas)
+        if self.notice and now < self.notice_until:
+            self._draw_notice(canvas, self.notice)
+
+    def _draw_video(self, canvas) -> None:
+        import pygame
+
+        with self.player.frames.front() as frame:
+            if frame is None:
+                return
+            pixels, fmt = frame
+            if self.player.state is PlaybackState.FAILED:
+                return
+            surface = pygame.image.frombuffer(pixels, (fmt.width, fmt.height), "BGRA", fmt.pitch)
+            aspect = self.player.aspect or fmt.width / fmt.height
+            target = fit_rect(aspect, *canvas.get_size())
+            pygame.transform.scale(surface, target.size, canvas.subsurface(target))
+
+    def _panel(self, canvas, rect) -> None:
+        import pygame
+
+        panel = pygame.Surface(rect.size, pygame.SRCALPHA)
+        pygame.draw.rect(
+            panel, (*self.theme.surface, self.theme.surface_alpha), panel.get_rect(), border_radius=self.theme.radius
+        )
+        canvas.blit(panel, rect.topleft)
+
+    def _draw_banner(self, canvas) -> None:
+        import pygame
+
+        t = self.theme
+        channel = self.box.current
+        if channel is None:
+            return
+        width, height = canvas.get_size()
+        rect = pygame.Rect(t.margin, height - t.margin - t.banner_height, width - 2 * t.margin, t.banner_height)
+        self._panel(canvas, rect)
+        number = font(t.font_large, bold=True).render(str(channel.number), True, t.accent)
+        canvas.blit(number, (rect.x + 28, rect.centery - number.get_height() // 2))
+        name_x = rect.x + 56 + max(number.get_width(), 72)
+        name = font(t.font_large).render(channel.name, True, t.text)
+        canvas.blit(name, (name_x, rect.y + 22))
+        status = STATE_TEXT[self.player.state]
+        if self.player.state is PlaybackState.FAILED and self.player.error:
+            status = f"{status} ({self.player.error})"
+        detail = status or " · ".join(channel.groups)
+        colour = t.warning if status else t.text_dim
+        canvas.blit(font(t.font_small).render(detail, True, colour), (name_x, rect.y + 22 + name.get_height() + 12))
+        clock = font(t.font_medium).render(time.strftime("%H:%M"), True, t.text)
+        canvas.blit(clock, (rect.right - clock.get_width() - 28, rect.y + 24))
+
+    def _draw_number_entry(self, canvas) -> None:
+        import pygame
+
+        t = self.theme
+        text = font(t.font_large, bold=True).render(self.entry.digits + "_", True, t.text)
+        rect = pygame.Rect(0, t.margin, text.get_width() + 48, text.get_height() + 24)
+        rect.right = canvas.get_width() - t.margin
+        self._panel(canvas, rect)
+        canvas.blit(text, text.get_rect(center=rect.center))
+
+    def _draw_notice(self, canvas, message: str) -> None:
+        import pygame
+
+        t = self.theme
+        text = font(t.font_medium).render(message, True, t.text)
+        rect = pygame.Rect(0, t.margin, text.get_width() + 48, text.get_height() + 24)
+        rect.centerx = canvas.get_width() // 2
+        self._panel(canvas, rect)
+        canvas.blit(text, text.get_rect(center=rect.center))
+
+    def _draw_centre_message(self, canvas, message: str) -> None:
+        t = self.theme
+        text = font(t.font_large, bold=True).render(message, True, t.warning)
+        canvas.blit(text, text.get_rect(center=(canvas.get_width() // 2, canvas.get_height() // 2 - 60)))

@@ -1,0 +1,77 @@
+from stb.box import Box, ChannelChanged, Notice, VolumeChanged
+from stb.config import StateStore
+from stb.lineup.model import Channel, Lineup
+
+
+def make_lineup() -> Lineup:
+    channels = [Channel(number=n, id=f"ch{n}", name=f"Channel {n}", urls=[f"http://127.0.0.1/{n}"]) for n in (3, 1, 7)]
+    return Lineup(name="test", channels=channels)
+
+
+def make_box(tmp_path):
+    box = Box(make_lineup(), StateStore(tmp_path))
+    events = []
+    box.subscribe(events.append)
+    return box, events
+
+
+def tuned(events):
+    return [e.channel.number for e in events if isinstance(e, ChannelChanged)]
+
+
+def test_starts_on_first_channel_by_number_then_zaps_in_number_order(tmp_path):
+    box, events = make_box(tmp_path)
+    box.start()
+    box.zap_up()
+    box.zap_up()
+    box.zap_up()  # wraps from 7 to 1
+    box.zap_down()  # wraps from 1 to 7
+    assert tuned(events) == [1, 3, 7, 1, 7]
+
+
+def test_last_channel_toggles_between_two(tmp_path):
+    box, events = make_box(tmp_path)
+    box.start()
+    box.zap_number(7)
+    box.zap_last()
+    box.zap_last()
+    assert tuned(events) == [1, 7, 1, 7]
+
+
+def test_unknown_number_says_so_and_changes_nothing(tmp_path):
+    box, events = make_box(tmp_path)
+    box.start()
+    assert box.zap_number(42) is False
+    assert box.current.number == 1
+    assert Notice("No channel 42") in events
+
+
+def test_state_survives_restart(tmp_path):
+    box, _ = make_box(tmp_path)
+    box.start()
+    box.zap_number(3)
+    box.set_volume(55)
+    box.toggle_mute()
+    box.flush()
+    box2, events = make_box(tmp_path)
+    box2.start()
+    assert tuned(events) == [3]
+    assert VolumeChanged(55, True) in events
+    box2.zap_last()
+    assert box2.current.number == 1  # the previous channel was remembered too
+
+
+def test_volume_is_clamped(tmp_path):
+    box, _ = make_box(tmp_path)
+    box.set_volume(140)
+    assert box.state.volume == 100
+    box.set_volume(-3)
+    assert box.state.volume == 0
+
+
+def test_corrupt_state_is_announced_to_the_viewer(tmp_path):
+    (tmp_path / "state.json").write_text("{oops")
+    box, events = make_box(tmp_path)
+    box.start()
+    assert any(isinstance(e, Notice) and "corrupt" in e.text for e in events)
+    assert tuned(events) == [1]
