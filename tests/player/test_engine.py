@@ -1,0 +1,121 @@
+"""The engine with real libVLC: first frame into our buffer, failures end in FAILED, never a hang."""
+
+import contextlib
+import socket
+import threading
+import time
+
+import pytest
+
+from stb.lineup.model import Channel
+from stb.player.engine import Engine, EngineOptions, PlaybackState, media_options
+
+
+def pump(engine, player, until, timeout=15.0):
+    """Run the UI thread's side of the player until ``until(player)`` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        while not engine.messages.empty():
+            player.handle(engine.messages.get_nowait())
+        player.poll(time.monotonic())
+        if until(player):
+            return
+        time.sleep(0.01)
+    pytest.fail(f"player stuck in {player.state} after {timeout} s (error: {player.error})")
+
+
+@pytest.fixture
+def engine():
+    e = Engine(EngineOptions(connect_timeout_s=2.0, stall_after_s=1.0))
+    yield e
+    e.release()
+
+
+@pytest.fixture
+def silent_server():
+    """Accepts TCP connections and never answers: the stream that hangs a naive player."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/live.ts"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def closed_port_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/dead.ts"
+
+
+def channel(*urls):
+    return Channel(number=1, id="one", name="One", urls=list(urls))
+
+
+def test_first_frame_lands_in_our_frame_buffer(engine, clip):
+    player = engine.create_player("main")
+    player.tune(channel(str(clip)))
+    pump(engine, player, lambda p: p.state is PlaybackState.PLAYING)
+    assert player.frames.frames >= 1
+    assert player.aspect == pytest.approx(640 / 360, rel=0.01)
+    with player.frames.front() as frame:
+        pixels, fmt = frame
+        assert fmt.width == 640 and fmt.pitch % 32 == 0
+        assert max(pixels[: fmt.pitch * 10]) > 0  # real picture data, not an untouched buffer
+    player.release()
+
+
+def test_dead_url_fails_cleanly(engine):
+    player = engine.create_player("main")
+    player.tune(channel(closed_port_url()))
+    pump(engine, player, lambda p: p.state is PlaybackState.FAILED)
+    assert player.error
+
+
+def test_fallback_url_is_tried(engine, clip):
+    player = engine.create_player("main")
+    player.tune(channel(closed_port_url(), str(clip)))
+    pump(engine, player, lambda p: p.state is PlaybackState.PLAYING)
+    assert player._url_index == 1
+    player.release()
+
+
+def test_server_that_never_answers_times_out_to_failed(engine, silent_server):
+    player = engine.create_player("main")
+    started = time.monotonic()
+    player.tune(channel(silent_server))
+    pump(engine, player, lambda p: p.state is PlaybackState.FAILED, timeout=10)
+    assert player.error == "no picture"
+    assert time.monotonic() - started >= engine.options.connect_timeout_s
+
+
+def test_retune_ignores_messages_of_the_previous_channel(engine, clip):
+    player = engine.create_player("main")
+    player.tune(channel(str(clip)))
+    pump(engine, player, lambda p: p.state is PlaybackState.PLAYING)
+    player.tune(channel(closed_port_url()))
+    assert player.state is PlaybackState.CONNECTING
+    pump(engine, player, lambda p: p.state is PlaybackState.FAILED)
+    player.release()
+
+
+def test_media_options_carry_provider_headers():
+    ch = Channel(
+        number=1, id="x", name="x", urls=["http://h/x"],
+        headers={"User-Agent": "Box/1.0", "Referer": "http://portal/"}, vlc_options=["network-caching=900"],
+    )  # fmt: skip
+    assert media_options(ch) == [":http-user-agent=Box/1.0", ":http-referrer=http://portal/", ":network-caching=900"]
