@@ -1,0 +1,138 @@
+"""Generate the demo channels' media with ffmpeg, once, into the cache.
+
+Each channel is a loop clip: a tinted test pattern, the channel marker, its number and name and a
+running clock burnt in, and its own tone. H.264/AAC in MPEG-TS with a 1 s GOP, so a player that
+joins at any moment decodes within a second. Generation is idempotent: a stamp records the
+parameters, and every file is written to a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from stb.config import atomic_write_bytes, cache_dir
+from stb.errors import StbError
+from stb.headend import marker
+from stb.headend.catalog import CHANNELS, DemoChannel
+
+WIDTH, HEIGHT, FPS = 640, 360, 25
+CLIP_SECONDS = 30
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+VERSION = 1  # bump when the recipe below changes, so caches regenerate
+
+
+@dataclass(frozen=True)
+class MediaReport:
+    directory: Path
+    generated: list[str]
+    seconds: float
+
+
+def media_dir() -> Path:
+    return cache_dir() / "headend"
+
+
+def clip_path(channel: DemoChannel, directory: Path | None = None) -> Path:
+    return (directory or media_dir()) / f"{channel.id}.ts"
+
+
+def logo_path(channel: DemoChannel, directory: Path | None = None) -> Path:
+    return (directory or media_dir()) / f"{channel.id}.png"
+
+
+def _require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise StbError(f"{tool} is not installed (Debian package ffmpeg; run `make setup`)")
+    return path
+
+
+def _escape(text: str) -> str:
+    """Escape text for ffmpeg's drawtext inside a filter graph."""
+    return text.replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'").replace(",", "\\,")
+
+
+def clip_command(channel: DemoChannel, out: Path) -> list[str]:
+    font = f"fontfile={FONT}:" if FONT.exists() else ""
+    video = ",".join(
+        [
+            f"hue=h={channel.hue}",
+            marker.ffmpeg_filter(channel.number, WIDTH),
+            f"drawtext={font}text='{_escape(f'{channel.number}  {channel.name}')}':fontsize=44:fontcolor=white"
+            ":box=1:boxcolor=black@0.6:boxborderw=8:x=24:y=h-128",
+            f"drawtext={font}text='%{{pts\\:hms}}':fontsize=30:fontcolor=yellow"
+            ":box=1:boxcolor=black@0.6:boxborderw=6:x=24:y=h-60",
+        ]
+    )
+    return [
+        _require("ffmpeg"), "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS}:duration={CLIP_SECONDS}",
+        "-f", "lavfi", "-i", f"sine=frequency={channel.tone_hz}:sample_rate=48000:duration={CLIP_SECONDS}",
+        "-vf", video,
+        "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
+        "-g", str(FPS), "-keyint_min", str(FPS), "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-b:v", "700k",
+        "-c:a", "aac", "-b:a", "96k", "-ac", "2",
+        "-f", "mpegts", str(out),
+    ]  # fmt: skip
+
+
+def logo_command(channel: DemoChannel, out: Path) -> list[str]:
+    font = f"fontfile={FONT}:" if FONT.exists() else ""
+    return [
+        _require("ffmpeg"), "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", "color=c=0x1e3a8a:size=128x128",
+        "-vf", f"hue=h={channel.hue},drawtext={font}text='{channel.number}':fontsize=64:fontcolor=white"
+        ":x=(w-text_w)/2:y=(h-text_h)/2",
+        "-frames:v", "1", "-f", "image2", "-c:v", "png", str(out),
+    ]  # fmt: skip
+
+
+def _fingerprint() -> str:
+    recipe = {"version": VERSION, "channels": [clip_command(c, Path("x"))[1:] for c in CHANNELS]}
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+def _produce(command: list[str], target: Path) -> None:
+    """Run ffmpeg into a temporary name, then rename: a killed run never leaves a "done" file."""
+    tmp = target.with_name(f".{target.name}.partial")
+    command = [*command[:-1], str(tmp)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise StbError(f"ffmpeg failed making {target.name}: {last}")
+    os.replace(tmp, target)
+
+
+def ensure_media(directory: Path | None = None) -> MediaReport:
+    """Make sure every clip and logo exists for the current recipe; generate what is missing."""
+    directory = directory or media_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = directory / "stamp.json"
+    fingerprint = _fingerprint()
+    started = time.monotonic()
+    try:
+        current = json.loads(stamp.read_text()).get("fingerprint") == fingerprint
+    except (OSError, ValueError):
+        current = False
+    jobs = []
+    for channel in CHANNELS:
+        for path, make in (
+            (clip_path(channel, directory), clip_command),
+            (logo_path(channel, directory), logo_command),
+        ):
+            if not current or not path.exists():
+                jobs.append((make(channel, path), path))
+    if jobs:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda job: _produce(*job), jobs))
+        atomic_write_bytes(stamp, json.dumps({"fingerprint": fingerprint}).encode())
+    return MediaReport(directory, [p.name for _, p in jobs], time.monotonic() - started)

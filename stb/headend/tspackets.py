@@ -1,0 +1,105 @@
+"""Just enough MPEG-TS parsing to start a new viewer at a keyframe: PAT, PMT and random access points."""
+
+from __future__ import annotations
+
+PACKET = 188
+SYNC = 0x47
+H264, H265, MPEG2 = 0x1B, 0x24, 0x02
+VIDEO_STREAM_TYPES = {H264, H265, MPEG2}
+
+
+def pid_of(packet: bytes | memoryview) -> int:
+    return (packet[1] & 0x1F) << 8 | packet[2]
+
+
+def random_access(packet: bytes | memoryview) -> bool:
+    """True when the adaptation field's random_access_indicator is set (ffmpeg sets it on keyframes)."""
+    has_adaptation = packet[3] & 0x20
+    return bool(has_adaptation and packet[4] > 0 and packet[5] & 0x40)
+
+
+def _section(packet: bytes | memoryview) -> bytes | None:
+    """Payload of a PSI packet that starts a section, pointer field applied."""
+    if not packet[1] & 0x40:  # payload_unit_start_indicator
+        return None
+    start = 4
+    if packet[3] & 0x20:
+        start += 1 + packet[4]
+    if start >= PACKET:
+        return None
+    start += 1 + packet[start]  # pointer_field
+    return bytes(packet[start:PACKET])
+
+
+def pmt_pid(pat_packet: bytes | memoryview) -> int | None:
+    """PID of the first programme's PMT, from a PAT packet."""
+    section = _section(pat_packet)
+    if section is None or len(section) < 16 or section[0] != 0x00:
+        return None
+    length = (section[1] & 0x0F) << 8 | section[2]
+    end = min(3 + length - 4, len(section))
+    for at in range(8, end - 3, 4):
+        program = section[at] << 8 | section[at + 1]
+        if program != 0:
+            return (section[at + 2] & 0x1F) << 8 | section[at + 3]
+    return None
+
+
+def video_pid(pmt_packet: bytes | memoryview) -> int | None:
+    """PID of the first video elementary stream, from a PMT packet."""
+    section = _section(pmt_packet)
+    if section is None or len(section) < 16 or section[0] != 0x02:
+        return None
+    length = (section[1] & 0x0F) << 8 | section[2]
+    end = min(3 + length - 4, len(section))
+    at = 12 + ((section[10] & 0x0F) << 8 | section[11])
+    while at + 5 <= end:
+        stream_type = section[at]
+        pid = (section[at + 1] & 0x1F) << 8 | section[at + 2]
+        if stream_type in VIDEO_STREAM_TYPES:
+            return pid
+        at += 5 + ((section[at + 3] & 0x0F) << 8 | section[at + 4])
+    return None
+
+
+class JoinPoint:
+    """Tracks the latest PAT, PMT and everything since the latest video keyframe.
+
+    A viewer that joins gets ``PAT + PMT + data since the keyframe`` first, so its decoder has a
+    picture at once instead of waiting up to a GOP (and libVLC's demuxer up to its caching).
+    """
+
+    MAX_BYTES = 4 * 1024 * 1024  # a GOP longer than this (a broken stream) is not worth replaying
+
+    def __init__(self) -> None:
+        self.pat: bytes | None = None
+        self.pmt: bytes | None = None
+        self._pmt_pid: int | None = None
+        self._video_pid: int | None = None
+        self._gop: list[bytes] = []
+        self._gop_bytes = 0
+
+    def feed(self, data: bytes) -> None:
+        """Feed 188-byte-aligned TS data."""
+        view = memoryview(data)
+        for at in range(0, len(data) - PACKET + 1, PACKET):
+            packet = view[at : at + PACKET]
+            if packet[0] != SYNC:
+                continue
+            pid = pid_of(packet)
+            if pid == 0:
+                self.pat = bytes(packet)
+                self._pmt_pid = pmt_pid(packet) or self._pmt_pid
+            elif pid == self._pmt_pid:
+                self.pmt = bytes(packet)
+                self._video_pid = video_pid(packet) or self._video_pid
+            if pid == self._video_pid and random_access(packet):
+                self._gop, self._gop_bytes = [], 0
+            if self._gop_bytes < self.MAX_BYTES:
+                self._gop.append(bytes(packet))
+                self._gop_bytes += PACKET
+
+    def join_data(self) -> bytes:
+        if self.pat is None or self.pmt is None or not self._gop:
+            return b""
+        return self.pat + self.pmt + b"".join(self._gop)
