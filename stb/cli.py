@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import os
+
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # our output is ours: no pygame banner
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)

@@ -111,7 +111,9 @@ class LiveScreen:
             pixels, fmt = frame
             if self.player.state is PlaybackState.FAILED:
                 return
-            surface = pygame.image.frombuffer(pixels, (fmt.width, fmt.height), "BGRA", fmt.pitch)
+            surface = pygame.image.frombuffer(
+                pixels[: fmt.pitch * fmt.height], (fmt.width, fmt.height), "BGRA", fmt.pitch
+            )
             aspect = self.player.aspect or fmt.width / fmt.height
             target = fit_rect(aspect, *canvas.get_size())
             pygame.transform.scale(surface, target.size, canvas.subsurface(target))
