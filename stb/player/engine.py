@@ -21,6 +21,7 @@ from stb.player.framebuffer import FrameBuffer, FrameFormat
 
 log = logging.getLogger(__name__)
 
+STATS_INTERVAL_S = 0.5
 MAX_WIDTH, MAX_HEIGHT = 1280, 720  # the UI's canvas: decoding larger only costs memory bandwidth
 
 # Our own prototype for the format callback: python-vlc declares `chroma` as c_char_p, which
@@ -67,7 +68,6 @@ class EngineOptions:
             "--quiet",
             "--no-video-title-show",
             "--no-snapshot-preview",
-            "--no-stats",
             f"--network-caching={self.network_caching_ms}",
             f"--live-caching={self.network_caching_ms}",
             "--deinterlace=-1",  # automatic: only interlaced streams pay for it
@@ -123,6 +123,10 @@ class Player:
         self.first_frame_at: float | None = None
         self.aspect: float | None = None  # width / height as the viewer should see it
         self._url_index = 0
+        self._media = None
+        self._decoded = -1  # decoder's picture count at the last stats poll
+        self._progress_at = 0.0  # when that count last moved
+        self._next_stats_at = 0.0
         self.frames = FrameBuffer(on_frame=self._on_frame)
         self._mp = engine.instance.media_player_new()
 
@@ -178,10 +182,12 @@ class Player:
         self.tuned_at = time.monotonic()
         self.first_frame_at = None
         url = self.channel.urls[self._url_index]
-        media = self.engine.instance.media_new(url, *media_options(self.channel))
-        self._mp.set_media(media)
-        media.release()
+        if self._media is not None:
+            self._media.release()
+        self._media = self.engine.instance.media_new(url, *media_options(self.channel))
+        self._mp.set_media(self._media)
         self._mp.play()
+        self._decoded, self._progress_at, self._next_stats_at = -1, self.tuned_at, 0.0
         log.info("%s: tuning %s (%s)", self.name, self.channel.name, url)
 
     def handle(self, message: PlayerMessage) -> bool:
@@ -202,13 +208,25 @@ class Player:
         opts = self.engine.options
         if self.state is PlaybackState.CONNECTING and now - self.tuned_at > opts.connect_timeout_s:
             return self._next_url_or_fail("no picture")
-        if self.state is PlaybackState.PLAYING and now - self.frames.last_frame_at > opts.stall_after_s:
-            self.state = PlaybackState.STALLED
-            return True
-        if self.state is PlaybackState.STALLED and now - self.frames.last_frame_at < opts.stall_after_s:
-            self.state = PlaybackState.PLAYING
-            return True
-        return False
+        if self.state not in (PlaybackState.PLAYING, PlaybackState.STALLED) or now < self._next_stats_at:
+            return False
+        # libVLC keeps re-displaying (and re-locking) the last picture when input dries up, so the
+        # frame callbacks cannot tell a stall; the decoder's own count of new pictures can.
+        self._next_stats_at = now + STATS_INTERVAL_S
+        decoded = self._decoded_pictures()
+        if decoded != self._decoded:
+            self._decoded, self._progress_at = decoded, now
+        stalled = now - self._progress_at > opts.stall_after_s
+        if stalled == (self.state is PlaybackState.STALLED):
+            return False
+        self.state = PlaybackState.STALLED if stalled else PlaybackState.PLAYING
+        return True
+
+    def _decoded_pictures(self) -> int:
+        stats = self.engine._vlc.MediaStats()
+        if self._media is None or not self._media.get_stats(stats):
+            return self._decoded
+        return stats.decoded_video
 
     def _next_url_or_fail(self, reason: str) -> bool:
         assert self.channel is not None
@@ -241,6 +259,9 @@ class Player:
     def release(self) -> None:
         self.stop()
         self._mp.release()
+        if self._media is not None:
+            self._media.release()
+            self._media = None
 
 
 def media_options(channel: Channel) -> list[str]:

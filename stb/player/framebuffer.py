@@ -57,7 +57,7 @@ class FrameBuffer:
         self.format: FrameFormat | None = None
         self.frames = 0  # frames displayed since the last reset (i.e. since the last tune)
         self.total_frames = 0  # frames ever displayed: the front buffer is worth showing when > 0
-        self.last_frame_at = 0.0  # time.monotonic() of the latest frame
+        self.last_frame_at = 0.0  # time.monotonic() of the latest frame displayed
         self._on_frame = on_frame
 
     # -- libVLC side (decoder threads) -------------------------------------------------------------

@@ -1,14 +1,21 @@
-"""Font loading with a cache: pygame fonts are slow to open and cheap to keep."""
+"""Fonts, opened once per size: pygame fonts are slow to open and cheap to keep.
+
+One cache per UI (not a module global), because fonts die with `pygame.quit()`.
+"""
 
 from __future__ import annotations
 
-from functools import cache
 
+class Fonts:
+    def __init__(self) -> None:
+        self._open: dict[tuple[int, bool], object] = {}
 
-@cache
-def font(size: int, bold: bool = False):
-    import pygame
+    def get(self, size: int, bold: bool = False):
+        import pygame
 
-    f = pygame.font.Font(None, size)  # pygame's bundled font: always there, even on a bare machine
-    f.set_bold(bold)
-    return f
+        key = (size, bold)
+        if key not in self._open:
+            font = pygame.font.Font(None, size)  # pygame's bundled font: there even on a bare machine
+            font.set_bold(bold)
+            self._open[key] = font
+        return self._open[key]

@@ -6,7 +6,7 @@ import time
 
 from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
 from stb.player.engine import PlaybackState, Player
-from stb.ui.fonts import font
+from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
 from stb.ui.theme import Theme
 
@@ -38,6 +38,7 @@ class LiveScreen:
         self.player = player
         self.theme = theme
         self.entry = NumberEntry()
+        self.fonts = Fonts()
         self.banner_until = 0.0
         self.notice: str | None = None
         self.notice_until = 0.0
@@ -137,25 +138,27 @@ class LiveScreen:
         width, height = canvas.get_size()
         rect = pygame.Rect(t.margin, height - t.margin - t.banner_height, width - 2 * t.margin, t.banner_height)
         self._panel(canvas, rect)
-        number = font(t.font_large, bold=True).render(str(channel.number), True, t.accent)
+        number = self.fonts.get(t.font_large, bold=True).render(str(channel.number), True, t.accent)
         canvas.blit(number, (rect.x + 28, rect.centery - number.get_height() // 2))
         name_x = rect.x + 56 + max(number.get_width(), 72)
-        name = font(t.font_large).render(channel.name, True, t.text)
+        name = self.fonts.get(t.font_large).render(channel.name, True, t.text)
         canvas.blit(name, (name_x, rect.y + 22))
         status = STATE_TEXT[self.player.state]
         if self.player.state is PlaybackState.FAILED and self.player.error:
             status = f"{status} ({self.player.error})"
         detail = status or " · ".join(channel.groups)
         colour = t.warning if status else t.text_dim
-        canvas.blit(font(t.font_small).render(detail, True, colour), (name_x, rect.y + 22 + name.get_height() + 12))
-        clock = font(t.font_medium).render(time.strftime("%H:%M"), True, t.text)
+        canvas.blit(
+            self.fonts.get(t.font_small).render(detail, True, colour), (name_x, rect.y + 22 + name.get_height() + 12)
+        )
+        clock = self.fonts.get(t.font_medium).render(time.strftime("%H:%M"), True, t.text)
         canvas.blit(clock, (rect.right - clock.get_width() - 28, rect.y + 24))
 
     def _draw_number_entry(self, canvas) -> None:
         import pygame
 
         t = self.theme
-        text = font(t.font_large, bold=True).render(self.entry.digits + "_", True, t.text)
+        text = self.fonts.get(t.font_large, bold=True).render(self.entry.digits + "_", True, t.text)
         rect = pygame.Rect(0, t.margin, text.get_width() + 48, text.get_height() + 24)
         rect.right = canvas.get_width() - t.margin
         self._panel(canvas, rect)
@@ -165,7 +168,7 @@ class LiveScreen:
         import pygame
 
         t = self.theme
-        text = font(t.font_medium).render(message, True, t.text)
+        text = self.fonts.get(t.font_medium).render(message, True, t.text)
         rect = pygame.Rect(0, t.margin, text.get_width() + 48, text.get_height() + 24)
         rect.centerx = canvas.get_width() // 2
         self._panel(canvas, rect)
@@ -173,5 +176,5 @@ class LiveScreen:
 
     def _draw_centre_message(self, canvas, message: str) -> None:
         t = self.theme
-        text = font(t.font_large, bold=True).render(message, True, t.warning)
+        text = self.fonts.get(t.font_large, bold=True).render(message, True, t.warning)
         canvas.blit(text, text.get_rect(center=(canvas.get_width() // 2, canvas.get_height() // 2 - 60)))

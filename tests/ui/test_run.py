@@ -1,0 +1,123 @@
+"""The walking skeleton end to end: head-end → libVLC → frame buffer → pygame, headless."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from stb.config import StateStore
+from stb.headend import marker
+from stb.headend.catalog import demo_lineup
+from stb.player.engine import EngineOptions, PlaybackState
+from stb.ui.app import App
+
+pytestmark = pytest.mark.slow
+
+
+def on_screen(app: App) -> int | None:
+    """The channel number read from the marker in the player's newest frame."""
+    with app.player.frames.front() as frame:
+        if frame is None:
+            return None
+        pixels, fmt = frame
+        return marker.decode(pixels, fmt.width, fmt.height, fmt.pitch)
+
+
+def step_until(app: App, condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.step()
+        if condition():
+            return
+        time.sleep(1 / 60)
+    pytest.fail(f"timed out; on screen: {on_screen(app)}, state: {app.player.state}, error: {app.player.error}")
+
+
+@pytest.fixture
+def app(headend, tmp_path):
+    host, port = headend
+    application = App(
+        demo_lineup(host, port),
+        headless=True,
+        store=StateStore(tmp_path),
+        engine_options=EngineOptions(connect_timeout_s=4.0),
+    )
+    application.start()
+    yield application
+    application.close()
+
+
+def test_plays_channel_one_then_zaps_up_to_two(app):
+    step_until(app, lambda: on_screen(app) == 1)
+    assert app.player.state is PlaybackState.PLAYING
+    app.act("channel_up")
+    step_until(app, lambda: on_screen(app) == 2)
+    assert app.box.current.number == 2
+
+
+def test_digits_tune_after_ok_and_last_channel_goes_back(app):
+    step_until(app, lambda: on_screen(app) == 1)
+    app.act("digit_6")
+    app.act("ok")
+    step_until(app, lambda: on_screen(app) == 6)
+    app.act("last_channel")
+    step_until(app, lambda: on_screen(app) == 1)
+
+
+def test_unknown_number_changes_nothing(app):
+    step_until(app, lambda: on_screen(app) == 1)
+    app.act("digit_4")
+    app.act("digit_2")
+    app.act("ok")
+    app.step()
+    assert app.screen.notice == "No channel 42"
+    assert app.box.current.number == 1
+
+
+def test_dead_and_garbage_channels_end_in_no_signal_not_a_hang(app):
+    step_until(app, lambda: on_screen(app) == 1)
+    for number in (97, 99):
+        app.box.zap_number(number)
+        step_until(app, lambda: app.player.state is PlaybackState.FAILED, timeout=15)
+    app.save_screenshot(app_screenshot_path := app.box.store.path.parent / "failed.png")
+    assert app_screenshot_path.stat().st_size > 0
+
+
+def test_stalling_channel_is_detected(app):
+    app.box.zap_number(98)
+    step_until(app, lambda: app.player.state is PlaybackState.PLAYING)
+    step_until(app, lambda: app.player.state is PlaybackState.STALLED, timeout=20)
+
+
+def test_stb_run_headless_reports_first_frame(headend, tmp_path):
+    host, port = headend
+    lineup = tmp_path / "channels.json"
+    from stb.lineup.load import save_lineup
+
+    save_lineup(demo_lineup(host, port), lineup)
+    result = subprocess.run(
+        [sys.executable, "-m", "stb", "run", "--headless", "--lineup", str(lineup), "--run-for", "4", "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["channel"] == "news-24"
+    assert report["state"] == "playing"
+    assert 0 < report["first_frame_s"] < 4
+
+
+def test_stb_run_with_a_broken_lineup_is_one_line(tmp_path):
+    bad = tmp_path / "channels.json"
+    bad.write_text('{"name": "x", "channels": [{"number": "one"}]}')
+    result = subprocess.run(
+        [sys.executable, "-m", "stb", "run", "--headless", "--lineup", str(bad)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"stb: {bad}: $.channels[0].number:")
