@@ -27,6 +27,7 @@ class ChannelChanged:
 class VolumeChanged:
     volume: int
     muted: bool
+    restored: bool = False  # replayed from the saved state at start, not changed by anyone
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Box:
         if self.store.notice:
             self._emit(Notice(self.store.notice))
         last = self.lineup.by_id(self.state.last_channel or "") or self._order[0]
-        self._emit(VolumeChanged(self.state.volume, self.state.muted))
+        self._emit(VolumeChanged(self.state.volume, self.state.muted, restored=True))
         self._tune(last, remember_previous=False)
 
     # -- actions -------------------------------------------------------------------------------------

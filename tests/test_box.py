@@ -56,7 +56,7 @@ def test_state_survives_restart(tmp_path):
     box2, events = make_box(tmp_path)
     box2.start()
     assert tuned(events) == [3]
-    assert VolumeChanged(55, True) in events
+    assert VolumeChanged(55, True, restored=True) in events
     box2.zap_last()
     assert box2.current.number == 1  # the previous channel was remembered too
 

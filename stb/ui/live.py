@@ -78,7 +78,7 @@ class LiveScreen:
             self.show_banner(now)
         elif isinstance(event, Notice):
             self.notice, self.notice_until = event.text, now + self.theme.notice_seconds
-        elif isinstance(event, VolumeChanged):
+        elif isinstance(event, VolumeChanged) and not event.restored:
             text = "Muted" if event.muted else f"Volume {event.volume}"
             self.notice, self.notice_until = text, now + self.theme.notice_seconds
 
@@ -138,7 +138,7 @@ class LiveScreen:
         width, height = canvas.get_size()
         rect = pygame.Rect(t.margin, height - t.margin - t.banner_height, width - 2 * t.margin, t.banner_height)
         self._panel(canvas, rect)
-        number = self.fonts.get(t.font_large, bold=True).render(str(channel.number), True, t.accent)
+        number = self.fonts.get(t.font_number, bold=True).render(str(channel.number), True, t.accent)
         canvas.blit(number, (rect.x + 28, rect.centery - number.get_height() // 2))
         name_x = rect.x + 56 + max(number.get_width(), 72)
         name = self.fonts.get(t.font_large).render(channel.name, True, t.text)

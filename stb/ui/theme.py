@@ -21,6 +21,7 @@ class Theme:
     accent: RGB = (64, 156, 255)
     warning: RGB = (255, 176, 32)
     error: RGB = (255, 86, 86)
+    font_number: int = 84
     font_large: int = 56
     font_medium: int = 34
     font_small: int = 24
