@@ -10,6 +10,7 @@ from pathlib import Path
 
 from stb.box import Box, ChannelChanged, Event, VolumeChanged
 from stb.config import StateStore
+from stb.errors import StbError
 from stb.lineup.model import Lineup
 from stb.player.engine import Engine, EngineOptions, PlaybackState
 from stb.ui.keymap import load_keymap
@@ -57,11 +58,14 @@ class App:
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         import pygame
 
-        pygame.display.init()
-        pygame.font.init()
         flags = pygame.FULLSCREEN if fullscreen else 0
         size = (0, 0) if fullscreen else CANVAS_SIZE
-        self.window = pygame.display.set_mode(size, flags)
+        try:
+            pygame.display.init()
+            pygame.font.init()
+            self.window = pygame.display.set_mode(size, flags)
+        except pygame.error as exc:
+            raise StbError(f"cannot open the TV window ({exc}); try --headless") from None
         pygame.display.set_caption(f"stb — {lineup.name}")
         pygame.mouse.set_visible(not fullscreen)
         self.canvas = self.window if self.window.get_size() == CANVAS_SIZE else pygame.Surface(CANVAS_SIZE)

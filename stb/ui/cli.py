@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from stb.ui.app import App, display_available
 
     lineup = load_lineup(args.lineup)
+    if not lineup.channels:
+        raise StbError(f"{args.lineup} has no channels; add some or import a playlist with `stb lineup import`")
     headless = args.headless
     if not headless and not display_available():
         print("stb: no display found, running headless (still playing; Ctrl-C to stop)", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -121,3 +122,27 @@ def test_stb_run_with_a_broken_lineup_is_one_line(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"stb: {bad}: $.channels[0].number:")
+
+
+def test_empty_lineup_and_unreachable_display_are_one_line(tmp_path):
+    empty = tmp_path / "channels.json"
+    empty.write_text('{"name": "empty", "channels": []}')
+    result = subprocess.run(
+        [sys.executable, "-m", "stb", "run", "--headless", "--lineup", str(empty)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1 and result.stderr.startswith(f"stb: {empty} has no channels")
+
+    from stb.headend.catalog import demo_lineup
+    from stb.lineup.load import save_lineup
+
+    lineup = tmp_path / "demo.json"
+    save_lineup(demo_lineup(), lineup)
+    env = {**os.environ, "DISPLAY": ":987", "SDL_VIDEODRIVER": "x11"}
+    result = subprocess.run(
+        [sys.executable, "-m", "stb", "run", "--no-headend", "--lineup", str(lineup)],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "cannot open the TV window" in result.stderr and "--headless" in result.stderr
