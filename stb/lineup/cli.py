@@ -1,11 +1,13 @@
-"""`stb lineup check|import|export|schema`."""
+"""`stb lineup check|import|export|schema`: the line-up file from the integrator's shell."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from contextlib import redirect_stdout
 from pathlib import Path
+from typing import Any
 
 from stb.cli import add_json_flag, emit
 from stb.errors import StbError
@@ -29,87 +31,94 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.set_defaults(handler=cmd_import)
 
     exp = actions.add_parser("export", help="write a line-up as an IPTV Simple style M3U playlist")
-    exp.add_argument("lineup", type=Path, nargs="?", default=Path("channels.json"))
+    exp.add_argument("lineup", type=Path, nargs="?", default=Path("channels.json"), help="default: %(default)s")
     exp.add_argument("-o", "--output", type=Path, help="write the playlist here (default: print it)")
     exp.add_argument("--guide-url", help="url-tvg to put in the header (default: the line-up's guide sources)")
     exp.set_defaults(handler=cmd_export)
 
     schema = actions.add_parser("schema", help="print the JSON Schema of channels.json")
-    schema.add_argument("-o", "--output", type=Path)
+    schema.add_argument("-o", "--output", type=Path, help="write it here (default: print it)")
     schema.set_defaults(handler=cmd_schema)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from stb.lineup.check import check_file
+    from stb.lineup.check import check_lineup
+    from stb.lineup.load import read_input
 
-    problems = check_file(args.file)
+    problems = check_lineup(read_input(args.file, "line-up"))
     errors = sum(p.severity == "error" for p in problems)
+    report = {
+        "file": str(args.file),
+        "ok": errors == 0,
+        "errors": errors,
+        "warnings": len(problems) - errors,
+        "problems": [p.as_dict() for p in problems],
+    }
 
-    def text(_: object) -> str:
-        lines = [str(p) for p in problems]
-        lines.append(f"{args.file}: {errors} error(s), {len(problems) - errors} warning(s)")
-        return "\n".join(lines)
+    def text(r: dict[str, Any]) -> str:
+        summary = f"{r['file']}: {r['errors']} error(s), {r['warnings']} warning(s)" if problems else f"{r['file']}: OK"
+        return "\n".join([*map(str, problems), summary])
 
-    emit(args, {"file": str(args.file), "ok": errors == 0, "problems": [p.as_dict() for p in problems]}, text)
-    return 1 if errors else 0
+    emit(args, report, text)
+    return 0 if report["ok"] else 1
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from stb.lineup.load import dump_lineup, save_lineup
+    from stb.lineup.load import dump_lineup, write_output
     from stb.lineup.m3u import read_m3u_file
 
     if args.output and args.output.exists() and not args.force:
         raise StbError(f"{args.output} exists; use --force to replace it")
-    if args.playlist.is_dir():
-        raise StbError(f"{args.playlist} is a directory, not a playlist")
     result = read_m3u_file(args.playlist, args.name)
     if not result.lineup.channels:
-        first = f": {result.problems[0]}" if result.problems else ""
+        first = f" ({result.problems[0]})" if result.problems else ""
         raise StbError(f"no channel could be imported from {args.playlist}{first}")
+    data = dump_lineup(result.lineup)
     if args.output:
-        save_lineup(result.lineup, args.output)
+        write_output(args.output, data)
     else:
-        sys.stdout.buffer.write(dump_lineup(result.lineup))
-    summary = {
+        sys.stdout.write(data.decode("utf-8"))
+    report = {
+        "output": str(args.output) if args.output else None,
         "channels": len(result.lineup.channels),
         "guide_sources": result.lineup.guide_sources,
         "problems": [p.as_dict() for p in result.problems],
-        "output": str(args.output) if args.output else None,
     }
-    if args.output or args.json:
 
-        def text(d: dict) -> str:
-            lines = [str(p) for p in result.problems]
-            lines.append(f"imported {d['channels']} channels into {d['output']}, {len(d['problems'])} problem(s)")
-            return "\n".join(lines)
+    def text(r: dict[str, Any]) -> str:
+        where = f" into {r['output']}" if r["output"] else ""
+        summary = f"imported {r['channels']} channel(s){where}, {len(r['problems'])} problem(s)"
+        return "\n".join([*map(str, result.problems), summary])
 
-        emit(args, summary, text)
-    else:  # the line-up went to stdout: keep the report on stderr
-        for problem in result.problems:
-            print(problem, file=sys.stderr)
+    if args.output:
+        emit(args, report, text)
+    else:  # stdout holds the line-up, so that `> channels.json` works: the report goes to stderr
+        with redirect_stdout(sys.stderr):
+            emit(args, report, text)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from stb.config import atomic_write_bytes
-    from stb.lineup.load import load_lineup
+    from stb.lineup.load import load_lineup, write_output
     from stb.lineup.m3u import write_m3u
 
+    if args.output and args.output.resolve() == args.lineup.resolve():
+        raise StbError(f"refusing to write the playlist over the line-up {args.lineup}")
     text = write_m3u(load_lineup(args.lineup), args.guide_url)
     if args.output:
-        atomic_write_bytes(args.output, text.encode("utf-8"))
+        write_output(args.output, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from stb.config import atomic_write_bytes
+    from stb.lineup.load import write_output
     from stb.lineup.model import json_schema
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output:
-        atomic_write_bytes(args.output, text.encode("utf-8"))
+        write_output(args.output, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
     return 0

@@ -4,18 +4,32 @@ No library covers this: `m3u8` parses HLS playlists, not IPTV channel lists, and
 ones on PyPI neither report problems by line nor keep the attributes Kodi relies on.
 
 Import never raises on bad input: each broken entry becomes a Problem with its line number and is
-skipped, the rest is imported. Export writes what import reads back into the same line-up; what
-M3U has no attribute for goes into `stb-*` attributes and `#STB-FALLBACK` lines, which other
-readers ignore.
+skipped, the rest is imported. Nothing is fetched: URLs are only read as text.
+
+Export writes what import reads back into the same line-up; what M3U has no attribute for goes into
+`stb-*` attributes and `#STB-FALLBACK:` lines, which other readers ignore. M3U has no escapes, so
+export has to change a few values that cannot be written as they are (import then reads the
+changed value):
+
+- a `"` inside an attribute value becomes `'` (IPTV Simple ends the value at the first `"`);
+- line breaks inside any value become spaces;
+- group names are joined with `;` (IPTV Simple's separator), so a `;` inside a group name splits it;
+- guide sources are joined with `,` in `url-tvg`, so a `,` inside one splits it;
+- a `|` in a stream URL starts Kodi's header suffix (`stb lineup check` warns about it);
+- import strips the whitespace around names, groups and tag lines;
+- only `catchup*` keys of `catchup` are read back; the line-up's `name`, `$schema` and `headend` are not
+  written (the importer names the line-up).
 """
 
 from __future__ import annotations
 
+import codecs
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import ValidationError
 
@@ -24,31 +38,54 @@ from stb.lineup.check import Problem, json_path, stream_url_problem
 from stb.lineup.model import Channel, Lineup
 
 ATTRIBUTE = re.compile(r"""([A-Za-z0-9_-]+)=(?:"([^"]*)"|'([^']*)'|([^\s"',]*))""")
+ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+SURROGATE = re.compile("[\ud800-\udfff]")
 VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+NUMBER_ATTRIBUTES = ("tvg-chno", "channel-id", "channel-number")
 MAX_NUMBER = 99999
+MAX_NAME = 200
+DEFAULT_NAME = "Imported playlist"
 
 
 @dataclass
 class M3UResult:
+    """What an import produced: the line-up, and every problem met on the way (path `line N`)."""
+
     lineup: Lineup
     problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
 class _Entry:
+    """One channel being read: the #EXTINF plus the tag lines around it, until its URL."""
+
     line: int
-    name: str
-    attrs: dict[str, str]
+    name: str = ""
+    attrs: dict[str, str] = field(default_factory=dict)
+    has_extinf: bool = False
+    broken: bool = False
     groups: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     vlc_options: list[str] = field(default_factory=list)
     kodi_props: list[str] = field(default_factory=list)
-    fallbacks: list[str] = field(default_factory=list)
-    broken: bool = False
+    fallbacks: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Header:
+    guide_sources: list[str] = field(default_factory=list)
+    shift: float = 0.0
+
+
+# --- reading -----------------------------------------------------------------------------------
 
 
 def split_extinf(body: str) -> tuple[str, str] | None:
-    """(attributes, name) of an #EXTINF body: the name follows the first comma outside quotes."""
+    """(attributes, name) of an #EXTINF body, or None when there is no name separator.
+
+    The name follows the first comma outside quoted attribute values, so names keep their own
+    commas ("BBC One, London") and quotes; a quote only opens a value right after `=`.
+    """
     quote_char = None
     for i, c in enumerate(body):
         if quote_char:
@@ -62,116 +99,200 @@ def split_extinf(body: str) -> tuple[str, str] | None:
 
 
 def parse_attributes(text: str) -> dict[str, str]:
+    """`key="value" key='value' key=value` into a dict with lower-case keys."""
     return {m[1].lower(): next(v for v in m.groups()[1:] if v is not None) for m in ATTRIBUTE.finditer(text)}
 
 
 def slug(text: str) -> str:
+    """A channel id made from a name: lower-case ASCII words joined by `-`."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "channel"
 
 
-def _split_pipe_headers(url: str) -> tuple[str, dict[str, str]]:
-    """Kodi's `URL|User-Agent=…&Referer=…` suffix into (URL, headers)."""
-    if "|" not in url:
-        return url, {}
-    url, _, suffix = url.partition("|")
+def split_pipe_headers(url: str) -> tuple[str, dict[str, str]]:
+    """Kodi's `URL|User-Agent=…&Referer=…` suffix into (URL, headers), URL-decoded."""
+    url, sep, suffix = url.partition("|")
     headers = {}
-    for pair in suffix.split("&"):
-        key, sep, value = pair.partition("=")
-        if sep and key.strip():
+    for pair in suffix.split("&") if sep else ():
+        key, eq, value = pair.partition("=")
+        if eq and key.strip():
             headers[unquote(key.strip())] = unquote(value)
     return url, headers
 
 
-def _number(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        value = int(float(text.strip()))
-    except ValueError:
-        return None
-    return value if 1 <= value <= MAX_NUMBER else None
-
-
-def parse_m3u(text: str, name: str = "Imported playlist") -> M3UResult:
-    """Parse an IPTV playlist; never raises for any input text."""
+def parse_m3u(text: str, name: str = DEFAULT_NAME) -> M3UResult:
+    """Parse an IPTV playlist into a line-up called ``name``; never raises for any input text."""
     problems: list[Problem] = []
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    header: dict[str, str] = {}
-    entries: list[tuple[_Entry, str]] = []
+    text, name = _valid_unicode(text, problems), _valid_unicode(name, [])
+    header = _Header()
+    entries: list[tuple[_Entry, int, str]] = []  # (entry, line of its URL, URL)
     entry: _Entry | None = None
-    if not lines or not lines[0].lstrip("\ufeff").startswith("#EXTM3U"):
-        problems.append(Problem("line 1", "no #EXTM3U header; reading it as a playlist anyway", "warning"))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    first = next((n for n, line in enumerate(lines, start=1) if line.strip().lstrip("\ufeff")), 1)
+    if not lines[first - 1].strip().lstrip("\ufeff").upper().startswith("#EXTM3U"):
+        problems.append(Problem(f"line {first}", "no #EXTM3U header; reading it as a playlist anyway", "warning"))
     for number, raw in enumerate(lines, start=1):
         line = raw.strip().lstrip("\ufeff")
+        upper = line.upper()
         if not line:
             continue
-        upper = line.upper()
         if upper.startswith("#EXTM3U"):
-            header.update(parse_attributes(line[7:]))
-        elif upper.startswith("#EXTINF:"):
-            if entry is not None and not entry.broken:
+            _read_header(line[7:], number, header, problems)
+        elif upper.startswith("#EXTINF"):  # the `:` is often missing in hand-made files
+            if entry is not None and entry.has_extinf and not entry.broken:
                 problems.append(Problem(f"line {entry.line}", "#EXTINF without a URL; entry skipped"))
-            parts = split_extinf(line[8:])
-            if parts is None or not parts[1]:
-                problems.append(Problem(f"line {number}", "#EXTINF without ',' and a channel name; entry skipped"))
-                entry = _Entry(number, "", {}, broken=True)
-            else:
-                entry = _Entry(number, parts[1], parse_attributes(parts[0]))
-        elif upper.startswith("#EXTGRP:"):
-            if entry is not None:
-                entry.groups += [g.strip() for g in line[8:].split(";") if g.strip()]
-        elif upper.startswith("#EXTVLCOPT:"):
-            if entry is not None:
-                _vlc_option(entry, line[11:].strip())
-        elif upper.startswith("#KODIPROP:"):
-            if entry is not None:
-                entry.kodi_props.append(line[10:].strip())
-        elif upper.startswith("#STB-FALLBACK:"):
-            if entry is not None:
-                entry.fallbacks.append(line[14:].strip())
+            if entry is None or entry.has_extinf:
+                entry = _Entry(number)
+            _read_extinf(line[7:].removeprefix(":"), number, entry, problems)
         elif line.startswith("#"):
-            continue
+            entry = _read_tag(line, number, entry)
         else:
-            if entry is None:
+            if entry is None or not entry.has_extinf:
                 problems.append(Problem(f"line {number}", "URL without #EXTINF; named after the URL", "warning"))
-                entry = _Entry(number, line.rsplit("/", 1)[-1] or line, {})
+                entry = entry or _Entry(number)
+                entry.line, entry.has_extinf, entry.name = number, True, _name_from_url(line)
             if not entry.broken:
-                entries.append((entry, line))
+                entries.append((entry, number, line))
             entry = None
-    if entry is not None and not entry.broken:
+    if entry is not None and entry.has_extinf and not entry.broken:
         problems.append(Problem(f"line {entry.line}", "#EXTINF without a URL; entry skipped"))
     channels = _build_channels(entries, header, problems)
-    guide = header.get("url-tvg") or header.get("x-tvg-url") or ""
-    sources = [s.strip() for s in guide.split(",") if s.strip()]
-    return M3UResult(Lineup(name=name, guide_sources=sources, channels=channels), problems)
+    lineup_name = _one_line(name).strip()[:MAX_NAME] or DEFAULT_NAME
+    problems.sort(key=lambda p: int(p.path.removeprefix("line ")))  # stable: same line keeps its order
+    return M3UResult(Lineup(name=lineup_name, guide_sources=header.guide_sources, channels=channels), problems)
 
 
-def _vlc_option(entry: _Entry, option: str) -> None:
-    key, _, value = option.partition("=")
-    key = key.strip().lower()
-    if key == "http-user-agent":
-        entry.headers["User-Agent"] = value
-    elif key == "http-referrer":
-        entry.headers["Referer"] = value
+def _valid_unicode(text: str, problems: list[Problem]) -> str:
+    """``text`` with lone surrogates (from `surrogateescape` decoding) replaced: they are not Unicode."""
+    match = SURROGATE.search(text)
+    if match is None:
+        return text
+    before = text[: match.start()]
+    line = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
+    problems.append(Problem(f"line {line}", "invalid characters (lone surrogates) replaced by U+FFFD", "warning"))
+    return SURROGATE.sub("\ufffd", text)
+
+
+def _read_header(body: str, number: int, header: _Header, problems: list[Problem]) -> None:
+    attrs = parse_attributes(body)
+    for key in ("url-tvg", "x-tvg-url"):
+        for source in attrs.get(key, "").split(","):
+            if source.strip() and source.strip() not in header.guide_sources:
+                header.guide_sources.append(source.strip())
+    if "tvg-shift" in attrs:
+        header.shift = _shift(attrs["tvg-shift"], number, 0.0, problems)
+
+
+def _read_extinf(body: str, number: int, entry: _Entry, problems: list[Problem]) -> None:
+    entry.line, entry.has_extinf = number, True
+    parts = split_extinf(body)
+    if parts is None or not parts[1]:
+        problems.append(Problem(f"line {number}", "#EXTINF without ',' and a channel name; entry skipped"))
+        entry.broken = True
+        return
+    entry.attrs, entry.name = parse_attributes(parts[0]), parts[1]
+    if len(entry.name) > MAX_NAME:
+        problems.append(Problem(f"line {number}", f"name longer than {MAX_NAME} characters; shortened", "warning"))
+        entry.name = entry.name[:MAX_NAME].rstrip()
+
+
+def _read_tag(line: str, number: int, entry: _Entry | None) -> _Entry | None:
+    """Tag lines that belong to the next URL (before or after its #EXTINF, as Kodi allows)."""
+    tag, _, value = line.partition(":")
+    tag, value = tag.upper(), value.strip()
+    if tag not in ("#EXTGRP", "#EXTVLCOPT", "#KODIPROP", "#STB-FALLBACK") or not value:
+        return entry  # comments and tags we do not use
+    entry = entry or _Entry(number)
+    if tag == "#EXTGRP":
+        entry.groups += [g.strip() for g in value.split(";") if g.strip()]
+    elif tag == "#EXTVLCOPT":
+        key, _, option = value.partition("=")
+        header = {"http-user-agent": "User-Agent", "http-referrer": "Referer", "http-referer": "Referer"}
+        if key.strip().lower() in header:
+            entry.headers[header[key.strip().lower()]] = option
+        else:
+            entry.vlc_options.append(value)
+    elif tag == "#KODIPROP":
+        entry.kodi_props.append(value)
     else:
-        entry.vlc_options.append(option)
+        entry.fallbacks.append((number, value))
+    return entry
 
 
-def _build_channels(
-    entries: list[tuple[_Entry, str]], header: dict[str, str], problems: list[Problem]
-) -> list[Channel]:
-    used_numbers: dict[int, int] = {}
+def _name_from_url(url: str) -> str:
+    try:
+        parts = urlsplit(url.partition("|")[0])
+    except ValueError:
+        return url[:MAX_NAME]
+    last = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    return (" ".join(last.split()) or parts.netloc or url)[:MAX_NAME]
+
+
+def _shift(text: str | None, number: int, default: float, problems: list[Problem]) -> float:
+    """Hours of tvg-shift, or ``default`` when absent (or bad: a warning)."""
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not -24 <= value <= 24:  # also false for NaN
+        problems.append(Problem(f"line {number}", f"tvg-shift {text!r} is not hours -24..24; ignored", "warning"))
+        return default
+    return value
+
+
+def _number(text: str | None, number: int, problems: list[Problem]) -> int | None:
+    """The channel number in ``text`` (`5`, or `5.1` as Kodi's sub-channel: 5), None if absent or bad."""
+    if text is None or not text.strip():
+        return None
+    match = re.fullmatch(r"\s*([0-9]{1,9})(?:\.[0-9]+)?\s*", text)
+    value = int(match[1]) if match else 0
+    if not 1 <= value <= MAX_NUMBER:
+        message = f"channel number {text!r} is not 1..{MAX_NUMBER}; numbered automatically"
+        problems.append(Problem(f"line {number}", message, "warning"))
+        return None
+    return value
+
+
+def _age(text: str | None, number: int, problems: list[Problem]) -> int | None:
+    if text is None:
+        return None
+    if re.fullmatch(r"\s*[0-9]{1,2}\s*", text) and int(text) <= 21:
+        return int(text)
+    problems.append(Problem(f"line {number}", f"stb-age {text!r} is not 0..21; ignored", "warning"))
+    return None
+
+
+def _urls(entry: _Entry, url_line: int, url: str, problems: list[Problem]) -> list[str] | None:
+    """The entry's playable URLs, main one first; None (entry skipped) when the main one is bad."""
+    urls = []
+    for number, candidate in [(url_line, url), *entry.fallbacks]:
+        found = stream_url_problem(candidate)
+        if found and found[0] == "error":
+            if number != url_line:
+                problems.append(Problem(f"line {number}", f"{found[1]}; fallback skipped"))
+                continue
+            problems.append(Problem(f"line {number}", f"{found[1]}; entry skipped"))
+            return None
+        if found:
+            problems.append(Problem(f"line {number}", found[1], found[0]))
+        if candidate not in urls:
+            urls.append(candidate)
+    return urls
+
+
+def _build_channels(entries: list[tuple[_Entry, int, str]], header: _Header, problems: list[Problem]) -> list[Channel]:
+    used_numbers: dict[int, int] = {}  # number -> line that took it
     used_ids: set[str] = set()
     pending: list[tuple[_Entry, dict]] = []
-    for entry, raw_url in entries:
-        url, pipe_headers = _split_pipe_headers(raw_url)
-        found = stream_url_problem(url)
-        if found and found[0] == "error":
-            problems.append(Problem(f"line {entry.line}", f"{found[1]}; entry skipped"))
+    for entry, url_line, raw_url in entries:
+        url, pipe_headers = split_pipe_headers(raw_url)
+        urls = _urls(entry, url_line, url, problems)
+        if urls is None:
             continue
         a = entry.attrs
-        number = _number(a.get("tvg-chno") or a.get("channel-number") or a.get("channel-id"))
+        number = _number(next((a[k] for k in NUMBER_ATTRIBUTES if a.get(k)), None), entry.line, problems)
         if number is not None and number in used_numbers:
             message = f"number {number} already used on line {used_numbers[number]}; renumbered"
             problems.append(Problem(f"line {entry.line}", message, "warning"))
@@ -183,22 +304,30 @@ def _build_channels(
             "number": number,
             "id": _unique_id(a, entry.name, used_ids),
             "name": entry.name,
-            "urls": [url, *entry.fallbacks],
+            "urls": urls,
             "groups": list(dict.fromkeys(groups + entry.groups)),
             "logo": a.get("tvg-logo") or None,
             "guide_id": a.get("tvg-id") or None,
             "guide_name": a.get("tvg-name") or None,
-            "guide_shift": a.get("tvg-shift") or header.get("tvg-shift") or 0.0,
+            "guide_shift": _shift(a.get("tvg-shift"), entry.line, header.shift, problems),
             "radio": a.get("radio", "").lower() == "true",
             "locked": a.get("stb-locked", "").lower() == "true",
-            "age_rating": a.get("stb-age") or None,
+            "age_rating": _age(a.get("stb-age"), entry.line, problems),
             "headers": {**entry.headers, **pipe_headers},
             "catchup": {k: v for k, v in a.items() if k.startswith("catchup")},
             "kodi_props": entry.kodi_props,
             "vlc_options": entry.vlc_options,
         }
         pending.append((entry, fields))
-    next_number = max(used_numbers, default=0) + 1
+    return _number_and_validate(pending, max(used_numbers, default=0) + 1, problems)
+
+
+def _number_and_validate(
+    pending: list[tuple[_Entry, dict]],
+    next_number: int,
+    problems: list[Problem],
+) -> list[Channel]:
+    """Give numberless channels the numbers after the highest one used, in playlist order."""
     channels = []
     for entry, fields in pending:
         if fields["number"] is None:
@@ -210,37 +339,35 @@ def _build_channels(
             channels.append(Channel.model_validate(fields))
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = json_path(first["loc"]).replace("$.", "")
+            where = json_path(first["loc"]).removeprefix("$.")
             problems.append(Problem(f"line {entry.line}", f"{where}: {first['msg']}; entry skipped"))
     return channels
 
 
 def _unique_id(attrs: dict[str, str], name: str, used: set[str]) -> str:
-    for candidate in (attrs.get("stb-id"), attrs.get("tvg-id")):
-        if candidate and VALID_ID.match(candidate) and candidate not in used:
-            used.add(candidate)
-            return candidate
-    base = slug(attrs.get("tvg-id") or name)
+    """A stable id: stb-id (our own export), else tvg-id, else the name's slug; `-2`, `-3` if taken."""
+    base = next((c for c in (attrs.get("stb-id"), attrs.get("tvg-id")) if c and VALID_ID.match(c)), None)
+    base = base or slug(attrs.get("tvg-id") or name)
     candidate, n = base, 2
     while candidate in used:
-        candidate, n = f"{base}-{n}", n + 1
+        candidate, n = f"{base[:120]}-{n}", n + 1
     used.add(candidate)
     return candidate
 
 
-def read_m3u_file(path: Path, name: str | None = None) -> M3UResult:
-    """Read a playlist file: BOM stripped, UTF-8 or (with a warning) Latin-1."""
+def read_m3u_file(path: Path | str, name: str | None = None) -> M3UResult:
+    """Read a playlist file: BOM stripped, UTF-8 or (with a warning) Latin-1; the name defaults to the file's."""
+    path = Path(path)
     try:
         raw = path.read_bytes()
+    except FileNotFoundError:
+        raise StbError(f"playlist {path} not found") from None
+    except IsADirectoryError:
+        raise StbError(f"{path} is a directory, not a playlist") from None
     except OSError as exc:
         raise StbError(f"cannot read {path}: {exc.strerror or exc}") from None
-    warning = None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-        warning = Problem("line 1", "not UTF-8; read as Latin-1", "warning")
-    if "\x00" in text[:4096]:
+    text, warning = decode_playlist(raw)
+    if text is None:
         raise StbError(f"{path} is not a playlist (binary data)")
     result = parse_m3u(text, name or path.stem)
     if warning:
@@ -248,41 +375,68 @@ def read_m3u_file(path: Path, name: str | None = None) -> M3UResult:
     return result
 
 
+def decode_playlist(raw: bytes) -> tuple[str | None, Problem | None]:
+    """(text, warning): UTF-8 with or without BOM, UTF-16 with BOM, else Latin-1 with a warning; None for binary."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), None
+        except UnicodeDecodeError:
+            return None, None
+    if b"\x00" in raw[:4096]:
+        return None, None
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return raw.decode("latin-1"), Problem("line 1", f"not UTF-8 (byte {exc.start}); read as Latin-1", "warning")
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _one_line(value: object) -> str:
+    """The value with line breaks as spaces: import splits lines on CR and LF only."""
+    return re.sub(r"[\r\n]+", " ", str(value))
+
+
 def _attr(key: str, value: object) -> str:
-    # IPTV Simple has no escape for quotes inside values; a quote would end the value early.
-    return f'{key}="{str(value).replace(chr(34), chr(39))}"'
+    # IPTV Simple has no escape for quotes inside values; a `"` would end the value early.
+    return f'{key}="{_one_line(value).replace(chr(34), chr(39))}"'
+
+
+def _extinf(c: Channel) -> str:
+    attrs = [_attr("tvg-chno", c.number)]
+    for key, value in (("tvg-id", c.guide_id), ("tvg-name", c.guide_name), ("tvg-logo", c.logo)):
+        if value:
+            attrs.append(_attr(key, value))
+    if c.groups:
+        attrs.append(_attr("group-title", ";".join(c.groups)))
+    if c.radio:
+        attrs.append(_attr("radio", "true"))
+    if c.guide_shift:
+        attrs.append(_attr("tvg-shift", c.guide_shift))
+    attrs += [_attr(k, v) for k, v in c.catchup.items() if ATTRIBUTE_NAME.match(k)]
+    attrs.append(_attr("stb-id", c.id))
+    if c.locked:
+        attrs.append(_attr("stb-locked", "true"))
+    if c.age_rating is not None:
+        attrs.append(_attr("stb-age", c.age_rating))
+    return f"#EXTINF:-1 {' '.join(attrs)},{_one_line(c.name)}"
 
 
 def write_m3u(lineup: Lineup, guide_url: str | None = None) -> str:
-    """The line-up as an IPTV Simple playlist that `parse_m3u` reads back into the same channels."""
-    sources = [guide_url] if guide_url else lineup.guide_sources
-    head = "#EXTM3U" + (f" {_attr('url-tvg', ','.join(sources))}" if sources else "")
-    out = [head]
+    """The line-up as an IPTV Simple playlist that `parse_m3u` reads back into the same channels.
+
+    ``guide_url`` replaces the line-up's guide sources in `url-tvg` (the head-end serves its own).
+    """
+    sources = lineup.guide_sources if guide_url is None else [guide_url] if guide_url else []
+    out = ["#EXTM3U" + (f" {_attr('url-tvg', ','.join(sources))}" if sources else "")]
     for c in lineup.sorted_channels():
-        attrs = [_attr("stb-id", c.id), _attr("tvg-chno", c.number)]
-        if c.guide_id:
-            attrs.append(_attr("tvg-id", c.guide_id))
-        if c.guide_name:
-            attrs.append(_attr("tvg-name", c.guide_name))
-        if c.logo:
-            attrs.append(_attr("tvg-logo", c.logo))
-        if c.groups:
-            attrs.append(_attr("group-title", ";".join(c.groups)))
-        if c.radio:
-            attrs.append(_attr("radio", "true"))
-        if c.guide_shift:
-            attrs.append(_attr("tvg-shift", c.guide_shift))
-        if c.locked:
-            attrs.append(_attr("stb-locked", "true"))
-        if c.age_rating is not None:
-            attrs.append(_attr("stb-age", c.age_rating))
-        attrs += [_attr(k, v) for k, v in c.catchup.items()]
-        out.append(f"#EXTINF:-1 {' '.join(attrs)},{c.name}")
-        out += [f"#KODIPROP:{p}" for p in c.kodi_props]
-        out += [f"#EXTVLCOPT:{o}" for o in c.vlc_options]
+        out.append(_extinf(c))
+        out += [f"#KODIPROP:{_one_line(p)}" for p in c.kodi_props]
+        out += [f"#EXTVLCOPT:{_one_line(o)}" for o in c.vlc_options]
+        out += [f"#STB-FALLBACK:{u}" for u in c.urls[1:]]  # before the URL: the URL ends an entry
         url = c.urls[0]
         if c.headers:
             url += "|" + "&".join(f"{quote(k, safe='-')}={quote(v, safe='')}" for k, v in c.headers.items())
-        out += [f"#STB-FALLBACK:{u}" for u in c.urls[1:]]  # before the URL: the URL ends an entry
         out.append(url)
     return "\n".join(out) + "\n"
