@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "stb.ui.cli",  # run
     "stb.headend.cli",  # headend
     "stb.lineup.cli",  # lineup check|import|export|schema
+    "stb.guide.cli",  # guide import|now|search
 )
 
 

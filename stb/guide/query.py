@@ -1,0 +1,150 @@
+"""The guide's questions, as the UI and the network API ask them: now/next, grid window, details, search.
+
+Every answer is in line-up terms (line-up channel ids, times already shifted by the channel's
+tvg-shift), so callers never see guide ids. One `Guide` per thread: it owns a SQLite connection.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from stb.guide.matching import MatchReport, match_lineup
+from stb.guide.store import connect
+from stb.lineup.model import Lineup
+
+FIELDS = (
+    "id, channel, start, stop, title, sub_title, description, categories, episode_ns, episode_onscreen, icon, "
+    "rating_system, rating, star_rating, is_new, previously_shown, language"
+)
+
+
+@dataclass(frozen=True)
+class Programme:
+    id: int
+    channel: str  # line-up channel id
+    start: int  # UTC seconds, tvg-shift applied
+    stop: int
+    title: str
+    sub_title: str | None
+    description: str | None
+    categories: tuple[str, ...]
+    episode_ns: str | None
+    episode_onscreen: str | None
+    icon: str | None
+    rating_system: str | None
+    rating: str | None
+    star_rating: str | None
+    is_new: bool
+    previously_shown: bool
+    language: str | None
+
+    def progress(self, now: float) -> float:
+        return min(1.0, max(0.0, (now - self.start) / max(1, self.stop - self.start)))
+
+    def as_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+class Guide:
+    def __init__(self, db: Path, lineup: Lineup) -> None:
+        self.conn = connect(db)
+        self.lineup = lineup
+        self.matching: MatchReport = match_lineup(lineup, self.conn)
+        self._by_guide: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for lineup_id, match in self.matching.matches.items():
+            self._by_guide[match.guide_channel].append((lineup_id, match.shift_s))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _programme(self, row: tuple, lineup_id: str, shift: int) -> Programme:
+        (pid, _, start, stop, title, sub, desc, cats, ns, onscreen, icon, rsys, rating, star, new, prev, lang) = row
+        return Programme(
+            pid, lineup_id, start + shift, stop + shift, title, sub, desc, tuple(cats.split("\n")) if cats else (),
+            ns, onscreen, icon, rsys, rating, star, bool(new), bool(prev), lang,
+        )  # fmt: skip
+
+    def now_next(self, at: float | None = None) -> dict[str, tuple[Programme | None, Programme | None]]:
+        """For every matched channel: what is on at ``at`` (default now) and what comes next."""
+        at = int(at if at is not None else time.time())
+        matches = self.matching.matches
+        if not matches:
+            return {}
+        values = ",".join("(?,?,?)" for _ in matches)
+        params = [v for lid, m in matches.items() for v in (lid, m.guide_channel, at - m.shift_s)]
+        ids = self.conn.execute(
+            f"WITH m(lid, ch, t) AS (VALUES {values}) SELECT lid, "
+            "(SELECT id FROM programmes WHERE channel = m.ch AND start <= m.t ORDER BY start DESC LIMIT 1), "
+            "(SELECT id FROM programmes WHERE channel = m.ch AND start > m.t ORDER BY start LIMIT 1) FROM m",
+            params,
+        ).fetchall()
+        wanted = [i for _, now_id, next_id in ids for i in (now_id, next_id) if i is not None]
+        rows = {r[0]: r for r in self._rows_by_id(wanted)}
+        result: dict[str, tuple[Programme | None, Programme | None]] = {}
+        for lid, now_id, next_id in ids:
+            shift = matches[lid].shift_s
+            current = self._programme(rows[now_id], lid, shift) if now_id in rows else None
+            if current is not None and current.stop <= at:
+                current = None  # a gap: the last programme already ended
+            upcoming = self._programme(rows[next_id], lid, shift) if next_id in rows else None
+            result[lid] = (current, upcoming)
+        return result
+
+    def _rows_by_id(self, ids: list[int]) -> list[tuple]:
+        rows: list[tuple] = []
+        for at in range(0, len(ids), 900):
+            chunk = ids[at : at + 900]
+            marks = ",".join("?" * len(chunk))
+            rows += self.conn.execute(f"SELECT {FIELDS} FROM programmes WHERE id IN ({marks})", chunk).fetchall()
+        return rows
+
+    def window(self, channel_ids: list[str], t0: float, t1: float) -> dict[str, list[Programme]]:
+        """Programmes of ``channel_ids`` overlapping [t0, t1), in time order: one row of the grid each."""
+        result: dict[str, list[Programme]] = {cid: [] for cid in channel_ids}
+        longest = self._longest()
+        for cid in channel_ids:
+            match = self.matching.matches.get(cid)
+            if match is None:
+                continue
+            a, b = int(t0) - match.shift_s, int(t1) - match.shift_s
+            rows = self.conn.execute(
+                f"SELECT {FIELDS} FROM programmes WHERE channel = ? AND start < ? AND start > ? AND stop > ? "
+                "ORDER BY start",
+                (match.guide_channel, b, a - longest, a),
+            ).fetchall()
+            result[cid] = [self._programme(r, cid, match.shift_s) for r in rows]
+        return result
+
+    def _longest(self) -> int:
+        row = self.conn.execute("SELECT max(stop - start) FROM programmes").fetchone()
+        return int(row[0] or 0) + 1
+
+    def programme(self, programme_id: int) -> Programme | None:
+        row = self.conn.execute(f"SELECT {FIELDS} FROM programmes WHERE id = ?", (programme_id,)).fetchone()
+        if row is None:
+            return None
+        for lid, shift in self._by_guide.get(row[1], [("", 0)])[:1]:
+            return self._programme(row, lid, shift)
+        return None
+
+    def search(self, text: str, limit: int = 50, after: float | None = None) -> list[Programme]:
+        """Full-text search over titles, sub-titles and descriptions; upcoming first, matched channels only."""
+        terms = [t for t in "".join(c if c.isalnum() else " " for c in text).split() if t]
+        if not terms:
+            return []
+        query = " ".join(f'"{t}"*' for t in terms)
+        after = int(after if after is not None else time.time())
+        rows = self.conn.execute(
+            f"SELECT {', '.join('p.' + f.strip() for f in FIELDS.split(','))} FROM programmes_fts f "
+            "JOIN programmes p ON p.id = f.rowid WHERE programmes_fts MATCH ? AND p.stop > ? "
+            "ORDER BY p.start LIMIT ?",
+            (query, after, limit * 4),
+        ).fetchall()
+        found: list[Programme] = []
+        for row in rows:
+            for lid, shift in self._by_guide.get(row[1], []):
+                found.append(self._programme(row, lid, shift))
+        return found[:limit]

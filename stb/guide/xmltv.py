@@ -1,0 +1,149 @@
+"""XMLTV as a stream of rows: lxml's iterparse, each element cleared as soon as it is read.
+
+Memory stays flat however large the file: only the element being read exists. The parser never
+expands entities, never loads a DTD and never touches the network (the prolog was already checked
+for entity declarations by `sources.open_guide`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from lxml import etree
+
+from stb.guide.sources import GuideSourceError
+from stb.guide.times import parse_time
+
+MAX_TITLE = 500
+MAX_LENGTH_S = 2 * 86400  # longer is a broken entry, and would make every window query scan it
+MAX_TEXT = 16 * 1024  # descriptions longer than this are cut: a guide is not a library
+
+# Column order of a programme row, shared with the store's INSERT.
+PROGRAMME_COLUMNS = (
+    "channel", "start", "stop", "title", "sub_title", "description", "categories", "episode_ns",
+    "episode_onscreen", "icon", "rating_system", "rating", "star_rating", "is_new", "previously_shown", "language",
+)  # fmt: skip
+
+
+@dataclass
+class ParseCounts:
+    channels: int = 0
+    programmes: int = 0
+    skipped_bad_time: int = 0
+    skipped_no_title: int = 0
+    skipped_bad_length: int = 0
+    truncated: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GuideChannel:
+    id: str
+    names: tuple[str, ...]
+    icon: str | None
+
+
+def _bounded(text: str | None, limit: int, counts: ParseCounts) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if len(text) > limit:
+        counts.truncated += 1
+        return text[:limit]
+    return text or None
+
+
+def parse_guide(stream: BinaryIO, name: str, zone: str, counts: ParseCounts) -> Iterator[GuideChannel | tuple]:
+    """Yield GuideChannel objects and programme rows (tuples in PROGRAMME_COLUMNS order)."""
+    events = etree.iterparse(
+        stream, events=("end",), tag=("channel", "programme"),
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
+    )  # fmt: skip
+    last_line = 0
+    try:
+        for _, element in events:
+            last_line = element.sourceline or last_line
+            if element.tag == "programme":
+                row = _programme(element, zone, counts)
+                if row is not None:
+                    counts.programmes += 1
+                    yield row
+            else:
+                channel = _channel(element)
+                if channel is not None:
+                    counts.channels += 1
+                    yield channel
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or last_line
+        raise GuideSourceError(f"{name}: broken XML at line {line}: {exc.msg}") from None
+
+
+def _channel(element) -> GuideChannel | None:
+    channel_id = (element.get("id") or "").strip()
+    if not channel_id:
+        return None
+    names = tuple(n.text.strip() for n in element.iterchildren("display-name") if n.text and n.text.strip())
+    icon = next((i.get("src") for i in element.iterchildren("icon") if i.get("src")), None)
+    return GuideChannel(channel_id[:200], names, icon)
+
+
+def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
+    get = element.get
+    start = parse_time(get("start") or "", zone)
+    stop_text = get("stop")
+    stop = parse_time(stop_text, zone) if stop_text else None
+    channel = get("channel")
+    if start is None or not channel or (stop_text and stop is None):
+        counts.skipped_bad_time += 1
+        return None
+    if stop is not None and not 0 < stop - start <= MAX_LENGTH_S:
+        counts.skipped_bad_length += 1
+        return None
+    title = sub_title = description = ns = onscreen = icon = rating_system = rating = star = language = None
+    categories: list[str] = []
+    is_new = previously_shown = 0
+    for child in element:
+        tag = child.tag
+        if tag == "title":
+            if title is None:
+                title = _bounded(child.text, MAX_TITLE, counts)
+                language = child.get("lang")
+        elif tag == "sub-title":
+            sub_title = _bounded(child.text, MAX_TITLE, counts)
+        elif tag == "desc":
+            if description is None:
+                description = _bounded(child.text, MAX_TEXT, counts)
+        elif tag == "category":
+            if child.text and child.text.strip() and len(categories) < 10:
+                categories.append(child.text.strip()[:100])
+        elif tag == "episode-num":
+            system = child.get("system")
+            if system == "xmltv_ns":
+                ns = _bounded(child.text, 100, counts)
+            elif system == "onscreen":
+                onscreen = _bounded(child.text, 100, counts)
+        elif tag == "icon":
+            icon = child.get("src")
+        elif tag == "rating":
+            rating_system = child.get("system")
+            rating = _bounded(child.findtext("value"), 50, counts)
+        elif tag == "star-rating":
+            star = _bounded(child.findtext("value"), 50, counts)
+        elif tag == "new":
+            is_new = 1
+        elif tag == "previously-shown":
+            previously_shown = 1
+    if not title:
+        counts.skipped_no_title += 1
+        return None
+    return (
+        channel[:200], start, stop, title, sub_title, description, "\n".join(categories) or None, ns, onscreen,
+        icon, rating_system, rating, star, is_new, previously_shown, language,
+    )  # fmt: skip
