@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "stb.headend.cli",  # headend
     "stb.lineup.cli",  # lineup check|import|export|schema
     "stb.guide.cli",  # guide import|now|search
+    "stb.bench.cli",  # bench guide
 )
 
 

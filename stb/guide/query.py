@@ -119,8 +119,8 @@ class Guide:
         return result
 
     def _longest(self) -> int:
-        row = self.conn.execute("SELECT max(stop - start) FROM programmes").fetchone()
-        return int(row[0] or 0) + 1
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'longest'").fetchone()
+        return int(row[0] if row else 0) + 1
 
     def programme(self, programme_id: int) -> Programme | None:
         row = self.conn.execute(f"SELECT {FIELDS} FROM programmes WHERE id = ?", (programme_id,)).fetchone()

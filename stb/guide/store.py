@@ -30,7 +30,6 @@ CREATE TABLE IF NOT EXISTS channels (
 CREATE TABLE IF NOT EXISTS programmes (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL, {", ".join(PROGRAMME_COLUMNS)});
 CREATE INDEX IF NOT EXISTS programmes_channel_start ON programmes (channel, start);
-CREATE INDEX IF NOT EXISTS programmes_start ON programmes (start);
 CREATE VIRTUAL TABLE IF NOT EXISTS programmes_fts USING fts5(
     title, sub_title, description, content='programmes', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
 """
@@ -102,6 +101,9 @@ def import_sources(
         cutoff = int((now or time.time()) - prune_days * 86400)
         report.pruned = conn.execute("DELETE FROM programmes WHERE stop < ?", (cutoff,)).rowcount
         conn.execute("INSERT INTO programmes_fts(programmes_fts) VALUES ('rebuild')")
+        conn.execute(  # the window query's look-back: how long the longest programme is
+            "INSERT OR REPLACE INTO meta SELECT 'longest', coalesce(max(stop - start), 0) FROM programmes"
+        )
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('imported_at', ?)", (str(int(now or time.time())),))
         conn.execute("COMMIT")
     except BaseException:
@@ -122,9 +124,9 @@ def _import_one(conn: sqlite3.Connection, source: str, zone: str) -> SourceRepor
         f"VALUES (?, {', '.join('?' for _ in PROGRAMME_COLUMNS)})"
     )
     counts = ParseCounts()
-    batch: list[tuple] = []
     with open_guide(source) as stream:
         raw = stream.raw
+        batch: list[tuple] = []
         for item in parse_guide(stream, source, zone, counts):
             if isinstance(item, GuideChannel):
                 conn.execute(

@@ -1,0 +1,119 @@
+"""`stb bench guide`: import speed and memory against a naive importer, then query latencies.
+
+Each importer runs in a child process, so its peak RSS is its own (read from wait4's rusage).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from stb.bench.synthetic import write_guide
+
+
+def _run_child(argv: list[str], work: Path) -> tuple[int, str]:
+    """(peak RSS in MB, stdout) of a child process, its rusage read by wait4 (its own, not a sum)."""
+    out_path, err_path = work / "child.out", work / "child.err"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        child = subprocess.Popen(argv, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        lines = err_path.read_text().strip().splitlines()
+        raise RuntimeError(f"{' '.join(argv[1:4])} failed: {lines[-1] if lines else status}")
+    return usage.ru_maxrss // 1024, out_path.read_text()
+
+
+def _ours(xml: Path, db: Path) -> tuple[float, int]:
+    """(importer's own seconds, peak RSS MB): start-up of the interpreter is not the importer's."""
+    db.unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "stb", "guide", "import", str(xml), "--db", str(db), "--lineup", "/nonexistent",
+            "--json"]  # fmt: skip
+    rss, out = _run_child(argv, db.parent)
+    return json.loads(out)["seconds"], rss
+
+
+def _naive(xml: Path, db: Path) -> tuple[float, int]:
+    db.unlink(missing_ok=True)
+    rss, out = _run_child([sys.executable, "-m", "stb.bench.naive_guide", str(xml), str(db)], db.parent)
+    return float(out.split()[1]), rss
+
+
+def _latencies(fn, runs: int) -> dict[str, float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {"p50_ms": round(statistics.median(samples), 2), "p99_ms": round(samples[int(len(samples) * 0.99) - 1], 2)}
+
+
+def run(channels: int, days: int, scale: int, runs: int) -> dict:
+    from stb.guide.query import Guide
+    from stb.lineup.model import Channel, Lineup
+
+    result: dict = {"channels": channels, "days": days}
+    with tempfile.TemporaryDirectory(prefix="stb-bench-guide-") as tmp:
+        work = Path(tmp)
+        # The baseline parses a whole document into memory: give it a tenth of the channels.
+        small, full = work / "small.xml", work / "full.xml"
+        small_n = write_guide(small, max(1, channels // 10), days)
+        full_n = write_guide(full, channels, days)
+        sizes = [(small, small_n), (full, full_n)]
+        if scale > 1:
+            big = work / "big.xml"
+            sizes.append((big, write_guide(big, channels * scale, days)))
+        imports = []
+        for path, n in sizes:
+            seconds, rss = _ours(path, work / "g.db")
+            mb = path.stat().st_size / 1e6
+            imports.append({"file_mb": round(mb, 1), "programmes": n, "seconds": round(seconds, 2),
+                            "programmes_per_s": round(n / seconds), "mb_per_s": round(mb / seconds, 1),
+                            "peak_rss_mb": rss})  # fmt: skip
+        naive_s, naive_rss = _naive(small, work / "naive.db")
+        ours_small = imports[0]
+        result["import"] = imports
+        result["naive_on_small"] = {"seconds": round(naive_s, 2), "programmes_per_s": round(small_n / naive_s),
+                                    "peak_rss_mb": naive_rss}  # fmt: skip
+        result["ratios_on_small"] = {
+            "speed_vs_naive": round(ours_small["programmes_per_s"] / (small_n / naive_s), 2),
+            "rss_vs_naive": round(ours_small["peak_rss_mb"] / max(1, naive_rss), 2),
+        }
+        _ours(full, work / "g.db")  # queries run on the full guide
+        lineup = Lineup(
+            name="bench",
+            channels=[Channel(number=c + 1, id=f"c{c}", name=f"Channel {c}", urls=["http://h.test/x"],
+                              guide_id=f"ch{c}.bench") for c in range(channels)],
+        )  # fmt: skip
+        guide = Guide(work / "g.db", lineup)
+        now = time.time()
+        ids = [c.id for c in lineup.channels[:20]]
+        result["queries"] = {
+            "now_next_all_channels": _latencies(lambda: guide.now_next(now), runs),
+            "grid_20ch_4h": _latencies(lambda: guide.window(ids, now, now + 4 * 3600), runs),
+            "search": _latencies(lambda: guide.search("detective island", limit=50, after=now), runs),
+        }
+        guide.close()
+    return result
+
+
+def render(d: dict) -> str:
+    lines = [f"guide benchmark: {d['channels']} channels × {d['days']} days"]
+    for i in d["import"]:
+        lines.append(
+            f"  import {i['file_mb']:>7.1f} MB: {i['programmes']:>9} programmes in {i['seconds']:6.2f} s = "
+            f"{i['programmes_per_s']:>7}/s, {i['mb_per_s']:5.1f} MB/s, peak RSS {i['peak_rss_mb']} MB"
+        )
+    n, r = d["naive_on_small"], d["ratios_on_small"]
+    lines.append(f"  naive (etree + row inserts) on the small file: {n['programmes_per_s']}/s, "
+                 f"peak RSS {n['peak_rss_mb']} MB -> ours is {r['speed_vs_naive']}x as fast "
+                 f"with {r['rss_vs_naive']}x the memory")  # fmt: skip
+    for name, q in d["queries"].items():
+        lines.append(f"  {name:<24} p50 {q['p50_ms']:7.2f} ms   p99 {q['p99_ms']:7.2f} ms")
+    return "\n".join(lines)
