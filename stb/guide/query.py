@@ -67,10 +67,14 @@ class Guide:
             ns, onscreen, icon, rsys, rating, star, bool(new), bool(prev), lang,
         )  # fmt: skip
 
-    def now_next(self, at: float | None = None) -> dict[str, tuple[Programme | None, Programme | None]]:
-        """For every matched channel: what is on at ``at`` (default now) and what comes next."""
+    def now_next(
+        self, at: float | None = None, channel_ids: list[str] | None = None
+    ) -> dict[str, tuple[Programme | None, Programme | None]]:
+        """For every matched channel (or those of ``channel_ids``): what is on at ``at`` and what comes next."""
         at = int(at if at is not None else time.time())
         matches = self.matching.matches
+        if channel_ids is not None:
+            matches = {cid: matches[cid] for cid in channel_ids if cid in matches}
         if not matches:
             return {}
         values = ",".join("(?,?,?)" for _ in matches)

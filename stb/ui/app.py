@@ -8,9 +8,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stb.box import Box, ChannelChanged, Event, VolumeChanged
+from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
 from stb.config import StateStore
 from stb.errors import StbError
+from stb.guide.query import Guide
+from stb.guide.refresh import GuideRefresher
+from stb.guide.store import default_db_path
 from stb.lineup.model import Lineup
 from stb.player.engine import Engine, EngineOptions, PlaybackState
 from stb.ui.keymap import load_keymap
@@ -51,6 +54,7 @@ class App:
         store: StateStore | None = None,
         engine_options: EngineOptions | None = None,
         theme: Theme | None = None,
+        guide_db: Path | None = None,
     ) -> None:
         self.report = RunReport()
         if headless:
@@ -75,7 +79,9 @@ class App:
         self.player = self.engine.create_player("main")
         self.box = Box(lineup, store or StateStore())
         self.box.subscribe(self._on_box_event)
-        self.screen = LiveScreen(self.box, self.player, theme or Theme())
+        self.guide_db = guide_db or default_db_path()
+        self.screen = LiveScreen(self.box, self.player, theme or Theme(), Guide(self.guide_db, lineup))
+        self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources)
         self.running = True
 
     def _on_box_event(self, event: Event) -> None:
@@ -87,6 +93,7 @@ class App:
 
     def start(self) -> None:
         self.box.start()
+        self.refresher.start()
 
     def act(self, action: str) -> None:
         """Perform a named action, exactly as if its key had been pressed."""
@@ -107,6 +114,7 @@ class App:
                 if action:
                     self.act(action)
         self._drain_player_messages()
+        self._drain_guide_refreshes()
         now = time.monotonic()
         self.player.poll(now)
         self.screen.update(now)
@@ -123,6 +131,17 @@ class App:
             self.player.handle(messages.get_nowait())
         if self.report.first_frame_s is None and self.player.state is PlaybackState.PLAYING:
             self.report.first_frame_s = (self.player.first_frame_at or 0.0) - self.report.started_at
+
+    def _drain_guide_refreshes(self) -> None:
+        while not self.refresher.results.empty():
+            result = self.refresher.results.get_nowait()
+            if result.error:
+                self.screen.on_event(Notice(f"Guide not updated: {result.error}"))
+                continue
+            old = self.screen.guide
+            self.screen.set_guide(Guide(self.guide_db, self.box.lineup))  # re-matches channels too
+            if old is not None:
+                old.close()
 
     def run(self, run_for: float | None = None, screenshot: Path | None = None) -> RunReport:
         self.start()
@@ -149,6 +168,9 @@ class App:
         self.report.channel = self.box.current.id if self.box.current else None
         self.report.state = self.player.state.value
         self.box.flush()
+        self.refresher.stop()
+        if self.screen.guide is not None:
+            self.screen.guide.close()
         self.player.release()
         self.engine.release()
         pygame.quit()

@@ -5,10 +5,14 @@ from __future__ import annotations
 import time
 
 from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
+from stb.guide.query import Guide
+from stb.guide.times import format_local
 from stb.player.engine import PlaybackState, Player
 from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
 from stb.ui.theme import Theme
+
+NOW_NEXT_TTL_S = 5.0
 
 STATE_TEXT = {
     PlaybackState.IDLE: "",
@@ -33,7 +37,9 @@ def fit_rect(aspect: float, width: int, height: int):
 class LiveScreen:
     """Owns nothing but presentation state; actions go to the Box, pixels come from the Player."""
 
-    def __init__(self, box: Box, player: Player, theme: Theme) -> None:
+    def __init__(self, box: Box, player: Player, theme: Theme, guide: Guide | None = None) -> None:
+        self.guide = guide
+        self._now_next_cache: dict[str, tuple[float, tuple]] = {}
         self.box = box
         self.player = player
         self.theme = theme
@@ -143,16 +149,49 @@ class LiveScreen:
         name_x = rect.x + 56 + max(number.get_width(), 72)
         name = self.fonts.get(t.font_large).render(channel.name, True, t.text)
         canvas.blit(name, (name_x, rect.y + 22))
+        clock = self.fonts.get(t.font_medium).render(time.strftime("%H:%M"), True, t.text)
+        canvas.blit(clock, (rect.right - clock.get_width() - 28, rect.y + 24))
         status = STATE_TEXT[self.player.state]
         if self.player.state is PlaybackState.FAILED and self.player.error:
             status = f"{status} ({self.player.error})"
-        detail = status or " · ".join(channel.groups)
-        colour = t.warning if status else t.text_dim
-        canvas.blit(
-            self.fonts.get(t.font_small).render(detail, True, colour), (name_x, rect.y + 22 + name.get_height() + 12)
-        )
-        clock = self.fonts.get(t.font_medium).render(time.strftime("%H:%M"), True, t.text)
-        canvas.blit(clock, (rect.right - clock.get_width() - 28, rect.y + 24))
+        if status:
+            text = self.fonts.get(t.font_small).render(status, True, t.warning)
+            canvas.blit(text, (rect.right - text.get_width() - 28, rect.y + 24 + clock.get_height() + 10))
+        line_y = rect.y + 22 + name.get_height() + 12
+        current, upcoming = self.now_next(channel.id)
+        if current is None and upcoming is None:
+            canvas.blit(
+                self.fonts.get(t.font_small).render(" · ".join(channel.groups), True, t.text_dim), (name_x, line_y)
+            )
+            return
+        small = self.fonts.get(t.font_small)
+        if current is not None:
+            span = f"{format_local(current.start)}–{format_local(current.stop)}  {current.title}"
+            canvas.blit(small.render(span, True, t.text), (name_x, line_y))
+            bar = pygame.Rect(name_x, line_y + small.get_height() + 8, t.progress_width, t.progress_height)
+            pygame.draw.rect(canvas, t.surface_raised, bar, border_radius=t.progress_height // 2)
+            done = bar.copy()
+            done.width = max(t.progress_height, round(bar.width * current.progress(time.time())))
+            pygame.draw.rect(canvas, t.accent, done, border_radius=t.progress_height // 2)
+        if upcoming is not None:
+            text = small.render(f"Next {format_local(upcoming.start)}  {upcoming.title}", True, t.text_dim)
+            canvas.blit(text, (name_x + t.progress_width + 40, line_y))
+
+    def now_next(self, channel_id: str):
+        """The banner's now/next, asked of the guide at most every few seconds, not every frame."""
+        if self.guide is None:
+            return None, None
+        now = time.monotonic()
+        cached = self._now_next_cache.get(channel_id)
+        if cached is None or now - cached[0] > NOW_NEXT_TTL_S:
+            pair = self.guide.now_next(channel_ids=[channel_id]).get(channel_id, (None, None))
+            self._now_next_cache[channel_id] = cached = (now, pair)
+        return cached[1]
+
+    def set_guide(self, guide) -> None:
+        """Use a (re)opened guide; forget answers from the old one."""
+        self.guide = guide
+        self._now_next_cache.clear()
 
     def _draw_number_entry(self, canvas) -> None:
         import pygame

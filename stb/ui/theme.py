@@ -16,6 +16,7 @@ class Theme:
     background: RGB = (8, 10, 16)
     surface: RGB = (18, 24, 38)
     surface_alpha: int = 225
+    surface_raised: RGB = (52, 60, 82)
     text: RGB = (240, 242, 248)
     text_dim: RGB = (160, 168, 186)
     accent: RGB = (64, 156, 255)
@@ -25,7 +26,9 @@ class Theme:
     font_large: int = 56
     font_medium: int = 34
     font_small: int = 24
-    banner_height: int = 132
+    banner_height: int = 140
+    progress_width: int = 380
+    progress_height: int = 8
     margin: int = 48
     radius: int = 14
     banner_seconds: float = 5.0

@@ -46,10 +46,21 @@ def app(headend, tmp_path):
         headless=True,
         store=StateStore(tmp_path),
         engine_options=EngineOptions(connect_timeout_s=4.0),
+        guide_db=tmp_path / "guide.sqlite3",
     )
     application.start()
     yield application
     application.close()
+
+
+def test_the_demo_guide_is_imported_in_the_background_and_the_banner_shows_now_next(app, tmp_path):
+    step_until(app, lambda: app.screen.now_next("news-24")[0] is not None, timeout=30)
+    current, upcoming = app.screen.now_next("news-24")
+    assert current.start <= time.time() < current.stop
+    assert upcoming.start == current.stop
+    app.screen.show_banner(time.monotonic())
+    app.step()
+    app.save_screenshot(tmp_path / "banner.png")
 
 
 def test_plays_channel_one_then_zaps_up_to_two(app):
