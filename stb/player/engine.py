@@ -210,6 +210,8 @@ class Player:
             return self._next_url_or_fail("no picture")
         if self.state not in (PlaybackState.PLAYING, PlaybackState.STALLED) or now < self._next_stats_at:
             return False
+        if self.aspect is None:  # libVLC may not know the size yet at the first frame (seen under load)
+            self.aspect = self._stream_aspect()
         # libVLC keeps re-displaying (and re-locking) the last picture when input dries up, so the
         # frame callbacks cannot tell a stall; the decoder's own count of new pictures can.
         self._next_stats_at = now + STATS_INTERVAL_S

@@ -71,6 +71,7 @@ def test_first_frame_lands_in_our_frame_buffer(engine, clip):
     player.tune(channel(str(clip)))
     pump(engine, player, lambda p: p.state is PlaybackState.PLAYING)
     assert player.frames.frames >= 1
+    pump(engine, player, lambda p: p.aspect is not None, timeout=5)
     assert player.aspect == pytest.approx(640 / 360, rel=0.01)
     with player.frames.front() as frame:
         pixels, fmt = frame
