@@ -1,42 +1,80 @@
 """One live channel: ffmpeg plays the loop clip at real time; we fan its TS out to every viewer.
 
-ffmpeg runs once per channel, however many viewers there are. Each viewer has a bounded queue: a
-viewer that stops reading fills it and is dropped, and never slows the channel or anyone else.
+ffmpeg runs once per channel, however many viewers there are. Each viewer has a bounded backlog:
+a viewer that stops reading fills it and is dropped, and never slows the channel or anyone else.
+A new viewer starts with PAT, PMT and everything since the latest keyframe, so it decodes at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
-import ctypes
 import logging
-import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from stb.headend.children import die_with_parent_hook
 from stb.headend.tspackets import PACKET, JoinPoint
 
 log = logging.getLogger(__name__)
 
-CHUNK = PACKET * 64  # ~12 KB: about 0.1 s of a demo channel
-QUEUE_CHUNKS = 128  # ~10 s of backlog per viewer before it counts as stalled and is dropped
-
-
-def die_with_parent() -> None:
-    """preexec_fn: the child gets SIGTERM when the head-end dies, even by kill -9 (Linux prctl)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+READ_SIZE = PACKET * 512  # one pipe read: ffmpeg writes ~10 KB at a time at demo bit rates
+BACKLOG_BYTES = 512 * 1024  # ~4.5 s of a demo channel queued for one viewer, then it counts as stalled
+RESTART_DELAY_S = 1.0
 
 
 class Viewer:
-    def __init__(self, first: bytes) -> None:
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
+    """One subscriber's backlog: chunks the fan-out has published and the viewer has not taken yet."""
+
+    def __init__(self, limit_bytes: int = BACKLOG_BYTES) -> None:
+        self.limit_bytes = limit_bytes
         self.dropped = False
-        if first:
-            self.queue.put_nowait(first)
+        self.closed = False
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._bytes = 0
+        self._ready = asyncio.Event()
+
+    @property
+    def backlog(self) -> int:
+        return self._bytes
+
+    def offer(self, chunk: bytes) -> bool:
+        """Queue ``chunk``; False (and the viewer is dropped) when that would exceed the backlog limit."""
+        if self.dropped or self.closed:
+            return False
+        if self._bytes + len(chunk) > self.limit_bytes and self._chunks:
+            self.dropped = True
+            self._chunks.clear()
+            self._bytes = 0
+            self._ready.set()
+            return False
+        self._chunks.append(chunk)
+        self._bytes += len(chunk)
+        self._ready.set()
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+        self._ready.set()
+
+    async def next(self) -> bytes | None:
+        """The next chunk, waiting for one; None once dropped or closed."""
+        while not self._chunks:
+            if self.dropped or self.closed:
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        if self.dropped:
+            return None
+        chunk = self._chunks.popleft()
+        self._bytes -= len(chunk)
+        return chunk
 
 
 class Broadcast:
+    """A channel's single ffmpeg and the fan-out of its output to every viewer."""
+
     def __init__(self, channel_id: str, clip: Path) -> None:
         self.channel_id = channel_id
         self.clip = clip
@@ -44,15 +82,25 @@ class Broadcast:
         self.join_point = JoinPoint()
         self.bytes_out = 0
         self.restarts = 0
+        self.dropped = 0
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task | None = None
 
     def command(self) -> list[str]:
+        # -re: real time; -stream_loop -1 with -c copy keeps timestamps rising across the loop point
         return [
             "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
             "-re", "-stream_loop", "-1", "-i", str(self.clip),
             "-c", "copy", "-f", "mpegts", "-",
         ]  # fmt: skip
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self.running and self._process else None
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"broadcast-{self.channel_id}")
@@ -61,61 +109,84 @@ class Broadcast:
         while True:
             self._process = await asyncio.create_subprocess_exec(
                 *self.command(),
+                stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.DEVNULL,
-                preexec_fn=die_with_parent,
+                preexec_fn=die_with_parent_hook(),
             )
             assert self._process.stdout is not None
             pending = b""
-            while data := await self._process.stdout.read(CHUNK):
+            while data := await self._process.stdout.read(READ_SIZE):
                 pending += data
                 aligned = len(pending) - len(pending) % PACKET
                 if aligned:
-                    self._publish(pending[:aligned])
+                    self.publish(pending[:aligned])
                     pending = pending[aligned:]
             code = await self._process.wait()
             self.restarts += 1
             log.warning("%s: ffmpeg exited (%s), restarting", self.channel_id, code)
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(RESTART_DELAY_S)
 
-    def _publish(self, chunk: bytes) -> None:
+    def publish(self, chunk: bytes) -> None:
+        """Hand 188-byte-aligned TS to every viewer; drop the ones that fell too far behind."""
         self.join_point.feed(chunk)
         self.bytes_out += len(chunk)
         for viewer in list(self.viewers):
-            try:
-                viewer.queue.put_nowait(chunk)
-            except asyncio.QueueFull:
-                viewer.dropped = True
+            if not viewer.offer(chunk):
                 self.viewers.discard(viewer)
-                log.info("%s: dropped a viewer that stopped reading", self.channel_id)
+                if viewer.dropped:
+                    self.dropped += 1
+                    log.info("%s: dropped a viewer that stopped reading", self.channel_id)
 
-    def subscribe(self) -> Viewer:
-        viewer = Viewer(self.join_point.join_data())
+    def subscribe(self, limit_bytes: int = BACKLOG_BYTES) -> Viewer:
+        """A new viewer, primed with the join data (PAT, PMT, the GOP so far) when there is any."""
+        viewer = Viewer(limit_bytes)
+        first = self.join_point.join_data()
+        if first:
+            viewer.offer(first)
         self.viewers.add(viewer)
         return viewer
 
     def unsubscribe(self, viewer: Viewer) -> None:
+        viewer.close()
         self.viewers.discard(viewer)
 
     async def stream(self, limit_seconds: float | None = None) -> AsyncIterator[bytes]:
-        """The channel as a viewer sees it, from the latest keyframe on; ends when dropped."""
+        """The channel as a viewer sees it, from the latest keyframe on; ends when dropped or closed."""
         viewer = self.subscribe()
         loop = asyncio.get_running_loop()
         until = None if limit_seconds is None else loop.time() + limit_seconds
         try:
-            while not viewer.dropped or not viewer.queue.empty():
-                if until is not None and loop.time() >= until:
+            while True:
+                if until is None:
+                    chunk = await viewer.next()
+                else:
+                    remaining = until - loop.time()
+                    if remaining <= 0:
+                        return
+                    try:
+                        chunk = await asyncio.wait_for(viewer.next(), remaining)
+                    except TimeoutError:
+                        return
+                if chunk is None:
                     return
-                yield await viewer.queue.get()
+                yield chunk
         finally:
             self.unsubscribe(viewer)
 
     async def stop(self) -> None:
+        """Stop ffmpeg (and wait for it: no zombie) and end every viewer's stream."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._process is not None and self._process.returncode is None:
-            self._process.terminate()
             with contextlib.suppress(ProcessLookupError):
+                self._process.terminate()
+            try:
+                await asyncio.wait_for(self._process.wait(), 5)
+            except TimeoutError:
+                self._process.kill()
                 await self._process.wait()
+        for viewer in list(self.viewers):
+            self.unsubscribe(viewer)

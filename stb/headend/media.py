@@ -8,12 +8,14 @@ parameters, and every file is written to a temporary name and renamed when compl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,19 +26,24 @@ from stb.headend import marker
 from stb.headend.catalog import CHANNELS, DemoChannel
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
-CLIP_SECONDS = 30
+CLIP_SECONDS = 20  # the loop length; the live streams' timestamps keep going across loops
+WORKERS = 2  # ffmpeg runs in parallel: x264 already uses several threads each
+STAMP = "stamp.json"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
-VERSION = 1  # bump when the recipe below changes, so caches regenerate
+VERSION = 2  # bump when the recipe below changes, so caches regenerate
 
 
 @dataclass(frozen=True)
 class MediaReport:
+    """What :func:`ensure_media` did: the files it (re)generated, none when all was up to date."""
+
     directory: Path
     generated: list[str]
     seconds: float
 
 
 def media_dir() -> Path:
+    """Where the demo media lives: regenerable, so in the cache (STB_CACHE_DIR overrides)."""
     return cache_dir() / "headend"
 
 
@@ -79,7 +86,7 @@ def clip_command(channel: DemoChannel, out: Path) -> list[str]:
         "-vf", video,
         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
         "-g", str(FPS), "-keyint_min", str(FPS), "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-b:v", "700k",
-        "-c:a", "aac", "-b:a", "96k", "-ac", "2",
+        "-c:a", "aac", "-b:a", "96k", "-ac", "2", "-ar", "48000",
         "-f", "mpegts", str(out),
     ]  # fmt: skip
 
@@ -96,43 +103,75 @@ def logo_command(channel: DemoChannel, out: Path) -> list[str]:
 
 
 def _fingerprint() -> str:
-    recipe = {"version": VERSION, "channels": [clip_command(c, Path("x"))[1:] for c in CHANNELS]}
+    """Hash of everything that shapes the output: a change to the recipe or catalogue regenerates."""
+    recipe = {
+        "version": VERSION,
+        "clips": [clip_command(c, Path("x"))[1:] for c in CHANNELS],
+        "logos": [logo_command(c, Path("x"))[1:] for c in CHANNELS],
+    }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
 
 
 def _produce(command: list[str], target: Path) -> None:
     """Run ffmpeg into a temporary name, then rename: a killed run never leaves a "done" file."""
-    tmp = target.with_name(f".{target.name}.partial")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
     command = [*command[:-1], str(tmp)]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise StbError(f"ffmpeg failed making {target.name}: {last}")
+        os.replace(tmp, target)
+    finally:
         tmp.unlink(missing_ok=True)
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise StbError(f"ffmpeg failed making {target.name}: {last}")
-    os.replace(tmp, target)
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """One generator per directory at a time: a second head-end starting meanwhile waits, then finds it done."""
+    import fcntl
+
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def ensure_media(directory: Path | None = None) -> MediaReport:
-    """Make sure every clip and logo exists for the current recipe; generate what is missing."""
+    """Make sure every clip and logo exists for the current recipe; generate what is missing.
+
+    Up to date when the stamp holds the fingerprint of the current recipe and every file exists;
+    a stale stamp regenerates everything, a missing file only itself.
+    """
     directory = directory or media_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = directory / "stamp.json"
-    fingerprint = _fingerprint()
-    started = time.monotonic()
     try:
-        current = json.loads(stamp.read_text()).get("fingerprint") == fingerprint
-    except (OSError, ValueError):
-        current = False
-    jobs = []
-    for channel in CHANNELS:
-        for path, make in (
-            (clip_path(channel, directory), clip_command),
-            (logo_path(channel, directory), logo_command),
-        ):
-            if not current or not path.exists():
-                jobs.append((make(channel, path), path))
-    if jobs:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(lambda job: _produce(*job), jobs))
-        atomic_write_bytes(stamp, json.dumps({"fingerprint": fingerprint}).encode())
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StbError(f"cannot create the media directory {directory}: {exc.strerror}") from None
+    started = time.monotonic()
+    with _locked(directory):
+        for leftover in directory.glob(".*.partial"):  # from a generation that was killed
+            leftover.unlink(missing_ok=True)
+        stamp = directory / STAMP
+        fingerprint = _fingerprint()
+        try:
+            current = json.loads(stamp.read_text()).get("fingerprint") == fingerprint
+        except (OSError, ValueError, AttributeError):
+            current = False
+        jobs = []
+        for channel in CHANNELS:
+            for path, make in (
+                (clip_path(channel, directory), clip_command),
+                (logo_path(channel, directory), logo_command),
+            ):
+                if not current or not path.exists():
+                    jobs.append((make(channel, path), path))
+        if jobs:
+            if current:
+                stamp.unlink()  # not current again until every file is back
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                list(pool.map(lambda job: _produce(*job), jobs))
+            atomic_write_bytes(stamp, json.dumps({"fingerprint": fingerprint}).encode())
     return MediaReport(directory, [p.name for _, p in jobs], time.monotonic() - started)

@@ -80,24 +80,25 @@ class JoinPoint:
         self._gop_bytes = 0
 
     def feed(self, data: bytes) -> None:
-        """Feed 188-byte-aligned TS data."""
-        view = memoryview(data)
+        """Feed 188-byte-aligned TS data (whole chunks are kept, not copied packet by packet)."""
+        gop_start = None
         for at in range(0, len(data) - PACKET + 1, PACKET):
-            packet = view[at : at + PACKET]
-            if packet[0] != SYNC:
+            if data[at] != SYNC:
                 continue
-            pid = pid_of(packet)
+            pid = (data[at + 1] & 0x1F) << 8 | data[at + 2]
             if pid == 0:
-                self.pat = bytes(packet)
-                self._pmt_pid = pmt_pid(packet) or self._pmt_pid
+                self.pat = data[at : at + PACKET]
+                self._pmt_pid = pmt_pid(self.pat) or self._pmt_pid
             elif pid == self._pmt_pid:
-                self.pmt = bytes(packet)
-                self._video_pid = video_pid(packet) or self._video_pid
-            if pid == self._video_pid and random_access(packet):
-                self._gop, self._gop_bytes = [], 0
-            if self._gop_bytes < self.MAX_BYTES:
-                self._gop.append(bytes(packet))
-                self._gop_bytes += PACKET
+                self.pmt = data[at : at + PACKET]
+                self._video_pid = video_pid(self.pmt) or self._video_pid
+            elif pid == self._video_pid and data[at + 3] & 0x20 and data[at + 4] and data[at + 5] & 0x40:
+                gop_start = at  # random_access_indicator: a keyframe starts here
+        if gop_start is not None:
+            self._gop, self._gop_bytes = [data[gop_start:]], len(data) - gop_start
+        elif self._gop and self._gop_bytes < self.MAX_BYTES:
+            self._gop.append(data)
+            self._gop_bytes += len(data)
 
     def join_data(self) -> bytes:
         if self.pat is None or self.pmt is None or not self._gop:

@@ -1,4 +1,4 @@
-"""The fan-out without a network: loop continuity through ffmpeg, and slow viewers being dropped."""
+"""The fan-out without a network: slow viewers are dropped, the loop point keeps timestamps going."""
 
 import asyncio
 import itertools
@@ -6,8 +6,10 @@ import subprocess
 
 import pytest
 
-from stb.headend.broadcast import QUEUE_CHUNKS, Broadcast
+from stb.headend.broadcast import BACKLOG_BYTES, Broadcast, Viewer
 from stb.headend.tspackets import PACKET
+
+CHUNK = b"\x47" + bytes(PACKET * 50 - 1)
 
 
 def test_a_viewer_that_stops_reading_is_dropped_and_others_carry_on(tmp_path):
@@ -15,16 +17,32 @@ def test_a_viewer_that_stops_reading_is_dropped_and_others_carry_on(tmp_path):
         broadcast = Broadcast("x", tmp_path / "unused.ts")
         stuck = broadcast.subscribe()
         reader = broadcast.subscribe()
-        chunk = b"\x47" + bytes(PACKET - 1)
-        for _ in range(QUEUE_CHUNKS + 5):
-            broadcast._publish(chunk)
-            while not reader.queue.empty():
-                reader.queue.get_nowait()
-        return stuck, reader, broadcast
+        received = 0
+        for _ in range(BACKLOG_BYTES // len(CHUNK) + 5):
+            broadcast.publish(CHUNK)
+            while reader.backlog:
+                received += len(await reader.next())
+        return stuck, reader, broadcast, received
 
-    stuck, reader, broadcast = asyncio.run(scenario())
-    assert stuck.dropped and stuck not in broadcast.viewers
+    stuck, reader, broadcast, received = asyncio.run(scenario())
+    assert stuck.dropped and stuck not in broadcast.viewers and broadcast.dropped == 1
     assert not reader.dropped and reader in broadcast.viewers
+    assert received == (BACKLOG_BYTES // len(CHUNK) + 5) * len(CHUNK)
+
+
+def test_a_dropped_or_closed_viewer_ends_its_stream():
+    async def scenario():
+        viewer = Viewer(limit_bytes=len(CHUNK) * 2)
+        assert viewer.offer(CHUNK) and viewer.offer(CHUNK)
+        assert not viewer.offer(CHUNK)
+        dropped_next = await viewer.next()
+        closing = Viewer()
+        waiter = asyncio.create_task(closing.next())
+        await asyncio.sleep(0)
+        closing.close()
+        return dropped_next, await waiter
+
+    assert asyncio.run(scenario()) == (None, None)
 
 
 @pytest.mark.slow
@@ -33,7 +51,7 @@ def test_loop_point_keeps_timestamps_going(tmp_path):
     subprocess.run(
         ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2",
          "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-f", "mpegts", str(clip)],
-        check=True,
+        check=True, timeout=60,
     )  # fmt: skip
 
     async def record(seconds: float) -> bytes:
@@ -49,6 +67,7 @@ def test_loop_point_keeps_timestamps_going(tmp_path):
         await asyncio.sleep(seconds)
         task.cancel()
         await broadcast.stop()
+        assert not broadcast.running
         return bytes(out)
 
     data = asyncio.run(record(5.5))  # more than two passes through a 2 s clip
@@ -57,7 +76,7 @@ def test_loop_point_keeps_timestamps_going(tmp_path):
     pts = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time", "-of", "csv=p=0",
          str(recorded)],
-        check=True, capture_output=True, text=True,
+        check=True, capture_output=True, text=True, timeout=30,
     ).stdout  # fmt: skip
     times = [float(t.strip(", ")) for t in pts.splitlines() if t.strip(", ")]
     assert times[-1] - times[0] > 3.5

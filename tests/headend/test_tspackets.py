@@ -1,0 +1,33 @@
+"""The join point: a new viewer's first bytes are PAT, PMT and a keyframe, so it decodes at once."""
+
+import subprocess
+
+from stb.headend.catalog import CHANNELS
+from stb.headend.media import clip_path
+from stb.headend.tspackets import PACKET, JoinPoint, pid_of, random_access
+
+
+def test_join_data_starts_with_pat_pmt_and_a_keyframe(media_dir, tmp_path):
+    data = clip_path(CHANNELS[1], media_dir).read_bytes()[: 400 * PACKET * 10]
+    point = JoinPoint()
+    for at in range(0, len(data) - PACKET * 100, PACKET * 100):  # chunk sizes as a pipe delivers them
+        point.feed(data[at : at + PACKET * 100])
+    joined = point.join_data()
+    assert len(joined) % PACKET == 0
+    assert pid_of(joined[:PACKET]) == 0
+    assert joined[PACKET] == 0x47 and pid_of(joined[PACKET : 2 * PACKET]) != 0
+    assert random_access(joined[2 * PACKET : 3 * PACKET])
+    sample = tmp_path / "join.ts"
+    sample.write_bytes(joined)
+    frames = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame", "-of", "csv=p=0",
+         str(sample)],
+        check=True, capture_output=True, text=True, timeout=30,
+    ).stdout.split()  # fmt: skip
+    assert frames and frames[0] == "1", "the first decoded frame is not a keyframe"
+
+
+def test_nothing_to_join_before_the_first_keyframe():
+    point = JoinPoint()
+    point.feed(b"\x47\x1f\xff\x10" + bytes(PACKET - 4))  # a null packet
+    assert point.join_data() == b""
