@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = scenarios.add_parser("guide", help="XMLTV import speed and memory, and guide query latencies")
     g.add_argument("--channels", type=int, default=1000)
     g.add_argument("--days", type=int, default=14)
-    g.add_argument("--scale", type=int, default=1, help="also import a file SCALE times larger (e.g. 6 for ~1 GB)")
+    g.add_argument("--scale", type=int, default=1, help="also import a file SCALE times larger (5: ~1 GB)")
     g.add_argument("--runs", type=int, default=200, help="repetitions per query for the latency percentiles")
     add_json_flag(g)
     g.set_defaults(handler=bench_guide)

@@ -18,7 +18,7 @@ from stb.errors import StbError
 from stb.guide.sources import open_guide
 from stb.guide.xmltv import PROGRAMME_COLUMNS, GuideChannel, ParseCounts, parse_guide
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # a guide of another version is dropped and imported again: it is a cache
 BATCH = 5000
 DEFAULT_PRUNE_DAYS = 2
 GUESSED_LENGTH_S = 3600  # last programme of a channel without a stop
@@ -31,8 +31,15 @@ CREATE TABLE IF NOT EXISTS programmes (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL, {", ".join(PROGRAMME_COLUMNS)});
 CREATE INDEX IF NOT EXISTS programmes_channel_start ON programmes (channel, start);
 CREATE VIRTUAL TABLE IF NOT EXISTS programmes_fts USING fts5(
-    title, sub_title, description, content='programmes', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+    title, sub_title, description, content='programmes', content_rowid='id', tokenize='unicode61 remove_diacritics 2',
+    detail=none);
 """
+
+
+ORDERED = (  # each programme with the start of the next one on its channel
+    "WITH ordered AS (SELECT id, start, stop, lead(start) OVER (PARTITION BY channel ORDER BY start, id) AS nxt "
+    "FROM programmes) "
+)
 
 
 def default_db_path() -> Path:
@@ -48,9 +55,22 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
     if not readonly:
+        _drop_if_outdated(conn)
         conn.executescript(SCHEMA)
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     return conn
+
+
+def _drop_if_outdated(conn: sqlite3.Connection) -> None:
+    """A guide written by another schema version is thrown away; the next refresh imports it again."""
+    has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+    version = has_meta and conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if not has_meta or (version and version[0] == str(SCHEMA_VERSION)):
+        return
+    conn.executescript(
+        "BEGIN IMMEDIATE; DROP TABLE IF EXISTS programmes_fts; DROP TABLE IF EXISTS programmes; "
+        "DROP TABLE IF EXISTS channels; DROP TABLE IF EXISTS meta; COMMIT;"
+    )
 
 
 @dataclass
@@ -155,30 +175,34 @@ def _import_one(conn: sqlite3.Connection, source: str, zone: str) -> SourceRepor
 
 
 def _repair_timeline(conn: sqlite3.Connection, report: ImportReport) -> None:
-    """Make each channel's programmes a non-overlapping sequence, counting what had to change."""
-    ordered = (
-        "WITH ordered AS (SELECT id, start, stop, lead(start) OVER (PARTITION BY channel ORDER BY start, id) AS nxt "
-        "FROM programmes) "
-    )
-    # A missing stop is the next programme's start; the last one of a channel gets a guessed length.
-    report.stops_guessed = _changes(
-        conn,
-        ordered + "UPDATE programmes SET stop = coalesce(ordered.nxt, ordered.start + ?) FROM ordered "
-        "WHERE programmes.id = ordered.id AND programmes.stop IS NULL",
-        (GUESSED_LENGTH_S,),
-    )
-    # Two programmes at the same start: keep the first read.
-    report.duplicates_removed = conn.execute(
-        "DELETE FROM programmes WHERE id NOT IN (SELECT min(id) FROM programmes GROUP BY channel, start)"
-    ).rowcount
-    report.overlaps_fixed = _changes(
-        conn,
-        ordered + "UPDATE programmes SET stop = ordered.nxt FROM ordered "
-        "WHERE programmes.id = ordered.id AND ordered.nxt IS NOT NULL AND programmes.stop > ordered.nxt",
-    )
-    report.gaps = conn.execute(
-        ordered + "SELECT count(*) FROM ordered WHERE nxt IS NOT NULL AND stop < nxt"
-    ).fetchone()[0]
+    """Make each channel's programmes a non-overlapping sequence, counting what had to change.
+
+    One pass surveys the timeline; the fixing statements (each a full pass) run only for the
+    problems that pass found, so a clean guide, the usual case, costs one scan.
+    """
+    survey = conn.execute(
+        ORDERED + "SELECT coalesce(sum(stop IS NULL), 0), coalesce(sum(nxt = start), 0), "
+        "coalesce(sum(nxt < stop), 0), coalesce(sum(nxt > stop), 0) FROM ordered"
+    ).fetchone()
+    missing_stops, duplicates, overlaps, report.gaps = survey
+    if missing_stops:  # a missing stop is the next programme's start; the last of a channel gets a guessed length
+        report.stops_guessed = _changes(
+            conn,
+            ORDERED + "UPDATE programmes SET stop = coalesce(ordered.nxt, ordered.start + ?) FROM ordered "
+            "WHERE programmes.id = ordered.id AND programmes.stop IS NULL",
+            (GUESSED_LENGTH_S,),
+        )
+    if duplicates:  # two programmes at the same start: keep the first read
+        report.duplicates_removed = conn.execute(
+            "DELETE FROM programmes WHERE id NOT IN (SELECT min(id) FROM programmes GROUP BY channel, start)"
+        ).rowcount
+    if missing_stops or duplicates or overlaps:
+        report.overlaps_fixed = _changes(
+            conn,
+            ORDERED + "UPDATE programmes SET stop = ordered.nxt FROM ordered "
+            "WHERE programmes.id = ordered.id AND ordered.nxt IS NOT NULL AND programmes.stop > ordered.nxt",
+        )
+        report.gaps = conn.execute(ORDERED + "SELECT count(*) FROM ordered WHERE stop < nxt").fetchone()[0]
 
 
 def _changes(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:
