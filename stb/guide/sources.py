@@ -3,7 +3,8 @@
 Compression is told by magic bytes, not by name: providers serve `.xml` that is gzip and `.gz` that
 is not. Two guards sit in the stream: a cap on the decompressed size (decompression bombs are the
 real risk for guides), and a look at the prolog before parsing, which refuses files that declare XML
-entities (billion laughs, external entities) in well under a second, before the parser sees them.
+entities (billion laughs, external entities) in well under a second, before the parser sees them, and
+files without a `<tv>` root (error pages, junk), which would otherwise import as an empty guide.
 """
 
 from __future__ import annotations
@@ -77,13 +78,20 @@ class GuardedStream(io.RawIOBase):
 
 
 def check_prolog(head: bytes, name: str) -> None:
-    """Refuse entity declarations before the root element; allow the usual `<!DOCTYPE tv SYSTEM …>`."""
-    root = ROOT.search(head)
-    prolog = head[: root.start()] if root else head
+    """Refuse entity declarations before the root element; allow the usual `<!DOCTYPE tv SYSTEM …>`.
+
+    Also refuse what has no `<tv` root at all (an HTML error page served with 200, junk): parsed, it
+    would be an empty guide and replace the previous one. ``head`` is the whole document when it is
+    shorter than PROLOG_LIMIT (every stream under `open_guide` reads until the size asked or EOF).
+    """
+    markup = head.replace(b"\x00", b"")  # UTF-16/32 guides: their ASCII markup without the zero bytes
+    root = ROOT.search(markup)
+    prolog = markup[: root.start()] if root else markup
     if b"<!ENTITY" in prolog.upper().replace(b" ", b""):
         raise GuideSourceError(f"{name}: the guide declares XML entities; refused (entity expansion attack)")
-    if root is None and len(head) >= PROLOG_LIMIT:
-        raise GuideSourceError(f"{name}: no <tv> element in the first MiB; not an XMLTV guide")
+    if root is None:
+        where = " in the first MiB" if len(head) >= PROLOG_LIMIT else ""
+        raise GuideSourceError(f"{name}: no <tv> element{where}; not an XMLTV guide")
 
 
 def _open_raw(source: str, timeout: float) -> tuple[BinaryIO, str]:

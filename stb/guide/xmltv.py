@@ -19,6 +19,8 @@ from stb.guide.times import parse_time
 MAX_TITLE = 500
 MAX_LENGTH_S = 2 * 86400  # longer is a broken entry, and would make every window query scan it
 MAX_TEXT = 16 * 1024  # descriptions longer than this are cut: a guide is not a library
+MAX_URL = 2048  # icon URLs
+MAX_NAME = 200  # ids, display names, languages, rating systems
 
 # Column order of a programme row, shared with the store's INSERT.
 PROGRAMME_COLUMNS = (
@@ -71,7 +73,7 @@ def parse_guide(stream: BinaryIO, name: str, zone: str, counts: ParseCounts) -> 
                     counts.programmes += 1
                     yield row
             else:
-                channel = _channel(element)
+                channel = _channel(element, counts)
                 if channel is not None:
                     counts.channels += 1
                     yield channel
@@ -82,16 +84,19 @@ def parse_guide(stream: BinaryIO, name: str, zone: str, counts: ParseCounts) -> 
                     del parent[0]
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or last_line
-        raise GuideSourceError(f"{name}: broken XML at line {line}: {exc.msg}") from None
+        message = " ".join(str(exc.msg).split())  # libxml2's text may span lines: errors are one line
+        raise GuideSourceError(f"{name}: broken XML at line {line}: {message}") from None
 
 
-def _channel(element) -> GuideChannel | None:
+def _channel(element, counts: ParseCounts) -> GuideChannel | None:
     channel_id = (element.get("id") or "").strip()
     if not channel_id:
         return None
-    names = tuple(n.text.strip() for n in element.iterchildren("display-name") if n.text and n.text.strip())
+    names = tuple(
+        name for n in element.iterchildren("display-name") if (name := _bounded(n.text, MAX_NAME, counts))
+    )[:20]
     icon = next((i.get("src") for i in element.iterchildren("icon") if i.get("src")), None)
-    return GuideChannel(channel_id[:200], names, icon)
+    return GuideChannel(channel_id[:MAX_NAME], names, _bounded(icon, MAX_URL, counts))
 
 
 def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
@@ -114,7 +119,7 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
         if tag == "title":
             if title is None:
                 title = _bounded(child.text, MAX_TITLE, counts)
-                language = child.get("lang")
+                language = _bounded(child.get("lang"), MAX_NAME, counts)
         elif tag == "sub-title":
             sub_title = _bounded(child.text, MAX_TITLE, counts)
         elif tag == "desc":
@@ -130,9 +135,9 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
             elif system == "onscreen":
                 onscreen = _bounded(child.text, 100, counts)
         elif tag == "icon":
-            icon = child.get("src")
+            icon = _bounded(child.get("src"), MAX_URL, counts)
         elif tag == "rating":
-            rating_system = child.get("system")
+            rating_system = _bounded(child.get("system"), MAX_NAME, counts)
             rating = _bounded(child.findtext("value"), 50, counts)
         elif tag == "star-rating":
             star = _bounded(child.findtext("value"), 50, counts)
@@ -144,6 +149,6 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
         counts.skipped_no_title += 1
         return None
     return (
-        channel[:200], start, stop, title, sub_title, description, "\n".join(categories) or None, ns, onscreen,
+        channel[:MAX_NAME], start, stop, title, sub_title, description, "\n".join(categories) or None, ns, onscreen,
         icon, rating_system, rating, star, is_new, previously_shown, language,
     )  # fmt: skip

@@ -174,3 +174,81 @@ def test_programmes_of_a_channel_never_overlap_after_import(tmp_path_factory, sl
             rows = rows.fetchall()
             assert all(start < stop for start, stop in rows)
             assert all(a_stop <= b_start for (_, a_stop), (b_start, _) in itertools.pairwise(rows))
+
+
+# --- ~10 MB text nodes and attributes: cut with a count, or refused in one line; never a hang --------
+
+LIBXML2_CAP = 10_000_000  # libxml2's limit for one text node or attribute without XML_PARSE_HUGE
+HUGE_SIZES = [pytest.param(LIBXML2_CAP - 1000, id="just-under-10MB"), pytest.param(10 * 1024**2, id="10MiB")]
+
+
+def import_hostile(tmp_path, write, now, hostile_doc: str):
+    """Import a good guide, then ``hostile_doc`` at the same path: (report or None, error or None, seconds)."""
+    db = tmp_path / "g.db"
+    path = write("g.xml", document({"a": ["A"]}, day_of("a", now)))
+    import_sources(db, [path], now=now)
+    write("g.xml", hostile_doc)
+    started = time.monotonic()
+    try:
+        return import_sources(db, [path], now=now), None, time.monotonic() - started
+    except GuideSourceError as exc:
+        return None, str(exc), time.monotonic() - started
+
+
+def assert_refused_cleanly(tmp_path, error: str) -> None:
+    assert "\n" not in error, f"not one line: {error!r}"
+    assert "g.xml" in error
+    assert count(tmp_path / "g.db") == 24  # the previous guide is intact
+    assert count(tmp_path / "g.db", "SELECT min(title) FROM programmes") == "Show 0"
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("size", HUGE_SIZES)
+def test_a_10mb_description_is_cut_with_a_count_or_refused(tmp_path, write, now, size):
+    progs = [programme("a", now, now + HOUR, "Huge", f"<desc>{'d' * size}</desc>"), *day_of("a", now + HOUR, 3)]
+    report, error, seconds = import_hostile(tmp_path, write, now, document({"a": ["A"]}, progs))
+    assert seconds < 10
+    if error is not None:
+        assert_refused_cleanly(tmp_path, error)
+        return
+    assert report.programmes == 4 and report.sources[0].truncated == 1
+    assert count(tmp_path / "g.db", "SELECT max(length(description)) FROM programmes") == 16 * 1024
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("size", "where"),
+    [
+        pytest.param(LIBXML2_CAP - 1000, "programme", id="icon-just-under-10MB"),
+        pytest.param(LIBXML2_CAP - 1000, "channel", id="channel-icon-just-under-10MB"),
+        pytest.param(10 * 1024**2, "programme", id="icon-10MiB"),
+    ],
+)  # fmt: skip
+def test_a_10mb_attribute_is_cut_with_a_count_or_refused(tmp_path, write, now, size, where):
+    huge_icon = f'<icon src="http://logo.test/{"i" * size}.png"/>'
+    progs = day_of("a", now + HOUR, 3)
+    doc = document({"a": ["A"]}, progs)
+    if where == "programme":
+        doc = document({"a": ["A"]}, [programme("a", now, now + HOUR, "Huge", huge_icon), *progs])
+    else:
+        doc = doc.replace("</display-name></channel>", f"</display-name>{huge_icon}</channel>")
+    report, error, seconds = import_hostile(tmp_path, write, now, doc)
+    assert seconds < 10
+    if error is not None:
+        assert_refused_cleanly(tmp_path, error)
+        return
+    assert report.sources[0].truncated >= 1  # said, not silent
+    table = "programmes" if where == "programme" else "channels"
+    assert count(tmp_path / "g.db", f"SELECT max(length(icon)) FROM {table}") <= 16 * 1024
+
+
+@pytest.mark.timeout(120)
+def test_a_10mb_display_name_is_cut_with_a_count_or_refused(tmp_path, write, now):
+    doc = document({"a": ["x" * (LIBXML2_CAP - 1000)]}, day_of("a", now, 3))
+    report, error, seconds = import_hostile(tmp_path, write, now, doc)
+    assert seconds < 10
+    if error is not None:
+        assert_refused_cleanly(tmp_path, error)
+        return
+    assert report.sources[0].truncated >= 1
+    assert count(tmp_path / "g.db", "SELECT max(length(names)) FROM channels") <= 16 * 1024

@@ -74,3 +74,79 @@ def test_details_and_search(guide, now):
     detail = guide.programme(found[0].id)
     assert detail.description == "Maus" and detail.start == now + 7 * HOUR
     assert guide.search("   ") == [] and guide.search('"; DROP TABLE programmes; --') == []
+
+
+# --- tvg-shift: one guide channel, three line-up channels shifted by 0, +1.5 h and -2 h ------------
+
+SHIFTS = {"plain": 0, "later": 5400, "earlier": -7200}
+
+
+@pytest.fixture
+def shifted(tmp_path, write, now):
+    progs = [
+        programme("a", now + i * HOUR, now + (i + 1) * HOUR, f"A{i}", f"<desc>Shifted {i}</desc>") for i in range(-4, 8)
+    ]
+    import_sources(tmp_path / "s.db", [write("s.xml", document({"a": ["A"]}, progs))], now=now)
+    lineup = Lineup(
+        name="t",
+        channels=[
+            channel(1, "plain", "Plain", guide_id="a"),
+            channel(2, "later", "Later", guide_id="a", guide_shift=1.5),
+            channel(3, "earlier", "Earlier", guide_id="a", guide_shift=-2.0),
+        ],
+    )
+    g = Guide(tmp_path / "s.db", lineup)
+    yield g
+    g.close()
+
+
+def stored_times(guide, programme_id):
+    return guide.conn.execute("SELECT start, stop FROM programmes WHERE id = ?", (programme_id,)).fetchone()
+
+
+def test_shifts_are_matched_in_seconds(shifted):
+    assert {cid: m.shift_s for cid, m in shifted.matching.matches.items()} == SHIFTS
+
+
+def test_now_next_times_are_shifted_by_exactly_the_channels_shift(shifted, now):
+    table = shifted.now_next(now + 60)
+    expected = {  # (title, start, stop) of now and next, in line-up time
+        "plain": (("A0", now, now + HOUR), ("A1", now + HOUR, now + 2 * HOUR)),
+        "later": (("A-2", now - 1800, now + 1800), ("A-1", now + 1800, now + 5400)),
+        "earlier": (("A2", now, now + HOUR), ("A3", now + HOUR, now + 2 * HOUR)),
+    }
+    assert {cid: tuple((p.title, p.start, p.stop) for p in pair) for cid, pair in table.items()} == expected
+    for cid, pair in table.items():
+        for p in pair:
+            assert p.channel == cid
+            assert (p.start - SHIFTS[cid], p.stop - SHIFTS[cid]) == stored_times(shifted, p.id)
+
+
+def test_a_shifted_channel_shows_what_the_unshifted_one_showed_shift_seconds_earlier(shifted, now):
+    for at in (now - 3 * HOUR + 1, now + 1799, now + 1800, now + 4 * HOUR - 1):
+        for cid, shift in SHIFTS.items():
+            mine = shifted.now_next(at, [cid])[cid]
+            reference = shifted.now_next(at - shift, ["plain"])["plain"]
+            assert [p and (p.id, p.start + shift, p.stop + shift) for p in reference] == [
+                p and (p.id, p.start, p.stop) for p in mine
+            ], (cid, at - now)
+
+
+def test_window_is_shifted_by_exactly_the_channels_shift(shifted, now):
+    grid = shifted.window(list(SHIFTS), now, now + 2 * HOUR)
+    assert [(p.title, p.start) for p in grid["plain"]] == [("A0", now), ("A1", now + HOUR)]
+    assert [(p.title, p.start) for p in grid["later"]] == [("A-2", now - 1800), ("A-1", now + 1800), ("A0", now + 5400)]
+    # Aligned to the hour again: A1 ends exactly at t0 and A4 starts exactly at t1, so neither is in.
+    assert [(p.title, p.start) for p in grid["earlier"]] == [("A2", now), ("A3", now + HOUR)]
+    for cid, row in grid.items():
+        for p in row:
+            assert (p.start - SHIFTS[cid], p.stop - SHIFTS[cid]) == stored_times(shifted, p.id)
+
+
+def test_search_and_details_report_shifted_times(shifted, now):
+    found = shifted.search("shifted 5", after=now - 10 * HOUR)
+    assert sorted((p.channel, p.start) for p in found) == [
+        ("earlier", now + 5 * HOUR - 7200), ("later", now + 5 * HOUR + 5400), ("plain", now + 5 * HOUR),
+    ]  # fmt: skip
+    detail = shifted.programme(found[0].id)
+    assert detail.start - SHIFTS[detail.channel] == now + 5 * HOUR
