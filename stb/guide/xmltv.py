@@ -92,9 +92,9 @@ def _channel(element, counts: ParseCounts) -> GuideChannel | None:
     channel_id = (element.get("id") or "").strip()
     if not channel_id:
         return None
-    names = tuple(
-        name for n in element.iterchildren("display-name") if (name := _bounded(n.text, MAX_NAME, counts))
-    )[:20]
+    names = tuple(name for n in element.iterchildren("display-name") if (name := _bounded(n.text, MAX_NAME, counts)))[
+        :20
+    ]
     icon = next((i.get("src") for i in element.iterchildren("icon") if i.get("src")), None)
     return GuideChannel(channel_id[:MAX_NAME], names, _bounded(icon, MAX_URL, counts))
 
