@@ -117,11 +117,24 @@ class Box:
             except OSError as exc:
                 log.warning("could not save state to %s: %s", self.store.path, exc)
 
+    def likely_next(self, channel: Channel) -> list[Channel]:
+        """Where a viewer watching ``channel`` goes next, most likely first: up, down, last channel.
+
+        The player keeps these pre-tuned. "Last" is the channel watched before ``channel``.
+        """
+        candidates = [self._neighbour(+1, channel), self._neighbour(-1, channel)]
+        previous = self.lineup.by_id(self.state.previous_channel or "")
+        if previous is not None:
+            candidates.append(previous)
+        seen = {channel.id}
+        return [c for c in candidates if not (c.id in seen or seen.add(c.id))]
+
     # -- internals -----------------------------------------------------------------------------------
-    def _neighbour(self, step: int) -> Channel:
-        if self.current is None:
+    def _neighbour(self, step: int, origin: Channel | None = None) -> Channel:
+        origin = origin or self.current
+        if origin is None:
             return self._order[0]
-        index = next(i for i, c in enumerate(self._order) if c.id == self.current.id)
+        index = next(i for i, c in enumerate(self._order) if c.id == origin.id)
         return self._order[(index + step) % len(self._order)]
 
     def _tune(self, channel: Channel, remember_previous: bool = True) -> None:

@@ -75,3 +75,14 @@ def test_corrupt_state_is_announced_to_the_viewer(tmp_path):
     box.start()
     assert any(isinstance(e, Notice) and "corrupt" in e.text for e in events)
     assert tuned(events) == [1]
+
+
+def test_likely_next_is_up_down_and_last_without_repeats(tmp_path):
+    box, _ = make_box(tmp_path)
+    box.start()  # on 1, nothing watched before
+    numbers = lambda: [c.number for c in box.likely_next(box.current)]  # noqa: E731
+    assert numbers() == [3, 7]
+    box.zap_number(7)
+    assert numbers() == [1, 3]  # up wraps to 1, down is 3, last (1) is already there
+    box.zap_number(3)
+    assert numbers() == [7, 1]  # last channel 7 is "up" already

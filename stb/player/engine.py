@@ -56,11 +56,26 @@ class PlayerMessage:
 
 
 @dataclass(frozen=True)
+class StreamStats:
+    """What the info overlay shows about the stream on screen."""
+
+    width: int | None
+    height: int | None
+    video_codec: str | None
+    audio_codec: str | None
+    bitrate_kbps: int | None  # demuxed input bit rate
+    decoded: int
+    dropped: int  # pictures lost in decoding or display
+
+
+@dataclass(frozen=True)
 class EngineOptions:
     network_caching_ms: int = 300  # libVLC's default is 1000 ms: a live zap should not wait that long
     audio_output: str | None = None  # None: the sound server when one runs, else a null output
-    connect_timeout_s: float = 8.0  # no first frame by then: try the next URL, then fail
-    stall_after_s: float = 3.0  # no new frame for this long while playing: stalled
+    connect_timeout_s: float = 3.0  # no first frame by then: try the next URL, then "unavailable"
+    stall_after_s: float = 2.0  # no new picture for this long while playing: stalled, reconnect
+    retry_first_s: float = 2.0  # a failed channel is tried again after this, doubling each time
+    retry_max_s: float = 30.0
 
     def vlc_args(self) -> list[str]:
         return [
@@ -109,7 +124,12 @@ class Engine:
 
 
 class Player:
-    """One libVLC media player rendering into its own :class:`FrameBuffer`."""
+    """One libVLC media player rendering into its own :class:`FrameBuffer`.
+
+    States: IDLE → CONNECTING → PLAYING ↔ STALLED → FAILED. A stall or an end of stream while
+    playing reconnects at once (the state stays STALLED until pictures come back); a channel
+    whose URLs all failed is retried with back-off (the state stays FAILED until one works).
+    """
 
     def __init__(self, engine: Engine, name: str) -> None:
         vlc = engine._vlc
@@ -122,7 +142,14 @@ class Player:
         self.tuned_at = 0.0
         self.first_frame_at: float | None = None
         self.aspect: float | None = None  # width / height as the viewer should see it
+        self.reconnects = 0  # since the last tune: stalls and ends recovered by reconnecting
+        self.retries = 0  # since the last tune: attempts after every URL had failed
         self._url_index = 0
+        self._attempt_at = 0.0  # when the current URL was started
+        self._retry_at: float | None = None
+        self._awaiting_picture = False  # an attempt runs and has shown no picture yet
+        self._audible = True  # False: the stream's audio is not even decoded (pre-tuned players)
+        self._audio_pending = False  # audible wanted, but the stream's audio track is not known yet
         self._media = None
         self._decoded = -1  # decoder's picture count at the last stats poll
         self._progress_at = 0.0  # when that count last moved
@@ -167,48 +194,76 @@ class Player:
         self.engine.messages.put(PlayerMessage(self.name, kind, self.generation))
 
     # -- UI thread ---------------------------------------------------------------------------------
-    def tune(self, channel: Channel) -> None:
-        """Start playing ``channel`` from its first URL; returns at once."""
-        self.channel = channel
-        self._url_index = 0
-        self._start_url()
+    def tune(self, channel: Channel, audible: bool = True) -> None:
+        """Start playing ``channel`` from its first URL; returns at once.
 
-    def _start_url(self) -> None:
-        assert self.channel is not None
-        self.generation += 1
-        self.frames.reset()
+        A player tuned with ``audible=False`` decodes no audio until :meth:`set_audible` (a pre-tuned
+        player is silent whatever the audio output can or cannot mute).
+        """
+        self.channel = channel
+        self._audible, self._audio_pending = audible, False
+        self._url_index = 0
+        self.reconnects = self.retries = 0
+        self._retry_at = None
+        self.aspect = None
         self.state = PlaybackState.CONNECTING
         self.error = None
         self.tuned_at = time.monotonic()
         self.first_frame_at = None
+        self._start_url()
+
+    def _start_url(self) -> None:
+        """(Re)start the current URL; the visible state is the caller's business."""
+        assert self.channel is not None
+        self.generation += 1
+        self._attempt_at = time.monotonic()
+        self._awaiting_picture = True
+        self.frames.reset()
         url = self.channel.urls[self._url_index]
         if self._media is not None:
             self._media.release()
-        self._media = self.engine.instance.media_new(url, *media_options(self.channel))
+        options = media_options(self.channel) + ([] if self._audible else [":no-audio"])
+        self._media = self.engine.instance.media_new(url, *options)
+        self._audio_pending = False  # a new media: audio follows the ":no-audio" option
         self._mp.set_media(self._media)
         self._mp.play()
-        self._decoded, self._progress_at, self._next_stats_at = -1, self.tuned_at, 0.0
+        self._decoded, self._progress_at, self._next_stats_at = -1, self._attempt_at, 0.0
         log.info("%s: tuning %s (%s)", self.name, self.channel.name, url)
 
     def handle(self, message: PlayerMessage) -> bool:
-        """Apply a message from libVLC; returns True when the state changed."""
+        """Apply a message from libVLC; returns True when the visible state changed."""
         if message.generation != self.generation or self.channel is None:
             return False
         if message.kind == "first-frame":
-            self.first_frame_at = message.at
-            self.state = PlaybackState.PLAYING
-            self.aspect = self._stream_aspect()
-            return True
+            if self.first_frame_at is None:
+                self.first_frame_at = message.at
+            self._retry_at = None
+            self._awaiting_picture = False
+            self.aspect = self._stream_aspect() or self.aspect
+            return self._set_state(PlaybackState.PLAYING)
         if message.kind in ("error", "ended"):
-            return self._next_url_or_fail(f"stream {message.kind}")
+            if self.state is PlaybackState.PLAYING:  # a live stream should not end: reconnect
+                return self._reconnect(f"stream {message.kind}")
+            return self._attempt_failed(f"stream {message.kind}")
         return False
 
     def poll(self, now: float) -> bool:
-        """Time-based transitions (connect time-out, stall, recovery); returns True on a change."""
+        """Time-based transitions (connect time-out, stall, retry); returns True on a visible change."""
         opts = self.engine.options
-        if self.state is PlaybackState.CONNECTING and now - self.tuned_at > opts.connect_timeout_s:
-            return self._next_url_or_fail("no picture")
-        if self.state not in (PlaybackState.PLAYING, PlaybackState.STALLED) or now < self._next_stats_at:
+        if self._audio_pending:
+            self._select_audio()
+        elif not self._audible and self.state is not PlaybackState.IDLE and self._mp.audio_get_track() >= 0:
+            self._mp.audio_set_track(-1)  # silenced before its audio track existed: libVLC picked one since
+        if self._retry_at is not None:
+            if now >= self._retry_at:
+                self._retry_at = None
+                self.retries += 1
+                self._url_index = 0
+                self._start_url()  # stays FAILED until a picture comes
+            return False
+        if self._awaiting_picture:  # a first picture ends the wait (handle), or the time-out does
+            return now - self._attempt_at > opts.connect_timeout_s and self._attempt_failed("no picture")
+        if self.state is not PlaybackState.PLAYING or now < self._next_stats_at:
             return False
         if self.aspect is None:  # libVLC may not know the size yet at the first frame (seen under load)
             self.aspect = self._stream_aspect()
@@ -218,29 +273,46 @@ class Player:
         decoded = self._decoded_pictures()
         if decoded != self._decoded:
             self._decoded, self._progress_at = decoded, now
-        stalled = now - self._progress_at > opts.stall_after_s
-        if stalled == (self.state is PlaybackState.STALLED):
+        elif now - self._progress_at > opts.stall_after_s:
+            return self._reconnect("no new pictures")
+        return False
+
+    def _set_state(self, state: PlaybackState) -> bool:
+        changed = state is not self.state
+        self.state = state
+        return changed
+
+    def _reconnect(self, reason: str) -> bool:
+        """Restart the current URL at once, showing STALLED until pictures come back."""
+        assert self.channel is not None
+        log.warning("%s: %s on %s, reconnecting", self.name, reason, self.channel.name)
+        self.reconnects += 1
+        self._start_url()
+        return self._set_state(PlaybackState.STALLED)
+
+    def _attempt_failed(self, reason: str) -> bool:
+        """The current URL gave no picture: the next URL, else FAILED and a retry later."""
+        assert self.channel is not None
+        if self._url_index + 1 < len(self.channel.urls):
+            self._url_index += 1
+            log.warning("%s: %s on %s, trying fallback URL", self.name, reason, self.channel.name)
+            self._start_url()
             return False
-        self.state = PlaybackState.STALLED if stalled else PlaybackState.PLAYING
-        return True
+        self.generation += 1  # late messages of the failed attempt no longer count
+        self._awaiting_picture = False
+        self._mp.stop()
+        opts = self.engine.options
+        delay = min(opts.retry_max_s, opts.retry_first_s * 2**self.retries)
+        self._retry_at = time.monotonic() + delay
+        self.error = reason
+        log.warning("%s: %s unavailable (%s), retrying in %.0f s", self.name, self.channel.name, reason, delay)
+        return self._set_state(PlaybackState.FAILED)
 
     def _decoded_pictures(self) -> int:
         stats = self.engine._vlc.MediaStats()
         if self._media is None or not self._media.get_stats(stats):
             return self._decoded
         return stats.decoded_video
-
-    def _next_url_or_fail(self, reason: str) -> bool:
-        assert self.channel is not None
-        if self._url_index + 1 < len(self.channel.urls):
-            self._url_index += 1
-            log.warning("%s: %s on %s, trying fallback URL", self.name, reason, self.channel.name)
-            self._start_url()
-            return True
-        self._mp.stop()
-        self.state = PlaybackState.FAILED
-        self.error = reason
-        return True
 
     def _stream_aspect(self) -> float | None:
         """Display aspect of the stream. The RV32 buffer's own size is no guide: libVLC's vmem
@@ -249,14 +321,58 @@ class Player:
         width, height = self._mp.video_get_size(0)
         return width / height if width and height else None
 
-    def stop(self) -> None:
-        self.generation += 1
-        self._mp.stop()
-        self.state = PlaybackState.IDLE
+    def stats(self) -> StreamStats:
+        """Stream figures for the info overlay (cheap: libVLC keeps them up to date)."""
+        vlc = self.engine._vlc
+        width, height = self._mp.video_get_size(0) or (0, 0)
+        video = audio = None
+        bitrate = None
+        decoded = dropped = 0
+        if self._media is not None:
+            for track in self._media.tracks_get() or ():
+                codec = _fourcc(track.codec)
+                if track.type == vlc.TrackType.video and video is None:
+                    video = codec
+                elif track.type == vlc.TrackType.audio and audio is None:
+                    audio = codec
+            raw = vlc.MediaStats()
+            if self._media.get_stats(raw):
+                bitrate = round(raw.demux_bitrate * 8000) or None  # libVLC: kB per ms
+                decoded, dropped = raw.decoded_video, raw.lost_pictures
+        return StreamStats(width or None, height or None, video, audio, bitrate, decoded, dropped)
 
-    def set_volume(self, volume: int, muted: bool) -> None:
+    def set_audio(self, volume: int, muted: bool) -> None:
         self._mp.audio_set_volume(volume)
         self._mp.audio_set_mute(muted)
+
+    def set_audible(self, audible: bool) -> None:
+        """Decode and play the stream's audio (the player on screen) or not (pre-tuned players)."""
+        self._audible = audible
+        if audible:
+            self._audio_pending = True
+            self._select_audio()
+        else:
+            self._audio_pending = False
+            self._mp.audio_set_track(-1)
+
+    def _select_audio(self) -> None:
+        tracks = [track for track, _ in self._mp.audio_get_track_description() or () if track >= 0]
+        if tracks:
+            self._mp.audio_set_track(tracks[0])
+            self._audio_pending = False
+
+    @property
+    def audible(self) -> bool:
+        """Whether an audio track is playing (or about to, once the stream reveals it)."""
+        return self._audio_pending or self._mp.audio_get_track() >= 0
+
+    def stop(self) -> None:
+        self.generation += 1
+        self._retry_at = None
+        self._awaiting_picture = False
+        self._mp.stop()
+        self.channel = None
+        self.state = PlaybackState.IDLE
 
     def release(self) -> None:
         self.stop()
@@ -264,6 +380,10 @@ class Player:
         if self._media is not None:
             self._media.release()
             self._media = None
+
+
+def _fourcc(code: int) -> str:
+    return code.to_bytes(4, "little").decode("ascii", "replace").strip() if code else "?"
 
 
 def media_options(channel: Channel) -> list[str]:

@@ -52,6 +52,7 @@ class FrameBuffer:
 
     def __init__(self, on_frame: Callable[[], None] | None = None) -> None:
         self._mutex = threading.Lock()
+        self._new_frame = threading.Condition(self._mutex)
         self._buffers: list[_Buffer] = []
         self._back = 0
         self.format: FrameFormat | None = None
@@ -77,6 +78,7 @@ class FrameBuffer:
             self.frames += 1
             self.total_frames += 1
             self.last_frame_at = time.monotonic()
+            self._new_frame.notify_all()
         if self._on_frame is not None:
             self._on_frame()
 
@@ -88,6 +90,11 @@ class FrameBuffer:
         """
         with self._mutex:
             self.frames = 0
+
+    def wait_for_frame(self, after: float, timeout: float) -> bool:
+        """Block until a frame displayed after monotonic time ``after`` exists (benchmarks, tests)."""
+        with self._new_frame:
+            return self._new_frame.wait_for(lambda: self.frames > 0 and self.last_frame_at > after, timeout)
 
     @contextmanager
     def front(self):

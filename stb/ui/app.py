@@ -15,7 +15,8 @@ from stb.guide.query import Guide
 from stb.guide.refresh import GuideRefresher
 from stb.guide.store import default_db_path
 from stb.lineup.model import Lineup
-from stb.player.engine import Engine, EngineOptions, PlaybackState
+from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
+from stb.player.zapper import Zapper
 from stb.ui.keymap import load_keymap
 from stb.ui.live import LiveScreen
 from stb.ui.theme import Theme
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 CANVAS_SIZE = (1280, 720)  # the logical canvas every screen draws on
 FPS = 30
+DEFAULT_PRETUNE = 3  # channel up, channel down, last channel
 
 
 def display_available() -> bool:
@@ -55,6 +57,7 @@ class App:
         engine_options: EngineOptions | None = None,
         theme: Theme | None = None,
         guide_db: Path | None = None,
+        pretune: int = DEFAULT_PRETUNE,
     ) -> None:
         self.report = RunReport()
         if headless:
@@ -76,20 +79,25 @@ class App:
         self.clock = pygame.time.Clock()
         self.keymap = load_keymap()
         self.engine = Engine(engine_options)
-        self.player = self.engine.create_player("main")
         self.box = Box(lineup, store or StateStore())
+        self.zapper = Zapper(self.engine, pretune, self.box.likely_next)
         self.box.subscribe(self._on_box_event)
         self.guide_db = guide_db or default_db_path()
-        self.screen = LiveScreen(self.box, self.player, theme or Theme(), Guide(self.guide_db, lineup))
+        self.screen = LiveScreen(self.box, self.zapper, theme or Theme(), Guide(self.guide_db, lineup))
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources)
         self.running = True
+
+    @property
+    def player(self) -> Player:
+        """The player on screen."""
+        return self.zapper.active
 
     def _on_box_event(self, event: Event) -> None:
         if isinstance(event, ChannelChanged):
             self.report.zaps += 1
-            self.player.tune(event.channel)
+            self.zapper.zap(event.channel)
         elif isinstance(event, VolumeChanged):
-            self.player.set_volume(event.volume, event.muted)
+            self.zapper.set_audio(event.volume, event.muted)
 
     def start(self) -> None:
         self.box.start()
@@ -113,10 +121,10 @@ class App:
                 action = self.keymap.get(event.key) or self.keymap.get(ord(event.unicode or "\0"))
                 if action:
                     self.act(action)
-        self._drain_player_messages()
-        self._drain_guide_refreshes()
         now = time.monotonic()
-        self.player.poll(now)
+        self.zapper.step(now)
+        self._note_first_frame()
+        self._drain_guide_refreshes()
         self.screen.update(now)
         self.screen.draw(self.canvas, now)
         if self.canvas is not self.window:
@@ -125,10 +133,7 @@ class App:
         self.report.frames_drawn += 1
         self.box.flush()
 
-    def _drain_player_messages(self) -> None:
-        messages = self.engine.messages
-        while not messages.empty():
-            self.player.handle(messages.get_nowait())
+    def _note_first_frame(self) -> None:
         if self.report.first_frame_s is None and self.player.state is PlaybackState.PLAYING:
             self.report.first_frame_s = (self.player.first_frame_at or 0.0) - self.report.started_at
 
@@ -171,6 +176,6 @@ class App:
         self.refresher.stop()
         if self.screen.guide is not None:
             self.screen.guide.close()
-        self.player.release()
+        self.zapper.release()
         self.engine.release()
         pygame.quit()

@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     mode.add_argument("--fullscreen", action="store_true", help="full screen, scaled from the 1280x720 canvas")
     p.add_argument("--run-for", type=float, metavar="SECONDS", help="quit after SECONDS and print a report")
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save the screen to PNG when quitting")
+    p.add_argument(
+        "--pretune", type=int, default=3, metavar="N",
+        help="keep N likely next channels (up, down, last) tuned for instant zaps; 0: off (default: %(default)s)",
+    )  # fmt: skip
     p.add_argument("--no-headend", action="store_true", help="never start the demo head-end, even if needed")
     add_json_flag(p)
     p.set_defaults(handler=run)
@@ -35,12 +39,14 @@ def run(args: argparse.Namespace) -> int:
     lineup = load_lineup(args.lineup)
     if not lineup.channels:
         raise StbError(f"{args.lineup} has no channels; add some or import a playlist with `stb lineup import`")
+    if not 0 <= args.pretune <= 8:
+        raise StbError(f"--pretune {args.pretune}: use 0 (off) to 8")
     headless = args.headless
     if not headless and not display_available():
         print("stb: no display found, running headless (still playing; Ctrl-C to stop)", file=sys.stderr)
         headless = True
     with _headend_if_needed(lineup, allowed=not args.no_headend):
-        app = App(lineup, headless=headless, fullscreen=args.fullscreen)
+        app = App(lineup, headless=headless, fullscreen=args.fullscreen, pretune=args.pretune)
         report = app.run(run_for=args.run_for, screenshot=args.screenshot)
     if args.run_for is not None:
         data = {

@@ -8,6 +8,7 @@ from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
 from stb.guide.query import Guide
 from stb.guide.times import format_local
 from stb.player.engine import PlaybackState, Player
+from stb.player.zapper import Zapper
 from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
 from stb.ui.theme import Theme
@@ -37,11 +38,13 @@ def fit_rect(aspect: float, width: int, height: int):
 class LiveScreen:
     """Owns nothing but presentation state; actions go to the Box, pixels come from the Player."""
 
-    def __init__(self, box: Box, player: Player, theme: Theme, guide: Guide | None = None) -> None:
+    def __init__(self, box: Box, zapper: Zapper, theme: Theme, guide: Guide | None = None) -> None:
         self.guide = guide
+        self.zapper = zapper
+        self._video = None  # the last picture drawn, kept on screen while a zap waits for the next
+        self._video_shown = False
         self._now_next_cache: dict[str, tuple[float, tuple]] = {}
         self.box = box
-        self.player = player
         self.theme = theme
         self.entry = NumberEntry()
         self.fonts = Fonts()
@@ -109,21 +112,33 @@ class LiveScreen:
         if self.notice and now < self.notice_until:
             self._draw_notice(canvas, self.notice)
 
+    @property
+    def player(self) -> Player:
+        return self.zapper.active
+
     def _draw_video(self, canvas) -> None:
+        """The on-screen player's newest picture; until the new channel has one, the last picture."""
         import pygame
 
-        with self.player.frames.front() as frame:
-            if frame is None:
-                return
-            pixels, fmt = frame
-            if self.player.state is PlaybackState.FAILED:
-                return
-            surface = pygame.image.frombuffer(
-                pixels[: fmt.pitch * fmt.height], (fmt.width, fmt.height), "BGRA", fmt.pitch
-            )
-            aspect = self.player.aspect or fmt.width / fmt.height
-            target = fit_rect(aspect, *canvas.get_size())
-            pygame.transform.scale(surface, target.size, canvas.subsurface(target))
+        player = self.player
+        if player.state is PlaybackState.FAILED:
+            return
+        if self._video is None or self._video.get_size() != canvas.get_size():
+            self._video = pygame.Surface(canvas.get_size())
+            self._video_shown = False
+        if player.frames.frames > 0:
+            with player.frames.front() as frame:
+                if frame is not None:
+                    pixels, fmt = frame
+                    surface = pygame.image.frombuffer(
+                        pixels[: fmt.pitch * fmt.height], (fmt.width, fmt.height), "BGRA", fmt.pitch
+                    )
+                    target = fit_rect(player.aspect or fmt.width / fmt.height, *canvas.get_size())
+                    self._video.fill(self.theme.background)
+                    pygame.transform.scale(surface, target.size, self._video.subsurface(target))
+                    self._video_shown = True
+        if self._video_shown:
+            canvas.blit(self._video, (0, 0))
 
     def _panel(self, canvas, rect) -> None:
         import pygame

@@ -120,3 +120,43 @@ def test_media_options_carry_provider_headers():
         headers={"User-Agent": "Box/1.0", "Referer": "http://portal/"}, vlc_options=["network-caching=900"],
     )  # fmt: skip
     assert media_options(ch) == [":http-user-agent=Box/1.0", ":http-referrer=http://portal/", ":network-caching=900"]
+
+
+def test_a_failed_channel_is_retried_with_back_off_and_plays_once_the_server_is_up(clip, tmp_path):
+    import functools
+    import http.server
+    import shutil
+
+    engine = Engine(EngineOptions(connect_timeout_s=2.0, retry_first_s=0.3, retry_max_s=1.0))
+    url = closed_port_url()
+    port = int(url.split(":")[2].split("/")[0])
+    player = engine.create_player("main")
+    server = None
+    try:
+        player.tune(channel(url))
+        pump(engine, player, lambda p: p.state is PlaybackState.FAILED)
+        pump(engine, player, lambda p: p.retries >= 2, timeout=10)
+        assert player.state is PlaybackState.FAILED  # retrying is quiet: no flicker back to "Tuning…"
+        shutil.copy(clip, tmp_path / "dead.ts")  # the same URL starts answering
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        pump(engine, player, lambda p: p.state is PlaybackState.PLAYING, timeout=15)
+    finally:
+        player.release()
+        engine.release()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+
+def test_stream_stats_for_the_info_overlay(engine, clip):
+    player = engine.create_player("main")
+    player.tune(channel(str(clip)))
+    pump(engine, player, lambda p: p.state is PlaybackState.PLAYING)
+    pump(engine, player, lambda p: p.stats().decoded > 10, timeout=5)
+    stats = player.stats()
+    assert (stats.width, stats.height) == (640, 360)
+    assert stats.video_codec == "h264" and stats.audio_codec == "mp4a"
+    assert stats.dropped >= 0
+    player.release()

@@ -1,0 +1,147 @@
+"""Fast zapping: the channel on screen plus the likely next ones pre-tuned in muted players.
+
+A zap to a pre-tuned channel only changes which player is on screen and which one is heard:
+no connection, no buffering, no waiting for a keyframe. Any other zap retunes a spare player
+while the screen keeps the last picture. After each zap, once the new channel shows, the spare
+players are re-aimed at the new likely next channels, one libVLC call per frame so that no
+frame of the UI waits for more than one of them.
+
+Everything here runs on the UI thread; libVLC's threads only post to the engine's queue.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stb.lineup.model import Channel
+from stb.player.engine import Engine, PlaybackState, Player
+
+REAIM_AFTER_S = 1.0  # re-aim even if the new channel has shown no picture by then
+
+
+@dataclass(frozen=True)
+class PlaybackChanged:
+    """The on-screen channel's playback state changed (for the UI and, later, the API's events)."""
+
+    channel: Channel
+    state: PlaybackState
+    error: str | None
+
+
+class Zapper:
+    """Owns 1 + ``pretune`` players; ``active`` is the one on screen and heard."""
+
+    def __init__(self, engine: Engine, pretune: int, likely_next: Callable[[Channel], list[Channel]]) -> None:
+        if pretune < 0:
+            raise ValueError("pretune must be 0 or more")
+        self.engine = engine
+        self.pretune = pretune
+        self.likely_next = likely_next
+        self.players = [engine.create_player(f"player-{i}") for i in range(1 + pretune)]
+        self._by_name = {p.name: p for p in self.players}
+        self.active = self.players[0]
+        self.volume, self.muted = 100, False
+        self._reaim_from: float | None = None  # when the last zap happened, until re-aimed
+        self._last_active_state = PlaybackState.IDLE
+
+    # -- queries -------------------------------------------------------------------------------------
+    @property
+    def pretuned(self) -> dict[str, PlaybackState]:
+        """Channel id → state of every spare player that holds a channel."""
+        return {p.channel.id: p.state for p in self.players if p is not self.active and p.channel is not None}
+
+    def holder(self, channel: Channel) -> Player | None:
+        return next((p for p in self.players if p.channel is not None and p.channel.id == channel.id), None)
+
+    # -- actions -------------------------------------------------------------------------------------
+    def zap(self, channel: Channel) -> bool:
+        """Put ``channel`` on screen; returns True when it came from a pre-tuned player (instant)."""
+        held = self.holder(channel)
+        instant = held is not None and held.state is PlaybackState.PLAYING
+        previous = self.active
+        if held is None or held.state is PlaybackState.IDLE:
+            held = self._spare_for(channel)
+            held.tune(channel, audible=True)
+        else:
+            held.set_audible(True)
+        if previous is not held and previous.channel is not None:
+            previous.set_audible(False)
+        self.active = held
+        self._apply_audio()
+        self._reaim_from = time.monotonic()
+        return instant
+
+    def set_audio(self, volume: int, muted: bool) -> None:
+        self.volume, self.muted = volume, muted
+        self._apply_audio()
+
+    def step(self, now: float) -> list[PlaybackChanged]:
+        """Once per UI frame: deliver libVLC's messages, run time-outs, re-aim one spare player."""
+        messages = self.engine.messages
+        while not messages.empty():
+            message = messages.get_nowait()
+            player = self._by_name.get(message.player)
+            if player is not None:
+                player.handle(message)
+        for player in self.players:
+            player.poll(now)
+        if self._reaim_from is not None and (
+            self.active.state is PlaybackState.PLAYING or now - self._reaim_from > REAIM_AFTER_S
+        ):
+            self._reaim_one()
+        events = []
+        active = self.active
+        if active.channel is not None and active.state is not self._last_active_state:
+            events.append(PlaybackChanged(active.channel, active.state, active.error))
+        self._last_active_state = active.state
+        return events
+
+    def release(self) -> None:
+        for player in self.players:
+            player.release()
+
+    # -- internals -----------------------------------------------------------------------------------
+    def _wanted(self) -> list[Channel]:
+        if self.pretune == 0 or self.active.channel is None:
+            return []
+        return self.likely_next(self.active.channel)[: self.pretune]
+
+    def _spare_for(self, channel: Channel) -> Player:
+        """The player to tune ``channel`` on: the one holding what is least likely needed next."""
+        if self.pretune == 0:
+            return self.active
+        wanted = {c.id for c in self.likely_next(channel)[: self.pretune]}
+        spares = [p for p in self.players if p is not self.active]
+        # Keep spares holding a channel likely after this one (the current channel becomes "last").
+        free = [p for p in spares if p.channel is None or p.channel.id not in wanted]
+        pool = free or spares
+        return min(pool, key=lambda p: (p.channel is not None, p.state is PlaybackState.PLAYING, p.tuned_at))
+
+    def _reaim_one(self) -> None:
+        """One step of re-aiming: tune a spare at a wanted channel nobody holds, else stop a spare
+        holding an unwanted one (it would only cost CPU); done when neither is left."""
+        wanted = self._wanted()
+        wanted_ids = {c.id for c in wanted}
+        held = {p.channel.id for p in self.players if p.channel is not None}
+        missing = [c for c in wanted if c.id not in held]
+        spares = [p for p in self.players if p is not self.active]
+        idle = [p for p in spares if p.channel is None or p.channel.id not in wanted_ids]
+        if missing and idle:
+            player = min(idle, key=lambda p: (p.channel is not None, p.tuned_at))
+            player.tune(missing[0], audible=False)
+            player.set_audio(0, True)
+            return
+        unwanted = [p for p in idle if p.channel is not None]
+        if unwanted:
+            unwanted[0].stop()
+            return
+        self._reaim_from = None
+
+    def _apply_audio(self) -> None:
+        for player in self.players:
+            if player is self.active:
+                player.set_audio(self.volume, self.muted)
+            else:
+                player.set_audio(0, True)
