@@ -18,9 +18,52 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(g)
     g.set_defaults(handler=bench_guide)
 
+    z = scenarios.add_parser(
+        "zap", help="key press to first new frame: libVLC defaults vs our engine, without and with pre-tuning"
+    )
+    z.add_argument("--zaps", type=int, default=20, help="zaps per series (default: %(default)s)")
+    z.add_argument("--dwell", type=float, default=1.5, help="seconds watched after each zap (default: %(default)s)")
+    z.add_argument("--pretune", type=int, default=3, help="pre-tuned players in scenario (c) (default: %(default)s)")
+    add_json_flag(z)
+    z.set_defaults(handler=bench_zap)
+
+    s = scenarios.add_parser("soak", help="many zaps over every demo channel; RSS, fds and threads before/after")
+    s.add_argument("--zaps", type=int, default=200, help="(default: %(default)s)")
+    s.add_argument("--dwell", type=float, default=0.5, help="at most this long on each channel (default: %(default)s)")
+    s.add_argument("--pretune", type=int, default=3, help="(default: %(default)s)")
+    s.add_argument("--max-seconds", type=float, default=600, help="stop zapping after this (default: %(default)s)")
+    add_json_flag(s)
+    s.set_defaults(handler=bench_soak)
+
 
 def bench_guide(args: argparse.Namespace) -> int:
     from stb.bench import guide
 
     emit(args, guide.run(args.channels, args.days, args.scale, args.runs), guide.render)
+    return 0
+
+
+def _positive(value: float, flag: str) -> None:
+    from stb.errors import StbError
+
+    if value <= 0:
+        raise StbError(f"{flag} must be more than 0")
+
+
+def bench_zap(args: argparse.Namespace) -> int:
+    from stb.bench import zap
+
+    _positive(args.zaps, "--zaps")
+    _positive(args.dwell, "--dwell")
+    _positive(args.pretune, "--pretune")
+    emit(args, zap.run(args.zaps, args.dwell, args.pretune), zap.render)
+    return 0
+
+
+def bench_soak(args: argparse.Namespace) -> int:
+    from stb.bench import soak
+
+    _positive(args.zaps, "--zaps")
+    _positive(args.max_seconds, "--max-seconds")
+    emit(args, soak.run(args.zaps, args.dwell, args.pretune, args.max_seconds), soak.render)
     return 0

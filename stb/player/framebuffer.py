@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class FrameBuffer:
         self.frames = 0  # frames displayed since the last reset (i.e. since the last tune)
         self.total_frames = 0  # frames ever displayed: the front buffer is worth showing when > 0
         self.last_frame_at = 0.0  # time.monotonic() of the latest frame displayed
+        self.recent: deque[float] = deque(maxlen=128)  # times of the latest frames: frame rate, smoothness
         self._on_frame = on_frame
 
     # -- libVLC side (decoder threads) -------------------------------------------------------------
@@ -78,6 +80,7 @@ class FrameBuffer:
             self.frames += 1
             self.total_frames += 1
             self.last_frame_at = time.monotonic()
+            self.recent.append(self.last_frame_at)
             self._new_frame.notify_all()
         if self._on_frame is not None:
             self._on_frame()

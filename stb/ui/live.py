@@ -20,7 +20,7 @@ STATE_TEXT = {
     PlaybackState.CONNECTING: "Tuning…",
     PlaybackState.PLAYING: "",
     PlaybackState.STALLED: "Signal interrupted",
-    PlaybackState.FAILED: "No signal",
+    PlaybackState.FAILED: "Channel unavailable",  # retried in the background with back-off
 }
 
 

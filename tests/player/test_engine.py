@@ -160,3 +160,20 @@ def test_stream_stats_for_the_info_overlay(engine, clip):
     assert stats.video_codec == "h264" and stats.audio_codec == "mp4a"
     assert stats.dropped >= 0
     player.release()
+
+
+def test_audio_and_subtitle_tracks_are_listed_and_selected(engine, multitrack_clip):
+    player = engine.create_player("main")
+    player.tune(channel(str(multitrack_clip)))
+    pump(engine, player, lambda p: p.state is PlaybackState.PLAYING and len(p.audio_tracks()) == 2)
+    (first, _), (second, second_name) = player.audio_tracks()
+    assert "German" in second_name or "ger" in second_name.lower()
+    player.select_audio_track(second)
+    assert player._mp.audio_get_track() == second
+    subtitles = player.subtitle_tracks()
+    assert len(subtitles) == 1
+    player.select_subtitle_track(subtitles[0][0])
+    assert player.subtitle_track == subtitles[0][0]
+    player.select_subtitle_track(-1)
+    assert player.subtitle_track == -1
+    player.release()

@@ -64,8 +64,8 @@ def test_the_demo_guide_is_imported_in_the_background_and_the_banner_shows_now_n
 
 
 def test_plays_channel_one_then_zaps_up_to_two(app):
-    step_until(app, lambda: on_screen(app) == 1)
-    assert app.player.state is PlaybackState.PLAYING
+    # the picture shows at once; PLAYING waits until libVLC's decoder has counted it (engine docs)
+    step_until(app, lambda: on_screen(app) == 1 and app.player.state is PlaybackState.PLAYING)
     app.act("channel_up")
     step_until(app, lambda: on_screen(app) == 2)
     assert app.box.current.number == 2

@@ -1,0 +1,49 @@
+"""`stb bench zap` and `stb bench soak` at a tiny size: they run end to end and report every figure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stb.bench.zap import smooth_start
+
+pytestmark = pytest.mark.slow
+
+
+def test_smooth_start_is_after_the_last_long_gap():
+    frames = [1.00, 1.04, 1.08, 1.90, 1.94, 1.98, 2.02, 2.06]  # a first still, then a hold, then motion
+    assert smooth_start(frames, first=1.0, until=2.1) == 1.90
+    assert smooth_start(frames[:3], first=1.0, until=2.1) == 2.1  # stopped again: not smooth yet
+    assert smooth_start([1.0 + i * 0.04 for i in range(30)], first=1.0, until=2.17) == 1.0
+
+
+def bench(*argv: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "stb", "bench", *argv, "--json"], capture_output=True, text=True, timeout=600, check=True
+    ).stdout
+    return json.loads(out)
+
+
+def test_bench_zap_measures_three_engines_both_ways():
+    result = bench("zap", "--zaps", "2", "--dwell", "0.5")
+    for name in ("a_libvlc_defaults", "b_engine_no_pretune", "c_engine_pretune"):
+        for kind in ("up", "random"):
+            series = result[name][kind]
+            assert series["zaps"] == 2
+            for figure in ("first_picture", "smooth"):
+                assert 0 < series[figure]["p50_ms"] <= series[figure]["p99_ms"]
+                assert (name == "a_libvlc_defaults") != ("speedup_p50_vs_a" in series[figure])
+            assert series["cpu_percent"] > 0
+        assert result[name]["ui_thread_max_ms"] >= result[name]["ui_thread_p99_ms"] > 0
+    assert "pretune_cpu_cost_percent" in result
+
+
+def test_bench_soak_zaps_and_resources_stay_flat():
+    result = bench("soak", "--zaps", "15", "--dwell", "0.3")
+    assert result["zaps"] == 15
+    assert set(result["start"]) == set(result["end"]) == {"rss_mb", "fds", "threads"}
+    assert result["growth"]["threads"] <= 4  # a leaked player would leave libVLC threads behind
+    assert result["growth"]["fds"] <= 4
