@@ -11,6 +11,7 @@ Everything here runs on the UI thread; libVLC's threads only post to the engine'
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,11 @@ from dataclasses import dataclass
 from stb.lineup.model import Channel
 from stb.player.engine import Engine, PlaybackState, Player
 
+log = logging.getLogger(__name__)
+
 REAIM_AFTER_S = 1.0  # re-aim even if the new channel has shown no picture by then
+CPU_WINDOW_S = 5.0  # how often the CPU budget is checked
+CPU_CALM_S = 30.0  # under half the budget this long: one more pre-tuned channel is allowed again
 
 
 @dataclass(frozen=True)
@@ -33,11 +38,25 @@ class PlaybackChanged:
 class Zapper:
     """Owns 1 + ``pretune`` players; ``active`` is the one on screen and heard."""
 
-    def __init__(self, engine: Engine, pretune: int, likely_next: Callable[[Channel], list[Channel]]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        pretune: int,
+        likely_next: Callable[[Channel], list[Channel]],
+        cpu_budget: float = 1.0,
+        cpu_clock: Callable[[], float] = time.process_time,
+    ) -> None:
+        """``cpu_budget``: the whole process's CPU, in cores, above which pre-tuned channels are shed
+        one at a time (least likely first); they come back when the load stays under half of it."""
         if pretune < 0:
             raise ValueError("pretune must be 0 or more")
         self.engine = engine
         self.pretune = pretune
+        self.allowed = pretune  # pre-tuned channels the CPU budget allows right now
+        self.cpu_budget = cpu_budget
+        self._cpu_clock = cpu_clock
+        self._cpu_mark: tuple[float, float] | None = None  # (wall, cpu) at the start of the window
+        self._calm_since: float | None = None
         self.likely_next = likely_next
         self.players = [engine.create_player(f"player-{i}") for i in range(1 + pretune)]
         self._by_name = {p.name: p for p in self.players}
@@ -87,6 +106,7 @@ class Zapper:
                 player.handle(message)
         for player in self.players:
             player.poll(now)
+        self._check_cpu(now)
         if self._reaim_from is not None and (
             self.active.state is PlaybackState.PLAYING or now - self._reaim_from > REAIM_AFTER_S
         ):
@@ -103,16 +123,41 @@ class Zapper:
             player.release()
 
     # -- internals -----------------------------------------------------------------------------------
+    def _check_cpu(self, now: float) -> None:
+        """Shed a pre-tuned channel when the process runs over budget; allow it back when calm."""
+        cpu = self._cpu_clock()
+        if self._cpu_mark is None:
+            self._cpu_mark = (now, cpu)
+            return
+        wall0, cpu0 = self._cpu_mark
+        if now - wall0 < CPU_WINDOW_S:
+            return
+        self._cpu_mark = (now, cpu)
+        cores = (cpu - cpu0) / (now - wall0)
+        if cores > self.cpu_budget and self.allowed > 0:
+            self.allowed -= 1
+            self._calm_since = None
+            self._reaim_from = now
+            log.warning("CPU at %.0f%% of a core: pre-tuning %d channels now", cores * 100, self.allowed)
+        elif cores < self.cpu_budget / 2 and self.allowed < self.pretune:
+            self._calm_since = self._calm_since or now
+            if now - self._calm_since >= CPU_CALM_S:
+                self.allowed += 1
+                self._calm_since = None
+                self._reaim_from = now
+        else:
+            self._calm_since = None
+
     def _wanted(self) -> list[Channel]:
-        if self.pretune == 0 or self.active.channel is None:
+        if self.allowed == 0 or self.active.channel is None:
             return []
-        return self.likely_next(self.active.channel)[: self.pretune]
+        return self.likely_next(self.active.channel)[: self.allowed]
 
     def _spare_for(self, channel: Channel) -> Player:
         """The player to tune ``channel`` on: the one holding what is least likely needed next."""
         if self.pretune == 0:
             return self.active
-        wanted = {c.id for c in self.likely_next(channel)[: self.pretune]}
+        wanted = {c.id for c in self.likely_next(channel)[: self.allowed]}
         spares = [p for p in self.players if p is not self.active]
         # Keep spares holding a channel likely after this one (the current channel becomes "last").
         free = [p for p in spares if p.channel is None or p.channel.id not in wanted]
