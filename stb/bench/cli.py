@@ -24,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     z.add_argument("--zaps", type=int, default=20, help="zaps per series (default: %(default)s)")
     z.add_argument("--dwell", type=float, default=1.5, help="seconds watched after each zap (default: %(default)s)")
     z.add_argument("--pretune", type=int, default=3, help="pre-tuned players in scenario (c) (default: %(default)s)")
+    z.add_argument(
+        "--join", choices=["keyframe", "live-edge", "both"], default="both",
+        help="how the head-end lets a player in: at the latest keyframe (fast join), at the live edge "
+        "(an ordinary server), or both (default: %(default)s)",
+    )  # fmt: skip
     add_json_flag(z)
     z.set_defaults(handler=bench_zap)
 
@@ -56,7 +61,8 @@ def bench_zap(args: argparse.Namespace) -> int:
     _positive(args.zaps, "--zaps")
     _positive(args.dwell, "--dwell")
     _positive(args.pretune, "--pretune")
-    emit(args, zap.run(args.zaps, args.dwell, args.pretune), zap.render)
+    joins = {"keyframe": ["keyframe_join"], "live-edge": ["live_edge_join"], "both": list(zap.JOINS)}[args.join]
+    emit(args, zap.run(args.zaps, args.dwell, args.pretune, joins), zap.render)
     return 0
 
 

@@ -203,40 +203,65 @@ SCENARIOS = {
 }
 
 
-def run(zaps: int, dwell: float, pretune: int, seed: int = 1) -> dict:
+JOINS = {
+    "keyframe_join": "",  # the demo head-end's fast join: PAT, PMT and the GOP so far, at once
+    "live_edge_join": "?join=live",  # an ordinary server: the player waits for PAT/PMT and a keyframe
+}
+
+
+def _with_query(lineup: Lineup, query: str) -> Lineup:
+    channels = [c.model_copy(update={"urls": [u + query for u in c.urls]}) for c in lineup.channels]
+    return Lineup(name=lineup.name, channels=channels)
+
+
+def run(zaps: int, dwell: float, pretune: int, joins: list[str] | None = None, seed: int = 1) -> dict:
     result: dict = {"zaps_per_series": zaps, "dwell_s": dwell, "pretune": pretune}
     with demo_headend() as full:
-        lineup = Lineup(name="bench", channels=[c for c in full.channels if c.number in GOOD_CHANNELS])
-        for name, (options, default_pretune) in SCENARIOS.items():
-            count = pretune if default_pretune else 0
-            result[name] = _scenario(lineup, options, count, zaps, dwell, seed)
-    base = result["a_libvlc_defaults"]
+        good = Lineup(name="bench", channels=[c for c in full.channels if c.number in GOOD_CHANNELS])
+        for join in joins or list(JOINS):
+            lineup = _with_query(good, JOINS[join])
+            block = result[join] = {}
+            for name, (options, default_pretune) in SCENARIOS.items():
+                count = pretune if default_pretune else 0
+                block[name] = _scenario(lineup, options, count, zaps, dwell, seed)
+            _ratios(block)
+    return result
+
+
+def _ratios(block: dict) -> None:
+    base = block["a_libvlc_defaults"]
     for name in ("b_engine_no_pretune", "c_engine_pretune"):
         for kind in ("up", "random"):
-            series = result[name][kind]
+            series = block[name][kind]
             for figure in ("first_picture", "smooth"):
                 speedup = base[kind][figure]["p50_ms"] / max(series[figure]["p50_ms"], 0.1)
                 series[figure]["speedup_p50_vs_a"] = round(speedup, 1)
-    result["pretune_cpu_cost_percent"] = round(
-        result["c_engine_pretune"]["up"]["cpu_percent"] - result["b_engine_no_pretune"]["up"]["cpu_percent"], 1
+    block["pretune_cpu_cost_percent"] = round(
+        block["c_engine_pretune"]["up"]["cpu_percent"] - block["b_engine_no_pretune"]["up"]["cpu_percent"], 1
     )
-    return result
 
 
 def render(d: dict) -> str:
     lines = [f"zap benchmark: {d['zaps_per_series']} zaps per series, {d['dwell_s']} s watched after each, "
              f"pre-tune {d['pretune']}"]  # fmt: skip
-    for name in SCENARIOS:
-        s = d[name]
-        for kind in ("up", "random"):
-            for figure in ("first_picture", "smooth"):
-                z = s[kind][figure]
-                speed = f"  {z['speedup_p50_vs_a']:>5}x vs (a)" if "speedup_p50_vs_a" in z else ""
-                lines.append(
-                    f"  {name:<20} {kind:<6} {figure:<13} p50 {z['p50_ms']:7.1f}  p90 {z['p90_ms']:7.1f}  "
-                    f"p99 {z['p99_ms']:7.1f} ms{speed}"
-                )
-            lines.append(f"  {'':<20} {kind:<6} cpu while watching {s[kind]['cpu_percent']:5.1f}%")
-        lines.append(f"  {'':<20} UI thread: longest call {s['ui_thread_max_ms']} ms, p99 {s['ui_thread_p99_ms']} ms")
-    lines.append(f"  pre-tuning costs {d['pretune_cpu_cost_percent']} % CPU (of one core) while watching")
+    for join in JOINS:
+        if join not in d:
+            continue
+        block = d[join]
+        lines.append(f" {join.replace('_', ' ')}:")
+        for name in SCENARIOS:
+            s = block[name]
+            for kind in ("up", "random"):
+                for figure in ("first_picture", "smooth"):
+                    z = s[kind][figure]
+                    speed = f"  {z['speedup_p50_vs_a']:>5}x vs (a)" if "speedup_p50_vs_a" in z else ""
+                    lines.append(
+                        f"  {name:<20} {kind:<6} {figure:<13} p50 {z['p50_ms']:7.1f}  p90 {z['p90_ms']:7.1f}  "
+                        f"p99 {z['p99_ms']:7.1f} ms{speed}"
+                    )
+                lines.append(f"  {'':<20} {kind:<6} cpu while watching {s[kind]['cpu_percent']:5.1f}%")
+            lines.append(
+                f"  {'':<20} UI thread: longest call {s['ui_thread_max_ms']} ms, p99 {s['ui_thread_p99_ms']} ms"
+            )
+        lines.append(f"  pre-tuning costs {block['pretune_cpu_cost_percent']} % CPU (of one core) while watching")
     return "\n".join(lines)

@@ -138,10 +138,14 @@ class Broadcast:
                     self.dropped += 1
                     log.info("%s: dropped a viewer that stopped reading", self.channel_id)
 
-    def subscribe(self, limit_bytes: int = BACKLOG_BYTES) -> Viewer:
-        """A new viewer, primed with the join data (PAT, PMT, the GOP so far) when there is any."""
+    def subscribe(self, limit_bytes: int = BACKLOG_BYTES, fast_join: bool = True) -> Viewer:
+        """A new viewer, primed with the join data (PAT, PMT, the GOP so far) when there is any.
+
+        ``fast_join=False`` starts it at the live edge instead, like most servers: the player then
+        waits for the next PAT/PMT and keyframe (the zap benchmark's harder case).
+        """
         viewer = Viewer(limit_bytes)
-        first = self.join_point.join_data()
+        first = self.join_point.join_data() if fast_join else b""
         if first:
             viewer.offer(first)
         self.viewers.add(viewer)
@@ -151,9 +155,9 @@ class Broadcast:
         viewer.close()
         self.viewers.discard(viewer)
 
-    async def stream(self, limit_seconds: float | None = None) -> AsyncIterator[bytes]:
+    async def stream(self, limit_seconds: float | None = None, fast_join: bool = True) -> AsyncIterator[bytes]:
         """The channel as a viewer sees it, from the latest keyframe on; ends when dropped or closed."""
-        viewer = self.subscribe()
+        viewer = self.subscribe(fast_join=fast_join)
         loop = asyncio.get_running_loop()
         until = None if limit_seconds is None else loop.time() + limit_seconds
         try:

@@ -144,7 +144,8 @@ def create_app(headend: Headend) -> Starlette:
         broadcast = headend.live.get(request.path_params["channel_id"])
         if broadcast is None:
             return _not_found("no such channel")
-        return StreamingResponse(broadcast.stream(), media_type=TS_MIME, headers=NO_CACHE)
+        fast_join = request.query_params.get("join") != "live"  # ?join=live: no keyframe head start
+        return StreamingResponse(broadcast.stream(fast_join=fast_join), media_type=TS_MIME, headers=NO_CACHE)
 
     async def hls(request: Request) -> Response:
         channel = headend.hls.get(request.path_params["channel_id"])

@@ -122,7 +122,8 @@ class App:
                 if action:
                     self.act(action)
         now = time.monotonic()
-        self.zapper.step(now)
+        for event in self.zapper.step(now):
+            self.screen.on_event(event)
         self._note_first_frame()
         self._drain_guide_refreshes()
         self.screen.update(now)

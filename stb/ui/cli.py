@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--pretune", type=int, default=3, metavar="N",
         help="keep N likely next channels (up, down, last) tuned for instant zaps; 0: off (default: %(default)s)",
     )  # fmt: skip
+    p.add_argument(
+        "--caching", type=int, default=150, metavar="MS",
+        help="network buffer: more rides out Wi-Fi hiccups, less zaps faster (default: %(default)s)",
+    )  # fmt: skip
     p.add_argument("--no-headend", action="store_true", help="never start the demo head-end, even if needed")
     add_json_flag(p)
     p.set_defaults(handler=run)
@@ -34,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from stb.lineup.load import load_lineup
+    from stb.player.engine import EngineOptions
     from stb.ui.app import App, display_available
 
     lineup = load_lineup(args.lineup)
@@ -41,12 +46,20 @@ def run(args: argparse.Namespace) -> int:
         raise StbError(f"{args.lineup} has no channels; add some or import a playlist with `stb lineup import`")
     if not 0 <= args.pretune <= 8:
         raise StbError(f"--pretune {args.pretune}: use 0 (off) to 8")
+    if not 0 <= args.caching <= 10_000:
+        raise StbError(f"--caching {args.caching}: use 0 to 10000 ms")
     headless = args.headless
     if not headless and not display_available():
         print("stb: no display found, running headless (still playing; Ctrl-C to stop)", file=sys.stderr)
         headless = True
     with _headend_if_needed(lineup, allowed=not args.no_headend):
-        app = App(lineup, headless=headless, fullscreen=args.fullscreen, pretune=args.pretune)
+        app = App(
+            lineup,
+            headless=headless,
+            fullscreen=args.fullscreen,
+            pretune=args.pretune,
+            engine_options=EngineOptions(network_caching_ms=args.caching),
+        )
         report = app.run(run_for=args.run_for, screenshot=args.screenshot)
     if args.run_for is not None:
         data = {

@@ -8,7 +8,7 @@ from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
 from stb.guide.query import Guide
 from stb.guide.times import format_local
 from stb.player.engine import PlaybackState, Player
-from stb.player.zapper import Zapper
+from stb.player.zapper import PlaybackChanged, Zapper
 from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
 from stb.ui.theme import Theme
@@ -81,12 +81,14 @@ class LiveScreen:
         handler()
         return True
 
-    def on_event(self, event: Event) -> None:
+    def on_event(self, event: Event | PlaybackChanged) -> None:
         now = time.monotonic()
         if isinstance(event, ChannelChanged):
             self.show_banner(now)
         elif isinstance(event, Notice):
             self.notice, self.notice_until = event.text, now + self.theme.notice_seconds
+        elif isinstance(event, PlaybackChanged) and event.state is not PlaybackState.PLAYING:
+            self.show_banner(now)  # the viewer sees which channel is unavailable or interrupted
         elif isinstance(event, VolumeChanged) and not event.restored:
             text = "Muted" if event.muted else f"Volume {event.volume}"
             self.notice, self.notice_until = text, now + self.theme.notice_seconds

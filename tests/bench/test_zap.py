@@ -28,17 +28,19 @@ def bench(*argv: str) -> dict:
 
 
 def test_bench_zap_measures_three_engines_both_ways():
-    result = bench("zap", "--zaps", "2", "--dwell", "0.5")
+    result = bench("zap", "--zaps", "2", "--dwell", "0.5", "--join", "live-edge")
+    assert "keyframe_join" not in result
+    block = result["live_edge_join"]
     for name in ("a_libvlc_defaults", "b_engine_no_pretune", "c_engine_pretune"):
         for kind in ("up", "random"):
-            series = result[name][kind]
+            series = block[name][kind]
             assert series["zaps"] == 2
             for figure in ("first_picture", "smooth"):
                 assert 0 < series[figure]["p50_ms"] <= series[figure]["p99_ms"]
                 assert (name == "a_libvlc_defaults") != ("speedup_p50_vs_a" in series[figure])
             assert series["cpu_percent"] > 0
-        assert result[name]["ui_thread_max_ms"] >= result[name]["ui_thread_p99_ms"] > 0
-    assert "pretune_cpu_cost_percent" in result
+        assert block[name]["ui_thread_max_ms"] >= block[name]["ui_thread_p99_ms"] > 0
+    assert "pretune_cpu_cost_percent" in block
 
 
 def test_bench_soak_zaps_and_resources_stay_flat():

@@ -81,3 +81,20 @@ def test_loop_point_keeps_timestamps_going(tmp_path):
     times = [float(t.strip(", ")) for t in pts.splitlines() if t.strip(", ")]
     assert times[-1] - times[0] > 3.5
     assert all(b > a for a, b in itertools.pairwise(times)), "timestamps went back at the loop point"
+
+
+def test_fast_join_primes_a_viewer_and_a_live_edge_join_does_not(media_dir, tmp_path):
+    from stb.headend.catalog import CHANNELS
+    from stb.headend.media import clip_path
+
+    data = clip_path(CHANNELS[1], media_dir).read_bytes()[: PACKET * 4000]
+
+    async def scenario():
+        broadcast = Broadcast("x", tmp_path / "unused.ts")
+        broadcast.publish(data[: len(data) // PACKET * PACKET])
+        fast, live = broadcast.subscribe(), broadcast.subscribe(fast_join=False)
+        return fast.backlog, live.backlog
+
+    fast_backlog, live_backlog = asyncio.run(scenario())
+    assert fast_backlog > PACKET * 3  # PAT, PMT and the GOP so far, at once
+    assert live_backlog == 0  # nothing until the next live bytes: like an ordinary server
