@@ -134,16 +134,23 @@ class Guide:
         terms = [t for t in "".join(c if c.isalnum() else " " for c in text).split() if t]
         if not terms:
             return []
-        query = " ".join(f'"{t}"*' for t in terms)
+        # Whole words, and the last one as a prefix (what someone typing a search means). FTS5 walks
+        # an exact word's list lazily but merges a prefix's lists first: one prefix keeps it cheap.
+        query = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"*'])
         after = int(after if after is not None else time.time())
-        rows = self.conn.execute(
-            f"SELECT {PREFIXED} FROM programmes_fts f "
-            "JOIN programmes p ON p.id = f.rowid WHERE programmes_fts MATCH ? AND p.stop > ? "
-            "ORDER BY p.start LIMIT ?",
-            (query, after, limit * 4),
-        ).fetchall()
+        # Programmes still on at `after` started after `after - longest`: begin at that hour's seq.
+        row = self.conn.execute(
+            "SELECT min(first_seq) FROM seq_hours WHERE hour >= ?", ((after - self._longest()) // 3600,)
+        ).fetchone()
+        cursor = self.conn.execute(
+            f"SELECT {PREFIXED} FROM programmes_fts f JOIN programmes p ON p.seq = f.rowid "
+            "WHERE programmes_fts MATCH ? AND f.rowid >= ? AND p.stop > ? ORDER BY f.rowid",
+            (query, row[0] or 0, after),
+        )
         found: list[Programme] = []
-        for row in rows:
-            for lid, shift in self._by_guide.get(row[1], []):
-                found.append(self._programme(row, lid, shift))
+        while len(found) < limit and (rows := cursor.fetchmany(limit)):  # SQLite steps only as far as read
+            for programme in rows:
+                for lid, shift in self._by_guide.get(programme[1], []):
+                    found.append(self._programme(programme, lid, shift))
+        cursor.close()
         return found[:limit]

@@ -18,7 +18,7 @@ from stb.errors import StbError
 from stb.guide.sources import open_guide
 from stb.guide.xmltv import PROGRAMME_COLUMNS, GuideChannel, ParseCounts, parse_guide
 
-SCHEMA_VERSION = 2  # a guide of another version is dropped and imported again: it is a cache
+SCHEMA_VERSION = 3  # a guide of another version is dropped and imported again: it is a cache
 BATCH = 5000
 DEFAULT_PRUNE_DAYS = 2
 GUESSED_LENGTH_S = 3600  # last programme of a channel without a stop
@@ -28,10 +28,15 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS channels (
     id TEXT NOT NULL, source TEXT NOT NULL, names TEXT NOT NULL, icon TEXT, PRIMARY KEY (id, source));
 CREATE TABLE IF NOT EXISTS programmes (
-    id INTEGER PRIMARY KEY, source TEXT NOT NULL, {", ".join(PROGRAMME_COLUMNS)});
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, seq INTEGER, {", ".join(PROGRAMME_COLUMNS)});
 CREATE INDEX IF NOT EXISTS programmes_channel_start ON programmes (channel, start);
+-- seq numbers programmes in start order; search walks the full-text index in seq order from the
+-- first hour that can still be on, so "upcoming matches first" stops after a page, not after
+-- every match (a common word can match half the guide).
+CREATE INDEX IF NOT EXISTS programmes_seq ON programmes (seq);
+CREATE TABLE IF NOT EXISTS seq_hours (hour INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS programmes_fts USING fts5(
-    title, sub_title, description, content='programmes', content_rowid='id', tokenize='unicode61 remove_diacritics 2',
+    title, sub_title, description, content='programmes', content_rowid='seq', tokenize='unicode61 remove_diacritics 2',
     detail=none);
 """
 
@@ -69,6 +74,7 @@ def _drop_if_outdated(conn: sqlite3.Connection) -> None:
         return
     conn.executescript(
         "BEGIN IMMEDIATE; DROP TABLE IF EXISTS programmes_fts; DROP TABLE IF EXISTS programmes; "
+        "DROP TABLE IF EXISTS seq_hours; "
         "DROP TABLE IF EXISTS channels; DROP TABLE IF EXISTS meta; COMMIT;"
     )
 
@@ -120,6 +126,7 @@ def import_sources(
         _repair_timeline(conn, report)
         cutoff = int((now or time.time()) - prune_days * 86400)
         report.pruned = conn.execute("DELETE FROM programmes WHERE stop < ?", (cutoff,)).rowcount
+        _number_in_start_order(conn)
         conn.execute("INSERT INTO programmes_fts(programmes_fts) VALUES ('rebuild')")
         conn.execute(  # the window query's look-back: how long the longest programme is
             "INSERT OR REPLACE INTO meta SELECT 'longest', coalesce(max(stop - start), 0) FROM programmes"
@@ -203,6 +210,18 @@ def _repair_timeline(conn: sqlite3.Connection, report: ImportReport) -> None:
             "WHERE programmes.id = ordered.id AND ordered.nxt IS NOT NULL AND programmes.stop > ordered.nxt",
         )
         report.gaps = conn.execute(ORDERED + "SELECT count(*) FROM ordered WHERE stop < nxt").fetchone()[0]
+
+
+def _number_in_start_order(conn: sqlite3.Connection) -> None:
+    """seq = rank by (start, id), and the first seq of every hour (the search's starting points)."""
+    conn.execute("DROP INDEX IF EXISTS programmes_seq")  # one sort afterwards beats 350k index updates
+    conn.execute(
+        "UPDATE programmes SET seq = r.n FROM "
+        "(SELECT id, row_number() OVER (ORDER BY start, id) AS n FROM programmes) AS r WHERE programmes.id = r.id"
+    )
+    conn.execute("CREATE INDEX programmes_seq ON programmes (seq)")
+    conn.execute("DELETE FROM seq_hours")
+    conn.execute("INSERT INTO seq_hours SELECT start / 3600, min(seq) FROM programmes GROUP BY start / 3600")
 
 
 def _changes(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:

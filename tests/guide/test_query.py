@@ -150,3 +150,26 @@ def test_search_and_details_report_shifted_times(shifted, now):
     ]  # fmt: skip
     detail = shifted.programme(found[0].id)
     assert detail.start - SHIFTS[detail.channel] == now + 5 * HOUR
+
+
+def test_search_for_a_common_word_returns_upcoming_matches_in_time_order_across_pages(tmp_path, write, now):
+    # Written channel by channel (as XMLTV files are), so file order is not time order; an unmatched
+    # channel's matches are interleaved in time and must not use up the pages.
+    progs = []
+    for ch in ("news.a", "news.b", *(f"other{n}" for n in range(30))):  # 30 unmatched: pages run dry
+        progs += [programme(ch, now + (i - 50) * HOUR, now + (i - 49) * HOUR, f"News {ch} {i}") for i in range(120)]
+    import_sources(tmp_path / "g.db", [write("g.xml", document({"news.a": ["A"], "news.b": ["B"]}, progs))], now=now)
+    channels = [channel(1, "a", "A", guide_id="news.a"), channel(2, "b", "B", guide_id="news.b")]
+    guide = Guide(tmp_path / "g.db", Lineup(name="t", channels=channels))
+    try:
+        assert [(p.channel, p.start) for p in guide.search("news", limit=3, after=now)] == [
+            ("a", now), ("b", now), ("a", now + HOUR)
+        ]  # fmt: skip
+        found = guide.search("news", limit=120, after=now)
+        assert len(found) == 120
+        assert all(p.stop > now for p in found)
+        assert [p.start for p in found] == sorted(p.start for p in found)
+        assert found[0].start == now and {p.channel for p in found[:2]} == {"a", "b"}
+        assert found[-1].start == now + 59 * HOUR  # 60 hours of two channels
+    finally:
+        guide.close()
