@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from stb.bench.synthetic import write_guide
+from stb.errors import StbError
 
 
 def _run_child(argv: list[str], work: Path) -> tuple[int, str]:
@@ -25,7 +26,7 @@ def _run_child(argv: list[str], work: Path) -> tuple[int, str]:
         _, status, usage = os.wait4(child.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         lines = err_path.read_text().strip().splitlines()
-        raise RuntimeError(f"{' '.join(argv[1:4])} failed: {lines[-1] if lines else status}")
+        raise StbError(f"guide benchmark: {' '.join(argv[1:4])} failed: {lines[-1] if lines else status}")
     return usage.ru_maxrss // 1024, out_path.read_text()
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from stb.box import Box, ChannelChanged
 from stb.config import StateStore
+from stb.errors import StbError
 from stb.headend import marker
 from stb.lineup.model import Lineup
 from stb.player.engine import Engine, EngineOptions, PlaybackState
@@ -112,7 +113,7 @@ class Rig:
         seen = pressed
         while True:
             if not player.frames.wait_for_frame(after=seen, timeout=FIRST_FRAME_TIMEOUT_S):
-                raise RuntimeError(f"channel {number}: no picture in {FIRST_FRAME_TIMEOUT_S} s")
+                raise StbError(f"zap benchmark: channel {number} gave no picture in {FIRST_FRAME_TIMEOUT_S} s")
             seen = player.frames.last_frame_at
             if _on_screen(player) == number:
                 return pressed, seen
@@ -185,7 +186,8 @@ def _scenario(lineup: Lineup, options: EngineOptions, pretune: int, zaps: int, d
                 targets.append(current)
             jump = _series(rig, [lambda n=n: rig.box.zap_number(n) for n in targets], dwell)
             calls = sorted(rig.ui_calls_ms)
-            assert rig.zapper.active.state is PlaybackState.PLAYING
+            if rig.zapper.active.state is not PlaybackState.PLAYING:
+                raise StbError(f"zap benchmark: the last channel ended {rig.zapper.active.state.value}")
         finally:
             rig.close()
     return {
