@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 
 import pytest
 
@@ -35,3 +36,25 @@ def headend():
     finally:
         child.terminate()
         child.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def multitrack_clip(tmp_path_factory):
+    """Matroska with two audio tracks (English, German) and English subtitles, for the track pickers."""
+    folder = tmp_path_factory.mktemp("multitrack")
+    srt = folder / "subs.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:09,000\nHello\n")
+    path = folder / "clip.mkv"
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=10",
+         "-f", "lavfi", "-i", "sine=frequency=440:duration=10",
+         "-f", "lavfi", "-i", "sine=frequency=880:duration=10",
+         "-i", str(srt),
+         "-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:s",
+         "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-c:s", "srt",
+         "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=ger", "-metadata:s:s:0", "language=eng",
+         str(path)],
+        check=True,
+    )  # fmt: skip
+    return path

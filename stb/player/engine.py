@@ -431,6 +431,10 @@ class Player:
         self._mp.video_set_spu(track)
 
     @property
+    def audio_track(self) -> int:
+        return self._mp.audio_get_track()
+
+    @property
     def subtitle_track(self) -> int:
         return self._mp.video_get_spu()
 

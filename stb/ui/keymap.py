@@ -13,6 +13,7 @@ from stb.errors import StbError
 
 ACTIONS = frozenset(
     {"channel_up", "channel_down", "last_channel", "ok", "info", "quit", "mute", "volume_up", "volume_down"}
+    | {"audio_track", "subtitles"}
     | {f"digit_{d}" for d in range(10)}
 )
 

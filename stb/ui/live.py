@@ -11,6 +11,7 @@ from stb.player.engine import PlaybackState, Player
 from stb.player.zapper import PlaybackChanged, Zapper
 from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
+from stb.ui.streaminfo import describe, next_track
 from stb.ui.theme import Theme
 
 NOW_NEXT_TTL_S = 5.0
@@ -43,6 +44,9 @@ class LiveScreen:
         self.zapper = zapper
         self._video = None  # the last picture drawn, kept on screen while a zap waits for the next
         self._video_shown = False
+        self.info_visible = False
+        self._info_lines: list[str] = []
+        self._info_lines_until = 0.0
         self._now_next_cache: dict[str, tuple[float, tuple]] = {}
         self.box = box
         self.theme = theme
@@ -72,7 +76,9 @@ class LiveScreen:
             "mute": self.box.toggle_mute,
             "volume_up": lambda: self.box.set_volume(self.box.state.volume + 5),
             "volume_down": lambda: self.box.set_volume(self.box.state.volume - 5),
-            "info": lambda: self.show_banner(now),
+            "info": lambda: self._info(now),
+            "audio_track": self._next_audio_track,
+            "subtitles": self._next_subtitles,
             "ok": lambda: self.show_banner(now),
         }
         handler = handlers.get(action)
@@ -96,6 +102,33 @@ class LiveScreen:
     def show_banner(self, now: float) -> None:
         self.banner_until = now + self.theme.banner_seconds
 
+    def _info(self, now: float) -> None:
+        """Info shows the banner; Info again while it shows opens (or closes) the stream details."""
+        if now < self.banner_until:
+            self.info_visible = not self.info_visible
+        self.show_banner(now)
+
+    def _say(self, text: str) -> None:
+        self.notice, self.notice_until = text, time.monotonic() + self.theme.notice_seconds
+
+    def _next_audio_track(self) -> None:
+        player = self.player
+        choice = next_track(player.audio_tracks(), player.audio_track, with_off=False)
+        if choice is None:
+            self._say("Only one audio track" if player.audio_tracks() else "No audio")
+            return
+        player.select_audio_track(choice[0])
+        self._say(f"Audio: {choice[1]}")
+
+    def _next_subtitles(self) -> None:
+        player = self.player
+        choice = next_track(player.subtitle_tracks(), player.subtitle_track, with_off=True)
+        if choice is None:
+            self._say("No subtitles on this channel")
+            return
+        player.select_subtitle_track(choice[0])
+        self._say(f"Subtitles: {choice[1]}")
+
     def update(self, now: float) -> None:
         number = self.entry.due(now)
         if number is not None:
@@ -109,6 +142,8 @@ class LiveScreen:
             self._draw_centre_message(canvas, STATE_TEXT[self.player.state])
         if now < self.banner_until or self.player.state is not PlaybackState.PLAYING:
             self._draw_banner(canvas)
+        if self.info_visible:
+            self._draw_stream_info(canvas, now)
         if self.entry.active:
             self._draw_number_entry(canvas)
         if self.notice and now < self.notice_until:
@@ -209,6 +244,25 @@ class LiveScreen:
         """Use a (re)opened guide; forget answers from the old one."""
         self.guide = guide
         self._now_next_cache.clear()
+
+    def _draw_stream_info(self, canvas, now: float) -> None:
+        import pygame
+
+        if now >= self._info_lines_until:  # libVLC's figures move twice a second: no need to ask more
+            ready = sum(state is PlaybackState.PLAYING for state in self.zapper.pretuned.values())
+            self._info_lines = describe(self.player.stats(), self.player.state, ready)
+            self._info_lines_until = now + 0.5
+        t = self.theme
+        font = self.fonts.get(t.font_small)
+        rendered = [font.render(line, True, t.text) for line in self._info_lines]
+        width = max(r.get_width() for r in rendered) + 48
+        height = sum(r.get_height() + 8 for r in rendered) + 32
+        rect = pygame.Rect(t.margin, t.margin, width, height)
+        self._panel(canvas, rect)
+        y = rect.y + 20
+        for r in rendered:
+            canvas.blit(r, (rect.x + 24, y))
+            y += r.get_height() + 8
 
     def _draw_number_entry(self, canvas) -> None:
         import pygame

@@ -157,3 +157,34 @@ def test_empty_lineup_and_unreachable_display_are_one_line(tmp_path):
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert "cannot open the TV window" in result.stderr and "--headless" in result.stderr
+
+
+def test_info_on_the_banner_shows_stream_details_and_tracks_cycle_with_a_notice(tmp_path, multitrack_clip):
+    from stb.lineup.model import Channel, Lineup
+
+    lineup = Lineup(name="t", channels=[Channel(number=1, id="m", name="Multi", urls=[str(multitrack_clip)])])
+    application = App(lineup, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0)
+    application.start()
+    try:
+        step_until(application, lambda: application.player.state is PlaybackState.PLAYING)
+        step_until(application, lambda: len(application.player.audio_tracks()) == 2, timeout=5)
+        application.screen.banner_until = 0.0  # the start-up banner has gone
+        application.act("info")
+        assert not application.screen.info_visible  # first Info: the banner
+        application.act("info")  # Info while the banner shows: the stream details
+        for _ in range(3):
+            application.step()
+        screen = application.screen
+        assert screen.info_visible and screen._info_lines[0].startswith("Playing · 320×180 · h264")
+        application.save_screenshot(tmp_path / "info.png")
+        application.act("audio_track")
+        assert screen.notice.startswith("Audio: ") and "German" in screen.notice
+        assert application.player.audio_track == application.player.audio_tracks()[1][0]
+        application.act("subtitles")
+        assert screen.notice.startswith("Subtitles: ") and application.player.subtitle_track != -1
+        application.act("subtitles")
+        assert screen.notice == "Subtitles: Off" and application.player.subtitle_track == -1
+        application.act("info")  # while the banner shows: closes the details again
+        assert not screen.info_visible
+    finally:
+        application.close()
