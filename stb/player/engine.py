@@ -171,7 +171,7 @@ class Player:
         self.first_frame_at: float | None = None
         self.aspect: float | None = None  # width / height as the viewer should see it
         self.reconnects = 0  # since the last tune: stalls and ends recovered by reconnecting
-        self.retries = 0  # since the last tune: attempts after every URL had failed
+        self.retries = 0  # attempts after every URL had failed, since the channel last played
         self._url_index = 0
         self._attempt_at = 0.0  # when the current URL was started
         self._retry_at: float | None = None
@@ -261,7 +261,8 @@ class Player:
             self._media.release()
         options = media_options(self.channel) + ([] if self._audible else [":no-audio"])
         self._media = self.engine.instance.media_new(url, *options)
-        self._audio_pending = False  # a new media: audio follows the ":no-audio" option
+        # A new media picks its default audio track (none with ":no-audio"); the viewer's pick is re-applied.
+        self._audio_pending = self._audible and self._audio_choice is not None
         self._mp.set_media(self._media)
         self._mp.play()
         self._decoded, self._progress_at, self._next_stats_at = -1, self._attempt_at, 0.0
@@ -324,6 +325,7 @@ class Player:
             return False
         if self.first_frame_at is None:
             self.first_frame_at = self._picture_at
+        self.retries = 0  # it plays: a later failure starts the back-off from the beginning
         self._retry_at = None
         self._awaiting_picture = False
         self.aspect = self._stream_aspect() or self.aspect

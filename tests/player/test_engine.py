@@ -178,3 +178,15 @@ def test_audio_and_subtitle_tracks_are_listed_and_selected(engine, multitrack_cl
     player.select_subtitle_track(-1)
     assert player.subtitle_track == -1
     player.release()
+
+
+def test_the_chosen_audio_track_survives_a_reconnect(engine, multitrack_clip):
+    player = engine.create_player("main")
+    player.tune(channel(str(multitrack_clip)))
+    pump(engine, player, lambda p: p.state is PlaybackState.PLAYING and len(p.audio_tracks()) == 2)
+    german = player.audio_tracks()[1][0]
+    player.select_audio_track(german)
+    player._reconnect("test: the stream dropped")
+    assert player.state is PlaybackState.STALLED
+    pump(engine, player, lambda p: p.state is PlaybackState.PLAYING and p.audio_track == german)
+    player.release()
