@@ -138,19 +138,26 @@ class Guide:
         # an exact word's list lazily but merges a prefix's lists first: one prefix keeps it cheap.
         query = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"*'])
         after = int(after if after is not None else time.time())
-        # Programmes still on at `after` started after `after - longest`: begin at that hour's seq.
+        # In guide time (before tvg-shift) a programme still on at `after` ends after `after - shift`;
+        # the largest shift bounds them all, and each channel's own shift is checked below.
+        guide_after = after - max([0, *(m.shift_s for m in self.matching.matches.values())])
+        # Programmes still on then started after `guide_after - longest`: begin at that hour's seq.
         row = self.conn.execute(
-            "SELECT min(first_seq) FROM seq_hours WHERE hour >= ?", ((after - self._longest()) // 3600,)
+            "SELECT min(first_seq) FROM seq_hours WHERE hour >= ?", ((guide_after - self._longest()) // 3600,)
         ).fetchone()
+        if row[0] is None:
+            return []  # nothing in the guide starts late enough to be on
         cursor = self.conn.execute(
             f"SELECT {PREFIXED} FROM programmes_fts f JOIN programmes p ON p.seq = f.rowid "
             "WHERE programmes_fts MATCH ? AND f.rowid >= ? AND p.stop > ? ORDER BY f.rowid",
-            (query, row[0] or 0, after),
+            (query, row[0], guide_after),
         )
         found: list[Programme] = []
         while len(found) < limit and (rows := cursor.fetchmany(limit)):  # SQLite steps only as far as read
-            for programme in rows:
-                for lid, shift in self._by_guide.get(programme[1], []):
-                    found.append(self._programme(programme, lid, shift))
+            for row_ in rows:
+                for lid, shift in self._by_guide.get(row_[1], []):
+                    programme = self._programme(row_, lid, shift)
+                    if programme.stop > after:
+                        found.append(programme)
         cursor.close()
         return found[:limit]

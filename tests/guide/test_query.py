@@ -173,3 +173,11 @@ def test_search_for_a_common_word_returns_upcoming_matches_in_time_order_across_
         assert found[-1].start == now + 59 * HOUR  # 60 hours of two channels
     finally:
         guide.close()
+
+
+def test_search_keeps_what_is_still_on_in_each_channels_own_time(shifted, now):
+    # Stored A0 runs now..now+1h. At now+2h it is over on "plain" and "earlier" (on at now-2h..now-1h),
+    # but "later" (shifted +1.5 h) still shows it until now+2.5h.
+    found = shifted.search("shifted 0", after=now + 2 * HOUR)
+    assert [(p.channel, p.title) for p in found] == [("later", "A0")]
+    assert all(p.stop > now + 2 * HOUR for p in shifted.search("shifted", limit=100, after=now + 2 * HOUR))
