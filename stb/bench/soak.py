@@ -62,6 +62,7 @@ def run(zaps: int, dwell: float, pretune: int, max_seconds: float, seed: int = 1
                     rig.box.zap_number(rng.choice(numbers))
                 rig.run_ui(rng.uniform(0, dwell))
                 done += 1
+            seconds = time.monotonic() - began
             rig.box.zap_number(numbers[0] + 1)
             rig.box.zap_number(numbers[0])  # end where we started, with the same last channel
             rig.run_ui(SETTLE_S)
@@ -71,7 +72,7 @@ def run(zaps: int, dwell: float, pretune: int, max_seconds: float, seed: int = 1
             rig.close()
     return {
         "zaps": done,
-        "seconds": round(time.monotonic() - began, 1),
+        "seconds": round(seconds, 1),
         "start": start,
         "end": end,
         "growth": {k: round(end[k] - start[k], 1) for k in start},

@@ -138,9 +138,17 @@ class Guide:
         # an exact word's list lazily but merges a prefix's lists first: one prefix keeps it cheap.
         query = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"*'])
         after = int(after if after is not None else time.time())
+        shifts = [0, *(m.shift_s for m in self.matching.matches.values())]
+        self.conn.execute("BEGIN")  # one snapshot: an import committing meanwhile renumbers seq
+        try:
+            return self._search(query, limit, after, min(shifts), max(shifts))
+        finally:
+            self.conn.execute("COMMIT")
+
+    def _search(self, query: str, limit: int, after: int, min_shift: int, max_shift: int) -> list[Programme]:
         # In guide time (before tvg-shift) a programme still on at `after` ends after `after - shift`;
         # the largest shift bounds them all, and each channel's own shift is checked below.
-        guide_after = after - max([0, *(m.shift_s for m in self.matching.matches.values())])
+        guide_after = after - max_shift
         # Programmes still on then started after `guide_after - longest`: begin at that hour's seq.
         row = self.conn.execute(
             "SELECT min(first_seq) FROM seq_hours WHERE hour >= ?", ((guide_after - self._longest()) // 3600,)
@@ -153,11 +161,17 @@ class Guide:
             (query, row[0], guide_after),
         )
         found: list[Programme] = []
-        while len(found) < limit and (rows := cursor.fetchmany(limit)):  # SQLite steps only as far as read
+        # Rows come in guide start order; shifted, a later row can still start earlier for the
+        # viewer, so reading goes on until no row can beat the limit-th start found so far.
+        while rows := cursor.fetchmany(limit):
             for row_ in rows:
+                if len(found) >= limit and row_[2] + min_shift > sorted(p.start for p in found)[limit - 1]:
+                    cursor.close()
+                    return sorted(found, key=lambda p: p.start)[:limit]
                 for lid, shift in self._by_guide.get(row_[1], []):
                     programme = self._programme(row_, lid, shift)
                     if programme.stop > after:
                         found.append(programme)
         cursor.close()
+        found.sort(key=lambda p: p.start)
         return found[:limit]

@@ -192,6 +192,10 @@ def _repair_timeline(conn: sqlite3.Connection, report: ImportReport) -> None:
         "coalesce(sum(nxt < stop), 0), coalesce(sum(nxt > stop), 0) FROM ordered"
     ).fetchone()
     missing_stops, duplicates, overlaps, report.gaps = survey
+    if duplicates:  # two programmes at the same start: keep the first read (before stops are guessed,
+        report.duplicates_removed = conn.execute(  # or a stopless first copy would get zero length)
+            "DELETE FROM programmes WHERE id NOT IN (SELECT min(id) FROM programmes GROUP BY channel, start)"
+        ).rowcount
     if missing_stops:  # a missing stop is the next programme's start; the last of a channel gets a guessed length
         report.stops_guessed = _changes(
             conn,
@@ -199,10 +203,6 @@ def _repair_timeline(conn: sqlite3.Connection, report: ImportReport) -> None:
             "WHERE programmes.id = ordered.id AND programmes.stop IS NULL",
             (GUESSED_LENGTH_S,),
         )
-    if duplicates:  # two programmes at the same start: keep the first read
-        report.duplicates_removed = conn.execute(
-            "DELETE FROM programmes WHERE id NOT IN (SELECT min(id) FROM programmes GROUP BY channel, start)"
-        ).rowcount
     if missing_stops or duplicates or overlaps:
         report.overlaps_fixed = _changes(
             conn,

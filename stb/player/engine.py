@@ -22,6 +22,9 @@ from stb.player.framebuffer import FrameBuffer, FrameFormat
 log = logging.getLogger(__name__)
 
 STATS_INTERVAL_S = 0.5
+QUICK_RECONNECT_S = 10.0  # reconnects closer than this in a row are a stream that keeps breaking…
+MAX_QUICK_RECONNECTS = 3  # …and after this many it is treated as failed (back-off), not reconnected
+STEADY_S = 30.0  # playing this long makes the back-off start from the beginning again
 MAX_WIDTH, MAX_HEIGHT = 1280, 720  # the UI's canvas: decoding larger only costs memory bandwidth
 
 # Our own prototype for the format callback: python-vlc declares `chroma` as c_char_p, which
@@ -176,6 +179,9 @@ class Player:
         self._attempt_at = 0.0  # when the current URL was started
         self._retry_at: float | None = None
         self._awaiting_picture = False  # an attempt runs and has shown no picture yet
+        self._audio_only = False  # a radio channel: progress is counted in audio, not pictures
+        self._reconnect_times: list[float] = []
+        self._playing_since = 0.0
         self._picture_at: float | None = None  # when this attempt's first picture was displayed
         self._audible = True  # False: the stream's audio is not even decoded (pre-tuned players)
         self._audio_pending = False  # audible wanted, but the stream's audio track is not known yet
@@ -184,7 +190,8 @@ class Player:
         self._decoded = -1  # decoder's picture count at the last stats poll
         self._progress_at = 0.0  # when that count last moved
         self._next_stats_at = 0.0
-        self.frames = FrameBuffer(on_frame=self._on_frame)
+        self.frames = FrameBuffer()
+        self._announced = 0  # the last generation whose first picture was posted (libVLC thread)
         self._mp = engine.instance.media_player_new()
 
         # ctypes callbacks must stay referenced for as long as libVLC may call them.
@@ -218,16 +225,19 @@ class Player:
 
     def _cb_display_impl(self, opaque, picture) -> None:
         # At a retune libVLC still displays a picture of the previous media (seen: ~10 ms after
-        # set_media); counted, it would pass for the new channel's first frame.
-        if (picture or 0) == self.generation:
-            self.frames.present()
+        # set_media); counted, it would pass for the new channel's first frame. The message carries
+        # the picture's own generation, so a race with a retune cannot stamp it as the new one's.
+        generation = picture or 0
+        if generation != self.generation:
+            return
+        self.frames.present()
+        if generation != self._announced:
+            self._announced = generation
+            self._post("first-frame", generation)
 
-    def _on_frame(self) -> None:
-        if self.frames.frames == 1:
-            self._post("first-frame")
-
-    def _post(self, kind: str) -> None:
-        self.engine.messages.put(PlayerMessage(self.name, kind, self.generation))
+    def _post(self, kind: str, generation: int | None = None) -> None:
+        stamp = self.generation if generation is None else generation
+        self.engine.messages.put(PlayerMessage(self.name, kind, stamp))
 
     # -- UI thread ---------------------------------------------------------------------------------
     def tune(self, channel: Channel, audible: bool = True) -> None:
@@ -240,6 +250,7 @@ class Player:
         self._audible, self._audio_pending, self._audio_choice = audible, False, None
         self._url_index = 0
         self.reconnects = self.retries = 0
+        self._reconnect_times.clear()
         self._retry_at = None
         self.aspect = None
         self.state = PlaybackState.CONNECTING
@@ -251,11 +262,6 @@ class Player:
     def _start_url(self) -> None:
         """(Re)start the current URL; the visible state is the caller's business."""
         assert self.channel is not None
-        self.generation += 1
-        self._attempt_at = time.monotonic()
-        self._awaiting_picture = True
-        self._picture_at = None
-        self.frames.reset()
         url = self.channel.urls[self._url_index]
         if self._media is not None:
             self._media.release()
@@ -263,7 +269,13 @@ class Player:
         self._media = self.engine.instance.media_new(url, *options)
         # A new media picks its default audio track (none with ":no-audio"); the viewer's pick is re-applied.
         self._audio_pending = self._audible and self._audio_choice is not None
-        self._mp.set_media(self._media)
+        self._mp.set_media(self._media)  # stops the previous input: its last events are posted by now
+        self.generation += 1  # so they carry the previous generation and are ignored
+        self._attempt_at = time.monotonic()
+        self._awaiting_picture = True
+        self._picture_at = None
+        self._audio_only = False
+        self.frames.reset()
         self._mp.play()
         self._decoded, self._progress_at, self._next_stats_at = -1, self._attempt_at, 0.0
         log.info("%s: tuning %s (%s)", self.name, self.channel.name, url)
@@ -296,11 +308,18 @@ class Player:
                 self._start_url()  # stays FAILED until a picture comes
             return False
         if self._awaiting_picture:  # a confirmed first picture ends the wait, or the time-out does
+            if self._picture_at is None and now >= self._next_stats_at:
+                self._next_stats_at = now + STATS_INTERVAL_S
+                if self._radio_playing():
+                    self._audio_only, self._picture_at = True, now
             if self._picture_at is not None and self._confirm_picture():
                 return True
             return now - self._attempt_at > opts.connect_timeout_s and self._attempt_failed("no picture")
         if self.state is not PlaybackState.PLAYING or now < self._next_stats_at:
             return False
+        if self.retries and now - self._playing_since > STEADY_S:
+            self.retries = 0
+            self._reconnect_times.clear()
         if self.aspect is None:  # libVLC may not know the size yet at the first frame (seen under load)
             self.aspect = self._stream_aspect()
         # libVLC keeps re-displaying (and re-locking) the last picture when input dries up, so the
@@ -325,7 +344,7 @@ class Player:
             return False
         if self.first_frame_at is None:
             self.first_frame_at = self._picture_at
-        self.retries = 0  # it plays: a later failure starts the back-off from the beginning
+        self._playing_since = time.monotonic()
         self._retry_at = None
         self._awaiting_picture = False
         self.aspect = self._stream_aspect() or self.aspect
@@ -337,8 +356,17 @@ class Player:
         return changed
 
     def _reconnect(self, reason: str) -> bool:
-        """Restart the current URL at once, showing STALLED until pictures come back."""
+        """Restart the current URL at once, showing STALLED until pictures come back.
+
+        A stream that keeps breaking (a server that drops viewers, a finite file) is not
+        reconnected forever at full speed: after a few quick reconnects it fails and backs off.
+        """
         assert self.channel is not None
+        now = time.monotonic()
+        self._reconnect_times = [t for t in self._reconnect_times if now - t < QUICK_RECONNECT_S] + [now]
+        if len(self._reconnect_times) > MAX_QUICK_RECONNECTS:
+            self._reconnect_times.clear()
+            return self._attempt_failed(f"{reason}, again and again")
         log.warning("%s: %s on %s, reconnecting", self.name, reason, self.channel.name)
         self.reconnects += 1
         self._start_url()
@@ -356,17 +384,26 @@ class Player:
         self._awaiting_picture = False
         self._mp.stop()
         opts = self.engine.options
-        delay = min(opts.retry_max_s, opts.retry_first_s * 2**self.retries)
+        delay = min(opts.retry_max_s, opts.retry_first_s * 2 ** min(self.retries, 16))
         self._retry_at = time.monotonic() + delay
         self.error = reason
         log.warning("%s: %s unavailable (%s), retrying in %.0f s", self.name, self.channel.name, reason, delay)
         return self._set_state(PlaybackState.FAILED)
 
     def _decoded_pictures(self) -> int:
+        """The decoder's count of new pictures (of audio blocks, on a radio channel)."""
         stats = self.engine._vlc.MediaStats()
         if self._media is None or not self._media.get_stats(stats):
             return self._decoded
-        return stats.decoded_video
+        return stats.decoded_audio if self._audio_only else stats.decoded_video
+
+    def _radio_playing(self) -> bool:
+        """Audio decoding and no video track at all: a radio channel, playing without pictures."""
+        vlc = self.engine._vlc
+        stats = vlc.MediaStats()
+        if self._media is None or not self._media.get_stats(stats) or stats.decoded_audio <= 0:
+            return False
+        return not any(t.type == vlc.TrackType.video for t in self._media.tracks_get() or ())
 
     def _stream_aspect(self) -> float | None:
         """Display aspect of the stream. The RV32 buffer's own size is no guide: libVLC's vmem

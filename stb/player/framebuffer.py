@@ -11,7 +11,6 @@ import ctypes
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -51,7 +50,7 @@ class _Buffer:
 class FrameBuffer:
     """Latest decoded frame of one player, plus counters the UI and tests use."""
 
-    def __init__(self, on_frame: Callable[[], None] | None = None) -> None:
+    def __init__(self) -> None:
         self._mutex = threading.Lock()
         self._new_frame = threading.Condition(self._mutex)
         self._buffers: list[_Buffer] = []
@@ -60,8 +59,7 @@ class FrameBuffer:
         self.frames = 0  # frames displayed since the last reset (i.e. since the last tune)
         self.total_frames = 0  # frames ever displayed: the front buffer is worth showing when > 0
         self.last_frame_at = 0.0  # time.monotonic() of the latest frame displayed
-        self.recent: deque[float] = deque(maxlen=128)  # times of the latest frames: frame rate, smoothness
-        self._on_frame = on_frame
+        self.recent: deque[float] = deque(maxlen=512)  # times of the latest frames: frame rate, smoothness
 
     # -- libVLC side (decoder threads) -------------------------------------------------------------
     def configure(self, fmt: FrameFormat) -> None:
@@ -82,8 +80,6 @@ class FrameBuffer:
             self.last_frame_at = time.monotonic()
             self.recent.append(self.last_frame_at)
             self._new_frame.notify_all()
-        if self._on_frame is not None:
-            self._on_frame()
 
     # -- UI side ------------------------------------------------------------------------------------
     def reset(self) -> None:

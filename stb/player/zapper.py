@@ -83,6 +83,8 @@ class Zapper:
         if held is None or held.state is PlaybackState.IDLE:
             held = self._spare_for(channel)
             held.tune(channel, audible=True)
+        elif held.state is PlaybackState.FAILED:  # the viewer asks now: do not wait out its back-off
+            held.tune(channel, audible=True)
         else:
             held.set_audible(True)
         if previous is not held and previous.channel is not None:

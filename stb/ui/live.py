@@ -159,6 +159,7 @@ class LiveScreen:
 
         player = self.player
         if player.state is PlaybackState.FAILED:
+            self._video_shown = False  # the next zap must not bring back a picture from two zaps ago
             return
         if self._video is None or self._video.get_size() != canvas.get_size():
             self._video = pygame.Surface(canvas.get_size())

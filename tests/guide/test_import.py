@@ -252,3 +252,12 @@ def test_a_10mb_display_name_is_cut_with_a_count_or_refused(tmp_path, write, now
         return
     assert report.sources[0].truncated >= 1
     assert count(tmp_path / "g.db", "SELECT max(length(names)) FROM channels") <= 16 * 1024
+
+
+def test_a_stopless_duplicate_keeps_a_real_length(tmp_path, write, now):
+    progs = [programme("a", now, None, "First copy"), programme("a", now, now + HOUR, "Second copy"),
+             programme("a", now + 2 * HOUR, now + 3 * HOUR, "Later")]  # fmt: skip
+    report = import_sources(tmp_path / "g.db", [write("g.xml", document({"a": ["A"]}, progs))], now=now)
+    assert report.duplicates_removed == 1 and report.stops_guessed == 1
+    kept = "SELECT stop - start FROM programmes WHERE title = 'First copy'"
+    assert count(tmp_path / "g.db", kept) == 2 * HOUR  # up to the next programme, not zero

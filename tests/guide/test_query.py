@@ -181,3 +181,14 @@ def test_search_keeps_what_is_still_on_in_each_channels_own_time(shifted, now):
     found = shifted.search("shifted 0", after=now + 2 * HOUR)
     assert [(p.channel, p.title) for p in found] == [("later", "A0")]
     assert all(p.stop > now + 2 * HOUR for p in shifted.search("shifted", limit=100, after=now + 2 * HOUR))
+
+
+def test_search_orders_by_the_time_the_viewer_sees(shifted, now):
+    # At now+2h: "later" (+1.5 h) shows stored A0 from now+1.5h, "plain" shows A2 from now+2h and
+    # "earlier" (-2 h) shows A4 from now+2h; in guide order A0, A1 (later's next) come before A2.
+    found = shifted.search("shifted", limit=3, after=now + 2 * HOUR + 1)
+    assert [(p.channel, p.title, p.start - now) for p in found] == [
+        ("later", "A0", HOUR + 1800), ("plain", "A2", 2 * HOUR), ("earlier", "A4", 2 * HOUR)
+    ]  # fmt: skip
+    starts = [p.start for p in shifted.search("shifted", limit=10, after=now)]
+    assert starts == sorted(starts) and len(starts) == 10

@@ -190,3 +190,45 @@ def test_the_chosen_audio_track_survives_a_reconnect(engine, multitrack_clip):
     assert player.state is PlaybackState.STALLED
     pump(engine, player, lambda p: p.state is PlaybackState.PLAYING and p.audio_track == german)
     player.release()
+
+
+def _ffmpeg(*args):
+    import subprocess
+
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def test_a_radio_channel_plays_without_pictures_and_is_not_taken_for_a_stall(engine, tmp_path):
+    radio = tmp_path / "radio.ts"
+    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=8", "-c:a", "aac", "-f", "mpegts", str(radio))
+    player = engine.create_player("main")
+    player.tune(channel(str(radio)))
+    pump(engine, player, lambda p: p.state is PlaybackState.PLAYING)
+    deadline = time.monotonic() + 2.5  # longer than stall_after_s (1 s here) with no picture at all
+    while time.monotonic() < deadline:
+        while not engine.messages.empty():
+            player.handle(engine.messages.get_nowait())
+        player.poll(time.monotonic())
+        assert player.state is PlaybackState.PLAYING and player.reconnects == 0
+        time.sleep(0.02)
+    player.release()
+
+
+def test_a_stream_that_keeps_ending_backs_off_instead_of_reconnecting_forever(engine, tmp_path):
+    short = tmp_path / "short.ts"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=1.2", "-c:v", "libx264",
+            "-preset", "ultrafast", "-g", "5", "-f", "mpegts", str(short))  # fmt: skip
+    player = engine.create_player("main")
+    player.tune(channel(str(short)))
+    pump(engine, player, lambda p: p.state is PlaybackState.FAILED, timeout=30)
+    assert player.reconnects == 3 and "again and again" in player.error
+    player.release()
+
+
+def test_back_off_does_not_overflow_after_a_night_of_retries(engine):
+    player = engine.create_player("main")
+    player.tune(channel(closed_port_url()))
+    player.retries = 5000  # ~40 h of 30 s retries
+    pump(engine, player, lambda p: p.state is PlaybackState.FAILED)
+    assert player._retry_at - time.monotonic() <= engine.options.retry_max_s
+    player.release()

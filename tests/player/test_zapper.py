@@ -131,3 +131,10 @@ def test_many_quick_zaps_leave_one_audible_player_on_the_right_channel_and_no_le
     assert [p for p in rig.zapper.players if p.audible] == [rig.zapper.active]
     assert len(rig.zapper.players) == 4
     assert _threads() <= threads + 4  # stopped inputs' libVLC threads are gone, not piling up
+
+
+def test_zapping_to_a_pretuned_channel_that_failed_tries_it_again_at_once(rig):
+    rig.pump(lambda: rig.zapper.pretuned.get("garbage-channel") is PlaybackState.FAILED, what="99 failed")
+    rig.box.zap_down()  # 1 → 99, held by a pre-tuned player in back-off
+    assert rig.box.current.number == 99 and rig.instant[-1] is False
+    assert rig.zapper.active.state is PlaybackState.CONNECTING  # not "unavailable" for up to 30 s
