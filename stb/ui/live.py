@@ -45,6 +45,8 @@ class LiveScreen:
         self._video = None  # the last picture drawn, kept on screen while a zap waits for the next
         self._video_shown = False
         self.info_visible = False
+        self.volume: tuple[int, bool] = (box.state.volume, box.state.muted)
+        self.volume_until = 0.0
         self._info_lines: list[str] = []
         self._info_lines_until = 0.0
         self._now_next_cache: dict[str, tuple[float, tuple]] = {}
@@ -96,8 +98,8 @@ class LiveScreen:
         elif isinstance(event, PlaybackChanged) and event.state is not PlaybackState.PLAYING:
             self.show_banner(now)  # the viewer sees which channel is unavailable or interrupted
         elif isinstance(event, VolumeChanged) and not event.restored:
-            text = "Muted" if event.muted else f"Volume {event.volume}"
-            self.notice, self.notice_until = text, now + self.theme.notice_seconds
+            self.volume = (event.volume, event.muted)
+            self.volume_until = now + self.theme.notice_seconds
 
     def show_banner(self, now: float) -> None:
         self.banner_until = now + self.theme.banner_seconds
@@ -144,6 +146,8 @@ class LiveScreen:
             self._draw_banner(canvas)
         if self.info_visible:
             self._draw_stream_info(canvas, now)
+        if now < self.volume_until:
+            self._draw_volume(canvas)
         if self.entry.active:
             self._draw_number_entry(canvas)
         if self.notice and now < self.notice_until:
@@ -264,6 +268,27 @@ class LiveScreen:
         for r in rendered:
             canvas.blit(r, (rect.x + 24, y))
             y += r.get_height() + 8
+
+    def _draw_volume(self, canvas) -> None:
+        """A level bar at the right edge; a muted box says so instead of showing a level."""
+        import pygame
+
+        t = self.theme
+        level, muted = self.volume
+        font = self.fonts.get(t.font_small, bold=True)
+        label = font.render("MUTE" if muted else str(level), True, t.warning if muted else t.text)
+        rect = pygame.Rect(0, 0, 72, 320)
+        rect.midright = (canvas.get_width() - t.margin, canvas.get_height() // 2 - 60)
+        self._panel(canvas, rect)
+        track = pygame.Rect(0, 0, 12, rect.height - 40 - label.get_height() - 16)
+        track.midtop = (rect.centerx, rect.y + 20)
+        pygame.draw.rect(canvas, t.surface_raised, track, border_radius=6)
+        if not muted:
+            filled = track.copy()
+            filled.height = round(track.height * level / 100)
+            filled.bottom = track.bottom
+            pygame.draw.rect(canvas, t.accent, filled, border_radius=6)
+        canvas.blit(label, label.get_rect(midtop=(rect.centerx, track.bottom + 16)))
 
     def _draw_number_entry(self, canvas) -> None:
         import pygame

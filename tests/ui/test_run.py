@@ -188,3 +188,15 @@ def test_info_on_the_banner_shows_stream_details_and_tracks_cycle_with_a_notice(
         assert not screen.info_visible
     finally:
         application.close()
+
+
+def test_volume_keys_show_the_level_bar_and_mute(app, tmp_path):
+    before = app.box.state.volume
+    app.act("volume_up")
+    app.step()
+    assert app.screen.volume == (min(100, before + 5), False)
+    assert app.screen.volume_until > time.monotonic()
+    app.act("mute")
+    app.step()
+    assert app.screen.volume == (min(100, before + 5), True) and app.box.state.muted
+    app.save_screenshot(tmp_path / "mute.png")
