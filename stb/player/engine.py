@@ -380,9 +380,9 @@ class Player:
             log.warning("%s: %s on %s, trying fallback URL", self.name, reason, self.channel.name)
             self._start_url()
             return False
-        self.generation += 1  # late messages of the failed attempt no longer count
+        self._mp.stop()  # synchronous: the failed input's last events are posted by now…
+        self.generation += 1  # …with its generation, so they no longer count
         self._awaiting_picture = False
-        self._mp.stop()
         opts = self.engine.options
         delay = min(opts.retry_max_s, opts.retry_first_s * 2 ** min(self.retries, 16))
         self._retry_at = time.monotonic() + delay
@@ -483,10 +483,10 @@ class Player:
         return self._audio_pending or self._mp.audio_get_track() >= 0
 
     def stop(self) -> None:
+        self._mp.stop()
         self.generation += 1
         self._retry_at = None
         self._awaiting_picture = False
-        self._mp.stop()
         self.channel = None
         self.state = PlaybackState.IDLE
 
