@@ -98,6 +98,16 @@ class Box:
         if previous is not None:
             self._tune(previous)
 
+    def toggle_favourite(self, channel_id: str) -> bool:
+        """Add or remove a favourite; returns whether it is one now."""
+        favourites = self.state.favourites
+        if channel_id in favourites:
+            favourites.remove(channel_id)
+        elif self.lineup.by_id(channel_id) is not None:
+            favourites.append(channel_id)
+        self._dirty = True
+        return channel_id in favourites
+
     def set_volume(self, volume: int) -> None:
         self.state.volume = max(0, min(100, volume))
         self.state.muted = False

@@ -17,6 +17,7 @@ from stb.guide.store import default_db_path
 from stb.lineup.model import Lineup
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
 from stb.player.zapper import Zapper
+from stb.ui.channellist import ChannelListScreen
 from stb.ui.keymap import load_keymap
 from stb.ui.live import LiveScreen
 from stb.ui.theme import Theme
@@ -83,7 +84,9 @@ class App:
         self.zapper = Zapper(self.engine, pretune, self.box.likely_next)
         self.box.subscribe(self._on_box_event)
         self.guide_db = guide_db or default_db_path()
-        self.screen = LiveScreen(self.box, self.zapper, theme or Theme(), Guide(self.guide_db, lineup))
+        self.theme = theme or Theme()
+        self.screen = LiveScreen(self.box, self.zapper, self.theme, Guide(self.guide_db, lineup))
+        self.overlays: list[ChannelListScreen] = []  # screens over live TV, top last
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources)
         self.running = True
 
@@ -103,12 +106,29 @@ class App:
         self.box.start()
         self.refresher.start()
 
+    @property
+    def top(self):
+        """The screen on top: it gets keys first (and names the keymap context)."""
+        return self.overlays[-1] if self.overlays else self.screen
+
     def act(self, action: str) -> None:
-        """Perform a named action, exactly as if its key had been pressed."""
+        """Perform a named action, exactly as if its key had been pressed.
+
+        The top screen gets it first; what it does not handle goes down the stack to live TV.
+        """
+        now = time.monotonic()
         if action == "quit":
             self.running = False
             return
-        self.screen.handle(action, time.monotonic())
+        for overlay in reversed(self.overlays):
+            if overlay.handle(action, now):
+                break
+        else:
+            if action == "list":
+                self.overlays.append(ChannelListScreen(self.box, self.theme, lambda: self.screen.guide))
+            else:
+                self.screen.handle(action, now)
+        self.overlays = [o for o in self.overlays if not o.closed]
 
     def step(self) -> None:
         """One frame: input, player messages, timers, drawing."""
@@ -118,7 +138,10 @@ class App:
             if event.type == pygame.QUIT:
                 self.running = False
             elif event.type == pygame.KEYDOWN:
-                action = self.keymap.get(event.key) or self.keymap.get(ord(event.unicode or "\0"))
+                context = self.top.context
+                action = self.keymap.action(context, event.key) or self.keymap.action(
+                    context, ord(event.unicode or "\0")
+                )
                 if action:
                     self.act(action)
         now = time.monotonic()
@@ -127,7 +150,11 @@ class App:
         self._note_first_frame()
         self._drain_guide_refreshes()
         self.screen.update(now)
+        for overlay in self.overlays:
+            overlay.update(now)
         self.screen.draw(self.canvas, now)
+        for overlay in self.overlays:
+            overlay.draw(self.canvas, now)
         if self.canvas is not self.window:
             pygame.transform.smoothscale(self.canvas, self.window.get_size(), self.window)
         pygame.display.flip()

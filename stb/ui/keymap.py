@@ -1,25 +1,37 @@
 """Keys → named actions, from a data file (as Enigma2's keymap.xml and Kodi's remote.xml do).
 
-Screens only ever see action names; which key sends them is the keymap's business.
+Screens only ever see action names; which key sends them is the keymap's business. Each screen
+names a context ("live", "list"); a key is looked up in the screen's context first, then in
+"global", so the arrows zap on the live screen and move the focus in a list.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from stb.errors import StbError
 
 ACTIONS = frozenset(
-    {"channel_up", "channel_down", "last_channel", "ok", "info", "quit", "mute", "volume_up", "volume_down"}
-    | {"audio_track", "subtitles"}
+    {"channel_up", "channel_down", "last_channel", "ok", "back", "info", "quit", "mute", "volume_up", "volume_down"}
+    | {"up", "down", "left", "right", "list", "favourite", "audio_track", "subtitles"}
     | {f"digit_{d}" for d in range(10)}
 )
 
 
-def load_keymap(path: Path | None = None) -> dict[int, str]:
-    """Read the keymap (the packaged default when ``path`` is None) into pygame key code → action.
+@dataclass
+class Keymap:
+    contexts: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def action(self, context: str, key: int) -> str | None:
+        """The action of ``key`` in ``context``, else its global one, else None."""
+        return self.contexts.get(context, {}).get(key) or self.contexts.get("global", {}).get(key)
+
+
+def load_keymap(path: Path | None = None) -> Keymap:
+    """Read the keymap (the packaged default when ``path`` is None).
 
     Unknown key names and unknown actions are errors naming the entry, so a typo in an
     integrator's keymap is caught at start, not discovered as a dead button.
@@ -31,12 +43,20 @@ def load_keymap(path: Path | None = None) -> dict[int, str]:
         data = json.loads(source.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise StbError(f"cannot read keymap {source}: {exc}") from exc
-    keymap: dict[int, str] = {}
-    for key_name, action in data.get("global", {}).items():
-        if action not in ACTIONS:
-            raise StbError(f"keymap {source}: global.{key_name}: unknown action {action!r}")
-        try:
-            keymap[pygame.key.key_code(key_name)] = action
-        except ValueError:
-            raise StbError(f"keymap {source}: global.{key_name}: unknown key name") from None
+    if not isinstance(data, dict) or not isinstance(data.get("global", {}), dict):
+        raise StbError(f"keymap {source}: expected an object with a 'global' object of key names")
+    keymap = Keymap()
+    for context, entries in data.items():
+        if context.startswith("$"):
+            continue
+        if not isinstance(entries, dict):
+            raise StbError(f"keymap {source}: {context}: expected an object of key names")
+        keys = keymap.contexts.setdefault(context, {})
+        for key_name, action in entries.items():
+            if action not in ACTIONS:
+                raise StbError(f"keymap {source}: {context}.{key_name}: unknown action {action!r}")
+            try:
+                keys[pygame.key.key_code(key_name)] = action
+            except ValueError:
+                raise StbError(f"keymap {source}: {context}.{key_name}: unknown key name") from None
     return keymap

@@ -39,6 +39,8 @@ def fit_rect(aspect: float, width: int, height: int):
 class LiveScreen:
     """Owns nothing but presentation state; actions go to the Box, pixels come from the Player."""
 
+    context = "live"
+
     def __init__(self, box: Box, zapper: Zapper, theme: Theme, guide: Guide | None = None) -> None:
         self.guide = guide
         self.zapper = zapper
@@ -79,6 +81,7 @@ class LiveScreen:
             "volume_up": lambda: self.box.set_volume(self.box.state.volume + 5),
             "volume_down": lambda: self.box.set_volume(self.box.state.volume - 5),
             "info": lambda: self._info(now),
+            "back": self._close_details,
             "audio_track": self._next_audio_track,
             "subtitles": self._next_subtitles,
             "ok": lambda: self.show_banner(now),
@@ -109,6 +112,10 @@ class LiveScreen:
         if now < self.banner_until:
             self.info_visible = not self.info_visible
         self.show_banner(now)
+
+    def _close_details(self) -> None:
+        self.info_visible = False
+        self.banner_until = 0.0
 
     def _say(self, text: str) -> None:
         self.notice, self.notice_until = text, time.monotonic() + self.theme.notice_seconds

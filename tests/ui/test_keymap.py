@@ -7,13 +7,31 @@ from stb.errors import StbError
 from stb.ui.keymap import ACTIONS, load_keymap
 
 
-def test_default_keymap_loads_and_covers_the_skeleton_actions():
+@pytest.fixture(autouse=True)
+def _display():
+    """Key names resolve through SDL: earlier app tests may have quit pygame."""
+    pygame.display.init()
+
+
+def test_default_keymap_has_contexts_with_global_as_fallback():
     keymap = load_keymap()
-    assert keymap[pygame.K_UP] == "channel_up"
-    assert keymap[pygame.K_PAGEDOWN] == "channel_down"
-    assert keymap[pygame.K_ESCAPE] == "quit"
-    assert keymap[pygame.K_5] == "digit_5"
-    assert set(keymap.values()) <= ACTIONS
+    assert keymap.action("live", pygame.K_UP) == "channel_up"  # arrows zap on live TV…
+    assert keymap.action("list", pygame.K_UP) == "up"  # …and move the focus in a list
+    assert keymap.action("live", pygame.K_PAGEDOWN) == keymap.action("list", pygame.K_PAGEDOWN) == "channel_down"
+    assert keymap.action("live", pygame.K_ESCAPE) == "back" and keymap.action("live", pygame.K_q) == "quit"
+    assert keymap.action("live", pygame.K_5) == "digit_5" and keymap.action("live", pygame.K_F12) is None
+    assert {a for keys in keymap.contexts.values() for a in keys.values()} <= ACTIONS
+
+
+def test_every_default_key_is_in_the_readme():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    table = readme.split("## Keys", 1)[1].split("\n## ", 1)[0]
+    actions = {a for keys in load_keymap().contexts.values() for a in keys.values()}
+    for action in {"digit_0" if a.startswith("digit_") else a for a in actions}:  # digits: one row
+        assert re.search(rf"`{action}`", table), f"README's key table does not mention {action}"
 
 
 def test_unknown_action_is_reported_with_its_key(tmp_path):
@@ -27,4 +45,11 @@ def test_unknown_key_name_is_reported(tmp_path):
     path = tmp_path / "keymap.json"
     path.write_text(json.dumps({"global": {"hyperspace": "quit"}}))
     with pytest.raises(StbError, match=r"global\.hyperspace: unknown key name"):
+        load_keymap(path)
+
+
+def test_a_context_entry_is_checked_too(tmp_path):
+    path = tmp_path / "keymap.json"
+    path.write_text(json.dumps({"global": {}, "list": {"up": "fly"}}))
+    with pytest.raises(StbError, match=r"list\.up: unknown action 'fly'"):
         load_keymap(path)
