@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from stb.headend.children import die_with_parent_hook
+from stb.headend.children import die_with_parent_hook, stop_supervised
 from stb.headend.tspackets import PACKET, JoinPoint
 
 log = logging.getLogger(__name__)
@@ -180,17 +179,6 @@ class Broadcast:
 
     async def stop(self) -> None:
         """Stop ffmpeg (and wait for it: no zombie) and end every viewer's stream."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._process is not None and self._process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._process.terminate()
-            try:
-                await asyncio.wait_for(self._process.wait(), 5)
-            except TimeoutError:
-                self._process.kill()
-                await self._process.wait()
+        await stop_supervised(self._task, self._process)
         for viewer in list(self.viewers):
             self.unsubscribe(viewer)

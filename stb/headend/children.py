@@ -7,11 +7,15 @@ thread (the event loop's, or the main thread).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ctypes
 import functools
 import os
 import signal
 import sys
+
+STOP_GRACE_S = 5.0  # SIGTERM, then SIGKILL after this long
 
 PR_SET_PDEATHSIG = 1
 
@@ -40,3 +44,20 @@ def die_with_parent_hook():
             os._exit(1)
 
     return hook
+
+
+async def stop_supervised(task: asyncio.Task | None, process: asyncio.subprocess.Process | None) -> None:
+    """Cancel the task that restarts ``process``, then stop the process and reap it (no zombie)."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if process is None or process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), STOP_GRACE_S)
+    except TimeoutError:
+        process.kill()
+        await process.wait()

@@ -8,14 +8,13 @@ killed leaves nothing that the next one does not clean up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from stb.headend.children import die_with_parent_hook
+from stb.headend.children import die_with_parent_hook, stop_supervised
 
 SEGMENT_NAME = re.compile(r"index\.m3u8|seg[0-9]{1,9}\.ts")  # the only names ever served (fullmatch)
 PREFIX = "stb-hls-"
@@ -84,17 +83,6 @@ class HlsChannel:
         return path if path.is_file() else None
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._process is not None and self._process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._process.terminate()
-            try:
-                await asyncio.wait_for(self._process.wait(), 5)
-            except TimeoutError:
-                self._process.kill()
-                await self._process.wait()
+        await stop_supervised(self._task, self._process)
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
