@@ -35,6 +35,7 @@ from pydantic import ValidationError
 
 from stb.errors import StbError
 from stb.lineup.check import Problem, json_path, stream_url_problem
+from stb.lineup.load import read_input
 from stb.lineup.model import Channel, Lineup
 
 ATTRIBUTE = re.compile(r"""([A-Za-z0-9_-]+)=(?:"([^"]*)"|'([^']*)'|([^\s"',]*))""")
@@ -358,14 +359,7 @@ def _unique_id(attrs: dict[str, str], name: str, used: set[str]) -> str:
 def read_m3u_file(path: Path | str, name: str | None = None) -> M3UResult:
     """Read a playlist file: BOM stripped, UTF-8 or (with a warning) Latin-1; the name defaults to the file's."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise StbError(f"playlist {path} not found") from None
-    except IsADirectoryError:
-        raise StbError(f"{path} is a directory, not a playlist") from None
-    except OSError as exc:
-        raise StbError(f"cannot read {path}: {exc.strerror or exc}") from None
+    raw = read_input(path, "playlist")
     text, warning = decode_playlist(raw)
     if text is None:
         raise StbError(f"{path} is not a playlist (binary data)")
