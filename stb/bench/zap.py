@@ -59,7 +59,7 @@ def demo_headend() -> Iterator[Lineup]:
         child.wait(timeout=15)
 
 
-def _on_screen(player) -> int | None:
+def channel_on_screen(player) -> int | None:
     """The channel number burnt into the player's newest picture (the demo head-end's marker)."""
     with player.frames.front() as frame:
         if frame is None:
@@ -115,7 +115,7 @@ class Rig:
             if not player.frames.wait_for_frame(after=seen, timeout=FIRST_FRAME_TIMEOUT_S):
                 raise StbError(f"zap benchmark: channel {number} gave no picture in {FIRST_FRAME_TIMEOUT_S} s")
             seen = player.frames.last_frame_at
-            if _on_screen(player) == number:
+            if channel_on_screen(player) == number:
                 return pressed, seen
 
     def smooth_since(self, first: float, until: float) -> float:

@@ -390,20 +390,25 @@ class Player:
         log.warning("%s: %s unavailable (%s), retrying in %.0f s", self.name, self.channel.name, reason, delay)
         return self._set_state(PlaybackState.FAILED)
 
+    def _media_stats(self):
+        """libVLC's statistics of the current media, or None when it has none (yet)."""
+        stats = self.engine._vlc.MediaStats()
+        return stats if self._media is not None and self._media.get_stats(stats) else None
+
     def _decoded_pictures(self) -> int:
         """The decoder's count of new pictures (of audio blocks, on a radio channel)."""
-        stats = self.engine._vlc.MediaStats()
-        if self._media is None or not self._media.get_stats(stats):
+        stats = self._media_stats()
+        if stats is None:
             return self._decoded
         return stats.decoded_audio if self._audio_only else stats.decoded_video
 
     def _radio_playing(self) -> bool:
         """Audio decoding and no video track at all: a radio channel, playing without pictures."""
-        vlc = self.engine._vlc
-        stats = vlc.MediaStats()
-        if self._media is None or not self._media.get_stats(stats) or stats.decoded_audio <= 0:
+        stats = self._media_stats()
+        if stats is None or stats.decoded_audio <= 0:
             return False
-        return not any(t.type == vlc.TrackType.video for t in self._media.tracks_get() or ())
+        video = self.engine._vlc.TrackType.video
+        return not any(t.type == video for t in self._media.tracks_get() or ())
 
     def _stream_aspect(self) -> float | None:
         """Display aspect of the stream. The RV32 buffer's own size is no guide: libVLC's vmem
@@ -426,8 +431,8 @@ class Player:
                     video = codec
                 elif track.type == vlc.TrackType.audio and audio is None:
                     audio = codec
-            raw = vlc.MediaStats()
-            if self._media.get_stats(raw):
+            raw = self._media_stats()
+            if raw is not None:
                 bitrate = round(raw.demux_bitrate * 8000) or None  # libVLC: kB per ms
                 decoded, dropped = raw.decoded_video, raw.lost_pictures
         return StreamStats(width or None, height or None, video, audio, bitrate, decoded, dropped)

@@ -8,23 +8,14 @@ import time
 
 import pytest
 
+from stb.bench.zap import channel_on_screen as on_screen
 from stb.box import Box, ChannelChanged
 from stb.config import StateStore
-from stb.headend import marker
 from stb.headend.catalog import demo_lineup
 from stb.player.engine import Engine, PlaybackState
 from stb.player.zapper import Zapper
 
 pytestmark = pytest.mark.slow
-
-
-def on_screen(player) -> int | None:
-    """The channel number burnt into the player's newest picture."""
-    with player.frames.front() as frame:
-        if frame is None:
-            return None
-        pixels, fmt = frame
-        return marker.decode(pixels, fmt.width, fmt.height, fmt.pitch)
 
 
 class Rig:

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
+from stb.bench.zap import channel_on_screen
 from stb.config import StateStore
-from stb.headend import marker
 from stb.headend.catalog import demo_lineup
 from stb.player.engine import EngineOptions, PlaybackState
 from stb.ui.app import App
@@ -20,12 +20,8 @@ pytestmark = pytest.mark.slow
 
 
 def on_screen(app: App) -> int | None:
-    """The channel number read from the marker in the player's newest frame."""
-    with app.player.frames.front() as frame:
-        if frame is None:
-            return None
-        pixels, fmt = frame
-        return marker.decode(pixels, fmt.width, fmt.height, fmt.pitch)
+    """The channel number read from the marker in the on-screen player's newest frame."""
+    return channel_on_screen(app.player)
 
 
 def step_until(app: App, condition, timeout: float = 20.0) -> None:
