@@ -1,4 +1,4 @@
-"""Where the box keeps things, and the atomic state file.
+"""Where the box keeps things, and the atomic JSON files (state, settings) it keeps there.
 
 Directories follow the platform conventions (platformdirs); ``STB_STATE_DIR`` and ``STB_CACHE_DIR``
 override them so tests and several boxes on one machine stay apart.
@@ -13,7 +13,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import platformdirs
 
@@ -90,37 +90,79 @@ class BoxState:
         state.favourites = favourites
         return state
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
-class StateStore:
-    """Loads and saves :class:`BoxState` as JSON in the state directory.
 
-    A corrupt file never stops the box: it is moved aside (kept for inspection, never overwritten),
-    a one-line message says so, and the box starts from defaults.
+class JsonModel(Protocol):
+    """What a :class:`JsonStore` needs of the value it keeps: defaults, validation, and a JSON form."""
+
+    def __init__(self) -> None: ...
+
+    @classmethod
+    def from_json(cls, data: Any) -> Self: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+M = TypeVar("M", bound=JsonModel)
+
+
+class JsonStore(Generic[M]):
+    """Loads and saves one small JSON file in the state directory, for any :class:`JsonModel`.
+
+    One implementation for every such file so they all recover the same way: a corrupt file never
+    stops the box; it is moved aside (kept for inspection, never overwritten), a one-line message
+    says so, and the box starts from defaults. Saving is atomic.
     """
 
-    FILE = "state.json"
+    FILE: ClassVar[str]
+    LABEL: ClassVar[str]  # names the file in notices: "state file was corrupt …"
+    MODEL: type[M]
 
     def __init__(self, directory: Path | None = None) -> None:
         self.path = (directory or state_dir()) / self.FILE
         self.notice: str | None = None  # set when loading had to recover; the UI shows it once
 
-    def load(self) -> BoxState:
+    def load(self) -> M:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            return BoxState()
+            return self.MODEL()
         except OSError as exc:
-            self.notice = f"cannot read {self.path}: {exc.strerror}; using defaults"
-            log.warning(self.notice)
-            return BoxState()
+            return self._recovered(f"cannot read {self.path}: {exc.strerror}; using defaults")
         try:
-            return BoxState.from_json(json.loads(raw.decode("utf-8")))
+            return self.MODEL.from_json(json.loads(raw.decode("utf-8")))
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-            kept = self.path.with_name(f"{self.FILE}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            os.replace(self.path, kept)
-            self.notice = f"state file was corrupt ({exc}); kept it as {kept.name} and started from defaults"
-            log.warning(self.notice)
-            return BoxState()
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            kept = self.path.with_name(f"{self.FILE}.corrupt-{stamp}")
+            n = 1
+            while kept.exists():  # two bad starts in one second must not overwrite the first copy
+                kept = self.path.with_name(f"{self.FILE}.corrupt-{stamp}-{n}")
+                n += 1
+            try:
+                os.replace(self.path, kept)
+            except OSError as move_exc:
+                return self._recovered(
+                    f"{self.LABEL} file was corrupt ({exc}) and could not be moved aside ({move_exc.strerror}); "
+                    "started from defaults"
+                )
+            return self._recovered(
+                f"{self.LABEL} file was corrupt ({exc}); kept it as {kept.name} and started from defaults"
+            )
 
-    def save(self, state: BoxState) -> None:
-        atomic_write_bytes(self.path, json.dumps(asdict(state), indent=2).encode("utf-8") + b"\n")
+    def save(self, value: M) -> None:
+        atomic_write_bytes(self.path, json.dumps(value.to_json(), indent=2).encode("utf-8") + b"\n")
+
+    def _recovered(self, notice: str) -> M:
+        self.notice = notice
+        log.warning(notice)
+        return self.MODEL()
+
+
+class StateStore(JsonStore[BoxState]):
+    """Loads and saves :class:`BoxState` (last channel, volume, favourites) as ``state.json``."""
+
+    FILE = "state.json"
+    LABEL = "state"
+    MODEL = BoxState

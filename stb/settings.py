@@ -1,0 +1,115 @@
+"""The viewer's settings, as the TV's Settings screen edits them, kept in ``settings.json``.
+
+Apart from :class:`stb.config.BoxState` (what the box was last doing), these are choices the viewer made
+on purpose; they load and recover the same way, through one :class:`stb.config.JsonStore`.
+Validation lives in ``from_json`` so a hand-edited or damaged file is caught at load, with the field named.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from stb.config import JsonStore
+from stb.parental import MAX_AGE, is_pin_hash
+
+
+def _int(data: dict[str, Any], key: str, default: int, low: int, high: int, where: str = "") -> int:
+    value = data.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{where}{key} is not an integer {low}..{high}")
+    return value
+
+
+def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} is not true/false")
+    return value
+
+
+@dataclass
+class ParentalSettings:
+    """The parental lock's persistent part; :class:`stb.parental.ParentalLock` applies the rules.
+
+    The brute-force counters live here too, in wall-clock seconds, so that rebooting the box does not
+    hand out three fresh tries.
+    """
+
+    pin_hash: str | None = None  # None: no PIN set, so the parental lock is off
+    age_limit: int | None = None  # programmes rated at or above this age need the PIN; None: no rating lock
+    locked_channels: list[str] = field(default_factory=list)  # line-up channel ids, not numbers
+    unlock_minutes: int = 60  # how long a right PIN unlocks everything
+    failed_tries: int = 0  # wrong PINs in a row
+    locked_out_until: float = 0.0  # epoch seconds; no PIN is checked before then
+
+    @classmethod
+    def from_json(cls, data: Any) -> ParentalSettings:
+        w = "parental."
+        if not isinstance(data, dict):
+            raise ValueError("parental is not an object")
+        pin_hash = data.get("pin_hash")
+        if pin_hash is not None and not is_pin_hash(pin_hash):
+            raise ValueError(f"{w}pin_hash is not a PIN hash written by this box")
+        age_limit = data.get("age_limit")
+        if age_limit is not None:
+            age_limit = _int(data, "age_limit", 0, 0, MAX_AGE, w)
+        locked = data.get("locked_channels", [])
+        if not isinstance(locked, list) or not all(isinstance(c, str) and c for c in locked):
+            raise ValueError(f"{w}locked_channels is not a list of channel ids")
+        until = data.get("locked_out_until", 0.0)
+        if not isinstance(until, int | float) or isinstance(until, bool) or not math.isfinite(until) or until < 0:
+            raise ValueError(f"{w}locked_out_until is not a time in seconds")
+        return cls(
+            pin_hash=pin_hash,
+            age_limit=age_limit,
+            locked_channels=list(dict.fromkeys(locked)),
+            unlock_minutes=_int(data, "unlock_minutes", 60, 1, 1440, w),
+            failed_tries=_int(data, "failed_tries", 0, 0, 1_000_000, w),
+            locked_out_until=float(until),
+        )
+
+
+@dataclass
+class Settings:
+    """Everything the Settings screen changes. Unknown keys are ignored so an older box reads a newer file."""
+
+    box_name: str = "Living Room"  # shown to phones and other screens on the LAN
+    skin: str = "default"
+    pretune: bool = True  # keep neighbour channels playing for fast zaps
+    guide_refresh_hours: int = 12
+    show_channel_on_lan: bool = True  # announce what is on; off for privacy
+    parental: ParentalSettings = field(default_factory=ParentalSettings)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Settings:
+        if not isinstance(data, dict):
+            raise ValueError("top level is not an object")
+        box_name = data.get("box_name", cls.box_name)
+        if not isinstance(box_name, str) or not 1 <= len(box_name) <= 40 or not box_name.strip():
+            raise ValueError("box_name is not a name of 1..40 characters")
+        skin = data.get("skin", cls.skin)
+        # A skin is a folder name: no path may sneak in through a hand-edited file.
+        if not isinstance(skin, str) or not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}", skin):
+            raise ValueError("skin is not a skin name (letters, digits, '-', '_', '.')")
+        return cls(
+            box_name=box_name,
+            skin=skin,
+            pretune=_bool(data, "pretune", cls.pretune),
+            guide_refresh_hours=_int(data, "guide_refresh_hours", cls.guide_refresh_hours, 1, 168),
+            show_channel_on_lan=_bool(data, "show_channel_on_lan", cls.show_channel_on_lan),
+            parental=ParentalSettings.from_json(data.get("parental", {})),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SettingsStore(JsonStore[Settings]):
+    """Loads and saves :class:`Settings` as ``settings.json`` in the state directory."""
+
+    FILE = "settings.json"
+    LABEL = "settings"
+    MODEL = Settings
