@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from stb.config import BoxState, StateStore
 from stb.lineup.model import Channel, Lineup
+from stb.parental import ParentalLock
+from stb.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +44,17 @@ Listener = Callable[[Event], None]
 
 
 class Box:
-    def __init__(self, lineup: Lineup, store: StateStore) -> None:
+    def __init__(self, lineup: Lineup, store: StateStore, settings_store: SettingsStore | None = None) -> None:
         if not lineup.channels:
             raise ValueError("the line-up has no channels")
         self.lineup = lineup
         self._order = lineup.sorted_channels()
         self.store = store
         self.state: BoxState = store.load()
+        self.settings_store = settings_store or SettingsStore(store.path.parent)
+        self.settings: Settings = self.settings_store.load()
+        self.parental = ParentalLock(self.settings.parental)
+        self._settings_dirty = False
         self._listeners: list[Listener] = []
         self._dirty = False
         self.current: Channel | None = None
@@ -64,8 +70,9 @@ class Box:
     # -- start-up ------------------------------------------------------------------------------------
     def start(self) -> None:
         """Tune the channel watched last (or the first one) and replay the saved volume."""
-        if self.store.notice:
-            self._emit(Notice(self.store.notice))
+        for notice in (self.store.notice, self.settings_store.notice):
+            if notice:
+                self._emit(Notice(notice))
         last = self.lineup.by_id(self.state.last_channel or "") or self._order[0]
         self._emit(VolumeChanged(self.state.volume, self.state.muted, restored=True))
         self._tune(last, remember_previous=False)
@@ -74,7 +81,7 @@ class Box:
     def zap(self, channel_id: str) -> bool:
         channel = self.lineup.by_id(channel_id)
         if channel is None:
-            self._emit(Notice(f"No channel {channel_id}"))
+            self.notify(f"No channel {channel_id}")
             return False
         self._tune(channel)
         return True
@@ -82,7 +89,7 @@ class Box:
     def zap_number(self, number: int) -> bool:
         channel = self.lineup.by_number(number)
         if channel is None:
-            self._emit(Notice(f"No channel {number}"))
+            self.notify(f"No channel {number}")
             return False
         self._tune(channel)
         return True
@@ -97,6 +104,10 @@ class Box:
         previous = self.lineup.by_id(self.state.previous_channel or "")
         if previous is not None:
             self._tune(previous)
+
+    def notify(self, text: str) -> None:
+        """Tell the viewer something short (a screen's "No channel 55"), through the usual Notice event."""
+        self._emit(Notice(text))
 
     def toggle_favourite(self, channel_id: str) -> bool:
         """Add or remove a favourite; returns whether it is one now."""
@@ -118,14 +129,25 @@ class Box:
         self._volume_changed()
 
     # -- persistence ---------------------------------------------------------------------------------
+    def settings_changed(self) -> None:
+        """A screen changed ``settings``: saved with the next flush."""
+        self._settings_dirty = True
+
     def flush(self) -> None:
-        """Save the state if it changed; called by the UI loop off the key-press path, and at exit."""
+        """Save state and settings if they changed; called by the UI loop off the key-press path, and at exit."""
         if self._dirty:
             self._dirty = False
-            try:
-                self.store.save(self.state)
-            except OSError as exc:
-                log.warning("could not save state to %s: %s", self.store.path, exc)
+            self._save(self.store, self.state)
+        if self._settings_dirty or self.parental.dirty:  # the lock's failure counters are saved at once
+            self._settings_dirty = self.parental.dirty = False
+            self._save(self.settings_store, self.settings)
+
+    @staticmethod
+    def _save(store, value) -> None:
+        try:
+            store.save(value)
+        except OSError as exc:
+            log.warning("could not save %s: %s", store.path, exc)
 
     def likely_next(self, channel: Channel) -> list[Channel]:
         """Where a viewer watching ``channel`` goes next, most likely first: up, down, last channel.

@@ -40,6 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(s)
     s.set_defaults(handler=bench_soak)
 
+    u = scenarios.add_parser("ui", help="TV UI frame times (live, guide grid vs full redraw), key → frame, start")
+    u.add_argument("--channels", type=int, default=1000, help="(default: %(default)s)")
+    u.add_argument("--days", type=int, default=14, help="(default: %(default)s)")
+    u.add_argument("--frames", type=int, default=300, help="frames measured per part (default: %(default)s)")
+    u.add_argument("--keys", type=int, default=60, help="keys timed for key → frame (default: %(default)s)")
+    add_json_flag(u)
+    u.set_defaults(handler=bench_ui)
+
 
 def bench_guide(args: argparse.Namespace) -> int:
     from stb.bench import guide
@@ -72,4 +80,14 @@ def bench_soak(args: argparse.Namespace) -> int:
     _positive(args.zaps, "--zaps")
     _positive(args.max_seconds, "--max-seconds")
     emit(args, soak.run(args.zaps, args.dwell, args.pretune, args.max_seconds), soak.render)
+    return 0
+
+
+def bench_ui(args: argparse.Namespace) -> int:
+    from stb.bench import ui
+
+    for value, flag in ((args.channels, "--channels"), (args.days, "--days"), (args.frames, "--frames"),
+                        (args.keys, "--keys")):  # fmt: skip
+        _positive(value, flag)
+    emit(args, ui.run(args.channels, args.days, args.frames, args.keys), ui.render)
     return 0

@@ -53,6 +53,7 @@ class Zapper:
         self.engine = engine
         self.pretune = pretune
         self.allowed = pretune  # pre-tuned channels the CPU budget allows right now
+        self.pretuning = True  # the viewer's setting
         self.cpu_budget = cpu_budget
         self._cpu_clock = cpu_clock
         self._cpu_mark: tuple[float, float] | None = None  # (wall, cpu) at the start of the window
@@ -93,6 +94,11 @@ class Zapper:
         self._apply_audio()
         self._reaim_from = time.monotonic()
         return instant
+
+    def set_pretuning(self, on: bool) -> None:
+        """Pre-tuning on or off (the Settings screen); off stops the spare players, one per frame."""
+        self.pretuning = on
+        self._reaim_from = time.monotonic()
 
     def set_audio(self, volume: int, muted: bool) -> None:
         self.volume, self.muted = volume, muted
@@ -151,7 +157,7 @@ class Zapper:
             self._calm_since = None
 
     def _wanted(self) -> list[Channel]:
-        if self.allowed == 0 or self.active.channel is None:
+        if self.allowed == 0 or not self.pretuning or self.active.channel is None:
             return []
         return self.likely_next(self.active.channel)[: self.allowed]
 

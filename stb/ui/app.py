@@ -18,11 +18,17 @@ from stb.lineup.model import Lineup
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
 from stb.player.zapper import Zapper
 from stb.ui.channellist import ChannelListScreen
+from stb.ui.details import DetailsScreen
+from stb.ui.grid import GridScreen
 from stb.ui.keymap import load_keymap
 from stb.ui.live import LiveScreen
+from stb.ui.pin import PinDialog
+from stb.ui.settings import Hooks, SettingsScreen
 from stb.ui.theme import Theme
 
 log = logging.getLogger(__name__)
+
+Screen = ChannelListScreen | GridScreen | DetailsScreen | SettingsScreen | PinDialog
 
 CANVAS_SIZE = (1280, 720)  # the logical canvas every screen draws on
 FPS = 30
@@ -66,18 +72,18 @@ class App:
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         import pygame
 
-        flags = pygame.FULLSCREEN if fullscreen else 0
-        size = (0, 0) if fullscreen else CANVAS_SIZE
+        # SDL scales the logical canvas to the window or the full screen (on the GPU where there is one),
+        # so every screen draws at 1280x720 and a 1080p TV gets a sharp 1.5x picture for free.
+        flags = 0 if headless else pygame.SCALED | (pygame.FULLSCREEN if fullscreen else pygame.RESIZABLE)
         try:
             pygame.display.init()
             pygame.font.init()
-            self.window = pygame.display.set_mode(size, flags)
+            self.window = pygame.display.set_mode(CANVAS_SIZE, flags)
         except pygame.error as exc:
             raise StbError(f"cannot open the TV window ({exc}); try --headless") from None
         pygame.display.set_caption(f"stb — {lineup.name}")
         pygame.mouse.set_visible(not fullscreen)
-        self.canvas = self.window if self.window.get_size() == CANVAS_SIZE else pygame.Surface(CANVAS_SIZE)
-        self.clock = pygame.time.Clock()
+        self.canvas = self.window
         self.keymap = load_keymap()
         self.engine = Engine(engine_options)
         self.box = Box(lineup, store or StateStore())
@@ -86,8 +92,11 @@ class App:
         self.guide_db = guide_db or default_db_path()
         self.theme = theme or Theme()
         self.screen = LiveScreen(self.box, self.zapper, self.theme, Guide(self.guide_db, lineup))
-        self.overlays: list[ChannelListScreen] = []  # screens over live TV, top last
-        self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources)
+        self.screen.on_lock_change = self._apply_audio
+        self.zapper.set_pretuning(self.box.settings.pretune)
+        self.overlays: list[Screen] = []  # screens over live TV, top last
+        self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources,
+                                        interval_s=self.box.settings.guide_refresh_hours * 3600.0)  # fmt: skip
         self.running = True
 
     @property
@@ -100,7 +109,12 @@ class App:
             self.report.zaps += 1
             self.zapper.zap(event.channel)
         elif isinstance(event, VolumeChanged):
-            self.zapper.set_audio(event.volume, event.muted)
+            self._apply_audio()
+
+    def _apply_audio(self, *_) -> None:
+        """Volume and mute as the viewer set them, and silence while the parental lock hides a channel."""
+        locked = self.screen.locked if hasattr(self, "screen") else False
+        self.zapper.set_audio(self.box.state.volume, self.box.state.muted or locked)
 
     def start(self) -> None:
         self.box.start()
@@ -124,17 +138,44 @@ class App:
             if overlay.handle(action, now):
                 break
         else:
-            if action == "list":
-                self.overlays.append(ChannelListScreen(self.box, self.theme, lambda: self.screen.guide))
+            opener = self._openers().get(action)
+            if opener is not None:
+                self.overlays = [opener()]  # a main screen replaces the others: L from the guide opens the list
             else:
                 self.screen.handle(action, now)
         self.overlays = [o for o in self.overlays if not o.closed]
 
-    def step(self) -> None:
-        """One frame: input, player messages, timers, drawing."""
+    def _openers(self) -> dict:
+        return {
+            "list": lambda: ChannelListScreen(self.box, self.theme, lambda: self.screen.guide),
+            "guide": self.open_guide,
+            "menu": lambda: SettingsScreen(self.box, self.theme, Hooks(
+                push=lambda screen: self.overlays.append(screen),  # the list of the moment, not of creation
+                set_pretuning=self.zapper.set_pretuning,
+                set_refresh_hours=lambda hours: setattr(self.refresher, "interval_s", hours * 3600.0),
+                refresh_guide_now=self.refresher.refresh_now,
+                skins=lambda: [self.box.settings.skin],  # the skin issue lists the installed ones
+            )),
+        }  # fmt: skip
+
+    def open_guide(self, cached: bool = True) -> GridScreen:
+        return GridScreen(self.box, self.theme, lambda: self.screen.guide, self.screen.draw_video,
+                          self._open_details, cached=cached)  # fmt: skip
+
+    def _open_details(self, programme, channel) -> None:
+        self.overlays.append(DetailsScreen(programme, channel, self.theme, self._watch))
+
+    def _watch(self, channel) -> None:
+        """Watch ``channel`` from a screen over live TV: tune it and go back to live TV."""
+        self.box.zap(channel.id)
+        for overlay in self.overlays:
+            overlay.closed = True
+
+    def step(self, pending: list | None = None) -> None:
+        """One frame: input (``pending`` events first), player messages, timers, drawing."""
         import pygame
 
-        for event in pygame.event.get():
+        for event in [*(pending or []), *pygame.event.get()]:
             if event.type == pygame.QUIT:
                 self.running = False
             elif event.type == pygame.KEYDOWN:
@@ -152,14 +193,19 @@ class App:
         self.screen.update(now)
         for overlay in self.overlays:
             overlay.update(now)
-        self.screen.draw(self.canvas, now)
-        for overlay in self.overlays:
-            overlay.draw(self.canvas, now)
-        if self.canvas is not self.window:
-            pygame.transform.smoothscale(self.canvas, self.window.get_size(), self.window)
+        self.draw(now)
         pygame.display.flip()
         self.report.frames_drawn += 1
         self.box.flush()
+
+    def draw(self, now: float) -> None:
+        """Live TV, unless a screen covers it, then the screens from the lowest one seen, then toasts."""
+        covering = max((i for i, o in enumerate(self.overlays) if o.opaque), default=-1)
+        if covering < 0:
+            self.screen.draw(self.canvas, now)
+        for overlay in self.overlays[max(0, covering) :]:
+            overlay.draw(self.canvas, now)
+        self.screen.draw_toasts(self.canvas, now)
 
     def _note_first_frame(self) -> None:
         if self.report.first_frame_s is None and self.player.state is PlaybackState.PLAYING:
@@ -180,14 +226,31 @@ class App:
         self.start()
         deadline = None if run_for is None else time.monotonic() + run_for
         try:
+            pending: list = []
+            next_frame = time.monotonic()
             while self.running and (deadline is None or time.monotonic() < deadline):
-                self.step()
-                self.clock.tick(FPS)
+                self.step(pending)
+                next_frame = max(next_frame + 1 / FPS, time.monotonic())  # late: do not rush to catch up
+                pending = self.wait_for_frame(next_frame)
             if screenshot is not None:
                 self.save_screenshot(screenshot)
         finally:
             self.close()
         return self.report
+
+    @staticmethod
+    def wait_for_frame(until: float) -> list:
+        """Sleep until the next frame is due, but wake at once for a key: key → picture in one step.
+
+        A blind ``clock.tick`` would let a key wait up to a whole frame before anything looked at it.
+        """
+        import pygame
+
+        left_ms = int((until - time.monotonic()) * 1000)
+        if left_ms <= 0:
+            return []
+        event = pygame.event.wait(left_ms)
+        return [] if event.type == pygame.NOEVENT else [event]
 
     def save_screenshot(self, path: Path) -> None:
         import pygame

@@ -16,6 +16,7 @@ from stb.guide.query import Guide
 from stb.lineup.model import Channel
 from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
+from stb.ui.text import fit
 from stb.ui.theme import Theme
 
 ALL, FAVOURITES = "All channels", "Favourites"
@@ -42,6 +43,7 @@ def channels_in(box: Box, group: str) -> list[Channel]:
 
 class ChannelListScreen:
     context = "list"
+    opaque = False
 
     def __init__(self, box: Box, theme: Theme, guide: Callable[[], Guide | None]) -> None:
         """``guide`` returns the guide in use now (a refresh replaces it while the list is open)."""
@@ -163,19 +165,10 @@ class ChannelListScreen:
             canvas.blit(number, (line.x + 12, line.centery - number.get_height() // 2))
             if channel.id in self.box.state.favourites:  # drawn, not a glyph: every font has it
                 pygame.draw.circle(canvas, colour if focused else t.warning, (line.x + 62, line.centery), 5)
-            name = small.render(_fit(small, channel.name, 220), True, colour)
+            name = small.render(fit(small, channel.name, 220), True, colour)
             canvas.blit(name, (line.x + 76, line.centery - name.get_height() // 2))
             title = self._now_title(channel.id)
             if title:
                 dim = t.background if focused else t.text_dim
-                text = small.render(_fit(small, title, line.right - line.x - 320), True, dim)
+                text = small.render(fit(small, title, line.right - line.x - 320), True, dim)
                 canvas.blit(text, (line.x + 310, line.centery - text.get_height() // 2))
-
-
-def _fit(font, text: str, width: int) -> str:
-    """``text`` cut with an ellipsis to fit ``width`` pixels."""
-    if font.size(text)[0] <= width:
-        return text
-    while text and font.size(text + "…")[0] > width:
-        text = text[:-1]
-    return text.rstrip() + "…"

@@ -1,21 +1,37 @@
-"""Fonts, opened once per size: pygame fonts are slow to open and cheap to keep.
+"""Fonts, opened once per (face, size): pygame fonts are slow to open and cheap to keep.
 
-One cache per UI (not a module global), because fonts die with `pygame.quit()`.
+The faces ship in the package (DejaVu, Bitstream Vera licence: Latin, Greek, Cyrillic and the
+symbols the UI uses, ★ included), so the TV looks the same on every box. One cache per UI (not a
+module global), because fonts die with `pygame.quit()`.
 """
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
+FACES = {
+    "regular": "DejaVuSans.ttf",
+    "bold": "DejaVuSans-Bold.ttf",
+    "condensed": "DejaVuSansCondensed.ttf",  # grid cells and dense lists: more title per pixel
+    "condensed_bold": "DejaVuSansCondensed-Bold.ttf",
+}
+
+
+def face_path(face: str) -> Path:
+    return Path(str(resources.files("stb.assets").joinpath("fonts", FACES[face])))
+
 
 class Fonts:
     def __init__(self) -> None:
-        self._open: dict[tuple[int, bool], object] = {}
+        self._open: dict[tuple[str, int], object] = {}
 
-    def get(self, size: int, bold: bool = False):
+    def get(self, size: int, bold: bool = False, face: str | None = None):
+        """The font of ``face`` (or regular/bold) at ``size`` pixels."""
         import pygame
 
-        key = (size, bold)
+        face = face or ("bold" if bold else "regular")
+        key = (face, size)
         if key not in self._open:
-            font = pygame.font.Font(None, size)  # pygame's bundled font: there even on a bare machine
-            font.set_bold(bold)
-            self._open[key] = font
+            self._open[key] = pygame.font.Font(face_path(face), size)
         return self._open[key]

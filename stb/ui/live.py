@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
 from stb.guide.query import Guide
@@ -11,8 +12,11 @@ from stb.player.engine import PlaybackState, Player
 from stb.player.zapper import PlaybackChanged, Zapper
 from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
+from stb.ui.pin import PinPad, draw_pad
 from stb.ui.streaminfo import describe, next_track
+from stb.ui.text import fit
 from stb.ui.theme import Theme
+from stb.ui.widgets import panel, progress, text
 
 NOW_NEXT_TTL_S = 5.0
 
@@ -55,6 +59,10 @@ class LiveScreen:
         self.box = box
         self.theme = theme
         self.entry = NumberEntry()
+        self.locked = False  # the parental lock hides this channel's picture and sound until the PIN
+        self.pin = PinPad()
+        self.pin_message = ""
+        self.on_lock_change: Callable[[bool], None] = lambda locked: None
         self.fonts = Fonts()
         self.banner_until = 0.0
         self.notice: str | None = None
@@ -63,6 +71,9 @@ class LiveScreen:
 
     # -- input ---------------------------------------------------------------------------------------
     def handle(self, action: str, now: float) -> bool:
+        if self.locked and (action.startswith("digit_") or action == "back"):
+            self._pin_key(action)
+            return True
         if action.startswith("digit_"):
             number = self.entry.press(int(action[6:]), now)
             if number is not None:
@@ -138,25 +149,57 @@ class LiveScreen:
         player.select_subtitle_track(choice[0])
         self._say(f"Subtitles: {choice[1]}")
 
+    def _pin_key(self, action: str) -> None:
+        if action == "back":
+            self.pin.back()
+            return
+        pin = self.pin.press(int(action[6:]))
+        if pin is not None:
+            result = self.box.parental.try_pin(pin, time.time())
+            self.pin_message = "" if result.ok else result.message
+            self._check_lock()
+
+    def _check_lock(self) -> None:
+        """Ask the parental lock about the channel and what is on it (checked every frame: rules are cheap)."""
+        channel = self.box.current
+        locked = False
+        if channel is not None and self.box.parental.enabled:
+            current, _ = self.now_next(channel.id)
+            locked = self.box.parental.needs_pin(
+                channel.id, current.rating if current else None, current.rating_system if current else None,
+                time.time(), channel_locked=channel.locked, channel_age=channel.age_rating,
+            )  # fmt: skip
+        if locked != self.locked:
+            self.locked = locked
+            self.pin.digits, self.pin_message = "", ""
+            self.on_lock_change(locked)
+
     def update(self, now: float) -> None:
+        self._check_lock()
         number = self.entry.due(now)
         if number is not None:
             self.box.zap_number(number)
 
     # -- drawing -------------------------------------------------------------------------------------
     def draw(self, canvas, now: float) -> None:
+        """Live TV and its own overlays; toasts come later, over whatever screens are open."""
         canvas.fill(self.theme.background)
-        self._draw_video(canvas)
-        if self.player.state in (PlaybackState.FAILED, PlaybackState.STALLED):
+        self.draw_video(canvas, canvas.get_rect())
+        if self.locked:
+            self._draw_locked(canvas)
+        if not self.locked and self.player.state in (PlaybackState.FAILED, PlaybackState.STALLED):
             self._draw_centre_message(canvas, STATE_TEXT[self.player.state])
         if now < self.banner_until or self.player.state is not PlaybackState.PLAYING:
             self._draw_banner(canvas)
         if self.info_visible:
             self._draw_stream_info(canvas, now)
-        if now < self.volume_until:
-            self._draw_volume(canvas)
         if self.entry.active:
             self._draw_number_entry(canvas)
+
+    def draw_toasts(self, canvas, now: float) -> None:
+        """Volume and short notices: on top of every screen, so "No channel 55" shows in the guide too."""
+        if now < self.volume_until:
+            self._draw_volume(canvas)
         if self.notice and now < self.notice_until:
             self._draw_notice(canvas, self.notice)
 
@@ -164,16 +207,20 @@ class LiveScreen:
     def player(self) -> Player:
         return self.zapper.active
 
-    def _draw_video(self, canvas) -> None:
-        """The on-screen player's newest picture; until the new channel has one, the last picture."""
+    def draw_video(self, canvas, rect) -> None:
+        """The on-screen player's newest picture in ``rect``; until the new channel has one, the last picture."""
         import pygame
 
         player = self.player
+        if self.locked:
+            canvas.fill(self.theme.background, rect)
+            return
         if player.state is PlaybackState.FAILED:
             self._video_shown = False  # the next zap must not bring back a picture from two zaps ago
+            canvas.fill(self.theme.background, rect)
             return
-        if self._video is None or self._video.get_size() != canvas.get_size():
-            self._video = pygame.Surface(canvas.get_size())
+        if self._video is None or self._video.get_size() != rect.size:
+            self._video = pygame.Surface(rect.size)
             self._video_shown = False
         if player.frames.frames > 0:
             with player.frames.front() as frame:
@@ -182,23 +229,20 @@ class LiveScreen:
                     surface = pygame.image.frombuffer(
                         pixels[: fmt.pitch * fmt.height], (fmt.width, fmt.height), "BGRA", fmt.pitch
                     )
-                    target = fit_rect(player.aspect or fmt.width / fmt.height, *canvas.get_size())
+                    target = fit_rect(player.aspect or fmt.width / fmt.height, *rect.size)
                     self._video.fill(self.theme.background)
                     pygame.transform.scale(surface, target.size, self._video.subsurface(target))
                     self._video_shown = True
         if self._video_shown:
-            canvas.blit(self._video, (0, 0))
+            canvas.blit(self._video, rect.topleft)
+        else:
+            canvas.fill(self.theme.background, rect)
 
     def _panel(self, canvas, rect) -> None:
-        import pygame
-
-        panel = pygame.Surface(rect.size, pygame.SRCALPHA)
-        pygame.draw.rect(
-            panel, (*self.theme.surface, self.theme.surface_alpha), panel.get_rect(), border_radius=self.theme.radius
-        )
-        canvas.blit(panel, rect.topleft)
+        panel(canvas, rect, self.theme)
 
     def _draw_banner(self, canvas) -> None:
+        """Number, name, favourite mark, clock, stream state, and now/next with a progress bar."""
         import pygame
 
         t = self.theme
@@ -208,38 +252,40 @@ class LiveScreen:
         width, height = canvas.get_size()
         rect = pygame.Rect(t.margin, height - t.margin - t.banner_height, width - 2 * t.margin, t.banner_height)
         self._panel(canvas, rect)
-        number = self.fonts.get(t.font_number, bold=True).render(str(channel.number), True, t.accent)
+        number_font = self.fonts.get(t.font_number, bold=True)
+        number = number_font.render(str(channel.number), True, t.accent)
         canvas.blit(number, (rect.x + 28, rect.centery - number.get_height() // 2))
         name_x = rect.x + 56 + max(number.get_width(), 72)
-        name = self.fonts.get(t.font_large).render(channel.name, True, t.text)
-        canvas.blit(name, (name_x, rect.y + 22))
-        clock = self.fonts.get(t.font_medium).render(time.strftime("%H:%M"), True, t.text)
-        canvas.blit(clock, (rect.right - clock.get_width() - 28, rect.y + 24))
+        small, medium = self.fonts.get(t.font_small), self.fonts.get(t.font_medium)
+        clock = pygame.Rect((0, 0), medium.size(time.strftime("%H:%M")))
+        clock.topright = (rect.right - 28, rect.y + 20)
+        text(canvas, medium, time.strftime("%H:%M"), t.text, clock.topleft)
         status = STATE_TEXT[self.player.state]
         if self.player.state is PlaybackState.FAILED and self.player.error:
             status = f"{status} ({self.player.error})"
+        right_edge = clock.x - 24
         if status:
-            text = self.fonts.get(t.font_small).render(status, True, t.warning)
-            canvas.blit(text, (rect.right - text.get_width() - 28, rect.y + 24 + clock.get_height() + 10))
-        line_y = rect.y + 22 + name.get_height() + 12
+            shown = fit(small, status, rect.width // 3)
+            status_x = rect.right - 28 - small.size(shown)[0]
+            text(canvas, small, shown, t.warning, (status_x, clock.bottom + 8))
+        large = self.fonts.get(t.font_large)
+        name = text(canvas, large, channel.name, t.text, (name_x, rect.y + 18), right_edge - name_x - 40)
+        if channel.id in self.box.state.favourites:
+            text(canvas, large, "★", t.warning, (name.right + 12, name.y))
+        line_y = name.bottom + 10
         current, upcoming = self.now_next(channel.id)
         if current is None and upcoming is None:
-            canvas.blit(
-                self.fonts.get(t.font_small).render(" · ".join(channel.groups), True, t.text_dim), (name_x, line_y)
-            )
+            text(canvas, small, " · ".join(channel.groups), t.text_dim, (name_x, line_y), rect.right - name_x - 28)
             return
-        small = self.fonts.get(t.font_small)
+        column = (rect.right - 28 - name_x - 32) // 2
         if current is not None:
             span = f"{format_local(current.start)}–{format_local(current.stop)}  {current.title}"
-            canvas.blit(small.render(span, True, t.text), (name_x, line_y))
-            bar = pygame.Rect(name_x, line_y + small.get_height() + 8, t.progress_width, t.progress_height)
-            pygame.draw.rect(canvas, t.surface_raised, bar, border_radius=t.progress_height // 2)
-            done = bar.copy()
-            done.width = max(t.progress_height, round(bar.width * current.progress(time.time())))
-            pygame.draw.rect(canvas, t.accent, done, border_radius=t.progress_height // 2)
+            now_line = text(canvas, small, span, t.text, (name_x, line_y), column)
+            bar = pygame.Rect(name_x, now_line.bottom + 8, min(t.progress_width, column), t.progress_height)
+            progress(canvas, bar, current.progress(time.time()), t)
         if upcoming is not None:
-            text = small.render(f"Next {format_local(upcoming.start)}  {upcoming.title}", True, t.text_dim)
-            canvas.blit(text, (name_x + t.progress_width + 40, line_y))
+            nxt = f"Next {format_local(upcoming.start)}  {upcoming.title}"
+            text(canvas, small, nxt, t.text_dim, (name_x + column + 32, line_y), column)
 
     def now_next(self, channel_id: str):
         """The banner's now/next, asked of the guide at most every few seconds, not every frame."""
@@ -301,23 +347,43 @@ class LiveScreen:
         import pygame
 
         t = self.theme
-        text = self.fonts.get(t.font_large, bold=True).render(self.entry.digits + "_", True, t.text)
-        rect = pygame.Rect(0, t.margin, text.get_width() + 48, text.get_height() + 24)
+        label = self.fonts.get(t.font_large, bold=True).render(self.entry.digits + "_", True, t.text)
+        rect = pygame.Rect(0, t.margin, label.get_width() + 48, label.get_height() + 24)
         rect.right = canvas.get_width() - t.margin
         self._panel(canvas, rect)
-        canvas.blit(text, text.get_rect(center=rect.center))
+        canvas.blit(label, label.get_rect(center=rect.center))
 
     def _draw_notice(self, canvas, message: str) -> None:
         import pygame
 
         t = self.theme
-        text = self.fonts.get(t.font_medium).render(message, True, t.text)
-        rect = pygame.Rect(0, t.margin, text.get_width() + 48, text.get_height() + 24)
+        font = self.fonts.get(t.font_medium)
+        label = font.render(fit(font, message, canvas.get_width() - 2 * t.margin - 48), True, t.text)
+        rect = pygame.Rect(0, t.margin, label.get_width() + 48, label.get_height() + 24)
         rect.centerx = canvas.get_width() // 2
         self._panel(canvas, rect)
-        canvas.blit(text, text.get_rect(center=rect.center))
+        canvas.blit(label, label.get_rect(center=rect.center))
+
+    def _draw_locked(self, canvas) -> None:
+        """Instead of the picture: what is locked, the PIN boxes, and what the last try said."""
+        t = self.theme
+        channel = self.box.current
+        current, _ = self.now_next(channel.id) if channel else (None, None)
+        large, small = self.fonts.get(t.font_large, bold=True), self.fonts.get(t.font_small)
+        cx, y = canvas.get_width() // 2, canvas.get_height() // 2 - 170
+        lines = [(large, "Parental lock", t.text)]
+        if current is not None:
+            rated = f" (rated {current.rating})" if current.rating else ""
+            lines.append((small, f"{current.title}{rated}", t.text_dim))
+        for font, value, colour in lines:
+            value = fit(font, value, canvas.get_width() - 2 * t.margin)
+            y = text(canvas, font, value, colour, (cx - font.size(value)[0] // 2, y)).bottom + 10
+        draw_pad(canvas, self.fonts, t, (cx, y + 50), len(self.pin.digits))
+        hint, colour = (self.pin_message, t.warning) if self.pin_message else ("Enter the PIN to watch", t.text_dim)
+        hint = fit(small, hint, canvas.get_width() - 2 * t.margin)
+        text(canvas, small, hint, colour, (cx - small.size(hint)[0] // 2, y + 100))
 
     def _draw_centre_message(self, canvas, message: str) -> None:
         t = self.theme
-        text = self.fonts.get(t.font_large, bold=True).render(message, True, t.warning)
-        canvas.blit(text, text.get_rect(center=(canvas.get_width() // 2, canvas.get_height() // 2 - 60)))
+        label = self.fonts.get(t.font_large, bold=True).render(message, True, t.warning)
+        canvas.blit(label, label.get_rect(center=(canvas.get_width() // 2, canvas.get_height() // 2 - 60)))

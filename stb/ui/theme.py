@@ -16,16 +16,17 @@ class Theme:
     background: RGB = (8, 10, 16)
     surface: RGB = (18, 24, 38)
     surface_alpha: int = 225
+    scrim_alpha: int = 170  # how much a dialog darkens the screen behind it
     surface_raised: RGB = (52, 60, 82)
     text: RGB = (240, 242, 248)
     text_dim: RGB = (160, 168, 186)
     accent: RGB = (64, 156, 255)
     warning: RGB = (255, 176, 32)
     error: RGB = (255, 86, 86)
-    font_number: int = 84
-    font_large: int = 56
-    font_medium: int = 34
-    font_small: int = 24
+    font_number: int = 56
+    font_large: int = 36
+    font_medium: int = 26
+    font_small: int = 20
     banner_height: int = 140
     progress_width: int = 380
     progress_height: int = 8
@@ -33,3 +34,24 @@ class Theme:
     radius: int = 14
     banner_seconds: float = 5.0
     notice_seconds: float = 3.0
+    # the guide grid
+    grid_row_height: int = 48
+    grid_channel_width: int = 230
+    grid_minutes: int = 120  # time shown across the grid
+    grid_gap: int = 3
+    now_line: RGB = (255, 86, 86)
+    genre_colours: tuple[tuple[str, RGB], ...] = (  # genre family → colour of the cell's stripe
+        ("movie", (230, 120, 60)),
+        ("sport", (70, 190, 90)),
+        ("news", (80, 150, 240)),
+        ("kids", (240, 200, 60)),
+        ("documentary", (60, 190, 190)),
+        ("series", (180, 110, 230)),
+        ("music", (240, 100, 170)),
+        ("entertainment", (150, 160, 175)),
+    )
+
+    colour_keys: tuple[RGB, RGB, RGB, RGB] = ((220, 60, 60), (60, 180, 80), (230, 200, 50), (60, 120, 230))
+
+    def genre_colour(self, family: str | None) -> RGB | None:
+        return dict(self.genre_colours).get(family) if family else None

@@ -1,0 +1,244 @@
+"""The Settings screen (Home): a list of settings, Left/Right change a value, OK runs an action.
+
+Every change goes to ``box.settings`` and is saved with the box's next flush (atomic write). The
+parental items are protected: with a PIN set and the box locked, they ask for the PIN first and then
+do what was asked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stb.box import Box
+from stb.parental import PinResult
+from stb.ui.fonts import Fonts
+from stb.ui.pin import PinDialog
+from stb.ui.text import fit
+from stb.ui.theme import Theme
+from stb.ui.widgets import panel, scrim, text
+
+ROW_HEIGHT = 44
+BOX_NAMES = ("Living Room", "Bedroom", "Kitchen", "Kids Room", "Office", "Guest Room", "Den")
+REFRESH_HOURS = (6, 12, 24, 48)
+AGE_LIMITS = (None, 6, 12, 16, 18)
+UNLOCK_MINUTES = (15, 30, 60, 120, 240)
+
+
+@dataclass
+class Item:
+    label: str
+    value: Callable[[], str]
+    change: Callable[[int], None] | None = None  # Left/Right: -1/+1
+    activate: Callable[[], None] | None = None  # OK
+    protected: bool = False  # parental: asks for the PIN while the box is locked
+    hint: str = ""
+
+
+def _step(options: tuple, current, step: int):
+    at = options.index(current) if current in options else 0
+    return options[(at + step) % len(options)]
+
+
+@dataclass
+class Hooks:
+    """What the screen may ask of the app beyond the Box: the zapper, the guide refresher, the stack."""
+
+    push: Callable[[object], None]
+    set_pretuning: Callable[[bool], None]
+    set_refresh_hours: Callable[[int], None]
+    refresh_guide_now: Callable[[], None]
+    skins: Callable[[], list[str]]
+
+
+class SettingsScreen:
+    context = "settings"
+    opaque = False
+
+    def __init__(self, box: Box, theme: Theme, hooks: Hooks) -> None:
+        self.box, self.theme, self.hooks = box, theme, hooks
+        self.fonts = Fonts()
+        self.closed = False
+        self.focus = 0
+        self.top = 0  # first row shown: the list scrolls when it is longer than the panel
+        self.items = self._items()
+
+    # -- the settings ----------------------------------------------------------------------------------
+    def _items(self) -> list[Item]:
+        s, lock = self.box.settings, self.box.parental
+
+        def on_off(value: bool) -> str:
+            return "On" if value else "Off"
+
+        def set_(attr: str, value, then: Callable[[], None] | None = None) -> None:
+            setattr(s, attr, value)
+            self.box.settings_changed()
+            if then is not None:
+                then()
+
+        def lock_current() -> None:
+            channel = self.box.current
+            if channel is not None:
+                locked = lock.toggle_channel_lock(channel.id)
+                self.box.notify(f"{channel.name} {'locked' if locked else 'unlocked'}")
+
+        return [
+            Item("Box name", lambda: s.box_name,
+                 change=lambda d: set_("box_name", _step(BOX_NAMES, s.box_name, d)),
+                 hint="How phones and other screens on the network see this box"),
+            Item("Skin", lambda: s.skin, change=lambda d: set_("skin", _step(tuple(self.hooks.skins()), s.skin, d)),
+                 hint="The look of the TV screens; takes effect at the next start"),
+            Item("Fast zapping", lambda: on_off(s.pretune),
+                 change=lambda d: set_("pretune", not s.pretune, lambda: self.hooks.set_pretuning(s.pretune)),
+                 hint="Keeps the next channels playing in the background: zaps in a frame, more CPU"),
+            Item("Guide refresh", lambda: f"every {s.guide_refresh_hours} h",
+                 change=lambda d: set_("guide_refresh_hours", _step(REFRESH_HOURS, s.guide_refresh_hours, d),
+                                       lambda: self.hooks.set_refresh_hours(s.guide_refresh_hours)),
+                 hint="How often the programme guide is downloaded again"),
+            Item("Refresh the guide now", lambda: "", activate=self._refresh_now),
+            Item("Show channel on the network", lambda: on_off(s.show_channel_on_lan),
+                 change=lambda d: set_("show_channel_on_lan", not s.show_channel_on_lan),
+                 hint="Off: other devices see the box, not what it is showing"),
+            Item("Parental PIN", lambda: "Set" if lock.enabled else "Not set", activate=self._pin_flow,
+                 hint="OK: choose a PIN (the lock is off without one), or change it"),
+            Item("Age limit", lambda: "Off" if s.parental.age_limit is None else f"{s.parental.age_limit}+",
+                 change=self._set_age, protected=True,
+                 hint="Programmes rated at this age or above ask for the PIN"),
+            Item("Lock this channel", self._current_lock_text, activate=lock_current, protected=True,
+                 hint="This channel always asks for the PIN"),
+            Item("Unlock lasts", lambda: f"{s.parental.unlock_minutes} min", protected=True,
+                 change=lambda d: self._set_unlock(d), hint="How long a right PIN keeps everything unlocked"),
+            Item("Lock now", lambda: "unlocked" if lock.enabled and lock.is_unlocked(time.time()) else "",
+                 activate=lambda: (lock.lock(), self.box.notify("Locked"))),
+            Item("Remove the PIN", lambda: "", activate=self._remove_pin, protected=True,
+                 hint="Turns the parental lock off"),
+        ]  # fmt: skip
+
+    def _set_age(self, step: int) -> None:
+        self.box.settings.parental.age_limit = _step(AGE_LIMITS, self.box.settings.parental.age_limit, step)
+        self.box.settings_changed()
+
+    def _set_unlock(self, step: int) -> None:
+        p = self.box.settings.parental
+        p.unlock_minutes = _step(UNLOCK_MINUTES, p.unlock_minutes, step)
+        self.box.settings_changed()
+
+    def _current_lock_text(self) -> str:
+        channel, s = self.box.current, self.box.settings.parental
+        if channel is None:
+            return ""
+        state = "locked" if channel.id in s.locked_channels or channel.locked else "not locked"
+        return f"{fit(self.fonts.get(self.theme.font_small), channel.name, 200)}: {state}"
+
+    def _refresh_now(self) -> None:
+        self.hooks.refresh_guide_now()
+        self.box.notify("Refreshing the guide…")
+
+    # -- PIN flows -------------------------------------------------------------------------------------
+    def _pin_flow(self) -> None:
+        lock = self.box.parental
+        if not lock.enabled:
+            self._choose_new_pin(lambda new: lock.set_pin(new) or PinResult(True, 3, 0.0, "PIN set"))
+            return
+
+        def with_old(old: str) -> PinResult:
+            result = lock.try_pin(old, time.time())
+            if result.ok:
+                self._choose_new_pin(lambda new: lock.change_pin(old, new, time.time()))
+            return result
+
+        self.hooks.push(PinDialog("Current PIN", self.theme, with_old))
+
+    def _choose_new_pin(self, save: Callable[[str], PinResult]) -> None:
+        def first(pin: str) -> None:
+            def again(repeat: str) -> None:
+                if repeat != pin:
+                    self.box.notify("The two PINs differ: nothing changed")
+                    return
+                result = save(pin)
+                self.box.notify("PIN saved: the parental lock is on" if result.ok else result.message)
+
+            self.hooks.push(PinDialog("Type the new PIN again", self.theme, again))
+
+        self.hooks.push(PinDialog("Choose a 4-digit PIN", self.theme, first, hint="Write it down somewhere safe"))
+
+    def _remove_pin(self) -> None:
+        lock = self.box.parental
+
+        def clear(pin: str) -> PinResult:
+            result = lock.clear_pin(pin, time.time())
+            if result.ok:
+                self.box.notify(result.message)
+            return result
+
+        self.hooks.push(PinDialog("PIN to remove the lock", self.theme, clear))
+
+    def _guarded(self, action: Callable[[], None], item: Item) -> None:
+        """Run ``action``, first asking for the PIN when the item is protected and the box is locked."""
+        lock = self.box.parental
+        if not item.protected or not lock.enabled or lock.is_unlocked(time.time()):
+            action()
+            return
+
+        def unlock_then(pin: str) -> PinResult:
+            result = lock.try_pin(pin, time.time())
+            if result.ok:
+                action()
+            return result
+
+        self.hooks.push(PinDialog("PIN to change parental settings", self.theme, unlock_then))
+
+    # -- input -----------------------------------------------------------------------------------------
+    def handle(self, action: str, now: float) -> bool:
+        item = self.items[self.focus]
+        if action in ("up", "down"):
+            self.focus = (self.focus + (1 if action == "down" else -1)) % len(self.items)
+        elif action in ("left", "right") and item.change is not None:
+            step = 1 if action == "right" else -1
+            self._guarded(lambda: item.change(step), item)
+        elif action == "ok" and (item.activate is not None or item.change is not None):
+            self._guarded(item.activate or (lambda: item.change(1)), item)
+        elif action in ("back", "menu"):
+            self.closed = True
+        elif action.startswith("digit_") or action in ("left", "right", "ok", "channel_up", "channel_down"):
+            pass  # nothing to do here, and nothing for live TV below either
+        else:
+            return False
+        return True
+
+    def update(self, now: float) -> None:
+        pass
+
+    # -- drawing ---------------------------------------------------------------------------------------
+    def draw(self, canvas, now: float) -> None:
+        import pygame
+
+        t = self.theme
+        rect = pygame.Rect(t.margin, t.margin, 760, canvas.get_height() - 2 * t.margin)
+        scrim(canvas, t)
+        panel(canvas, rect, t, alpha=250)
+        title, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
+        text(canvas, title, "Settings", t.text, (rect.x + 28, rect.y + 20))
+        y = rect.y + 76
+        rows = (rect.bottom - 64 - y) // ROW_HEIGHT
+        self.top = min(max(self.top, self.focus - rows + 1), self.focus)
+        for index, item in enumerate(self.items[self.top : self.top + rows], start=self.top):
+            row = pygame.Rect(rect.x + 12, y, rect.width - 24, ROW_HEIGHT - 6)
+            focused = index == self.focus
+            if focused:
+                pygame.draw.rect(canvas, t.accent, row, border_radius=t.radius // 2)
+            colour = t.background if focused else t.text
+            value = item.value()
+            if value and item.change is not None:
+                value = f"‹  {value}  ›"
+            value = fit(small, value, row.width // 2 - 24)
+            width = small.size(value)[0]
+            mid = row.centery - small.get_height() // 2
+            text(canvas, small, item.label, colour, (row.x + 16, mid), row.width - width - 48)
+            text(canvas, small, value, t.background if focused else t.text_dim, (row.right - 16 - width, mid))
+            y += ROW_HEIGHT
+        hint = self.items[self.focus].hint
+        if self.items[self.focus].protected and self.box.parental.enabled:
+            hint = (hint + " · " if hint else "") + "asks for the PIN"
+        text(canvas, small, hint, t.text_dim, (rect.x + 28, rect.bottom - 20 - small.get_height()), rect.width - 56)

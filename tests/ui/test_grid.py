@@ -1,0 +1,108 @@
+"""The guide grid and programme details in the running app: real guide (SQLite), real player, keys."""
+
+from __future__ import annotations
+
+import time
+
+import pygame
+import pytest
+
+from stb.config import StateStore
+from stb.guide.store import import_sources
+from stb.headend.catalog import demo_lineup
+from stb.ui.app import App
+from stb.ui.details import DetailsScreen
+from stb.ui.grid import GridScreen
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app(headend, tmp_path):
+    lineup = demo_lineup(*headend)
+    import_sources(tmp_path / "g.db", lineup.guide_sources)
+    application = App(lineup, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0)
+    application.start()
+    yield application
+    application.close()
+
+
+def press(app, key):
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode="", mod=0, scancode=0))
+    app.step()
+
+
+def test_g_opens_the_grid_on_the_current_channel_and_arrows_move_the_focus_not_the_channel(app):
+    press(app, pygame.K_g)
+    grid = app.top
+    assert isinstance(grid, GridScreen) and grid.model.channel.number == 1
+    assert grid.model.focus is not None and grid.model.focus.start <= time.time() < grid.model.focus.stop
+    press(app, pygame.K_DOWN)
+    press(app, pygame.K_RIGHT)
+    assert grid.model.channel.number == 2 and grid.model.focus.start > time.time() - 1
+    assert app.box.current.number == 1  # browsing does not zap
+    press(app, pygame.K_g)
+    assert app.top is app.screen  # G again closes it
+
+
+def test_ok_on_a_programme_on_now_watches_it_and_on_a_later_one_opens_its_details(app):
+    app.act("guide")
+    grid = app.top
+    app.act("down")
+    app.act("down")
+    app.act("right")  # a programme that has not started
+    later = grid.model.focus
+    app.act("ok")
+    assert isinstance(app.top, DetailsScreen) and app.top.programme == later
+    app.step()
+    app.act("ok")  # OK on a later programme's details: nothing to watch yet, back to the grid
+    assert app.top is grid and app.box.current.number == 1
+    app.act("left")
+    app.act("ok")  # on now: watch
+    assert app.box.current.number == 3 and app.top is app.screen
+
+
+def test_info_opens_details_that_watch_the_channel_and_close_everything(app):
+    app.act("guide")
+    app.act("down")
+    app.act("info")
+    details = app.top
+    assert isinstance(details, DetailsScreen) and details.channel.number == 2
+    app.step()
+    app.act("ok")
+    assert app.box.current.number == 2 and app.overlays == []
+
+
+def test_digits_jump_to_a_channel_and_an_unknown_number_is_said_without_moving(app):
+    app.act("guide")
+    grid = app.top
+    app.act("digit_7")
+    app.act("ok")
+    assert grid.model.channel.number == 7
+    app.act("digit_5")
+    app.act("digit_5")
+    app.act("ok")
+    assert grid.model.channel.number == 7 and app.screen.notice == "No channel 55"
+
+
+def test_idle_frames_reuse_the_drawn_rows_and_a_focus_move_redraws_only_what_changed(app):
+    app.act("guide")
+    grid = app.top
+    app.step()
+    app.step()
+    before = grid.pieces_drawn
+    for _ in range(5):
+        app.step()
+    assert grid.pieces_drawn == before  # only the picture and the now line are drawn per frame
+    app.act("down")
+    app.step()
+    app.step()
+    assert grid.pieces_drawn == before + 3  # the row left, the row entered, the details pane
+
+
+def test_the_list_key_in_the_guide_opens_the_list_instead(app):
+    app.act("guide")
+    app.act("list")
+    assert [type(o).__name__ for o in app.overlays] == ["ChannelListScreen"]
+    app.act("volume_up")  # not the list's: live TV below takes it
+    assert app.screen.volume_until > 0
