@@ -18,6 +18,8 @@ from stb.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)
 
+RECENT_KEPT = 12
+
 
 @dataclass(frozen=True)
 class ChannelChanged:
@@ -177,6 +179,7 @@ class Box:
         if remember_previous and previous is not None:
             self.state.previous_channel = previous.id
         self.state.last_channel = channel.id
+        self.state.recent = [channel.id, *(c for c in self.state.recent if c != channel.id)][:RECENT_KEPT]
         self._dirty = True
         self._emit(ChannelChanged(channel, previous))
 

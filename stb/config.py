@@ -27,6 +27,11 @@ def state_dir() -> Path:
     return Path(os.environ.get("STB_STATE_DIR") or platformdirs.user_state_dir(APP))
 
 
+def config_dir() -> Path:
+    """Files the user writes by hand (a keymap of their own); ``STB_CONFIG_DIR`` overrides it."""
+    return Path(os.environ.get("STB_CONFIG_DIR") or platformdirs.user_config_dir(APP))
+
+
 def cache_dir() -> Path:
     """Regenerable data (demo media, downloaded guides): safe to delete."""
     return Path(os.environ.get("STB_CACHE_DIR") or platformdirs.user_cache_dir(APP))
@@ -65,6 +70,7 @@ class BoxState:
     volume: int = 80
     muted: bool = False
     favourites: list[str] = field(default_factory=list)
+    recent: list[str] = field(default_factory=list)  # channels watched, newest first (the list's "Recent")
 
     @classmethod
     def from_json(cls, data: Any) -> BoxState:
@@ -84,10 +90,11 @@ class BoxState:
         if not isinstance(muted, bool):
             raise ValueError("muted is not true/false")
         state.muted = muted
-        favourites = data.get("favourites", [])
-        if not isinstance(favourites, list) or not all(isinstance(f, str) for f in favourites):
-            raise ValueError("favourites is not a list of channel ids")
-        state.favourites = favourites
+        for key in ("favourites", "recent"):
+            ids = data.get(key, [])
+            if not isinstance(ids, list) or not all(isinstance(f, str) for f in ids):
+                raise ValueError(f"{key} is not a list of channel ids")
+            setattr(state, key, ids)
         return state
 
     def to_json(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import pytest
 def _isolated_state(tmp_path, monkeypatch):
     """Tests never read or write the user's real box state."""
     monkeypatch.setenv("STB_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("STB_CONFIG_DIR", str(tmp_path / "config"))
 
 
 def free_port() -> int:

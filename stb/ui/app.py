@@ -20,7 +20,7 @@ from stb.player.zapper import Zapper
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
 from stb.ui.grid import GridScreen
-from stb.ui.keymap import load_keymap
+from stb.ui.keymap import load_keymap, user_keymap_path
 from stb.ui.live import LiveScreen
 from stb.ui.pin import PinDialog
 from stb.ui.settings import Hooks, SettingsScreen
@@ -84,7 +84,7 @@ class App:
         pygame.display.set_caption(f"stb — {lineup.name}")
         pygame.mouse.set_visible(not fullscreen)
         self.canvas = self.window
-        self.keymap = load_keymap()
+        self.keymap, self._keymap_notice = self._load_keymap()
         self.engine = Engine(engine_options)
         self.box = Box(lineup, store or StateStore())
         self.zapper = Zapper(self.engine, pretune, self.box.likely_next)
@@ -98,6 +98,18 @@ class App:
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources,
                                         interval_s=self.box.settings.guide_refresh_hours * 3600.0)  # fmt: skip
         self.running = True
+
+    @staticmethod
+    def _load_keymap():
+        """The packaged keymap with the user's over it; a broken user keymap is skipped, and said so."""
+        user = user_keymap_path()
+        if not user.exists():
+            return load_keymap(), None
+        try:
+            return load_keymap(overrides=[user]), None
+        except StbError as exc:
+            log.warning("%s; using the default keys", exc)
+            return load_keymap(), f"Your keymap was not used: {exc}"
 
     @property
     def player(self) -> Player:
@@ -118,6 +130,8 @@ class App:
 
     def start(self) -> None:
         self.box.start()
+        if self._keymap_notice:
+            self.box.notify(self._keymap_notice)
         self.refresher.start()
 
     @property

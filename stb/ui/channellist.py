@@ -19,17 +19,18 @@ from stb.ui.numberentry import NumberEntry
 from stb.ui.text import fit
 from stb.ui.theme import Theme
 
-ALL, FAVOURITES = "All channels", "Favourites"
+ALL, FAVOURITES, RECENT = "All channels", "Favourites", "Recent"
 ROW_HEIGHT = 52
 NOW_TTL_S = 30.0
 
 
 def groups_of(box: Box) -> list[str]:
-    """All channels, favourites (when there are any), then the line-up's groups in order of appearance."""
+    """All channels, favourites and recent (when there are any), then the line-up's groups in order."""
     seen: list[str] = []
     for channel in box.lineup.sorted_channels():
         seen += [g for g in channel.groups if g not in seen]
-    return [ALL, *([FAVOURITES] if box.state.favourites else []), *seen]
+    recent = [RECENT] if len(box.state.recent) > 1 else []  # the channel on now alone is no list
+    return [ALL, *([FAVOURITES] if box.state.favourites else []), *recent, *seen]
 
 
 def channels_in(box: Box, group: str) -> list[Channel]:
@@ -38,6 +39,8 @@ def channels_in(box: Box, group: str) -> list[Channel]:
         return ordered
     if group == FAVOURITES:
         return [c for c in ordered if c.id in box.state.favourites]
+    if group == RECENT:  # newest first, not by number
+        return [c for c in (box.lineup.by_id(i) for i in box.state.recent) if c is not None]
     return [c for c in ordered if group in c.groups]
 
 

@@ -31,33 +31,45 @@ class Keymap:
         return self.contexts.get(context, {}).get(key) or self.contexts.get("global", {}).get(key)
 
 
-def load_keymap(path: Path | None = None) -> Keymap:
-    """Read the keymap (the packaged default when ``path`` is None).
+def load_keymap(path: Path | None = None, overrides: list[Path] | None = None) -> Keymap:
+    """Read the keymap (the packaged default when ``path`` is None), then each override over it.
 
-    Unknown key names and unknown actions are errors naming the entry, so a typo in an
-    integrator's keymap is caught at start, not discovered as a dead button.
+    An override (the user's keymap, later a skin's) only states differences: its entries replace the
+    default's for the same key in the same context, and ``null`` unbinds a key. Unknown key names and
+    unknown actions are errors naming the file and entry, so a typo is caught at start, not
+    discovered as a dead button.
     """
     import pygame
 
-    source = path or resources.files("stb.ui").joinpath("keymap.json")
-    try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StbError(f"cannot read keymap {source}: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("global", {}), dict):
-        raise StbError(f"keymap {source}: expected an object with a 'global' object of key names")
     keymap = Keymap()
-    for context, entries in data.items():
-        if context.startswith("$"):
-            continue
-        if not isinstance(entries, dict):
-            raise StbError(f"keymap {source}: {context}: expected an object of key names")
-        keys = keymap.contexts.setdefault(context, {})
-        for key_name, action in entries.items():
-            if action not in ACTIONS:
-                raise StbError(f"keymap {source}: {context}.{key_name}: unknown action {action!r}")
-            try:
-                keys[pygame.key.key_code(key_name)] = action
-            except ValueError:
-                raise StbError(f"keymap {source}: {context}.{key_name}: unknown key name") from None
+    for source in [path or resources.files("stb.ui").joinpath("keymap.json"), *(overrides or [])]:
+        try:
+            data = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StbError(f"cannot read keymap {source}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise StbError(f"keymap {source}: expected an object of contexts ('global', 'live', …)")
+        for context, entries in data.items():
+            if context.startswith("$"):
+                continue
+            if not isinstance(entries, dict):
+                raise StbError(f"keymap {source}: {context}: expected an object of key names")
+            keys = keymap.contexts.setdefault(context, {})
+            for key_name, action in entries.items():
+                if action is not None and action not in ACTIONS:
+                    raise StbError(f"keymap {source}: {context}.{key_name}: unknown action {action!r}")
+                try:
+                    code = pygame.key.key_code(key_name)
+                except ValueError:
+                    raise StbError(f"keymap {source}: {context}.{key_name}: unknown key name") from None
+                if action is None:
+                    keys.pop(code, None)
+                else:
+                    keys[code] = action
     return keymap
+
+
+def user_keymap_path() -> Path:
+    from stb.config import config_dir
+
+    return config_dir() / "keymap.json"

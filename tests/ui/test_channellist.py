@@ -8,7 +8,7 @@ import pytest
 from stb.config import StateStore
 from stb.headend.catalog import demo_lineup
 from stb.ui.app import App
-from stb.ui.channellist import ALL, FAVOURITES, ChannelListScreen
+from stb.ui.channellist import ALL, FAVOURITES, RECENT, ChannelListScreen
 
 pytestmark = pytest.mark.slow
 
@@ -63,3 +63,15 @@ def test_groups_favourites_digits_and_back(app, tmp_path):
     assert app.top is app.screen and app.box.current.number == 1
     app.box.flush()
     assert StateStore(tmp_path).load().favourites == ["weather-now"]  # kept across restarts
+
+
+def test_recent_lists_the_channels_watched_newest_first_and_survives_a_restart(app, tmp_path):
+    for number in (4, 2, 7, 2):
+        app.box.zap_number(number)
+    app.act("list")
+    listing = app.top
+    app.act("right")  # All → Recent (no favourites)
+    assert listing.group == RECENT and [c.number for c in listing.channels] == [2, 7, 4, 1]
+    app.act("back")
+    app.box.flush()
+    assert StateStore(tmp_path).load().recent[:2] == ["sports-arena", app.box.lineup.by_number(7).id]

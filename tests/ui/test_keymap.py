@@ -53,3 +53,24 @@ def test_a_context_entry_is_checked_too(tmp_path):
     path.write_text(json.dumps({"global": {}, "list": {"up": "fly"}}))
     with pytest.raises(StbError, match=r"list\.up: unknown action 'fly'"):
         load_keymap(path)
+
+
+def test_every_action_has_a_default_key():
+    bound = {a for keys in load_keymap().contexts.values() for a in keys.values()}
+    assert bound == ACTIONS, f"actions nobody can press: {sorted(ACTIONS - bound)}"
+
+
+def test_a_user_keymap_states_only_differences_and_null_unbinds(tmp_path):
+    user = tmp_path / "keymap.json"
+    user.write_text(json.dumps({"global": {"f1": "guide", "q": None}, "guide": {"page up": "yellow"}}))
+    keymap = load_keymap(overrides=[user])
+    assert keymap.action("live", pygame.K_F1) == "guide" and keymap.action("live", pygame.K_g) == "guide"
+    assert keymap.action("live", pygame.K_q) is None  # unbound: no quitting by accident
+    assert keymap.action("guide", pygame.K_PAGEUP) == "yellow" and keymap.action("live", pygame.K_PAGEUP) == "channel_up"
+
+
+def test_a_broken_user_keymap_names_its_file_and_entry(tmp_path):
+    user = tmp_path / "keymap.json"
+    user.write_text(json.dumps({"live": {"f2": "teleport"}}))
+    with pytest.raises(StbError, match=r"keymap .*keymap.json: live.f2: unknown action 'teleport'"):
+        load_keymap(overrides=[user])

@@ -196,3 +196,24 @@ def test_volume_keys_show_the_level_bar_and_mute(app, tmp_path):
     app.step()
     assert app.screen.volume == (min(100, before + 5), True) and app.box.state.muted
     app.save_screenshot(tmp_path / "mute.png")
+
+
+def test_a_broken_user_keymap_falls_back_to_the_default_keys_with_a_notice(tmp_path, monkeypatch):
+    import pygame
+
+    from stb.config import StateStore
+    from stb.lineup.model import Channel, Lineup
+    from stb.ui.app import App
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "keymap.json").write_text('{"global": {"q": "explode"}}')
+    monkeypatch.setenv("STB_CONFIG_DIR", str(config))
+    lineup = Lineup(name="t", channels=[Channel(number=1, id="a", name="A", urls=["http://127.0.0.1:9/a.ts"])])
+    app = App(lineup, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0)
+    try:
+        app.start()
+        assert app.screen.notice.startswith("Your keymap was not used:") and "explode" in app.screen.notice
+        assert app.keymap.action("live", pygame.K_q) == "quit"
+    finally:
+        app.close()
