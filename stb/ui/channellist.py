@@ -166,8 +166,9 @@ class ChannelListScreen:
             colour = t.background if focused else t.text
             number = small.render(str(channel.number), True, colour)
             canvas.blit(number, (line.x + 12, line.centery - number.get_height() // 2))
-            if channel.id in self.box.state.favourites:  # drawn, not a glyph: every font has it
-                pygame.draw.circle(canvas, colour if focused else t.warning, (line.x + 62, line.centery), 5)
+            if channel.id in self.box.state.favourites:  # the shipped fonts have ★
+                star = small.render("★", True, colour if focused else t.warning)
+                canvas.blit(star, (line.x + 52, line.centery - star.get_height() // 2))
             name = small.render(fit(small, channel.name, 220), True, colour)
             canvas.blit(name, (line.x + 76, line.centery - name.get_height() // 2))
             title = self._now_title(channel.id)

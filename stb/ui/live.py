@@ -257,9 +257,10 @@ class LiveScreen:
         canvas.blit(number, (rect.x + 28, rect.centery - number.get_height() // 2))
         name_x = rect.x + 56 + max(number.get_width(), 72)
         small, medium = self.fonts.get(t.font_small), self.fonts.get(t.font_medium)
-        clock = pygame.Rect((0, 0), medium.size(time.strftime("%H:%M")))
+        hhmm = format_local(int(time.time()))
+        clock = pygame.Rect((0, 0), medium.size(hhmm))
         clock.topright = (rect.right - 28, rect.y + 20)
-        text(canvas, medium, time.strftime("%H:%M"), t.text, clock.topleft)
+        text(canvas, medium, hhmm, t.text, clock.topleft)
         status = STATE_TEXT[self.player.state]
         if self.player.state is PlaybackState.FAILED and self.player.error:
             status = f"{status} ({self.player.error})"
