@@ -104,7 +104,8 @@ def scene(tmp_path, monkeypatch):
     import_sources(tmp_path / "g.db", [str(xml)], now=NOW)
     monkeypatch.setattr(time, "time", lambda: float(NOW))
     lineup = Lineup(name="references", channels=[
-        Channel(number=n, id=cid, name=name, groups=groups, urls=[f"http://127.0.0.1:9/{cid}.ts"], guide_id=f"{cid}.ref")
+        Channel(number=n, id=cid, name=name, groups=groups, urls=[f"http://127.0.0.1:9/{cid}.ts"],
+                guide_id=f"{cid}.ref")
         for n, cid, name, groups in CHANNELS
     ])  # fmt: skip
     box = Box(lineup, StateStore(tmp_path))
