@@ -25,10 +25,11 @@ from stb.ui.live import LiveScreen
 from stb.ui.pin import PinDialog
 from stb.ui.settings import Hooks, SettingsScreen
 from stb.ui.theme import Theme
+from stb.ui.tracks import TrackPicker
 
 log = logging.getLogger(__name__)
 
-Screen = ChannelListScreen | GridScreen | DetailsScreen | SettingsScreen | PinDialog
+Screen = ChannelListScreen | GridScreen | DetailsScreen | SettingsScreen | PinDialog | TrackPicker
 
 CANVAS_SIZE = (1280, 720)  # the logical canvas every screen draws on
 FPS = 30
@@ -154,7 +155,9 @@ class App:
         else:
             opener = self._openers().get(action)
             if opener is not None:
-                self.overlays = [opener()]  # a main screen replaces the others: L from the guide opens the list
+                screen = opener()
+                if screen is not None:
+                    self.overlays = [screen]  # a main screen replaces the others: L from the guide opens the list
             else:
                 self.screen.handle(action, now)
         self.overlays = [o for o in self.overlays if not o.closed]
@@ -163,6 +166,8 @@ class App:
         return {
             "list": lambda: ChannelListScreen(self.box, self.theme, lambda: self.screen.guide),
             "guide": self.open_guide,
+            "audio_track": lambda: self._track_picker("audio_track"),
+            "subtitles": lambda: self._track_picker("subtitles"),
             "menu": lambda: SettingsScreen(self.box, self.theme, Hooks(
                 push=lambda screen: self.overlays.append(screen),  # the list of the moment, not of creation
                 set_pretuning=self.zapper.set_pretuning,
@@ -171,6 +176,17 @@ class App:
                 skins=lambda: [self.box.settings.skin],  # the skin issue lists the installed ones
             )),
         }  # fmt: skip
+
+    def _track_picker(self, kind: str) -> TrackPicker | None:
+        """The picker, or a notice when there is nothing to choose from."""
+        player = self.player
+        if kind == "audio_track" and len(player.audio_tracks()) < 2:
+            self.screen.say("Only one audio track" if player.audio_tracks() else "No audio")
+            return None
+        if kind == "subtitles" and not player.subtitle_tracks():
+            self.screen.say("No subtitles on this channel")
+            return None
+        return TrackPicker(kind, player, self.theme, time.monotonic())
 
     def open_guide(self, cached: bool = True) -> GridScreen:
         return GridScreen(self.box, self.theme, lambda: self.screen.guide, self.screen.draw_video,
@@ -281,6 +297,7 @@ class App:
         self.refresher.stop()
         if self.screen.guide is not None:
             self.screen.guide.close()
+        self.screen.logos.close()
         self.zapper.release()
         self.engine.release()
         pygame.quit()

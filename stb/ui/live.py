@@ -11,9 +11,10 @@ from stb.guide.times import format_local
 from stb.player.engine import PlaybackState, Player
 from stb.player.zapper import PlaybackChanged, Zapper
 from stb.ui.fonts import Fonts
+from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
 from stb.ui.pin import PinPad, draw_pad
-from stb.ui.streaminfo import describe, next_track
+from stb.ui.streaminfo import describe
 from stb.ui.text import fit
 from stb.ui.theme import Theme
 from stb.ui.widgets import panel, progress, text
@@ -59,6 +60,7 @@ class LiveScreen:
         self.box = box
         self.theme = theme
         self.entry = NumberEntry()
+        self.logos = Logos()
         self.locked = False  # the parental lock hides this channel's picture and sound until the PIN
         self.pin = PinPad()
         self.pin_message = ""
@@ -93,8 +95,6 @@ class LiveScreen:
             "volume_down": lambda: self.box.set_volume(self.box.state.volume - 5),
             "info": lambda: self._info(now),
             "back": self._close_details,
-            "audio_track": self._next_audio_track,
-            "subtitles": self._next_subtitles,
             "ok": lambda: self.show_banner(now),
         }
         handler = handlers.get(action)
@@ -128,26 +128,8 @@ class LiveScreen:
         self.info_visible = False
         self.banner_until = 0.0
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.notice, self.notice_until = text, time.monotonic() + self.theme.notice_seconds
-
-    def _next_audio_track(self) -> None:
-        player = self.player
-        choice = next_track(player.audio_tracks(), player.audio_track, with_off=False)
-        if choice is None:
-            self._say("Only one audio track" if player.audio_tracks() else "No audio")
-            return
-        player.select_audio_track(choice[0])
-        self._say(f"Audio: {choice[1]}")
-
-    def _next_subtitles(self) -> None:
-        player = self.player
-        choice = next_track(player.subtitle_tracks(), player.subtitle_track, with_off=True)
-        if choice is None:
-            self._say("No subtitles on this channel")
-            return
-        player.select_subtitle_track(choice[0])
-        self._say(f"Subtitles: {choice[1]}")
 
     def _pin_key(self, action: str) -> None:
         if action == "back":
@@ -256,6 +238,10 @@ class LiveScreen:
         number = number_font.render(str(channel.number), True, t.accent)
         canvas.blit(number, (rect.x + 28, rect.centery - number.get_height() // 2))
         name_x = rect.x + 56 + max(number.get_width(), 72)
+        logo = self.logos.get(channel.logo, t.logo_size)
+        if logo is not None:
+            canvas.blit(logo, logo.get_rect(center=(name_x + t.logo_size[0] // 2, rect.centery)))
+            name_x += t.logo_size[0] + 28
         small, medium = self.fonts.get(t.font_small), self.fonts.get(t.font_medium)
         hhmm = format_local(int(time.time()))
         clock = pygame.Rect((0, 0), medium.size(hhmm))

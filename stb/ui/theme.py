@@ -28,6 +28,7 @@ class Theme:
     font_medium: int = 26
     font_small: int = 20
     banner_height: int = 140
+    logo_size: tuple[int, int] = (120, 84)  # the banner's channel logo, fitted inside
     progress_width: int = 380
     progress_height: int = 8
     margin: int = 48

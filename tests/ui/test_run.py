@@ -155,8 +155,9 @@ def test_empty_lineup_and_unreachable_display_are_one_line(tmp_path):
     assert "cannot open the TV window" in result.stderr and "--headless" in result.stderr
 
 
-def test_info_on_the_banner_shows_stream_details_and_tracks_cycle_with_a_notice(tmp_path, multitrack_clip):
+def test_info_on_the_banner_shows_stream_details_and_the_track_picker_switches(tmp_path, multitrack_clip):
     from stb.lineup.model import Channel, Lineup
+    from stb.ui.tracks import TrackPicker
 
     lineup = Lineup(name="t", channels=[Channel(number=1, id="m", name="Multi", urls=[str(multitrack_clip)])])
     application = App(lineup, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0)
@@ -173,13 +174,24 @@ def test_info_on_the_banner_shows_stream_details_and_tracks_cycle_with_a_notice(
         screen = application.screen
         assert screen.info_visible and screen._info_lines[0].startswith("Playing · 320×180 · h264")
         application.save_screenshot(tmp_path / "info.png")
-        application.act("audio_track")
-        assert screen.notice.startswith("Audio: ") and "German" in screen.notice
-        assert application.player.audio_track == application.player.audio_tracks()[1][0]
-        application.act("subtitles")
-        assert screen.notice.startswith("Subtitles: ") and application.player.subtitle_track != -1
-        application.act("subtitles")
-        assert screen.notice == "Subtitles: Off" and application.player.subtitle_track == -1
+        player = application.player
+        application.act("audio_track")  # the picker opens on the next track: German
+        picker = application.top
+        assert isinstance(picker, TrackPicker) and [n for _, n in picker.choices] == [
+            n for _, n in player.audio_tracks()
+        ]
+        assert player.audio_track == player.audio_tracks()[1][0] and "German" in player.audio_tracks()[1][1]
+        application.act("up")  # back to the first, switched at once
+        assert player.audio_track == player.audio_tracks()[0][0]
+        application.step()
+        application.save_screenshot(tmp_path / "audio.png")
+        application.act("ok")
+        assert application.top is screen
+        application.act("subtitles")  # from Off to the first subtitle track
+        assert player.subtitle_track == player.subtitle_tracks()[0][0]
+        application.act("subtitles")  # past the last one: Off
+        assert player.subtitle_track == -1 and application.top.choices[0] == (-1, "Off")
+        application.act("back")
         application.act("info")  # while the banner shows: closes the details again
         assert not screen.info_visible
     finally:
