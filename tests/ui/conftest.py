@@ -14,3 +14,12 @@ def _pygame_headless():
     pygame.font.init()
     yield
     pygame.quit()
+
+
+@pytest.fixture(autouse=True)
+def _pygame_ready():
+    """App tests end with pygame.quit(); tests that draw without an App need pygame up again."""
+    import pygame
+
+    pygame.display.init()
+    pygame.font.init()

@@ -10,7 +10,7 @@ from stb.ui.fonts import FACES, Fonts, face_path
 from stb.ui.text import ELLIPSIS, fit, wrap
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def font():
     return Fonts().get(20)
 
