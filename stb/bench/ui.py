@@ -47,16 +47,18 @@ def _big_lineup(demo, channels: int):
 
 
 def _timed_frames(app, frames: int, before_each=None) -> list[float]:
-    """Milliseconds of ``app.step`` (input, player, drawing, flip) per frame, paced at 30 Hz."""
+    """Milliseconds of ``app.step`` (input, player, drawing, flip) per frame, paced at 30 Hz by the
+    app's own wait (which lets a screen draw ahead between frames, as in ``stb run``)."""
     samples = []
+    next_frame = time.monotonic()
     for i in range(frames):
         started = time.perf_counter()
         if before_each is not None:
             before_each(i)
         app.step()
-        took = time.perf_counter() - started
-        samples.append(took * 1000)
-        time.sleep(max(0.0, FRAME_MS / 1000 - took))
+        samples.append((time.perf_counter() - started) * 1000)
+        next_frame = max(next_frame + FRAME_MS / 1000, time.monotonic())
+        app.wait_for_frame(next_frame)
     return samples
 
 

@@ -34,6 +34,7 @@ Screen = ChannelListScreen | GridScreen | DetailsScreen | SettingsScreen | PinDi
 CANVAS_SIZE = (1280, 720)  # the logical canvas every screen draws on
 FPS = 30
 DEFAULT_PRETUNE = 3  # channel up, channel down, last channel
+IDLE_WORK_S = 0.006  # at most this much drawing ahead between frames: a key waits no longer
 
 
 def display_available() -> bool:
@@ -268,14 +269,17 @@ class App:
             self.close()
         return self.report
 
-    @staticmethod
-    def wait_for_frame(until: float) -> list:
+    def wait_for_frame(self, until: float) -> list:
         """Sleep until the next frame is due, but wake at once for a key: key → picture in one step.
 
         A blind ``clock.tick`` would let a key wait up to a whole frame before anything looked at it.
+        First the top screen may use a little of the time to draw ahead (the grid's next rows).
         """
         import pygame
 
+        idle = getattr(self.top, "idle", None)
+        if idle is not None:
+            idle(min(until, time.monotonic() + IDLE_WORK_S))
         left_ms = int((until - time.monotonic()) * 1000)
         if left_ms <= 0:
             return []

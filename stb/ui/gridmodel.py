@@ -4,7 +4,8 @@ The grid is a window of ``rows`` channels × ``span_s`` seconds over the line-up
 focus sits on a programme (or on a row's "no information" cell) and moves by programme, as on the
 peers' boxes: left/right to the previous/next programme, up/down to the programme of the next row
 that is on at the *cursor* time, so moving down a column of channels stays at the same hour. The
-window follows the focus in half-hour steps, from a day back to the end of the guide.
+window follows the focus by the least whole half hours that show it (the eye keeps its place, and
+the view can draw the next half hour ahead), from a day back to the end of the guide.
 
 Programmes are asked of the guide only for the visible rows of the current window, and kept until
 the window moves: a frame never queries SQLite, a key press at most once per new row.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from itertools import zip_longest
 
 from stb.guide.query import Programme
 from stb.lineup.model import Channel
@@ -52,7 +54,8 @@ class GridModel:
         self.top = 0
         self.focus: Programme | None = None
         self.version = 0  # bumped on every change: the view redraws its cached grid when it moves
-        self._rows: dict[str, list[Programme]] = {}
+        self._windows: dict[int, dict[str, list[Programme]]] = {}  # window start → rows asked so far
+        self.last_move = 0  # -1/+1 after left/right: where the window will likely go next
         self._scroll_to_row()
         self._refocus()
 
@@ -68,14 +71,37 @@ class GridModel:
     def visible_channels(self) -> list[Channel]:
         return self.channels[self.top : self.top + self.rows]
 
-    def programmes(self, channel_id: str) -> list[Programme]:
-        """The programmes of a visible row in the window; the rows not asked yet are loaded together."""
-        if channel_id not in self._rows:
-            missing = [c.id for c in self.visible_channels() if c.id not in self._rows]
+    def nearby_channels(self) -> list[Channel]:
+        """The rows a page below and a page above the visible ones, nearest first (drawn ahead)."""
+        below = self.channels[self.top + self.rows : self.top + 2 * self.rows]
+        above = self.channels[max(0, self.top - self.rows) : self.top][::-1]
+        return [c for pair in zip_longest(below, above) for c in pair if c is not None]
+
+    def programmes(self, channel_id: str, t0: int | None = None) -> list[Programme]:
+        """The programmes of a row in the window starting at ``t0`` (the current one by default).
+
+        The visible rows not asked yet are loaded together with it. Rows of the windows next to the
+        current one are kept too (the view draws them ahead), for the two most recent windows.
+        """
+        t0 = self.t0 if t0 is None else t0
+        rows = self._windows.setdefault(t0, {})
+        if channel_id not in rows:
+            missing = [c.id for c in self.visible_channels() if c.id not in rows]
             if channel_id not in missing:
                 missing.append(channel_id)
-            self._rows.update(self.load(missing, self.t0, self.t1))
-        return self._rows.get(channel_id, [])
+            rows.update(self.load(missing, t0, t0 + self.span_s))
+        return rows.get(channel_id, [])
+
+    def forget(self) -> None:
+        """Drop every loaded row (the guide was replaced; the full-redraw baseline)."""
+        self._windows.clear()
+
+    def next_windows(self) -> list[int]:
+        """Where the window goes next, likeliest first: one and two half hours the way the last move
+        went (a programme that starts 40 minutes past the edge takes two), then one back."""
+        way = self.last_move or 1
+        ahead = [self.t0 + SLOT_S * way, self.t0 + 2 * SLOT_S * way, self.t0 - SLOT_S * way]
+        return [t0 for t0 in ahead if self.earliest <= t0 <= self.latest]
 
     # -- moving the focus ----------------------------------------------------------------------------
     def up(self) -> None:
@@ -97,6 +123,7 @@ class GridModel:
         return True
 
     def right(self) -> None:
+        self.last_move = +1
         focus = self.focus
         if focus is None:  # an empty row: walk its time instead
             self._go_time(max(self.cursor, self.t0) + SLOT_S)
@@ -106,11 +133,12 @@ class GridModel:
         nxt = after[0] if after else self._beyond(focus.stop, forward=True)
         if nxt is None or nxt.start >= self.latest + self.span_s:
             return  # the end of the guide
-        if nxt.start >= self.t1:
-            self._set_t0(floor_slot(nxt.start))
+        if nxt.start >= self.t1:  # the least move that shows it: its start in the last half hour
+            self._set_t0(floor_slot(nxt.start) + SLOT_S - self.span_s)
         self._focus_on(nxt)
 
     def left(self) -> None:
+        self.last_move = -1
         focus = self.focus
         if focus is None:
             self._go_time(max(self.cursor, self.t0) - SLOT_S)
@@ -120,8 +148,8 @@ class GridModel:
         prev = before[-1] if before else self._beyond(focus.start, forward=False)
         if prev is None or prev.stop <= self.earliest:
             return  # a day back is as far as the grid goes
-        if prev.stop <= self.t0:
-            self._set_t0(max(floor_slot(prev.start), floor_slot(prev.stop - 1) + SLOT_S - self.span_s))
+        if prev.stop <= self.t0:  # the least move that shows it: its end in the first half hour
+            self._set_t0(floor_slot(prev.stop - 1))
         self._focus_on(prev)
 
     def shift_days(self, days: int) -> None:
@@ -154,7 +182,8 @@ class GridModel:
         t0 = max(self.earliest, min(t0, self.latest))
         if t0 != self.t0:
             self.t0 = t0
-            self._rows.clear()
+            keep = {t0 + SLOT_S * d for d in (-2, -1, 0, 1, 2)}  # the new window and its neighbours
+            self._windows = {k: v for k, v in self._windows.items() if k in keep}
 
     def _scroll_to_row(self) -> None:
         if self.row < self.top:

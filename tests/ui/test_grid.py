@@ -97,7 +97,41 @@ def test_idle_frames_reuse_the_drawn_rows_and_a_focus_move_redraws_only_what_cha
     app.act("down")
     app.step()
     app.step()
-    assert grid.pieces_drawn == before + 3  # the row left, the row entered, the details pane
+    assert grid.pieces_drawn == before + 2  # the details pane and the focused row's head: rows stay as drawn
+
+
+def settle_idle(app, grid) -> int:
+    """Let the loop's pauses between frames draw ahead until there is nothing left to draw."""
+    drawn = -1
+    for _ in range(60):
+        if grid.rows_drawn == drawn:
+            break
+        drawn = grid.rows_drawn
+        app.wait_for_frame(time.monotonic() + 0.03)
+    return grid.rows_drawn
+
+
+def test_rows_the_next_key_shows_are_drawn_between_frames_so_paging_and_scrolling_only_blit(app):
+    app.act("guide")
+    grid = app.top
+    app.step()
+    before = grid.rows_drawn
+    assert [c.number for c in grid.model.nearby_channels()] == [8, 9, 10, 11, 97, 98, 99]
+    drawn = settle_idle(app, grid)
+    assert drawn == before + 4 * 7  # the window a half hour and an hour later, a half hour earlier, a page down
+    app.act("channel_down")
+    app.step()
+    assert grid.model.channel.number == 8 and grid.rows_drawn == drawn  # the page was ready
+    app.act("channel_up")
+    app.step()
+    drawn = settle_idle(app, grid)
+    t0 = grid.model.t0
+    while grid.model.t0 == t0:
+        app.act("right")
+        app.step()
+        if grid.model.t0 == t0:
+            drawn = settle_idle(app, grid)
+    assert grid.model.t0 > t0 and grid.rows_drawn == drawn  # the window moved onto rows drawn ahead
 
 
 def test_the_list_key_in_the_guide_opens_the_list_instead(app):

@@ -109,7 +109,10 @@ def test_left_stops_at_the_earliest_and_right_at_the_end_of_the_guide():
     g = grid(length=HOUR)
     for _ in range(60):
         g.left()
-    assert g.focus.stop > g.earliest and g.t0 == g.earliest
+    assert g.focus.start == g.earliest and g.t0 <= g.focus.start + SLOT_S < g.focus.stop  # first, and seen
+    t0 = g.t0
+    g.left()
+    assert g.focus.start == g.earliest and g.t0 == t0  # nothing further back
     for _ in range(24 * 5):
         g.right()
     last = g.focus
