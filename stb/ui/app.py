@@ -121,6 +121,7 @@ class App:
     def _on_box_event(self, event: Event) -> None:
         if isinstance(event, ChannelChanged):
             self.report.zaps += 1
+            self.screen.check_lock()  # before the zap: a locked channel must not be heard for a frame
             self.zapper.zap(event.channel)
         elif isinstance(event, VolumeChanged):
             self._apply_audio()

@@ -139,9 +139,9 @@ class LiveScreen:
         if pin is not None:
             result = self.box.parental.try_pin(pin, time.time())
             self.pin_message = "" if result.ok else result.message
-            self._check_lock()
+            self.check_lock()
 
-    def _check_lock(self) -> None:
+    def check_lock(self) -> None:
         """Ask the parental lock about the channel and what is on it (checked every frame: rules are cheap)."""
         channel = self.box.current
         locked = False
@@ -157,7 +157,7 @@ class LiveScreen:
             self.on_lock_change(locked)
 
     def update(self, now: float) -> None:
-        self._check_lock()
+        self.check_lock()
         number = self.entry.due(now)
         if number is not None:
             self.box.zap_number(number)

@@ -143,3 +143,19 @@ def test_settings_fast_zapping_off_is_applied_and_kept(app, tmp_path):
     settle(app)  # the loop flushes
     saved = SettingsStore(tmp_path).load()
     assert saved.pretune is False and saved.guide_refresh_hours == 24
+
+
+def test_zapping_onto_a_locked_channel_never_unmutes_it(app):
+    app.box.parental.toggle_channel_lock(app.box.lineup.by_number(2).id)
+    muted_at_zap = []
+    original = app.zapper.zap
+
+    def spy(channel):
+        muted_at_zap.append((channel.number, app.zapper.muted))  # the audio the new player starts with
+        return original(channel)
+
+    app.zapper.zap = spy
+    app.act("channel_up")
+    assert muted_at_zap == [(2, True)] and app.screen.locked
+    app.act("channel_up")
+    assert muted_at_zap[-1] == (3, False)  # an unlocked channel is heard at once
