@@ -63,13 +63,8 @@ class GridScreen:
         now: float | None = None,
         cached: bool = True,
     ) -> None:
-        self.box, self.theme, self.guide, self.draw_video, self.open_details = (
-            box,
-            theme,
-            guide,
-            draw_video,
-            open_details,
-        )
+        self.box, self.theme, self.guide = box, theme, guide
+        self.draw_video, self.open_details = draw_video, open_details
         self.cached = cached
         self.fonts = Fonts()
         self.entry = NumberEntry()
@@ -89,6 +84,7 @@ class GridScreen:
         self._texts: OrderedDict[tuple, object] = OrderedDict()  # cell titles
         self.pieces_drawn = 0  # how many pieces were drawn rather than reused (tests)
         self.rows_drawn = 0
+        self._guide_seen = guide()  # a guide refresh replaces it: then everything is asked again
 
     def _load(self, channel_ids: list[str], t0: float, t1: float) -> dict[str, list[Programme]]:
         guide = self.guide()
@@ -125,7 +121,6 @@ class GridScreen:
             self.open_details(model.focus, model.channel)
         elif action == "favourite":
             self.box.toggle_favourite(model.channel.id)
-            model.version += 1
         elif action in ("back", "guide"):
             self.closed = True
         else:
@@ -146,7 +141,9 @@ class GridScreen:
         import pygame
 
         wall = time.time()
-        if not self.cached:  # the baseline: everything from scratch, the guide asked again
+        guide = self.guide()
+        if not self.cached or guide is not self._guide_seen:  # the baseline, or a refreshed guide
+            self._guide_seen = guide
             self._pieces.clear()
             self._texts.clear()
             self.model.forget()

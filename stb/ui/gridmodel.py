@@ -53,7 +53,6 @@ class GridModel:
         self.row = next((i for i, c in enumerate(channels) if c.id == channel_id), 0)
         self.top = 0
         self.focus: Programme | None = None
-        self.version = 0  # bumped on every change: the view redraws its cached grid when it moves
         self._windows: dict[int, dict[str, list[Programme]]] = {}  # window start → rows asked so far
         self.last_move = 0  # -1/+1 after left/right: where the window will likely go next
         self._scroll_to_row()
@@ -190,7 +189,6 @@ class GridModel:
             self.top = self.row
         elif self.row >= self.top + self.rows:
             self.top = self.row - self.rows + 1
-        self.version += 1
 
     def _refocus(self) -> None:
         """Focus the programme of the focused row that is on at the cursor (or the nearest one)."""
@@ -206,12 +204,10 @@ class GridModel:
             self.focus = row[-1]
         else:
             self.focus = None
-        self.version += 1
 
     def _focus_on(self, programme: Programme) -> None:
         self.focus = programme
         self.cursor = max(programme.start, self.t0)
-        self.version += 1
 
     def _beyond(self, t: int, forward: bool) -> Programme | None:
         """The first programme after ``t`` (or last before it) on the focused row, outside the window."""

@@ -140,3 +140,19 @@ def test_the_list_key_in_the_guide_opens_the_list_instead(app):
     assert [type(o).__name__ for o in app.overlays] == ["ChannelListScreen"]
     app.act("volume_up")  # not the list's: live TV below takes it
     assert app.screen.volume_until > 0
+
+
+def test_a_refreshed_guide_is_read_again_by_an_open_grid(app, tmp_path):
+    from stb.guide.query import Guide
+
+    app.act("guide")
+    grid = app.top
+    app.step()
+    drawn = grid.rows_drawn
+    app.step()
+    assert grid.rows_drawn == drawn
+    old = app.screen.guide
+    app.screen.set_guide(Guide(tmp_path / "g.db", app.box.lineup))  # what a background refresh does
+    old.close()
+    app.step()
+    assert grid.rows_drawn == drawn + len(grid.model.visible_channels())
