@@ -123,6 +123,9 @@ class App:
             self.report.zaps += 1
             self.screen.check_lock()  # before the zap: a locked channel must not be heard for a frame
             self.zapper.zap(event.channel)
+            for overlay in self.overlays:
+                if isinstance(overlay, TrackPicker):
+                    overlay.closed = True  # it lists the tracks of the channel just left
         elif isinstance(event, VolumeChanged):
             self._apply_audio()
 
@@ -225,6 +228,7 @@ class App:
         self.screen.update(now)
         for overlay in self.overlays:
             overlay.update(now)
+        self.overlays = [o for o in self.overlays if not o.closed]  # some close by themselves (the picker)
         self.draw(now)
         pygame.display.flip()
         self.report.frames_drawn += 1

@@ -192,6 +192,11 @@ def test_info_on_the_banner_shows_stream_details_and_the_track_picker_switches(t
         application.act("subtitles")  # past the last one: Off
         assert player.subtitle_track == -1 and application.top.choices[0] == (-1, "Off")
         application.act("back")
+        application.act("audio_track")
+        picker = application.top
+        picker.hide_at = 0.0  # a few seconds without a key
+        application.step()
+        assert application.top is screen and picker.closed
         application.act("info")  # while the banner shows: closes the details again
         assert not screen.info_visible
     finally:
