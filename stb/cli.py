@@ -22,7 +22,8 @@ COMMAND_MODULES = (
     "stb.headend.cli",  # headend
     "stb.lineup.cli",  # lineup check|import|export|schema
     "stb.guide.cli",  # guide import|now|search
-    "stb.bench.cli",  # bench guide
+    "stb.skin.cli",  # skin list|check|preview|schema
+    "stb.bench.cli",  # bench guide|zap|soak|ui
 )
 
 

@@ -17,8 +17,10 @@ from stb.guide.store import default_db_path
 from stb.lineup.model import Lineup
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
 from stb.player.zapper import Zapper
+from stb.skin.resolve import SkinError, installed_skins, resolve, resolve_with_fallback
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
+from stb.ui.fonts import Fonts
 from stb.ui.grid import GridScreen
 from stb.ui.keymap import load_keymap, user_keymap_path
 from stb.ui.live import LiveScreen
@@ -67,6 +69,8 @@ class App:
         theme: Theme | None = None,
         guide_db: Path | None = None,
         pretune: int = DEFAULT_PRETUNE,
+        skin: str | None = None,
+        skin_dev: bool = False,
     ) -> None:
         self.report = RunReport()
         if headless:
@@ -92,14 +96,61 @@ class App:
         self.zapper = Zapper(self.engine, pretune, self.box.likely_next)
         self.box.subscribe(self._on_box_event)
         self.guide_db = guide_db or default_db_path()
-        self.theme = theme or Theme()
-        self.screen = LiveScreen(self.box, self.zapper, self.theme, Guide(self.guide_db, lineup))
+        self.fixed_theme = theme  # tests draw with one Theme; otherwise the skin gives one per screen
+        self.skin, self._skin_notice = (None, None) if theme else resolve_with_fallback(skin or self.box.settings.skin)
+        self.skin_dev = skin_dev
+        self._skin_stamp = self._skin_files_stamp()
+        self._skin_checked_at = 0.0
+        self.screen = LiveScreen(self.box, self.zapper, self.theme_for("live"), Guide(self.guide_db, lineup))
         self.screen.on_lock_change = self._apply_audio
         self.zapper.set_pretuning(self.box.settings.pretune)
         self.overlays: list[Screen] = []  # screens over live TV, top last
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources,
                                         interval_s=self.box.settings.guide_refresh_hours * 3600.0)  # fmt: skip
         self.running = True
+
+    def theme_for(self, screen: str) -> Theme:
+        """What ``screen`` draws with: the skin's values with that screen's overrides."""
+        if self.fixed_theme is not None:
+            return self.fixed_theme
+        return self.skin.theme(screen) if self.skin is not None else Theme()
+
+    @property
+    def theme(self) -> Theme:
+        return self.theme_for("live")
+
+    def _skin_files_stamp(self) -> tuple:
+        if self.skin is None:
+            return ()
+        stamp = []
+        for path in self.skin.files:
+            try:
+                stamp.append((str(path), path.stat().st_mtime_ns))
+            except OSError:
+                stamp.append((str(path), None))
+        return tuple(stamp)
+
+    def _reload_skin_if_changed(self, now: float) -> None:
+        """--skin-dev: every second, look at the skin's files; when one changed, read the skin again and
+        hand every screen its new Theme. Playback is not touched; a broken edit keeps the old look."""
+        if not self.skin_dev or self.skin is None or now - self._skin_checked_at < 1.0:
+            return
+        self._skin_checked_at = now
+        stamp = self._skin_files_stamp()
+        if stamp == self._skin_stamp:
+            return
+        self._skin_stamp = stamp
+        try:
+            self.skin = resolve(self.skin.name, self.skin.overrides)
+        except SkinError as exc:
+            log.warning("%s", exc)
+            self.screen.say(f"Skin not reloaded: {exc.problems[0]}")
+            return
+        for screen in [self.screen, *self.overlays]:
+            screen.theme = self.theme_for(screen.context)
+            screen.fonts = Fonts(screen.theme.fonts)
+            getattr(screen, "forget_drawings", lambda: None)()
+        self.screen.say(f"Skin {self.skin.name} reloaded")
 
     @staticmethod
     def _load_keymap():
@@ -136,8 +187,9 @@ class App:
 
     def start(self) -> None:
         self.box.start()
-        if self._keymap_notice:
-            self.box.notify(self._keymap_notice)
+        for notice in (self._keymap_notice, self._skin_notice):
+            if notice:
+                self.box.notify(notice)
         self.refresher.start()
 
     @property
@@ -169,16 +221,16 @@ class App:
 
     def _openers(self) -> dict:
         return {
-            "list": lambda: ChannelListScreen(self.box, self.theme, lambda: self.screen.guide),
+            "list": lambda: ChannelListScreen(self.box, self.theme_for("list"), lambda: self.screen.guide),
             "guide": self.open_guide,
             "audio_track": lambda: self._track_picker("audio_track"),
             "subtitles": lambda: self._track_picker("subtitles"),
-            "menu": lambda: SettingsScreen(self.box, self.theme, Hooks(
+            "menu": lambda: SettingsScreen(self.box, self.theme_for("settings"), Hooks(
                 push=lambda screen: self.overlays.append(screen),  # the list of the moment, not of creation
                 set_pretuning=self.zapper.set_pretuning,
                 set_refresh_hours=lambda hours: setattr(self.refresher, "interval_s", hours * 3600.0),
                 refresh_guide_now=self.refresher.refresh_now,
-                skins=lambda: [self.box.settings.skin],  # the skin issue lists the installed ones
+                skins=lambda: [folder.name for folder in installed_skins()] or [self.box.settings.skin],
             )),
         }  # fmt: skip
 
@@ -191,14 +243,14 @@ class App:
         if kind == "subtitles" and not player.subtitle_tracks():
             self.screen.say("No subtitles on this channel")
             return None
-        return TrackPicker(kind, player, self.theme, time.monotonic())
+        return TrackPicker(kind, player, self.theme_for("tracks"), time.monotonic())
 
     def open_guide(self, cached: bool = True) -> GridScreen:
-        return GridScreen(self.box, self.theme, lambda: self.screen.guide, self.screen.draw_video,
+        return GridScreen(self.box, self.theme_for("guide"), lambda: self.screen.guide, self.screen.draw_video,
                           self._open_details, cached=cached)  # fmt: skip
 
     def _open_details(self, programme, channel) -> None:
-        self.overlays.append(DetailsScreen(programme, channel, self.theme, self._watch))
+        self.overlays.append(DetailsScreen(programme, channel, self.theme_for("details"), self._watch))
 
     def _watch(self, channel) -> None:
         """Watch ``channel`` from a screen over live TV: tune it and go back to live TV."""
@@ -229,6 +281,7 @@ class App:
         for overlay in self.overlays:
             overlay.update(now)
         self.overlays = [o for o in self.overlays if not o.closed]  # some close by themselves (the picker)
+        self._reload_skin_if_changed(now)
         self.draw(now)
         pygame.display.flip()
         self.report.frames_drawn += 1

@@ -18,6 +18,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
 from stb.ui.text import fit
 from stb.ui.theme import Theme
+from stb.ui.widgets import side_panel, star
 
 ALL, FAVOURITES, RECENT = "All channels", "Favourites", "Recent"
 ROW_HEIGHT = 52
@@ -51,7 +52,7 @@ class ChannelListScreen:
     def __init__(self, box: Box, theme: Theme, guide: Callable[[], Guide | None]) -> None:
         """``guide`` returns the guide in use now (a refresh replaces it while the list is open)."""
         self.box, self.theme, self.guide = box, theme, guide
-        self.fonts = Fonts()
+        self.fonts = Fonts(theme.fonts)
         self.entry = NumberEntry()
         self.closed = False
         self.group = ALL
@@ -140,7 +141,7 @@ class ChannelListScreen:
         import pygame
 
         t = self.theme
-        rect = pygame.Rect(t.margin, t.margin, 620, canvas.get_height() - 2 * t.margin)
+        rect = side_panel(canvas, t, t.list_width)
         panel = pygame.Surface(rect.size, pygame.SRCALPHA)
         pygame.draw.rect(panel, (*t.surface, t.surface_alpha), panel.get_rect(), border_radius=t.radius)
         canvas.blit(panel, rect.topleft)
@@ -163,16 +164,15 @@ class ChannelListScreen:
             focused = self.top + row == self.focus
             if focused:
                 pygame.draw.rect(canvas, t.accent, line, border_radius=t.radius // 2)
-            colour = t.background if focused else t.text
+            colour = t.focus_text if focused else t.text
             number = small.render(str(channel.number), True, colour)
             canvas.blit(number, (line.x + 12, line.centery - number.get_height() // 2))
-            if channel.id in self.box.state.favourites:  # the shipped fonts have ★
-                star = small.render("★", True, colour if focused else t.warning)
-                canvas.blit(star, (line.x + 52, line.centery - star.get_height() // 2))
+            if channel.id in self.box.state.favourites:
+                star(canvas, (line.x + 60, line.centery), 8, colour if focused else t.warning)
             name = small.render(fit(small, channel.name, 220), True, colour)
             canvas.blit(name, (line.x + 76, line.centery - name.get_height() // 2))
             title = self._now_title(channel.id)
             if title:
-                dim = t.background if focused else t.text_dim
+                dim = t.focus_text if focused else t.text_dim
                 text = small.render(fit(small, title, line.right - line.x - 320), True, dim)
                 canvas.blit(text, (line.x + 310, line.centery - text.get_height() // 2))

@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="network buffer: more rides out Wi-Fi hiccups, less zaps faster (default: %(default)s)",
     )  # fmt: skip
     p.add_argument("--no-headend", action="store_true", help="never start the demo head-end, even if needed")
+    p.add_argument("--skin", metavar="NAME", help="draw with this skin (default: the one chosen in Settings)")
+    p.add_argument("--skin-dev", action="store_true", help="reload the skin when its files change (for skinners)")
     add_json_flag(p)
     p.set_defaults(handler=run)
 
@@ -59,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
             fullscreen=args.fullscreen,
             pretune=args.pretune,
             engine_options=EngineOptions(network_caching_ms=args.caching),
+            skin=args.skin,
+            skin_dev=args.skin_dev,
         )
         report = app.run(run_for=args.run_for, screenshot=args.screenshot)
     if args.run_for is not None:

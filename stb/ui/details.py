@@ -25,7 +25,7 @@ class DetailsScreen:
 
     def __init__(self, programme: Programme, channel: Channel, theme: Theme, watch: Callable[[Channel], None]) -> None:
         self.programme, self.channel, self.theme, self.watch = programme, channel, theme, watch
-        self.fonts = Fonts()
+        self.fonts = Fonts(theme.fonts)
         self.closed = False
 
     def on_now(self, now: float) -> bool:

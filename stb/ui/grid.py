@@ -28,7 +28,7 @@ from stb.ui.numberentry import NumberEntry
 from stb.ui.programmeinfo import facts, heading, when
 from stb.ui.text import fit, wrap
 from stb.ui.theme import Theme
-from stb.ui.widgets import text
+from stb.ui.widgets import FittedImages, star, text
 
 PREVIEW_SIZE = (384, 216)
 TIME_BAR_HEIGHT = 34
@@ -66,7 +66,7 @@ class GridScreen:
         self.box, self.theme, self.guide = box, theme, guide
         self.draw_video, self.open_details = draw_video, open_details
         self.cached = cached
-        self.fonts = Fonts()
+        self.fonts = Fonts(theme.fonts)
         self.entry = NumberEntry()
         self.closed = False
         t = theme
@@ -80,11 +80,17 @@ class GridScreen:
             box.lineup.sorted_channels(), self._load, time.time() if now is None else now,
             rows=rows, span_s=t.grid_minutes * 60, channel_id=box.current.id if box.current else None,
         )  # fmt: skip
+        self.brand = FittedImages()
         self._pieces: OrderedDict[tuple, object] = OrderedDict()  # rows, details, time bar, footer
         self._texts: OrderedDict[tuple, object] = OrderedDict()  # cell titles
         self.pieces_drawn = 0  # how many pieces were drawn rather than reused (tests)
         self.rows_drawn = 0
         self._guide_seen = guide()  # a guide refresh replaces it: then everything is asked again
+
+    def forget_drawings(self) -> None:
+        """The skin changed: draw every piece again."""
+        self._pieces.clear()
+        self._texts.clear()
 
     def _load(self, channel_ids: list[str], t0: float, t1: float) -> dict[str, list[Programme]]:
         guide = self.guide()
@@ -300,8 +306,10 @@ class GridScreen:
         bold = self.fonts.get(t.font_small, face="condensed_bold")
         text(surface, bold, str(channel.number), t.text_dim, (head.x + 12, head.y + (h - bold.get_height()) // 2))
         name_x = head.x + 68
-        star = "★ " if channel.id in self.box.state.favourites else ""
-        text(surface, bold, star + channel.name, t.text, (name_x, head.y + (h - bold.get_height()) // 2),
+        if channel.id in self.box.state.favourites:
+            star(surface, (name_x + 7, head.centery), 8, t.warning)
+            name_x += 22
+        text(surface, bold, channel.name, t.text, (name_x, head.y + (h - bold.get_height()) // 2),
              head.right - name_x - 8)  # fmt: skip
 
     def _draw_row(self, surface, channel: Channel, wall: float, t0: int) -> None:
@@ -346,13 +354,13 @@ class GridScreen:
             self._texts.move_to_end(key)
             return cached
         t = self.theme
-        colour = t.background if focused else (t.text_dim if past or p is None else t.text)
+        colour = t.focus_text if focused else (t.text_dim if past or p is None else t.text)
         title_font = self.fonts.get(t.font_small, face="condensed")
         lines = [title_font.render(fit(title_font, title, width) or " ", True, colour)]
         if p is not None and width >= 90:
             times_font = self.fonts.get(t.font_small - 5, face="condensed")
             span = fit(times_font, f"{format_local(p.start)}–{format_local(p.stop)}", width)
-            lines.append(times_font.render(span or " ", True, t.background if focused else t.text_dim))
+            lines.append(times_font.render(span or " ", True, t.focus_text if focused else t.text_dim))
         surface = pygame.Surface((max(s.get_width() for s in lines), sum(s.get_height() for s in lines)),
                                  pygame.SRCALPHA)  # fmt: skip
         y = 0
@@ -374,6 +382,9 @@ class GridScreen:
             pygame.draw.circle(surface, colour, (x + 8, y + font.get_height() // 2), 7)
             x = text(surface, font, label, t.text_dim, (x + 22, y)).right + 28
         text(surface, font, "OK  watch or details     0–9  channel     Back  close", t.text_dim, (x + 12, y))
+        logo = self.brand.get(t.brand_logo, (160, FOOTER_HEIGHT - 4))  # the operator's, bottom right
+        if logo is not None:
+            surface.blit(logo, (surface.get_width() - logo.get_width(), (FOOTER_HEIGHT - logo.get_height()) // 2))
 
     def _draw_now_line(self, canvas, wall: float) -> None:
         import pygame

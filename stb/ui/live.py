@@ -17,7 +17,7 @@ from stb.ui.pin import PinPad, draw_pad
 from stb.ui.streaminfo import describe
 from stb.ui.text import fit
 from stb.ui.theme import Theme
-from stb.ui.widgets import panel, progress, text
+from stb.ui.widgets import FittedImages, panel, progress, star, text, top_free_y
 
 NOW_NEXT_TTL_S = 5.0
 
@@ -61,11 +61,12 @@ class LiveScreen:
         self.theme = theme
         self.entry = NumberEntry()
         self.logos = Logos()
+        self.brand = FittedImages()
         self.locked = False  # the parental lock hides this channel's picture and sound until the PIN
         self.pin = PinPad()
         self.pin_message = ""
         self.on_lock_change: Callable[[bool], None] = lambda locked: None
-        self.fonts = Fonts()
+        self.fonts = Fonts(theme.fonts)
         self.banner_until = 0.0
         self.notice: str | None = None
         self.notice_until = 0.0
@@ -232,7 +233,8 @@ class LiveScreen:
         if channel is None:
             return
         width, height = canvas.get_size()
-        rect = pygame.Rect(t.margin, height - t.margin - t.banner_height, width - 2 * t.margin, t.banner_height)
+        y = t.margin if t.banner_position == "top" else height - t.margin - t.banner_height
+        rect = pygame.Rect(t.margin, y, width - 2 * t.margin, t.banner_height)
         self._panel(canvas, rect)
         number_font = self.fonts.get(t.font_number, bold=True)
         number = number_font.render(str(channel.number), True, t.accent)
@@ -251,6 +253,10 @@ class LiveScreen:
         if self.player.state is PlaybackState.FAILED and self.player.error:
             status = f"{status} ({self.player.error})"
         right_edge = clock.x - 24
+        brand = self.brand.get(t.brand_logo, (160, 44))
+        if brand is not None:  # the operator's logo, left of the clock
+            right_edge -= brand.get_width() + 24
+            canvas.blit(brand, (right_edge + 24, clock.centery - brand.get_height() // 2))
         if status:
             shown = fit(small, status, rect.width // 3)
             status_x = rect.right - 28 - small.size(shown)[0]
@@ -258,7 +264,7 @@ class LiveScreen:
         large = self.fonts.get(t.font_large)
         name = text(canvas, large, channel.name, t.text, (name_x, rect.y + 18), right_edge - name_x - 40)
         if channel.id in self.box.state.favourites:
-            text(canvas, large, "★", t.warning, (name.right + 12, name.y))
+            star(canvas, (name.right + 22, name.centery), large.get_height() // 3, t.warning)
         line_y = name.bottom + 10
         current, upcoming = self.now_next(channel.id)
         if current is None and upcoming is None:
@@ -302,7 +308,7 @@ class LiveScreen:
         rendered = [font.render(line, True, t.text) for line in self._info_lines]
         width = max(r.get_width() for r in rendered) + 48
         height = sum(r.get_height() + 8 for r in rendered) + 32
-        rect = pygame.Rect(t.margin, t.margin, width, height)
+        rect = pygame.Rect(t.margin, top_free_y(t), width, height)
         self._panel(canvas, rect)
         y = rect.y + 20
         for r in rendered:
@@ -318,7 +324,9 @@ class LiveScreen:
         font = self.fonts.get(t.font_small, bold=True)
         label = font.render("MUTE" if muted else str(level), True, t.warning if muted else t.text)
         rect = pygame.Rect(0, 0, 72, 320)
-        rect.midright = (canvas.get_width() - t.margin, canvas.get_height() // 2 - 60)
+        free_top = top_free_y(t)
+        free_bottom = canvas.get_height() - t.margin - (t.banner_height + 16 if t.banner_position == "bottom" else 0)
+        rect.midright = (canvas.get_width() - t.margin, (free_top + free_bottom) // 2)  # clear of the banner
         self._panel(canvas, rect)
         track = pygame.Rect(0, 0, 12, rect.height - 40 - label.get_height() - 16)
         track.midtop = (rect.centerx, rect.y + 20)
@@ -335,7 +343,7 @@ class LiveScreen:
 
         t = self.theme
         label = self.fonts.get(t.font_large, bold=True).render(self.entry.digits + "_", True, t.text)
-        rect = pygame.Rect(0, t.margin, label.get_width() + 48, label.get_height() + 24)
+        rect = pygame.Rect(0, top_free_y(t), label.get_width() + 48, label.get_height() + 24)
         rect.right = canvas.get_width() - t.margin
         self._panel(canvas, rect)
         canvas.blit(label, label.get_rect(center=rect.center))
@@ -347,6 +355,8 @@ class LiveScreen:
         font = self.fonts.get(t.font_medium)
         label = font.render(fit(font, message, canvas.get_width() - 2 * t.margin - 48), True, t.text)
         rect = pygame.Rect(0, t.margin, label.get_width() + 48, label.get_height() + 24)
+        if t.banner_position == "top":  # toasts go where the banner is not
+            rect.bottom = canvas.get_height() - t.margin
         rect.centerx = canvas.get_width() // 2
         self._panel(canvas, rect)
         canvas.blit(label, label.get_rect(center=rect.center))

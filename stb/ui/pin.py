@@ -65,7 +65,7 @@ class PinDialog:
     def __init__(self, title: str, theme: Theme, submit: Callable[[str], PinResult | None], hint: str = "") -> None:
         self.title, self.theme, self.submit, self.hint = title, theme, submit, hint
         self.pad = PinPad()
-        self.fonts = Fonts()
+        self.fonts = Fonts(theme.fonts)
         self.closed = False
         self.message = ""
 

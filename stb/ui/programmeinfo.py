@@ -22,7 +22,7 @@ def facts(p: Programme) -> str:
     parts = [
         p.episode_onscreen or "",
         f"Rated {p.rating}" if p.rating else "",
-        f"★ {p.star_rating}" if p.star_rating else "",
+        f"{p.star_rating} stars" if p.star_rating else "",  # words: a skin's font may lack ★
         "New" if p.is_new else ("Repeat" if p.previously_shown else ""),
         p.language.upper() if p.language else "",
         ", ".join(p.categories),

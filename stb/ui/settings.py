@@ -17,7 +17,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.pin import PinDialog
 from stb.ui.text import fit
 from stb.ui.theme import Theme
-from stb.ui.widgets import panel, scrim, text
+from stb.ui.widgets import panel, scrim, side_panel, text
 
 ROW_HEIGHT = 44
 BOX_NAMES = ("Living Room", "Bedroom", "Kitchen", "Kids Room", "Office", "Guest Room", "Den")
@@ -58,7 +58,7 @@ class SettingsScreen:
 
     def __init__(self, box: Box, theme: Theme, hooks: Hooks) -> None:
         self.box, self.theme, self.hooks = box, theme, hooks
-        self.fonts = Fonts()
+        self.fonts = Fonts(theme.fonts)
         self.closed = False
         self.focus = 0
         self.top = 0  # first row shown: the list scrolls when it is longer than the panel
@@ -215,7 +215,7 @@ class SettingsScreen:
         import pygame
 
         t = self.theme
-        rect = pygame.Rect(t.margin, t.margin, 760, canvas.get_height() - 2 * t.margin)
+        rect = side_panel(canvas, t, max(t.list_width, 760))
         scrim(canvas, t)
         panel(canvas, rect, t, alpha=250)
         title, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
@@ -228,7 +228,7 @@ class SettingsScreen:
             focused = index == self.focus
             if focused:
                 pygame.draw.rect(canvas, t.accent, row, border_radius=t.radius // 2)
-            colour = t.background if focused else t.text
+            colour = t.focus_text if focused else t.text
             value = item.value()
             if value and item.change is not None:
                 value = f"‹  {value}  ›"
@@ -236,7 +236,7 @@ class SettingsScreen:
             width = small.size(value)[0]
             mid = row.centery - small.get_height() // 2
             text(canvas, small, item.label, colour, (row.x + 16, mid), row.width - width - 48)
-            text(canvas, small, value, t.background if focused else t.text_dim, (row.right - 16 - width, mid))
+            text(canvas, small, value, t.focus_text if focused else t.text_dim, (row.right - 16 - width, mid))
             y += ROW_HEIGHT
         hint = self.items[self.focus].hint
         if self.items[self.focus].protected and self.box.parental.enabled:

@@ -1,7 +1,8 @@
-"""The look of the walking skeleton in one place.
+"""The resolved look the screens draw with: colours, fonts, sizes and layout choices, flat.
 
-Stand-in for the skin system (issue: skins): screens read every colour and size from here, never
-from literals in drawing code, so resolved skins can replace this object without touching them.
+Skins (`stb/skin/`) resolve into a Theme per screen; screens read every colour and size from it,
+never from literals in drawing code. The defaults here are the built-in emergency skin: what the
+box draws with when no skin can be read at all, and what every skin chain starts from.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Theme:
     text: RGB = (240, 242, 248)
     text_dim: RGB = (160, 168, 186)
     accent: RGB = (64, 156, 255)
+    focus_text: RGB = (8, 10, 16)  # text on the accent
     warning: RGB = (255, 176, 32)
     error: RGB = (255, 86, 86)
     font_number: int = 56
@@ -53,6 +55,12 @@ class Theme:
     )
 
     colour_keys: tuple[RGB, RGB, RGB, RGB] = ((220, 60, 60), (60, 180, 80), (230, 200, 50), (60, 120, 230))
+    banner_position: str = "bottom"  # or "top"
+    list_side: str = "left"  # where the channel list and Settings panels sit; or "right"
+    list_width: int = 620
+    fonts: tuple[tuple[str, str], ...] = ()  # face → font file; empty: the fonts shipped in the package
+    brand_logo: str | None = None  # an image file, drawn on the banner and the guide
+    skin: str = "built-in"
 
     def genre_colour(self, family: str | None) -> RGB | None:
         return dict(self.genre_colours).get(family) if family else None

@@ -24,7 +24,7 @@ class TrackPicker:
 
     def __init__(self, kind: str, player: Player, theme: Theme, now: float) -> None:
         self.kind, self.player, self.theme = kind, player, theme  # kind: "audio_track" or "subtitles"
-        self.fonts = Fonts()
+        self.fonts = Fonts(theme.fonts)
         self.closed = False
         self.hide_at = now + HIDE_AFTER_S
         self.step(+1, now)
@@ -86,5 +86,5 @@ class TrackPicker:
             chosen = track == current
             if chosen:
                 pygame.draw.rect(canvas, t.accent, row, border_radius=t.radius // 2)
-            colour = t.background if chosen else t.text
+            colour = t.focus_text if chosen else t.text
             text(canvas, small, name, colour, (row.x + 16, row.centery - small.get_height() // 2), row.width - 32)

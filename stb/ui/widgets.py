@@ -41,3 +41,53 @@ def progress(canvas, rect, fraction: float, theme: Theme) -> None:
     done = rect.copy()
     done.width = max(rect.height, round(rect.width * min(1.0, max(0.0, fraction))))
     pygame.draw.rect(canvas, theme.accent, done, border_radius=radius)
+
+
+def side_panel(canvas, theme: Theme, width: int):
+    """The rect of a full-height panel on the skin's side (the channel list, Settings)."""
+    import pygame
+
+    x = theme.margin if theme.list_side == "left" else canvas.get_width() - theme.margin - width
+    return pygame.Rect(x, theme.margin, width, canvas.get_height() - 2 * theme.margin)
+
+
+def top_free_y(theme: Theme) -> int:
+    """Where a box at the top of live TV may start: under the banner when the skin puts it on top."""
+    return theme.margin + (theme.banner_height + 16 if theme.banner_position == "top" else 0)
+
+
+def star(canvas, centre: tuple[int, int], radius: int, colour: RGB) -> None:
+    """A five-pointed star drawn, not typed: a skin's font may have no ★ glyph."""
+    import math
+
+    import pygame
+
+    points = []
+    for i in range(10):
+        r = radius if i % 2 == 0 else radius * 0.45
+        angle = -math.pi / 2 + i * math.pi / 5
+        points.append((centre[0] + r * math.cos(angle), centre[1] + r * math.sin(angle)))
+    pygame.draw.polygon(canvas, colour, points)
+
+
+class FittedImages:
+    """Local images (a skin's brand logo) loaded and fitted once per size; None if unreadable."""
+
+    def __init__(self) -> None:
+        self._fitted: dict[tuple[str, int, int], object] = {}
+
+    def get(self, path: str | None, size: tuple[int, int]):
+        import pygame
+
+        if not path:
+            return None
+        key = (path, *size)
+        if key not in self._fitted:
+            try:
+                image = pygame.image.load(path)
+                scale = min(size[0] / image.get_width(), size[1] / image.get_height())
+                fitted = (max(1, round(image.get_width() * scale)), max(1, round(image.get_height() * scale)))
+                self._fitted[key] = pygame.transform.smoothscale(image, fitted)
+            except (pygame.error, OSError, ZeroDivisionError):
+                self._fitted[key] = None
+        return self._fitted[key]

@@ -1,0 +1,283 @@
+"""Every TV screen rendered with demo data, for `stb skin preview` and the per-skin reference tests.
+
+The data is real (a Box over a small line-up, a guide imported into SQLite from XMLTV written here,
+around ``now``); the player is a stand-in that reports a state and has no pictures, so a render
+depends only on the skin and the clock. Nothing touches the user's state: it all lives in ``work``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stb.box import Box
+from stb.config import StateStore
+from stb.guide.query import Guide
+from stb.guide.store import import_sources
+from stb.lineup.model import Channel, Lineup
+from stb.player.engine import PlaybackState, StreamStats
+from stb.ui.channellist import ChannelListScreen
+from stb.ui.details import DetailsScreen
+from stb.ui.grid import GridScreen
+from stb.ui.live import LiveScreen
+from stb.ui.pin import PinDialog
+from stb.ui.settings import Hooks, SettingsScreen
+from stb.ui.theme import Theme
+from stb.ui.tracks import TrackPicker
+
+ThemeFor = Callable[[str], Theme]
+
+
+@dataclass
+class StillPlayer:
+    """The player seam: a state, figures and tracks, no pictures (so every frame is the same)."""
+
+    state: PlaybackState = PlaybackState.PLAYING
+    error: str | None = None
+    aspect: float | None = 16 / 9
+    frames: object = field(default_factory=lambda: type("NoFrames", (), {"frames": 0})())
+    audio_track: int = 1
+    subtitle_track: int = -1
+
+    def stats(self) -> StreamStats:
+        return StreamStats(1280, 720, "h264", "mp4a", 4200, 12345, 2)
+
+    def audio_tracks(self) -> list[tuple[int, str]]:
+        return [(1, "English"), (2, "Deutsch"), (3, "English (audio description)")]
+
+    def subtitle_tracks(self) -> list[tuple[int, str]]:
+        return [(5, "English")]
+
+    def select_audio_track(self, track: int) -> None:
+        self.audio_track = track
+
+    def select_subtitle_track(self, track: int) -> None:
+        self.subtitle_track = track
+
+
+@dataclass
+class StillZapper:
+    active: StillPlayer = field(default_factory=StillPlayer)
+    pretuned: dict = field(default_factory=lambda: {"b": PlaybackState.PLAYING, "c": PlaybackState.PLAYING})
+
+
+CHANNELS = [  # names in the scripts the fonts must cover, and one too long for any box
+    (1, "news", "News 24", ["News"]),
+    (2, "sport", "Sports Arena", ["Sport"]),
+    (3, "cinema", "Cinema One with a Name Far Too Long for Its Box", ["Movies"]),
+    (4, "perviy", "Первый канал", ["International"]),
+    (5, "ert", "ΕΡΤ1", ["International"]),
+    (6, "empty", "No Guide TV", []),
+]
+SHOWS = {  # channel → (minutes from the hour, length, title, category, rating)
+    "news": [(-60, 60, "Evening News", "News", None), (0, 30, "Weather and Traffic", "News", None),
+             (30, 60, "World Report: a Long Look at Everything That Happened Today", "News", None),
+             (90, 60, "Late News", "News", None)],
+    "sport": [(-30, 120, "Football: Cup Final", "Sport", None), (90, 60, "Highlights", "Sport", None)],
+    "cinema": [(-45, 105, "Harbour Lights", "Movie", "12"), (60, 120, "The Last Express", "Movie", "16")],
+    "perviy": [(-20, 50, "Время", "News", None), (30, 90, "Кино: Ирония судьбы", "Movie", None)],
+    "ert": [(0, 60, "Ειδήσεις", "News", None), (60, 90, "Ντοκιμαντέρ", "Documentary", None)],
+}  # fmt: skip
+
+
+def write_xmltv(path: Path, now: float) -> None:
+    hour = int(now) // 3600 * 3600
+
+    def stamp(minutes: int) -> str:
+        return time.strftime("%Y%m%d%H%M%S +0000", time.gmtime(hour + minutes * 60))
+
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<tv>']
+    for _, cid, name, _ in CHANNELS:
+        parts.append(f'<channel id="{cid}.demo"><display-name>{name}</display-name></channel>')
+    for cid, shows in SHOWS.items():
+        for start, length, title, category, rating in shows:
+            rated = f'<rating system="FSK"><value>{rating}</value></rating>' if rating else ""
+            parts.append(
+                f'<programme start="{stamp(start)}" stop="{stamp(start + length)}" channel="{cid}.demo">'
+                f"<title>{title}</title><desc>A description of {title}, long enough to wrap over more than one "
+                f"line in the details pane, with accents (é, ü, ñ) to show the font covers them.</desc>"
+                f"<category>{category}</category>{rated}</programme>"
+            )
+    parts.append("</tv>")
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+@dataclass
+class Scene:
+    box: Box
+    guide: Guide
+    now: float
+    theme_for: ThemeFor
+    canvas: object
+
+    def live(self, zapper: StillZapper | None = None) -> LiveScreen:
+        screen = LiveScreen(self.box, zapper or StillZapper(), self.theme_for("live"), self.guide)
+        screen.notice = None
+        return screen
+
+    def grid(self) -> GridScreen:
+        def preview(canvas, rect) -> None:
+            canvas.fill((40, 90, 140), rect)  # stands for the live picture
+
+        return GridScreen(self.box, self.theme_for("guide"), lambda: self.guide, preview, lambda p, c: None,
+                          now=self.now)  # fmt: skip
+
+    def settings(self) -> SettingsScreen:
+        hooks = Hooks(push=lambda s: None, set_pretuning=lambda on: None, set_refresh_hours=lambda h: None,
+                      refresh_guide_now=lambda: None, skins=lambda: ["default"])  # fmt: skip
+        return SettingsScreen(self.box, self.theme_for("settings"), hooks)
+
+
+@contextmanager
+def demo_scene(work: Path, theme_for: ThemeFor, now: float) -> Iterator[Scene]:
+    """A Box, a guide around ``now`` and a canvas, all kept in ``work``."""
+    import pygame
+
+    pygame.display.init()
+    pygame.font.init()
+    xml = work / "guide.xml"
+    write_xmltv(xml, now)
+    import_sources(work / "g.db", [str(xml)], now=now)
+    lineup = Lineup(name="preview", channels=[
+        Channel(number=n, id=cid, name=name, groups=groups, urls=[f"http://127.0.0.1:9/{cid}.ts"],
+                guide_id=f"{cid}.demo")
+        for n, cid, name, groups in CHANNELS
+    ])  # fmt: skip
+    box = Box(lineup, StateStore(work))
+    box.state.favourites = ["news", "perviy"]
+    box.start()
+    guide = Guide(work / "g.db", lineup)
+    try:
+        yield Scene(box, guide, now, theme_for, pygame.Surface((1280, 720)))
+    finally:
+        guide.close()
+
+
+# -- the screens, one function each: set the scene up, draw on scene.canvas ---------------------------------
+def live_banner(s: Scene) -> None:
+    screen = s.live()
+    screen.show_banner(time.monotonic())
+    screen.draw(s.canvas, time.monotonic())
+
+
+def live_info_volume_number(s: Scene) -> None:
+    screen, now = s.live(), time.monotonic()
+    screen.handle("info", now)
+    screen.handle("info", now)  # again while the banner shows: stream details
+    screen.volume, screen.volume_until = (35, False), now + 5
+    screen.handle("digit_4", now)
+    screen.draw(s.canvas, now)
+    screen.draw_toasts(s.canvas, now)
+
+
+def live_unavailable(s: Scene) -> None:
+    s.box.zap_number(6)
+    screen = s.live(StillZapper(StillPlayer(PlaybackState.FAILED, error="connection refused")))
+    screen.notice, screen.notice_until = "No channel 55", time.monotonic() + 5
+    screen.draw(s.canvas, time.monotonic())
+    screen.draw_toasts(s.canvas, time.monotonic())
+
+
+def live_locked(s: Scene) -> None:
+    s.box.parental.settings.pin_hash = "scrypt$" + "0" * 32 + "$" + "0" * 64  # a PIN nobody knows
+    s.box.parental.toggle_channel_lock("cinema")
+    s.box.zap_number(3)
+    screen = s.live()
+    screen.update(time.monotonic())
+    screen.pin.press(1)
+    screen.pin_message = "Wrong PIN, 2 tries left"
+    screen.draw(s.canvas, time.monotonic())
+
+
+def track_picker(s: Scene) -> None:
+    zapper = StillZapper()
+    screen = s.live(zapper)
+    picker = TrackPicker("audio_track", zapper.active, s.theme_for("tracks"), time.monotonic())
+    screen.draw(s.canvas, time.monotonic())
+    picker.draw(s.canvas, time.monotonic())
+
+
+def channel_list(s: Scene) -> None:
+    screen = s.live()
+    listing = ChannelListScreen(s.box, s.theme_for("list"), lambda: s.guide)
+    listing.handle("down", 0)
+    listing.handle("down", 0)
+    screen.draw(s.canvas, time.monotonic())
+    listing.draw(s.canvas, time.monotonic())
+
+
+def guide_grid(s: Scene) -> None:
+    grid = s.grid()
+    for action in ("down", "down", "right"):
+        grid.handle(action, 0)
+    grid.draw(s.canvas, time.monotonic())
+
+
+def guide_grid_empty(s: Scene) -> None:
+    grid = s.grid()
+    for action in ("digit_6", "ok", "yellow"):  # a day back: every row is empty there
+        grid.handle(action, 0)
+    grid.draw(s.canvas, time.monotonic())
+
+
+def details(s: Scene) -> None:
+    grid = s.grid()
+    for action in ("down", "down", "right"):
+        grid.handle(action, 0)
+    grid.draw(s.canvas, time.monotonic())
+    theme = s.theme_for("details")
+    DetailsScreen(grid.model.focus, grid.model.channel, theme, lambda c: None).draw(s.canvas, time.monotonic())
+
+
+def settings(s: Scene) -> None:
+    screen, panel = s.live(), s.settings()
+    for _ in range(3):
+        panel.handle("down", 0)
+    screen.draw(s.canvas, time.monotonic())
+    panel.draw(s.canvas, time.monotonic())
+
+
+def pin_dialog(s: Scene) -> None:
+    screen, panel = s.live(), s.settings()
+    dialog = PinDialog("PIN to change parental settings", s.theme_for("pin"), lambda pin: None)
+    dialog.handle("digit_1", 0)
+    dialog.handle("digit_2", 0)
+    for layer in (screen, panel, dialog):
+        layer.draw(s.canvas, time.monotonic())
+
+
+SCREENS: dict[str, Callable[[Scene], None]] = {
+    f.__name__: f
+    for f in (live_banner, live_info_volume_number, live_unavailable, live_locked, track_picker, channel_list,
+              guide_grid, guide_grid_empty, details, settings, pin_dialog)
+}  # fmt: skip
+
+
+def render(name: str, work: Path, theme_for: ThemeFor, now: float):
+    """One screen as a 1280×720 surface (a fresh scene each, so screens never leak into each other)."""
+    work.mkdir(parents=True, exist_ok=True)
+    with demo_scene(work, theme_for, now) as scene:
+        SCREENS[name](scene)
+        return scene.canvas
+
+
+def contact_sheet(images: dict[str, object], theme: Theme, columns: int = 4):
+    """Every screen as a thumbnail with its name, on one surface."""
+    import pygame
+
+    from stb.ui.fonts import Fonts
+
+    thumb, label_h, gap = (320, 180), 28, 16
+    rows = (len(images) + columns - 1) // columns
+    sheet = pygame.Surface((columns * (thumb[0] + gap) + gap, rows * (thumb[1] + label_h + gap) + gap))
+    sheet.fill(theme.surface_raised)
+    font = Fonts(theme.fonts).get(16)
+    for i, (name, image) in enumerate(images.items()):
+        x = gap + (i % columns) * (thumb[0] + gap)
+        y = gap + (i // columns) * (thumb[1] + label_h + gap)
+        sheet.blit(pygame.transform.smoothscale(image, thumb), (x, y))
+        sheet.blit(font.render(name.replace("_", " "), True, theme.text), (x, y + thumb[1] + 4))
+    return sheet

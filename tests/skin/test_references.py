@@ -1,0 +1,62 @@
+"""Every shipped skin renders every screen, compared with a reviewed reference PNG per skin.
+
+The renders come from `stb.skin.preview` (real Box, real SQLite guide, the player as the one seam)
+at a fixed clock in UTC. A screen or skin that changes on purpose: rerun with
+STB_UPDATE_REFERENCES=1, look at the PNGs in tests/skin/references/<skin>/, commit them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pygame
+import pytest
+
+from stb.skin import preview
+from stb.skin.resolve import installed_skins, resolve
+
+REFERENCES = Path(__file__).parent / "references"
+NOW = 1_800_000_000 + 10 * 60  # 08:10 UTC on a Friday
+TOLERANCE = 0.005  # share of pixels allowed to differ visibly (font rasteriser differences, not layout)
+VISIBLE = 0.15  # colour distance (0..1) from which a pixel difference is visible
+SHIPPED = ["default", "highcontrast", "operator"]
+
+
+def test_the_three_shipped_skins_are_installed():
+    assert {p.name for p in installed_skins()} >= set(SHIPPED)
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setattr(time, "time", lambda: float(NOW))
+    yield
+    monkeypatch.undo()
+    time.tzset()  # back to the machine's zone for the tests after this one
+
+
+def check(canvas, reference: Path, tmp_path: Path) -> None:
+    if os.environ.get("STB_UPDATE_REFERENCES") == "1":
+        reference.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(canvas, str(reference))
+        return
+    assert reference.exists(), f"no reference {reference}: run with STB_UPDATE_REFERENCES=1 and review it"
+    expected = pygame.image.load(str(reference)).convert(canvas)  # PNGs load as 24 bit, the canvas is 32
+    assert expected.get_size() == canvas.get_size()
+    # PixelArray.compare paints equal pixels white and visibly different ones black (no numpy needed).
+    marks = pygame.PixelArray(canvas).compare(pygame.PixelArray(expected), distance=VISIBLE).make_surface()
+    differ = pygame.mask.from_threshold(marks, (0, 0, 0), (1, 1, 1, 255)).count() / (1280 * 720)
+    if differ > TOLERANCE:
+        actual = tmp_path / f"{reference.parent.name}-{reference.name}"
+        pygame.image.save(canvas, str(actual))
+        pytest.fail(f"{differ:.2%} of pixels differ from {reference}; the new render is {actual}")
+
+
+@pytest.mark.parametrize("screen", list(preview.SCREENS))
+@pytest.mark.parametrize("skin", SHIPPED)
+def test_every_screen_in_every_skin(skin, screen, tmp_path, fixed_clock):
+    canvas = preview.render(screen, tmp_path / "scene", resolve(skin).theme, NOW)
+    check(canvas, REFERENCES / skin / f"{screen}.png", tmp_path)
