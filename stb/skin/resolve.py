@@ -144,6 +144,7 @@ def read_folder(directory: Path) -> SkinFolder:
     except ValidationError as exc:
         for error in exc.errors():
             folder.problem(json_path(error["loc"]), error["msg"])
+        _check_raw_assets(folder, data)  # the rest of the file still gets checked: all problems in one pass
         return folder
     folder.manifest = manifest
     if manifest.api != API_VERSION:
@@ -159,6 +160,17 @@ def read_folder(directory: Path) -> SkinFolder:
     values["images"] = {key: _asset(folder, f"$.images.{key}", rel, "image") for key, rel in images.items()}
     folder.values = values
     return folder
+
+
+def _check_raw_assets(folder: SkinFolder, data: Any) -> None:
+    if not isinstance(data, dict):
+        return
+    for section, kind in (("fonts", "font"), ("images", "image")):
+        entries = data.get(section)
+        if isinstance(entries, dict):
+            for key, rel in entries.items():
+                if isinstance(rel, str) and rel:
+                    _asset(folder, f"$.{section}.{key}", rel, kind)
 
 
 def _asset(folder: SkinFolder, where: str, rel: str, kind: str) -> str | None:
