@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pv.set_defaults(handler=skin_preview)
     sc = cmds.add_parser("schema", help="the JSON Schema of skin.json")
     sc.add_argument("-o", "--output", type=Path, metavar="FILE")
+    sc.add_argument("--markdown", action="store_true", help="the token and widget reference (docs/skinning.md)")
     sc.set_defaults(handler=skin_schema)
 
 
@@ -109,9 +110,9 @@ def skin_preview(args: argparse.Namespace) -> int:
 
 
 def skin_schema(args: argparse.Namespace) -> int:
-    from stb.skin.manifest import json_schema
+    from stb.skin.manifest import json_schema, reference_markdown
 
-    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    text = reference_markdown() if args.markdown else json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output:
         from stb.lineup.load import write_output
 

@@ -157,3 +157,35 @@ class Overrides(_Section):
     colours: Colours | None = None
     widgets: Widgets | None = None
     screens: dict[ScreenName, Widgets] | None = None
+
+
+def reference_markdown() -> str:
+    """The token and widget reference of docs/skinning.md, from the JSON Schema (so it cannot drift)."""
+    defs = json_schema()["$defs"]
+
+    def values(prop: dict) -> str:
+        options = [o for o in prop.get("anyOf", [prop]) if o.get("type") != "null"]
+        o = options[0] if options else {}
+        if "enum" in o:
+            return " / ".join(str(v) for v in o["enum"])
+        if "pattern" in o:
+            return "#rrggbb"
+        low = o.get("minimum", o.get("exclusiveMinimum"))
+        kind = {"integer": "integer", "number": "number", "string": "file path"}.get(o.get("type"), "")
+        return f"{kind} {low}–{o['maximum']}" if low is not None and "maximum" in o else kind
+
+    lines = ["### Colours (`colours`)", "", "| token | meaning |", "|---|---|"]
+    lines += [f"| `{name}` | {prop.get('description', '')} |" for name, prop in defs["Colours"]["properties"].items()]
+    lines += ["", "### Fonts (`fonts`) and images (`images`): files inside the skin folder", "",
+              "| key | meaning |", "|---|---|"]  # fmt: skip
+    for section, model in (("fonts", "Fonts"), ("images", "Images")):
+        for name, prop in defs[model]["properties"].items():
+            lines.append(f"| `{section}.{name}` | {prop.get('description', 'a TrueType/OpenType font')} |")
+    lines += ["", "### Widgets (`widgets`, and per screen under `screens.<screen>`)", "",
+              "| widget.key | values | meaning |", "|---|---|---|"]  # fmt: skip
+    for widget, prop in defs["Widgets"]["properties"].items():
+        ref = next(o["$ref"] for o in prop["anyOf"] if "$ref" in o).rsplit("/", 1)[1]
+        for name, field in defs[ref]["properties"].items():
+            lines.append(f"| `{widget}.{name}` | {values(field)} | {field.get('description', '')} |")
+    lines += ["", "Screens: " + ", ".join(f"`{s}`" for s in ScreenName.__args__) + "."]
+    return "\n".join(lines) + "\n"

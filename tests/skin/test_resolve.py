@@ -128,3 +128,27 @@ def test_the_shipped_schema_is_the_models():
     assert shipped == json_schema(), "run `stb skin schema -o stb/skin/skin.schema.json`"
     for skin in ("default", "highcontrast", "operator"):
         assert json.loads((REPO_SKINS / skin / "skin.json").read_text())["$schema"] == "../../stb/skin/skin.schema.json"
+
+
+def test_the_skinning_guide_has_the_current_reference():
+    from stb.skin.manifest import reference_markdown
+
+    doc = (Path(__file__).parents[2] / "docs" / "skinning.md").read_text()
+    section = doc.split("<!-- reference:start -->\n", 1)[1].split("<!-- reference:end -->", 1)[0]
+    assert section == reference_markdown(), "run `stb skin schema --markdown` and paste it into docs/skinning.md"
+
+
+def test_the_tutorial_skin_works_as_written(tmp_path, monkeypatch):
+    import pygame
+
+    doc = (Path(__file__).parents[2] / "docs" / "skinning.md").read_text()
+    manifest_text = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    manifest_text = "\n".join(line[3:] if line.startswith("   ") else line for line in manifest_text.splitlines())
+    folder = tmp_path / "skins" / "lakeside"
+    (folder / "images").mkdir(parents=True)
+    (folder / "skin.json").write_text(manifest_text)
+    pygame.image.save(pygame.Surface((200, 60)), str(folder / "images" / "logo.png"))
+    monkeypatch.setenv("STB_SKINS_DIR", str(tmp_path / "skins"))
+    theme = resolve("lakeside").theme()
+    assert theme.accent == (0xE0, 0x00, 0x7A) and theme.banner_position == "top"
+    assert theme.brand_logo == str((folder / "images" / "logo.png").resolve())
