@@ -90,7 +90,6 @@ class App:
         pygame.display.set_caption(f"stb — {lineup.name}")
         pygame.mouse.set_visible(not fullscreen)
         self.canvas = self.window
-        self.keymap, self._keymap_notice = self._load_keymap()
         self.engine = Engine(engine_options)
         self.box = Box(lineup, store or StateStore())
         self.zapper = Zapper(self.engine, pretune, self.box.likely_next)
@@ -101,6 +100,7 @@ class App:
         self.skin_dev = skin_dev
         self._skin_stamp = self._skin_files_stamp()
         self._skin_checked_at = 0.0
+        self.keymap, self._keymap_notice = self._load_keymap()
         self.screen = LiveScreen(self.box, self.zapper, self.theme_for("live"), Guide(self.guide_db, lineup))
         self.screen.on_lock_change = self._apply_audio
         self.zapper.set_pretuning(self.box.settings.pretune)
@@ -140,29 +140,42 @@ class App:
         if stamp == self._skin_stamp:
             return
         self._skin_stamp = stamp
+        if self.use_skin(self.skin.name, failure="Skin not reloaded"):
+            self.screen.say(f"Skin {self.skin.name} reloaded")
+
+    def use_skin(self, name: str, failure: str = "Skin not changed") -> bool:
+        """Draw with skin ``name`` from the next frame on (Settings, --skin-dev); playback is not touched.
+        A skin that cannot be read leaves the look as it was, and the TV says why."""
         try:
-            self.skin = resolve(self.skin.name, self.skin.overrides)
+            self.skin = resolve(name, self.skin.overrides if self.skin else None)
         except SkinError as exc:
             log.warning("%s", exc)
-            self.screen.say(f"Skin not reloaded: {exc.problems[0]}")
-            return
+            self.screen.say(f"{failure}: {exc.problems[0]}")
+            return False
+        self._skin_stamp = self._skin_files_stamp()
         for screen in [self.screen, *self.overlays]:
             screen.theme = self.theme_for(screen.context)
             screen.fonts = Fonts(screen.theme.fonts)
             getattr(screen, "forget_drawings", lambda: None)()
-        self.screen.say(f"Skin {self.skin.name} reloaded")
+        self.keymap, notice = self._load_keymap()
+        if notice:
+            self.screen.say(notice)
+        return True
 
-    @staticmethod
-    def _load_keymap():
-        """The packaged keymap with the user's over it; a broken user keymap is skipped, and said so."""
-        user = user_keymap_path()
-        if not user.exists():
-            return load_keymap(), None
-        try:
-            return load_keymap(overrides=[user]), None
-        except StbError as exc:
-            log.warning("%s; using the default keys", exc)
-            return load_keymap(), f"Your keymap was not used: {exc}"
+    def _load_keymap(self):
+        """The packaged keymap, then the skin chain's `keymap.json` files, then the user's; a broken one
+        is skipped, and said so."""
+        skin_maps = [f.directory / "keymap.json" for f in self.skin.chain] if self.skin else []
+        layers = [p for p in [*skin_maps, user_keymap_path()] if p.is_file()]
+        notice = None
+        while layers:
+            try:
+                return load_keymap(overrides=layers), notice
+            except StbError as exc:
+                log.warning("%s; leaving it out", exc)
+                notice = notice or f"A keymap was not used: {exc}"
+                layers = [p for p in layers if str(p) not in str(exc)]
+        return load_keymap(), notice
 
     @property
     def player(self) -> Player:
@@ -230,6 +243,7 @@ class App:
                 set_pretuning=self.zapper.set_pretuning,
                 set_refresh_hours=lambda hours: setattr(self.refresher, "interval_s", hours * 3600.0),
                 refresh_guide_now=self.refresher.refresh_now,
+                use_skin=self.use_skin,
                 skins=lambda: [folder.name for folder in installed_skins()] or [self.box.settings.skin],
             )),
         }  # fmt: skip

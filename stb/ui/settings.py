@@ -50,6 +50,7 @@ class Hooks:
     set_refresh_hours: Callable[[int], None]
     refresh_guide_now: Callable[[], None]
     skins: Callable[[], list[str]]
+    use_skin: Callable[[str], bool] = lambda name: False
 
 
 class SettingsScreen:
@@ -87,8 +88,7 @@ class SettingsScreen:
             Item("Box name", lambda: s.box_name,
                  change=lambda d: set_("box_name", _step(BOX_NAMES, s.box_name, d)),
                  hint="How phones and other screens on the network see this box"),
-            Item("Skin", lambda: s.skin, change=lambda d: set_("skin", _step(tuple(self.hooks.skins()), s.skin, d)),
-                 hint="The look of the TV screens; takes effect at the next start"),
+            Item("Skin", lambda: s.skin, change=self._change_skin, hint="The look of the TV screens"),
             Item("Fast zapping", lambda: on_off(s.pretune),
                  change=lambda d: set_("pretune", not s.pretune, lambda: self.hooks.set_pretuning(s.pretune)),
                  hint="Keeps the next channels playing in the background: zaps in a frame, more CPU"),
@@ -114,6 +114,13 @@ class SettingsScreen:
             Item("Remove the PIN", lambda: "", activate=self._remove_pin, protected=True,
                  hint="Turns the parental lock off"),
         ]  # fmt: skip
+
+    def _change_skin(self, step: int) -> None:
+        """The next installed skin, applied at once; kept only if it could be used."""
+        name = _step(tuple(self.hooks.skins()), self.box.settings.skin, step)
+        if self.hooks.use_skin(name):
+            self.box.settings.skin = name
+            self.box.settings_changed()
 
     def _set_age(self, step: int) -> None:
         self.box.settings.parental.age_limit = _step(AGE_LIMITS, self.box.settings.parental.age_limit, step)

@@ -80,3 +80,37 @@ def test_the_skin_chosen_in_settings_is_the_one_used(skins, tmp_path):
         assert app.skin.name == "highcontrast" and app.screen.theme.accent == (0xFF, 0xD4, 0x00)
     finally:
         app.close()
+
+
+def test_settings_switches_the_skin_at_once_and_keeps_it(tmp_path, monkeypatch):
+    from stb.settings import SettingsStore
+
+    monkeypatch.delenv("STB_SKINS_DIR", raising=False)
+    app = make_app(tmp_path, skin="default")
+    try:
+        app.act("menu")
+        settings = app.top
+        settings.focus = next(i for i, item in enumerate(settings.items) if item.label == "Skin")
+        app.act("right")
+        assert app.skin.name == "highcontrast" and app.box.settings.skin == "highcontrast"
+        assert app.screen.theme.accent == settings.theme.accent == (0xFF, 0xD4, 0x00)  # every open screen
+        app.step()
+        assert SettingsStore(tmp_path).load().skin == "highcontrast"
+    finally:
+        app.close()
+
+
+def test_a_skin_may_bring_keys_and_the_users_still_win(skins, tmp_path, monkeypatch):
+    import pygame
+
+    write_skin(skins, "mine", {})
+    (skins / "mine" / "keymap.json").write_text('{"global": {"f1": "guide", "f2": "list"}}')
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "keymap.json").write_text('{"global": {"f2": "menu"}}')
+    monkeypatch.setenv("STB_CONFIG_DIR", str(config))
+    app = make_app(tmp_path, skin="mine")
+    try:
+        assert app.keymap.action("live", pygame.K_F1) == "guide" and app.keymap.action("live", pygame.K_F2) == "menu"
+    finally:
+        app.close()

@@ -230,7 +230,7 @@ def test_a_broken_user_keymap_falls_back_to_the_default_keys_with_a_notice(tmp_p
     app = App(lineup, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0)
     try:
         app.start()
-        assert app.screen.notice.startswith("Your keymap was not used:") and "explode" in app.screen.notice
+        assert app.screen.notice.startswith("A keymap was not used:") and "explode" in app.screen.notice
         assert app.keymap.action("live", pygame.K_q) == "quit"
     finally:
         app.close()
