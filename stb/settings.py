@@ -30,6 +30,12 @@ def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
     return value
 
 
+def _box_id(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{0,32}", value):
+        raise ValueError("box_id is not a hex id")
+    return value
+
+
 @dataclass
 class ParentalSettings:
     """The parental lock's persistent part; :class:`stb.parental.ParentalLock` applies the rules.
@@ -81,6 +87,8 @@ class Settings:
     pretune: bool = True  # keep neighbour channels playing for fast zaps
     guide_refresh_hours: int = 12
     show_channel_on_lan: bool = True  # announce what is on; off for privacy
+    open_on_lan: bool = False  # control without pairing: only for a LAN the household trusts completely
+    box_id: str = ""  # stable id for the LAN (made on first start)
     parental: ParentalSettings = field(default_factory=ParentalSettings)
 
     @classmethod
@@ -100,6 +108,8 @@ class Settings:
             pretune=_bool(data, "pretune", cls.pretune),
             guide_refresh_hours=_int(data, "guide_refresh_hours", cls.guide_refresh_hours, 1, 168),
             show_channel_on_lan=_bool(data, "show_channel_on_lan", cls.show_channel_on_lan),
+            open_on_lan=_bool(data, "open_on_lan", cls.open_on_lan),
+            box_id=_box_id(data.get("box_id", "")),
             parental=ParentalSettings.from_json(data.get("parental", {})),
         )
 

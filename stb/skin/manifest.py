@@ -122,7 +122,7 @@ class Widgets(_Section):
     toast: Toast | None = None
 
 
-ScreenName = Literal["live", "list", "guide", "details", "settings", "pin", "tracks"]
+ScreenName = Literal["live", "list", "guide", "details", "settings", "pin", "tracks", "pairing", "devices"]
 
 
 class Manifest(_Section):

@@ -249,10 +249,38 @@ def pin_dialog(s: Scene) -> None:
         layer.draw(s.canvas, time.monotonic())
 
 
+def _demo_auth(s: Scene):
+    from stb.net.auth import Auth, Device
+
+    auth = Auth(directory=s.box.store.path.parent)
+    auth.paired.devices = [Device("a1", "Anna's phone", "0" * 64, s.now - 86400, s.now - 600),
+                           Device("b2", "Living room laptop", "1" * 64, s.now - 7 * 86400, 0.0)]  # fmt: skip
+    return auth
+
+
+def pairing(s: Scene) -> None:
+    from stb.ui.pairing import PairingScreen
+
+    auth = _demo_auth(s)
+    auth.begin("Anna's phone", now=s.now)
+    auth.pending.code = "482913"  # a fixed code: the render must not change from run to run
+    screen = s.live()
+    screen.draw(s.canvas, time.monotonic())
+    PairingScreen(auth, s.theme_for("pairing")).draw(s.canvas, time.monotonic())
+
+
+def devices(s: Scene) -> None:
+    from stb.ui.devices import DevicesScreen
+
+    screen = s.live()
+    screen.draw(s.canvas, time.monotonic())
+    DevicesScreen(_demo_auth(s), s.theme_for("devices"), lambda text: None).draw(s.canvas, time.monotonic())
+
+
 SCREENS: dict[str, Callable[[Scene], None]] = {
     f.__name__: f
     for f in (live_banner, live_info_volume_number, live_unavailable, live_locked, track_picker, channel_list,
-              guide_grid, guide_grid_empty, details, settings, pin_dialog)
+              guide_grid, guide_grid_empty, details, settings, pin_dialog, pairing, devices)
 }  # fmt: skip
 
 

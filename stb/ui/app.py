@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stb import __version__
 from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
 from stb.config import StateStore
 from stb.errors import StbError
 from stb.guide.query import Guide
 from stb.guide.refresh import GuideRefresher
 from stb.guide.store import default_db_path
-from stb.lineup.model import Lineup
+from stb.lineup.model import Channel, Lineup
+from stb.net.api import NetContext
+from stb.net.auth import Auth
+from stb.net.commands import CommandQueue
+from stb.net.guide import NetGuide
+from stb.net.server import NetworkSide
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
 from stb.player.zapper import Zapper
 from stb.skin.resolve import SkinError, installed_skins, resolve, resolve_with_fallback
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
+from stb.ui.devices import DevicesScreen
 from stb.ui.fonts import Fonts
 from stb.ui.grid import GridScreen
-from stb.ui.keymap import load_keymap, user_keymap_path
+from stb.ui.keymap import ACTIONS, load_keymap, user_keymap_path
 from stb.ui.live import LiveScreen
+from stb.ui.pairing import PairingScreen
 from stb.ui.pin import PinDialog
 from stb.ui.settings import Hooks, SettingsScreen
 from stb.ui.theme import Theme
@@ -31,7 +40,21 @@ from stb.ui.tracks import TrackPicker
 
 log = logging.getLogger(__name__)
 
-Screen = ChannelListScreen | GridScreen | DetailsScreen | SettingsScreen | PinDialog | TrackPicker
+Screen = (
+    ChannelListScreen
+    | GridScreen
+    | DetailsScreen
+    | SettingsScreen
+    | PinDialog
+    | TrackPicker
+    | PairingScreen
+    | DevicesScreen
+)
+
+
+def _channel_dict(channel: Channel) -> dict:
+    return {"id": channel.id, "number": channel.number, "name": channel.name}
+
 
 CANVAS_SIZE = (1280, 720)  # the logical canvas every screen draws on
 FPS = 30
@@ -71,6 +94,8 @@ class App:
         pretune: int = DEFAULT_PRETUNE,
         skin: str | None = None,
         skin_dev: bool = False,
+        api_port: int | None = None,
+        api_host: str = "127.0.0.1",
     ) -> None:
         self.report = RunReport()
         if headless:
@@ -105,6 +130,19 @@ class App:
         self.screen.on_lock_change = self._apply_audio
         self.zapper.set_pretuning(self.box.settings.pretune)
         self.overlays: list[Screen] = []  # screens over live TV, top last
+        self.auth = Auth(directory=self.box.store.path.parent)
+        self.commands = CommandQueue()
+        self.net: NetworkSide | None = None
+        if api_port is not None:
+            if not self.box.settings.box_id:
+                self.box.settings.box_id = secrets.token_hex(8)
+                self.box.settings_changed()
+            self._net_guide = NetGuide(self.guide_db, lineup)
+            context = NetContext(
+                box_info=self.api_box_info, commands=self.commands, auth=self.auth, box=self,
+                guide=self._net_guide.get, open_on_lan=lambda: self.box.settings.open_on_lan,
+            )  # fmt: skip
+            self.net = NetworkSide(context, api_host, api_port)
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources,
                                         interval_s=self.box.settings.guide_refresh_hours * 3600.0)  # fmt: skip
         self.running = True
@@ -182,8 +220,13 @@ class App:
         """The player on screen."""
         return self.zapper.active
 
+    def _publish(self, kind: str, data: dict) -> None:
+        if self.net is not None:
+            self.net.ctx.hub.publish(kind, data)
+
     def _on_box_event(self, event: Event) -> None:
         if isinstance(event, ChannelChanged):
+            self._publish("channel", _channel_dict(event.channel))
             self.report.zaps += 1
             self.screen.check_lock()  # before the zap: a locked channel must not be heard for a frame
             self.zapper.zap(event.channel)
@@ -192,6 +235,7 @@ class App:
                     overlay.closed = True  # it lists the tracks of the channel just left
         elif isinstance(event, VolumeChanged):
             self._apply_audio()
+            self._publish("volume", {"volume": event.volume, "muted": event.muted})
 
     def _apply_audio(self, *_) -> None:
         """Volume and mute as the viewer set them, and silence while the parental lock hides a channel."""
@@ -204,6 +248,13 @@ class App:
             if notice:
                 self.box.notify(notice)
         self.refresher.start()
+        if self.net is not None:
+            try:
+                self.net.start()
+            except StbError as exc:  # the TV matters more than the API: keep playing, say why
+                log.warning("%s", exc)
+                self.box.notify(f"Not reachable from the network: {exc}")
+                self.net = None
 
     @property
     def top(self):
@@ -244,9 +295,56 @@ class App:
                 set_refresh_hours=lambda hours: setattr(self.refresher, "interval_s", hours * 3600.0),
                 refresh_guide_now=self.refresher.refresh_now,
                 use_skin=self.use_skin,
+                devices=lambda: len(self.auth.devices()),
+                open_devices=lambda: self.overlays.append(DevicesScreen(self.auth, self.theme_for("devices"),
+                                                                        self.screen.say)),
                 skins=lambda: [folder.name for folder in installed_skins()] or [self.box.settings.skin],
             )),
         }  # fmt: skip
+
+    # -- what the network API asks, run on this (the UI) thread through the command queue ---------------
+    def api_box_info(self) -> dict:
+        """Public: who this box is. Plain values, read from the network thread."""
+        s = self.box.settings
+        return {"id": s.box_id, "name": s.box_name, "model": "stb", "version": __version__, "api": "/api/v1",
+                "capabilities": ["zap", "keys", "volume", "guide", "events", "pairing"],
+                "pairing_required": not s.open_on_lan}  # fmt: skip
+
+    def api_lineup(self) -> list[dict]:
+        return [_channel_dict(c) | {"groups": c.groups, "radio": c.radio, "has_logo": bool(c.logo)}
+                for c in self.box.lineup.sorted_channels()]  # fmt: skip
+
+    def api_state(self) -> dict:
+        s = self.box.state
+        current = self.box.current
+        return {"channel": _channel_dict(current) if current else None, "playback": self.player.state.value,
+                "volume": s.volume, "muted": s.muted, "locked": self.screen.locked}  # fmt: skip
+
+    def api_zap(self, channel_id: str | None, number: int | None, direction: str | None) -> dict:
+        if channel_id is not None and self.box.lineup.by_id(channel_id) is None:
+            raise LookupError(f"no channel with id {channel_id!r}")
+        if number is not None and self.box.lineup.by_number(number) is None:
+            raise LookupError(f"no channel number {number}")
+        if channel_id is not None:
+            self.box.zap(channel_id)
+        elif number is not None:
+            self.box.zap_number(number)
+        else:
+            {"up": self.box.zap_up, "down": self.box.zap_down, "last": self.box.zap_last}[direction or "up"]()
+        return self.api_state()
+
+    def api_key(self, action: str) -> dict:
+        if action not in ACTIONS or action == "quit":
+            raise LookupError(f"no remote key {action!r} (see the keymap's actions)")
+        self.act(action)
+        return self.api_state()
+
+    def api_volume(self, volume: int | None, delta: int | None, muted: bool | None) -> dict:
+        if volume is not None or delta is not None:
+            self.box.set_volume(volume if volume is not None else self.box.state.volume + (delta or 0))
+        if muted is not None and muted != self.box.state.muted:
+            self.box.toggle_mute()
+        return self.api_state()
 
     def _track_picker(self, kind: str) -> TrackPicker | None:
         """The picker, or a notice when there is nothing to choose from."""
@@ -289,6 +387,10 @@ class App:
         now = time.monotonic()
         for event in self.zapper.step(now):
             self.screen.on_event(event)
+            self._publish("playback", {"channel": event.channel.id, "state": event.state.value, "error": event.error})
+        self.commands.run_pending()
+        if self.auth.code_to_show() is not None and not any(isinstance(o, PairingScreen) for o in self.overlays):
+            self.overlays.append(PairingScreen(self.auth, self.theme_for("pairing")))
         self._note_first_frame()
         self._drain_guide_refreshes()
         self.screen.update(now)
@@ -322,6 +424,9 @@ class App:
                 continue
             old = self.screen.guide
             self.screen.set_guide(Guide(self.guide_db, self.box.lineup))  # re-matches channels too
+            if self.net is not None:
+                self._net_guide.invalidate()
+                self._publish("guide", {"refreshed": True})
             if old is not None:
                 old.close()
 
@@ -370,6 +475,8 @@ class App:
         self.report.channel = self.box.current.id if self.box.current else None
         self.report.state = self.player.state.value
         self.box.flush()
+        if self.net is not None:
+            self.net.stop()
         self.refresher.stop()
         if self.screen.guide is not None:
             self.screen.guide.close()

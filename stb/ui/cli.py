@@ -32,6 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="network buffer: more rides out Wi-Fi hiccups, less zaps faster (default: %(default)s)",
     )  # fmt: skip
     p.add_argument("--no-headend", action="store_true", help="never start the demo head-end, even if needed")
+    p.add_argument("--port", type=int, default=8600, help="HTTP API port; 0: any free one (default: %(default)s)")
+    p.add_argument(
+        "--listen", default="127.0.0.1", metavar="ADDR",
+        help="address the API listens on: 0.0.0.0 (or the box's LAN address) to serve the home network "
+        "(default: %(default)s, this machine only)",
+    )  # fmt: skip
+    p.add_argument("--no-api", action="store_true", help="do not serve the HTTP API")
     p.add_argument("--skin", metavar="NAME", help="draw with this skin (default: the one chosen in Settings)")
     p.add_argument("--skin-dev", action="store_true", help="reload the skin when its files change (for skinners)")
     add_json_flag(p)
@@ -63,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
             engine_options=EngineOptions(network_caching_ms=args.caching),
             skin=args.skin,
             skin_dev=args.skin_dev,
+            api_port=None if args.no_api else args.port,
+            api_host=args.listen,
         )
         report = app.run(run_for=args.run_for, screenshot=args.screenshot)
     if args.run_for is not None:

@@ -51,6 +51,8 @@ class Hooks:
     refresh_guide_now: Callable[[], None]
     skins: Callable[[], list[str]]
     use_skin: Callable[[str], bool] = lambda name: False
+    devices: Callable[[], int] = lambda: 0  # how many are paired
+    open_devices: Callable[[], None] = lambda: None
 
 
 class SettingsScreen:
@@ -100,6 +102,11 @@ class SettingsScreen:
             Item("Show channel on the network", lambda: on_off(s.show_channel_on_lan),
                  change=lambda d: set_("show_channel_on_lan", not s.show_channel_on_lan),
                  hint="Off: other devices see the box, not what it is showing"),
+            Item("Paired devices", lambda: str(self.hooks.devices()), activate=self.hooks.open_devices,
+                 hint="Phones and laptops that may control this box; OK to see or remove them"),
+            Item("Open on this LAN", lambda: on_off(s.open_on_lan), protected=True,
+                 change=lambda d: set_("open_on_lan", not s.open_on_lan),
+                 hint="On: anyone on your network controls the TV without pairing. Leave it off"),
             Item("Parental PIN", lambda: "Set" if lock.enabled else "Not set", activate=self._pin_flow,
                  hint="OK: choose a PIN (the lock is off without one), or change it"),
             Item("Age limit", lambda: "Off" if s.parental.age_limit is None else f"{s.parental.age_limit}+",

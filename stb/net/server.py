@@ -1,0 +1,77 @@
+"""The network side of the box: one background thread with an asyncio loop running the HTTP API.
+
+The loop never touches the Box: requests go through the command queue to the UI thread. Stopping
+the box asks uvicorn to finish (open event streams are closed) and joins the thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+import uvicorn
+
+from stb.errors import StbError
+from stb.net.api import NetContext, create_app
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 5.0
+
+
+class NetworkSide:
+    def __init__(self, ctx: NetContext, host: str, port: int) -> None:
+        self.ctx, self.host, self.port = ctx, host, port
+        self.bound_port: int | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="stb-net", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(START_TIMEOUT_S) or self._error is not None or self.bound_port is None:
+            self.stop()
+            reason = self._error or "it did not start in time"
+            raise StbError(f"cannot serve the API on {self.host}:{self.port}: {reason}")
+
+    def _run(self) -> None:
+        config = uvicorn.Config(create_app(self.ctx), host=self.host, port=self.port, log_level="warning",
+                                lifespan="off", access_log=False, timeout_keep_alive=10,
+                                timeout_graceful_shutdown=2, limit_concurrency=64)  # fmt: skip
+        self._server = uvicorn.Server(config)
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self.ctx.hub.loop = loop
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:  # a port in use, mostly: reported by start()
+            self._error = exc
+        finally:
+            self.ctx.hub.loop = None
+            loop.close()
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        server = self._server
+        assert server is not None
+        task = asyncio.create_task(server.serve())
+        while not server.started and not task.done():
+            await asyncio.sleep(0.01)
+        if server.started:
+            self.bound_port = server.servers[0].sockets[0].getsockname()[1]
+            self._ready.set()
+        await task
+        if not server.started:
+            raise OSError(f"could not listen on {self.host}:{self.port} (in use?)")
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(STOP_TIMEOUT_S)
+            if self._thread.is_alive():
+                log.warning("the network thread did not stop within %.0f s", STOP_TIMEOUT_S)

@@ -1,0 +1,61 @@
+"""The pairing code on the TV: shown while a device asks to pair, gone when it paired or expired.
+
+Back refuses the device (the household did not ask for it). The code is the only proof that the
+person pairing can see this TV, so it is shown here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import time
+
+from stb.net.auth import Auth
+from stb.ui.fonts import Fonts
+from stb.ui.text import fit
+from stb.ui.theme import Theme
+from stb.ui.widgets import panel, scrim, text
+
+
+class PairingScreen:
+    context = "pairing"
+    opaque = False
+
+    def __init__(self, auth: Auth, theme: Theme) -> None:
+        self.auth, self.theme = auth, theme
+        self.fonts = Fonts(theme.fonts)
+        self.closed = False
+        pending = auth.code_to_show()
+        self.pairing_id = pending.id if pending else None
+
+    def handle(self, action: str, now: float) -> bool:
+        if action == "back":
+            self.auth.cancel()
+            self.closed = True
+        return action not in ("quit", "mute", "volume_up", "volume_down")
+
+    def update(self, now: float) -> None:
+        pending = self.auth.code_to_show()
+        if pending is None or pending.id != self.pairing_id:
+            self.closed = True
+
+    def draw(self, canvas, now: float) -> None:
+        import pygame
+
+        pending = self.auth.code_to_show()
+        if pending is None:
+            return
+        t = self.theme
+        scrim(canvas, t)
+        rect = pygame.Rect(0, 0, 720, 340)
+        rect.center = canvas.get_rect().center
+        panel(canvas, rect, t, alpha=250)
+        medium, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
+        huge = self.fonts.get(t.font_number, bold=True)
+        lines = [
+            (medium, fit(medium, f"Pair “{pending.client_name}”?", rect.width - 64), t.text, 32),
+            (small, "Type this code on that device:", t.text_dim, 92),
+            (huge, f"{pending.code[:3]} {pending.code[3:]}", t.accent, 136),
+        ]
+        left = max(0, int(pending.expires_at - time.time()))
+        lines.append((small, f"Expires in {left // 60}:{left % 60:02d}  ·  Back: refuse", t.text_dim, 262))
+        for font, value, colour, dy in lines:
+            text(canvas, font, value, colour, (rect.centerx - font.size(value)[0] // 2, rect.y + dy))
