@@ -1,0 +1,123 @@
+"""Talking to a box from a laptop: its HTTP API with a stored token, and errors as one line each.
+
+Tokens are kept per box id in the user's config directory (`companion-tokens.json`, readable by
+the user only, written atomically). BOX on the command line is an address (`10.0.0.5`,
+`10.0.0.5:8600`, `[fe80::1]:8600`), or a name or id found by discovery.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from stb.config import atomic_write_bytes, config_dir
+from stb.errors import StbError
+
+DEFAULT_PORT = 8600
+API = "/api/v1"
+
+
+def address_of(box: str) -> tuple[str, int] | None:
+    """(host, port) when BOX is an address, else None (a name or id, for discovery)."""
+    text = box.strip()
+    host, port = text, DEFAULT_PORT
+    if text.startswith("["):  # [v6]:port
+        host, _, rest = text[1:].partition("]")
+        port = int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else DEFAULT_PORT
+    elif text.count(":") == 1:
+        host, _, p = text.partition(":")
+        if not p.isdigit():
+            return None
+        port = int(p)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return (host, port) if host == "localhost" or host.endswith(".local") else None
+    return host, port
+
+
+@dataclass
+class Tokens:
+    path: Path
+
+    @classmethod
+    def default(cls) -> Tokens:
+        return cls(config_dir() / "companion-tokens.json")
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise StbError(f"cannot read {self.path}: {exc}; delete it and pair again") from None
+        return data if isinstance(data, dict) else {}
+
+    def get(self, box_id: str) -> str | None:
+        entry = self._read().get(box_id)
+        return entry.get("token") if isinstance(entry, dict) else None
+
+    def put(self, box_id: str, token: str, name: str) -> None:
+        data = self._read()
+        data[box_id] = {"token": token, "name": name}
+        atomic_write_bytes(self.path, json.dumps(data, indent=2).encode())
+        os.chmod(self.path, 0o600)
+
+
+class BoxClient:
+    def __init__(self, host: str, port: int, token: str | None = None, timeout: float = 5.0) -> None:
+        netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self.base = f"http://{netloc}{API}"
+        self.token = token
+        self._http = httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> BoxClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            response = self._http.request(method, f"{self.base}{path}", headers=headers, **kwargs)
+        except httpx.TimeoutException:
+            raise StbError(f"{self.base}: the box did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise StbError(f"{self.base}: cannot reach the box ({exc})") from None
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text[:200]
+            hint = " (pair first: `stb pair BOX`)" if response.status_code == 401 else ""
+            raise StbError(f"the box said {response.status_code}: {detail}{hint}")
+        return response.json() if response.content else None
+
+    def box_info(self) -> dict:
+        return self.request("GET", "/box")
+
+    def begin_pairing(self, name: str) -> str:
+        return self.request("POST", "/pairing", json={"name": name})["pairing_id"]
+
+    def complete_pairing(self, pairing_id: str, code: str) -> dict:
+        return self.request("POST", f"/pairing/{pairing_id}", json={"code": code})
+
+    def state(self) -> dict:
+        return self.request("GET", "/state")
+
+    def zap(self, number: int | None = None, channel_id: str | None = None, direction: str | None = None) -> dict:
+        body = {k: v for k, v in (("number", number), ("id", channel_id), ("direction", direction)) if v is not None}
+        return self.request("POST", "/actions/zap", json=body)
+
+    def key(self, action: str) -> dict:
+        return self.request("POST", "/actions/key", json={"action": action})
