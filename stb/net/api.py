@@ -56,8 +56,11 @@ class EventHub:
     def publish(self, kind: str, data: dict) -> None:
         """From any thread."""
         loop = self.loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._fan_out, kind, data)
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._fan_out, kind, data)
+            except RuntimeError:  # the loop closed meanwhile: the box is stopping, nobody listens
+                pass
 
     def _fan_out(self, kind: str, data: dict) -> None:
         for q in list(self._clients):
