@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "stb.lineup.cli",  # lineup check|import|export|schema
     "stb.guide.cli",  # guide import|now|search
     "stb.skin.cli",  # skin list|check|preview|schema
+    "stb.companion.cli",  # discover
     "stb.companion.remote_cli",  # pair, remote
     "stb.bench.cli",  # bench guide|zap|soak|ui
 )

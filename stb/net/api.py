@@ -10,6 +10,7 @@ JSON (RFC 9457). Calls that change or read the Box run on the UI thread through 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import time
@@ -57,10 +58,8 @@ class EventHub:
         """From any thread."""
         loop = self.loop
         if loop is not None:
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the box is stopping
                 loop.call_soon_threadsafe(self._fan_out, kind, data)
-            except RuntimeError:  # the loop closed meanwhile: the box is stopping, nobody listens
-                pass
 
     def _fan_out(self, kind: str, data: dict) -> None:
         for q in list(self._clients):

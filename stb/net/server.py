@@ -7,12 +7,15 @@ the box asks uvicorn to finish (open event streams are closed) and joins the thr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
+from collections.abc import Callable
 
 import uvicorn
 
 from stb.errors import StbError
+from stb.net.announce import Announcer
 from stb.net.api import NetContext, create_app
 
 log = logging.getLogger(__name__)
@@ -22,9 +25,18 @@ STOP_TIMEOUT_S = 5.0
 
 
 class NetworkSide:
-    def __init__(self, ctx: NetContext, host: str, port: int) -> None:
+    def __init__(
+        self, ctx: NetContext, host: str, port: int, announce: Callable[[int], Announcer] | None = None
+    ) -> None:
+        """``announce(port)`` makes the zeroconf announcer once the port is known (None: no announcement)."""
         self.ctx, self.host, self.port = ctx, host, port
         self.bound_port: int | None = None
+        self._make_announcer = announce
+        self.announcer: Announcer | None = None
+        self.announce_error: str | None = None
+        self.initial_channel: str | None = None  # announced with the registration itself
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Future] = set()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -45,7 +57,7 @@ class NetworkSide:
         self._server = uvicorn.Server(config)
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        self.ctx.hub.loop = loop
+        self.ctx.hub.loop = self._loop = loop
         try:
             loop.run_until_complete(self._serve())
         except BaseException as exc:  # a port in use, mostly: reported by start()
@@ -63,10 +75,42 @@ class NetworkSide:
             await asyncio.sleep(0.01)
         if server.started:
             self.bound_port = server.servers[0].sockets[0].getsockname()[1]
+            await self._async_announce()
             self._ready.set()
         await task
+        if self.announcer is not None:
+            await self.announcer.async_stop()  # goodbyes, so other screens drop the box at once
         if not server.started:
             raise OSError(f"could not listen on {self.host}:{self.port} (in use?)")
+
+    async def _async_announce(self) -> None:
+        """Start the announcer; a failure leaves the API up (reachable by address) and is reported."""
+        if self._make_announcer is None or self.bound_port is None:
+            return
+        try:
+            self.announcer = self._make_announcer(self.bound_port)
+            await self.announcer.async_update_channel(self.initial_channel)
+            await self.announcer.async_start()
+        except Exception as exc:  # no such interface, no address yet…: the TV says so, the API stays
+            log.warning("not announced on the LAN: %s", exc)
+            self.announce_error = str(exc)
+            self.announcer = None
+            return
+        self._keep(asyncio.ensure_future(self.announcer.async_watch_addresses()))
+
+    def _keep(self, task: asyncio.Future) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def announce_channel(self, channel: str | None) -> None:
+        """From the UI thread after a zap: the ``ch`` TXT key follows (throttled by the announcer)."""
+        loop, announcer = self._loop, self.announcer
+        if loop is None or announcer is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closing: the box is stopping
+            loop.call_soon_threadsafe(
+                lambda: self._keep(asyncio.ensure_future(announcer.async_update_channel(channel)))
+            )
 
     def stop(self) -> None:
         if self._server is not None:

@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from stb.guide.query import Guide
 from stb.guide.refresh import GuideRefresher
 from stb.guide.store import default_db_path
 from stb.lineup.model import Channel, Lineup
+from stb.net.announce import Announcer
 from stb.net.api import NetContext
 from stb.net.auth import Auth
 from stb.net.commands import CommandQueue
@@ -96,6 +98,7 @@ class App:
         skin_dev: bool = False,
         api_port: int | None = None,
         api_host: str = "127.0.0.1",
+        interfaces: list[str] | None = None,
     ) -> None:
         self.report = RunReport()
         if headless:
@@ -142,7 +145,8 @@ class App:
                 box_info=self.api_box_info, commands=self.commands, auth=self.auth, box=self,
                 guide=self._net_guide.get, open_on_lan=lambda: self.box.settings.open_on_lan,
             )  # fmt: skip
-            self.net = NetworkSide(context, api_host, api_port)
+            announce = None if api_host in ("127.0.0.1", "::1", "localhost") else self._announcer(interfaces)
+            self.net = NetworkSide(context, api_host, api_port, announce)
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources,
                                         interval_s=self.box.settings.guide_refresh_hours * 3600.0)  # fmt: skip
         self.running = True
@@ -227,6 +231,8 @@ class App:
     def _on_box_event(self, event: Event) -> None:
         if isinstance(event, ChannelChanged):
             self._publish("channel", _channel_dict(event.channel))
+            if self.net is not None:
+                self.net.announce_channel(event.channel.name)
             self.report.zaps += 1
             self.screen.check_lock()  # before the zap: a locked channel must not be heard for a frame
             self.zapper.zap(event.channel)
@@ -249,12 +255,16 @@ class App:
                 self.box.notify(notice)
         self.refresher.start()
         if self.net is not None:
+            self.net.initial_channel = self.box.current.name if self.box.current else None
             try:
                 self.net.start()
             except StbError as exc:  # the TV matters more than the API: keep playing, say why
                 log.warning("%s", exc)
                 self.box.notify(f"Not reachable from the network: {exc}")
                 self.net = None
+            else:
+                if self.net.announce_error:
+                    self.box.notify(f"Other screens cannot find this box: {self.net.announce_error}")
 
     @property
     def top(self):
@@ -301,6 +311,16 @@ class App:
                 skins=lambda: [folder.name for folder in installed_skins()] or [self.box.settings.skin],
             )),
         }  # fmt: skip
+
+    def _announcer(self, interfaces: list[str] | None) -> Callable[[int], Announcer]:
+        settings = self.box.settings
+
+        def make(port: int) -> Announcer:
+            return Announcer(name=settings.box_name, box_id=settings.box_id, port=port, model="stb",
+                             version=__version__, pairing_required=not settings.open_on_lan, interfaces=interfaces,
+                             show_channel=settings.show_channel_on_lan)  # fmt: skip
+
+        return make
 
     # -- what the network API asks, run on this (the UI) thread through the command queue ---------------
     def api_box_info(self) -> dict:

@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: %(default)s, this machine only)",
     )  # fmt: skip
     p.add_argument("--no-api", action="store_true", help="do not serve the HTTP API")
+    p.add_argument(
+        "--interface", action="append", metavar="IF",
+        help="announce the box over zeroconf only on this network interface (repeatable; default: all, "
+        "when --listen is not loopback)",
+    )  # fmt: skip
     p.add_argument("--skin", metavar="NAME", help="draw with this skin (default: the one chosen in Settings)")
     p.add_argument("--skin-dev", action="store_true", help="reload the skin when its files change (for skinners)")
     add_json_flag(p)
@@ -72,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             skin_dev=args.skin_dev,
             api_port=None if args.no_api else args.port,
             api_host=args.listen,
+            interfaces=args.interface,
         )
         report = app.run(run_for=args.run_for, screenshot=args.screenshot)
     if args.run_for is not None:

@@ -1,0 +1,1 @@
+"""The other-screen side: find boxes on the LAN (and, later, remote / mirror / take / fling)."""

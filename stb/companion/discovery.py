@@ -1,0 +1,247 @@
+"""Find boxes on the LAN: browse ``_stb._tcp`` and turn each record into a ``FoundBox``.
+
+Records come from anyone on the LAN, so parsing is bounded and forgiving: a malformed TXT
+record, an over-long or non-UTF-8 value, or a flood of services never raises; what cannot be
+read is left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from zeroconf import ServiceStateChange, Zeroconf
+from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+
+from stb.errors import StbError
+from stb.net.announce import lan_addresses
+
+__all__ = ["MAX_BOXES", "FoundBox", "async_discover", "box_from_txt", "discover", "match_box", "parse_txt"]
+
+log = logging.getLogger(__name__)
+
+STB_TYPE = "_stb._tcp.local."
+MAX_BOXES = 256
+_MAX_TXT_BYTES = 9000  # RFC 6763 §6.2: keep a TXT record under this; read no further
+_MAX_VALUE = 255
+_RESOLVE_MS = 1500
+_DEFAULT_API = "/api/v1"
+
+
+@dataclass(frozen=True)
+class FoundBox:
+    """One box as announced on the LAN."""
+
+    name: str  # instance name, e.g. "Living Room (2)"
+    box_id: str
+    addresses: list[str] = field(hash=False)  # IPv4 first; link-local IPv6 carry a %scope
+    port: int
+    model: str
+    version: str
+    api_path: str
+    pairing_required: bool
+    channel: str | None
+    host: str  # the SRV target, e.g. "stb-abc123.local."
+
+
+def parse_txt(raw: bytes) -> dict[str, str | None]:
+    """TXT wire format (length-prefixed strings) to ``{key: value}``; never raises.
+
+    Keys are lower-cased and the first occurrence wins (RFC 6763 §6.4); an entry without ``=``
+    has the value None; entries that are not UTF-8, have an empty key or a value over 255 bytes
+    are skipped; a truncated last entry ends the parse.
+    """
+    result: dict[str, str | None] = {}
+    data = bytes(raw[:_MAX_TXT_BYTES])
+    offset = 0
+    while offset < len(data):
+        length = data[offset]
+        entry = data[offset + 1 : offset + 1 + length]
+        offset += 1 + length
+        if len(entry) < length:
+            break
+        key_bytes, eq, value_bytes = entry.partition(b"=")
+        try:
+            key = key_bytes.decode("ascii").lower()
+            value = value_bytes.decode("utf-8") if eq else None
+        except UnicodeDecodeError:
+            continue
+        if not key or not key.isprintable() or key in result or len(value_bytes) > _MAX_VALUE:
+            continue
+        result[key] = value
+    return result
+
+
+def box_from_txt(
+    service_name: str, txt: bytes, *, addresses: Iterable[str], port: int | None, host: str | None
+) -> FoundBox | None:
+    """A ``FoundBox`` from one resolved ``_stb._tcp`` service, or None when it is not usable."""
+    values = parse_txt(txt)
+    box_id = values.get("id")
+    if not box_id or not port or not 0 < port < 65536:
+        return None
+    name = service_name[: -len(STB_TYPE) - 1] if service_name.lower().endswith("." + STB_TYPE) else service_name
+    api = values.get("api") or _DEFAULT_API
+    return FoundBox(
+        name=name,
+        box_id=box_id,
+        addresses=sorted(dict.fromkeys(addresses), key=lambda a: ":" in a),
+        port=port,
+        model=values.get("model") or "",
+        version=values.get("ver") or "",
+        api_path=api if api.startswith("/") else _DEFAULT_API,
+        pairing_required=values.get("pair") != "0",  # absent or odd: assume it is required
+        channel=values.get("ch") or None,
+        host=host or "",
+    )
+
+
+async def async_discover(
+    timeout_s: float,
+    interfaces: list[str] | None = None,
+    on_found: Callable[[FoundBox], None] | None = None,
+) -> list[FoundBox]:
+    """Browse for ``timeout_s`` seconds; ``on_found`` is called once per box id as it appears.
+
+    Returns the boxes still present at the end (latest TXT values), sorted by name.
+    """
+    addresses = lan_addresses(interfaces)
+    by_id: dict[str, FoundBox] = {}
+    id_of: dict[str, str] = {}  # service name (lower case) -> box id
+    announced: set[str] = set()
+    pending: dict[str, asyncio.Task] = {}
+    stale: set[str] = set()  # changed again while being resolved: resolve once more
+    errors: list[Exception] = []
+    closing = False
+    aiozc = AsyncZeroconf(interfaces=list(addresses.bind), ip_version=addresses.ip_version)
+
+    async def resolve(name: str) -> None:
+        key = name.lower()
+        try:
+            info = AsyncServiceInfo(STB_TYPE, name)
+            if await info.async_request(aiozc.zeroconf, _RESOLVE_MS) and key in pending:
+                found(name, info)
+        finally:
+            if pending.get(key) is asyncio.current_task():
+                del pending[key]
+                if key in stale and not closing:
+                    stale.discard(key)
+                    pending[key] = asyncio.ensure_future(resolve(name))
+
+    def found(name: str, info: AsyncServiceInfo) -> None:
+        box = box_from_txt(
+            name, info.text or b"", addresses=info.parsed_scoped_addresses(), port=info.port, host=info.server
+        )
+        if box is None:
+            log.debug("ignoring unusable record %r", name)
+            return
+        if box.box_id not in by_id and len(by_id) >= MAX_BOXES:
+            return
+        id_of[name.lower()] = box.box_id
+        by_id[box.box_id] = box
+        if on_found is not None and box.box_id not in announced:
+            announced.add(box.box_id)
+            try:
+                on_found(box)
+            except Exception as exc:  # raised to the caller once browsing is over (e.g. a closed pipe)
+                errors.append(exc)
+
+    def changed(zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange) -> None:
+        key = name.lower()
+        if state_change is ServiceStateChange.Removed:
+            stale.discard(key)
+            task = pending.pop(key, None)
+            if task is not None:
+                task.cancel()
+            box_id = id_of.pop(key, None)
+            if box_id is not None and box_id not in id_of.values():
+                by_id.pop(box_id, None)
+        elif key in pending:
+            stale.add(key)
+        elif len(pending) < MAX_BOXES:
+            pending[key] = asyncio.ensure_future(resolve(name))
+
+    browser = AsyncServiceBrowser(aiozc.zeroconf, STB_TYPE, handlers=[changed])
+    try:
+        await asyncio.sleep(timeout_s)
+    finally:
+        closing = True
+        await browser.async_cancel()
+        for task in list(pending.values()):
+            task.cancel()
+        for task in list(pending.values()):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await aiozc.async_close()
+    if errors:
+        raise errors[0]
+    return sorted(by_id.values(), key=lambda b: (b.name.casefold(), b.box_id))
+
+
+def discover(timeout_s: float, interfaces: list[str] | None = None) -> list[FoundBox]:
+    """``async_discover`` for callers without an event loop."""
+    return asyncio.run(async_discover(timeout_s, interfaces))
+
+
+def match_box(boxes: list[FoundBox], wanted: str) -> FoundBox:
+    """The box meant by ``wanted``: its name, id, or address (``IP``, ``IP:PORT``, ``[IPv6]:PORT``).
+
+    Tried in order: exact name (any case), id, address, then a unique name prefix.
+    Raises StbError naming the candidates when nothing or more than one box matches.
+    """
+    text = wanted.strip()
+    if not text:
+        raise StbError("which box? give a name, an id or an address")
+    if not boxes:
+        raise StbError(f"no box matches {text!r}: no boxes were found on the network")
+    folded = text.casefold()
+    for rule in (
+        lambda b: b.name.casefold() == folded,
+        lambda b: b.box_id.casefold() == folded,
+        _address_rule(text),
+        lambda b: b.name.casefold().startswith(folded),
+    ):
+        if rule is None:
+            continue
+        hits = [box for box in boxes if rule(box)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise StbError(f"{text!r} matches several boxes: {_listing(hits)}; give more of the name or an id")
+    raise StbError(f"no box matches {text!r}; found: {_listing(boxes)}")
+
+
+def _listing(boxes: list[FoundBox]) -> str:
+    return ", ".join(f"{box.name} (id {box.box_id})" for box in boxes)
+
+
+def _address_rule(text: str) -> Callable[[FoundBox], bool] | None:
+    """A matcher for an address literal with an optional port, or None when ``text`` is not one."""
+    port: int | None = None
+    host = text
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":") or not rest[1:].isdigit():
+                return None
+            port = int(rest[1:])
+    elif text.count(":") == 1:
+        host, _, digits = text.partition(":")
+        if not digits.isdigit():
+            return None
+        port = int(digits)
+    address = _parse_ip(host)
+    if address is None:
+        return None
+    return lambda box: (port is None or box.port == port) and any(_parse_ip(a) == address for a in box.addresses)
+
+
+def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None

@@ -1,0 +1,343 @@
+"""Announce the box on the LAN with mDNS/DNS-SD (python-zeroconf, asyncio API).
+
+Two services share one instance name and port: ``_stb._tcp`` (TXT: ``id``, ``name``, ``model``,
+``ver``, ``api``, ``pair`` and, when shown, ``ch`` the current channel) for companions, and
+``_http._tcp`` (TXT ``path=/``) so phones and browsers list the web page. A name already taken on
+the LAN becomes "Name (2)", "Name (3)"…; the final one is ``Announcer.instance_name``.
+
+Announcements go only where they are told: ``interfaces`` names the links (``["eth0"]``), and
+only those links' addresses are bound and advertised. Methods prefixed ``async_`` run on the
+event loop that owns the announcer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import ifaddr
+from zeroconf import IPVersion, NonUniqueNameException
+from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
+
+from stb.errors import StbError
+
+__all__ = ["HTTP_TYPE", "STB_TYPE", "Announcer", "LanAddresses", "lan_addresses"]
+
+log = logging.getLogger(__name__)
+
+STB_TYPE = "_stb._tcp.local."
+HTTP_TYPE = "_http._tcp.local."
+
+_MAX_LABEL = 63  # bytes in one DNS label: the instance name, suffix included
+_MAX_TXT_ENTRY = 255  # bytes in one TXT string: key=value
+_MAX_RENAMES = 99
+_IF_INET6 = Path("/proc/net/if_inet6")
+_IFA_F_DADFAILED, _IFA_F_TENTATIVE = 0x08, 0x40
+
+
+@dataclass(frozen=True)
+class LanAddresses:
+    """The addresses of the chosen interfaces, and how to hand them to ``AsyncZeroconf``."""
+
+    ipv4: tuple[str, ...]
+    ipv6: tuple[str, ...]  # without scope: what AAAA records carry
+    bind: tuple[str, ...]  # AsyncZeroconf(interfaces=...): every IPv4 address, one IPv6 address per link
+
+    @property
+    def ip_version(self) -> IPVersion:
+        if self.ipv4 and self.ipv6:
+            return IPVersion.All
+        return IPVersion.V6Only if self.ipv6 else IPVersion.V4Only
+
+    @property
+    def advertised(self) -> list[str]:
+        return [*self.ipv4, *self.ipv6]
+
+
+def lan_addresses(interfaces: list[str] | None = None) -> LanAddresses:
+    """IPv4 and usable IPv6 addresses of the named interfaces (None: every non-loopback one).
+
+    IPv6 addresses still in duplicate address detection ("tentative": the first second or two
+    after a link comes up) cannot be bound yet, so they are left out until they are usable.
+    Raises StbError for an unknown interface or when no address is left.
+    """
+    adapters = {adapter.name: adapter for adapter in ifaddr.get_adapters()}
+    if interfaces is not None:
+        unknown = [name for name in interfaces if name not in adapters]
+        if unknown:
+            raise StbError(f"no network interface named {unknown[0]!r} (have: {', '.join(sorted(adapters))})")
+        chosen = [adapters[name] for name in dict.fromkeys(interfaces)]
+    else:
+        chosen = list(adapters.values())
+    unusable = _unusable_ipv6()
+    ipv4: list[str] = []
+    ipv6: list[str] = []
+    bind6: list[str] = []
+    for adapter in chosen:
+        link6: list[str] = []
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str):
+                if interfaces is None and ipaddress.ip_address(ip.ip).is_loopback:
+                    continue
+                ipv4.append(ip.ip)
+            else:
+                address = ip.ip[0].split("%", 1)[0]
+                parsed = ipaddress.ip_address(address)
+                if (interfaces is None and parsed.is_loopback) or parsed in unusable:
+                    continue
+                link6.append(address)
+        if link6:
+            ipv6.extend(link6)
+            # one socket per link; link-local is always there and does not change with prefixes
+            bind6.append(min(link6, key=lambda a: not ipaddress.ip_address(a).is_link_local))
+    if not ipv4 and not ipv6:
+        where = ", ".join(interfaces) if interfaces is not None else "any non-loopback interface"
+        raise StbError(f"no IPv4 or IPv6 address on {where}")
+    return LanAddresses(tuple(ipv4), tuple(dict.fromkeys(ipv6)), tuple([*ipv4, *bind6]))
+
+
+def _unusable_ipv6() -> set[ipaddress.IPv6Address]:
+    """IPv6 addresses that are tentative or failed DAD (Linux; elsewhere: none known)."""
+    try:
+        lines = _IF_INET6.read_text().splitlines()
+    except OSError:
+        return set()
+    result = set()
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 5 and len(fields[0]) == 32:
+            with contextlib.suppress(ValueError):
+                if int(fields[4], 16) & (_IFA_F_TENTATIVE | _IFA_F_DADFAILED):
+                    result.add(ipaddress.IPv6Address(int(fields[0], 16)))
+    return result
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character."""
+    raw = text.encode()
+    if len(raw) <= limit:
+        return text
+    return raw[:limit].decode(errors="ignore")
+
+
+class Announcer:
+    """Announces one box (``_stb._tcp`` + ``_http._tcp``) on the chosen interfaces."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        box_id: str,
+        port: int,
+        model: str,
+        version: str,
+        api_path: str = "/api/v1",
+        pairing_required: bool = True,
+        interfaces: list[str] | None = None,
+        show_channel: bool = True,
+        min_interval_s: float = 1.0,
+    ) -> None:
+        if not name.strip():
+            raise StbError("the box needs a name to announce")
+        if not box_id.strip():
+            raise StbError("the box needs an id to announce")
+        if not 0 < port < 65536:
+            raise StbError(f"port {port} is out of range")
+        self.name = " ".join(name.split())
+        self.box_id = box_id
+        self.port = port
+        self.model = model
+        self.version = version
+        self.api_path = api_path
+        self.pairing_required = pairing_required
+        self.interfaces = list(interfaces) if interfaces is not None else None
+        #: False: no ``ch`` key at all (privacy); takes effect at the next ``async_update_channel``.
+        self.show_channel = show_channel
+        self.min_interval_s = min_interval_s
+        #: The instance name finally registered ("Name" or "Name (2)"…); None until started.
+        self.instance_name: str | None = None
+        self._channel: str | None = None
+        self._number = 1
+        self._host = f"stb-{re.sub(r'[^a-z0-9-]+', '-', box_id.lower()).strip('-')[:40] or 'box'}.local."
+        self._addresses: LanAddresses | None = None
+        self._aiozc: AsyncZeroconf | None = None
+        self._infos: dict[str, AsyncServiceInfo] = {}
+        self._sent_txt: dict[str, str] | None = None
+        self._last_sent = float("-inf")
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Future] = set()
+        self._lock = asyncio.Lock()
+        self._stopped = False
+
+    # -- public, loop-only -------------------------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """Bind the interfaces, probe for a free name and announce both services."""
+        if self._aiozc is not None or self._stopped:
+            raise RuntimeError("an Announcer starts once")
+        async with self._lock:
+            self._addresses = lan_addresses(self.interfaces)
+            self._aiozc = self._new_zeroconf(self._addresses)
+            try:
+                await self._async_register()
+            except BaseException:
+                aiozc, self._aiozc = self._aiozc, None
+                await aiozc.async_close()
+                raise
+
+    async def async_update_channel(self, channel: str | None) -> None:
+        """Set the ``ch`` TXT key; sent at most once per ``min_interval_s``, the last value winning."""
+        self._channel = channel
+        if self._aiozc is None or self._flush_handle is not None:
+            return  # not announced yet (sent at registration), or a delayed update will carry it
+        loop = asyncio.get_running_loop()
+        wait = self._last_sent + self.min_interval_s - loop.time()
+        if wait > 0:
+            self._flush_handle = loop.call_later(wait, self._flush)
+            return
+        await self._async_push_txt()
+
+    async def async_readdress(self) -> bool:
+        """Re-read the interfaces' addresses; when they changed, re-bind and re-announce. True if changed."""
+        if self._aiozc is None or self._stopped:
+            return False
+        async with self._lock:
+            try:
+                fresh = lan_addresses(self.interfaces)
+            except StbError as exc:
+                log.info("keeping the announcement as it is: %s", exc)  # link down: wait for it to return
+                return False
+            if self._aiozc is None or fresh == self._addresses:
+                return False
+            log.info("addresses changed to %s: announcing again", ", ".join(fresh.advertised))
+            self._addresses = fresh
+            update_interfaces = getattr(self._aiozc, "async_update_interfaces", None)
+            if update_interfaces is not None:  # newer zeroconf: re-bind in place, no goodbye
+                await update_interfaces(list(fresh.bind), fresh.ip_version)
+                assert self.instance_name is not None and self._sent_txt is not None
+                self._infos = self._build_infos(self.instance_name, self._sent_txt)
+                for info in self._infos.values():  # A/AAAA carry cache-flush: old addresses are dropped
+                    self._track(await self._aiozc.async_update_service(info))
+            else:  # older zeroconf: say goodbye, then start over on the new addresses
+                old, self._aiozc = self._aiozc, self._new_zeroconf(fresh)
+                await old.async_close()
+                await self._async_register()
+            return True
+
+    async def async_watch_addresses(self, every_s: float = 5.0) -> None:
+        """Call ``async_readdress`` every ``every_s`` seconds until stopped (run it as a task)."""
+        while not self._stopped:
+            await asyncio.sleep(every_s)
+            try:
+                await self.async_readdress()
+            except Exception:  # one bad rescan must not end the watch
+                log.warning("re-reading the interface addresses failed", exc_info=True)
+
+    async def async_stop(self) -> None:
+        """Send goodbyes for both services and close; safe to call more than once."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        for task in list(self._tasks):
+            task.cancel()
+        async with self._lock:
+            aiozc, self._aiozc = self._aiozc, None
+            if aiozc is not None:
+                await aiozc.async_close()  # unregisters all services: goodbyes (TTL 0) go out first
+            self._infos.clear()
+
+    # -- private -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _new_zeroconf(addresses: LanAddresses) -> AsyncZeroconf:
+        return AsyncZeroconf(interfaces=list(addresses.bind), ip_version=addresses.ip_version)
+
+    def _instance(self, number: int) -> str:
+        suffix = "" if number == 1 else f" ({number})"
+        return _fit(self.name, _MAX_LABEL - len(suffix.encode())).rstrip() + suffix
+
+    def _txt(self) -> dict[str, str]:
+        values = {
+            "id": self.box_id,
+            "name": self.name,
+            "model": self.model,
+            "ver": self.version,
+            "api": self.api_path,
+            "pair": "1" if self.pairing_required else "0",
+        }
+        if self.show_channel and self._channel is not None:
+            values["ch"] = self._channel
+        return {key: _fit(value, _MAX_TXT_ENTRY - len(key) - 1) for key, value in values.items()}
+
+    def _build_infos(self, instance: str, txt: dict[str, str]) -> dict[str, AsyncServiceInfo]:
+        assert self._addresses is not None
+        return {
+            type_: AsyncServiceInfo(
+                type_,
+                f"{instance}.{type_}",
+                port=self.port,
+                properties=properties,
+                server=self._host,
+                parsed_addresses=self._addresses.advertised,
+            )
+            for type_, properties in ((STB_TYPE, txt), (HTTP_TYPE, {"path": "/"}))
+        }
+
+    async def _async_register(self) -> None:
+        """Probe and register both services under the first free "Name (n)", from the current n."""
+        assert self._aiozc is not None
+        while True:
+            if self._number > _MAX_RENAMES:
+                raise StbError(f"could not find a free name for {self.name!r} on the LAN")
+            instance, txt = self._instance(self._number), self._txt()
+            infos = self._build_infos(instance, txt)
+            results = await asyncio.gather(
+                *(self._aiozc.async_register_service(info) for info in infos.values()), return_exceptions=True
+            )
+            failures = [r for r in results if isinstance(r, BaseException)]
+            if not failures:
+                await asyncio.gather(*results)  # the initial announcements
+                break
+            for info, result in zip(infos.values(), results, strict=True):
+                if not isinstance(result, BaseException):
+                    await (await self._aiozc.async_unregister_service(info))  # half-registered: take it back
+            if not all(isinstance(r, NonUniqueNameException) for r in failures):
+                raise next(r for r in failures if not isinstance(r, NonUniqueNameException))
+            log.info("%r is taken on the LAN; trying the next name", instance)
+            self._number += 1
+        self._infos = infos
+        self.instance_name = instance
+        self._sent_txt = txt
+        self._last_sent = asyncio.get_running_loop().time()
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        if not self._stopped:
+            self._track(asyncio.ensure_future(self._async_push_txt()))
+
+    def _track(self, awaitable) -> None:
+        task = asyncio.ensure_future(awaitable)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _async_push_txt(self) -> None:
+        async with self._lock:
+            if self._aiozc is None or STB_TYPE not in self._infos:
+                return
+            txt = self._txt()
+            if txt == self._sent_txt:
+                return
+            self._last_sent = asyncio.get_running_loop().time()
+            self._sent_txt = txt
+            assert self.instance_name is not None
+            info = self._build_infos(self.instance_name, txt)[STB_TYPE]
+            self._infos[STB_TYPE] = info
+            self._track(await self._aiozc.async_update_service(info))

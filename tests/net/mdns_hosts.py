@@ -1,0 +1,212 @@
+"""mDNS actors for the netns tests: run inside a namespace host, talk JSON lines on stdout.
+
+    python tests/net/mdns_hosts.py box NAME ID PORT [--channel C]   # Announcer on eth0; stdin commands:
+        ch TEXT | burst N PREFIX SECONDS | readdress | stop
+    python tests/net/mdns_hosts.py watch                             # browser on eth0: added/updated/removed
+    python tests/net/mdns_hosts.py discover SECONDS                  # async_discover on eth0: found…, done
+    python tests/net/mdns_hosts.py cli ARGS…                         # the `stb discover` handler
+
+Each line printed is one JSON object with an ``event`` and ``t`` (wall clock, shared by every namespace).
+The test side uses ``Actor`` to start one and wait for events with time-outs. These scripts are only
+ever started through ``tests.netns.Host.popen``: they multicast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).resolve()
+
+
+def say(event: str, **fields) -> None:
+    print(json.dumps({"event": event, "t": time.time(), **fields}), flush=True)
+
+
+# -- inside the namespace ----------------------------------------------------------------------------
+
+
+async def run_box(name: str, box_id: str, port: int, channel: str | None) -> None:
+    from stb.net.announce import Announcer
+
+    announcer = Announcer(name=name, box_id=box_id, port=port, model="TestBox 1", version="0.1.0", interfaces=["eth0"])
+    await announcer.async_update_channel(channel)
+    await announcer.async_start()
+    say("registered", instance=announcer.instance_name)
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        command, _, rest = line.strip().partition(" ")
+        if command == "ch":
+            await announcer.async_update_channel(rest or None)
+            say("ch", channel=rest)
+        elif command == "burst":
+            count, prefix, seconds = rest.split(" ")
+            for i in range(int(count)):
+                await announcer.async_update_channel(f"{prefix} {i}")
+                await asyncio.sleep(float(seconds) / int(count))
+            say("burst", last=f"{prefix} {int(count) - 1}")
+        elif command == "readdress":
+            say("readdress", changed=await announcer.async_readdress())
+        elif command in ("stop", ""):  # "" is EOF
+            await announcer.async_stop()
+            say("stopped")
+            return
+
+
+async def run_watch() -> None:
+    from zeroconf import ServiceStateChange
+    from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+
+    from stb.net.announce import STB_TYPE, lan_addresses
+
+    addresses = lan_addresses(["eth0"])
+    aiozc = AsyncZeroconf(interfaces=list(addresses.bind), ip_version=addresses.ip_version)
+
+    def report(event: str, name: str, info: AsyncServiceInfo | None) -> None:
+        props = info.decoded_properties if info is not None else {}
+        addresses = info.parsed_addresses() if info is not None else []
+        say(event, name=name, ch=props.get("ch"), txt=props, addresses=addresses)
+
+    async def resolve(name: str) -> None:
+        info = AsyncServiceInfo(STB_TYPE, name)
+        report("added", name, info if await info.async_request(aiozc.zeroconf, 3000) else None)
+
+    resolving: set[asyncio.Future] = set()
+
+    def changed(zeroconf, service_type: str, name: str, state_change: ServiceStateChange) -> None:
+        if state_change is ServiceStateChange.Added:
+            task = asyncio.ensure_future(resolve(name))
+            resolving.add(task)
+            task.add_done_callback(resolving.discard)
+        elif state_change is ServiceStateChange.Updated:
+            info = AsyncServiceInfo(STB_TYPE, name)
+            report("updated", name, info if info.load_from_cache(zeroconf) else None)
+        else:
+            report("removed", name, None)
+
+    browser = AsyncServiceBrowser(aiozc.zeroconf, STB_TYPE, handlers=[changed])
+    say("watching")
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # until told or EOF
+    await browser.async_cancel()
+    await aiozc.async_close()
+
+
+async def run_discover(seconds: float) -> None:
+    from dataclasses import asdict
+
+    from stb.companion.discovery import async_discover
+
+    boxes = await async_discover(seconds, ["eth0"], on_found=lambda box: say("found", box=asdict(box)))
+    say("done", boxes=[asdict(box) for box in boxes])
+
+
+def run_cli(argv: list[str]) -> int:
+    import argparse
+
+    from stb.companion.cli import register
+    from stb.errors import StbError
+
+    parser = argparse.ArgumentParser(prog="stb")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except StbError as exc:
+        print(f"stb: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def main(argv: list[str]) -> int:
+    mode, rest = argv[0], argv[1:]
+    if mode == "box":
+        channel = rest[rest.index("--channel") + 1] if "--channel" in rest else None
+        asyncio.run(run_box(rest[0], rest[1], int(rest[2]), channel))
+    elif mode == "watch":
+        asyncio.run(run_watch())
+    elif mode == "discover":
+        asyncio.run(run_discover(float(rest[0])))
+    elif mode == "cli":
+        return run_cli(rest)
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    return 0
+
+
+# -- on the test side --------------------------------------------------------------------------------
+
+
+class Actor:
+    """One of the scripts above running in a namespace host, with its events read in the background."""
+
+    def __init__(self, host, *args: str) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.process = host.popen(
+            [sys.executable, str(SCRIPT), *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        self.events: list[dict] = []
+        self.lines: list[str] = []
+        self._queue: queue.Queue[dict | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            self._queue.put(event)
+        self._queue.put(None)
+
+    def send(self, command: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+
+    def expect(self, timeout: float, what: str, match=lambda event: True, **fields) -> dict:
+        """The next event called ``what`` with these fields (and ``match``); fails after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                event = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if event is None:
+                break
+            self.events.append(event)
+            if event["event"] == what and all(event.get(k) == v for k, v in fields.items()) and match(event):
+                return event
+        raise AssertionError(f"no {what!r} event with {fields} within {timeout} s; {self.describe()}")
+
+    def describe(self) -> str:
+        stderr = ""
+        if self.process.poll() is not None and self.process.stderr is not None:
+            stderr = self.process.stderr.read()[-2000:]
+        return f"saw {[e['event'] for e in self.events]}; output {''.join(self.lines)[-1500:]!r}; stderr {stderr!r}"
+
+    def finish(self, timeout: float = 10.0) -> tuple[int, str]:
+        """Close stdin (the scripts stop on EOF) and wait: (exit code, stderr)."""
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()
+        code = self.process.wait(timeout=timeout)
+        return code, self.process.stderr.read() if self.process.stderr is not None else ""
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
