@@ -9,16 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from stb.lineup.check import Problem
-from stb.skin.resolve import (
-    MANIFEST,
-    ResolvedSkin,
-    _merge,
-    builtin_values,
-    read_chain,
-    read_folder,
-    rgb,
-    root_gaps,
-)
+from stb.skin.manifest import ScreenName
+from stb.skin.resolve import MANIFEST, ResolvedSkin, chain_values, read_chain, read_folder, rgb, root_gaps
 
 AA = 4.5  # WCAG 2 AA for normal text
 TEXT_PAIRS = (  # (text colour, what it is drawn on): the pairs the screens use
@@ -69,10 +61,8 @@ def check_skin_dir(directory: Path) -> list[Problem]:
         problems += root_gaps(folder)
     if any(p.severity == "error" for p in problems):
         return problems
-    values = builtin_values()
-    for link in chain:
-        values = _merge(values, link.values)
+    values = chain_values(chain)
     resolved = ResolvedSkin(directory.name, values, chain)
-    for screen in (None, "live", "list", "guide", "details", "settings", "pin", "tracks"):
+    for screen in (None, *ScreenName.__args__):
         resolved.theme(screen)  # every screen's Theme builds (a bad override would raise here)
     return problems + contrast_warnings(values["colours"], str(directory / MANIFEST))

@@ -209,11 +209,13 @@ def channel_list(s: Scene) -> None:
     listing.draw(s.canvas, time.monotonic())
 
 
-def guide_grid(s: Scene) -> None:
+def guide_grid(s: Scene):
+    """The grid focused on a later programme (channel 3's next film); returned for the details screen."""
     grid = s.grid()
     for action in ("down", "down", "right"):
         grid.handle(action, 0)
     grid.draw(s.canvas, time.monotonic())
+    return grid
 
 
 def guide_grid_empty(s: Scene) -> None:
@@ -224,10 +226,7 @@ def guide_grid_empty(s: Scene) -> None:
 
 
 def details(s: Scene) -> None:
-    grid = s.grid()
-    for action in ("down", "down", "right"):
-        grid.handle(action, 0)
-    grid.draw(s.canvas, time.monotonic())
+    grid = guide_grid(s)
     theme = s.theme_for("details")
     DetailsScreen(grid.model.focus, grid.model.channel, theme, lambda c: None).draw(s.canvas, time.monotonic())
 
@@ -277,7 +276,7 @@ def devices(s: Scene) -> None:
     DevicesScreen(_demo_auth(s), s.theme_for("devices"), lambda text: None).draw(s.canvas, time.monotonic())
 
 
-SCREENS: dict[str, Callable[[Scene], None]] = {
+SCREENS: dict[str, Callable[[Scene], object]] = {
     f.__name__: f
     for f in (live_banner, live_info_volume_number, live_unavailable, live_locked, track_picker, channel_list,
               guide_grid, guide_grid_empty, details, settings, pin_dialog, pairing, devices)

@@ -300,13 +300,17 @@ def resolve(name: str, user_overrides: dict[str, Any] | None = None) -> Resolved
     errors = [p for p in problems if p.severity == "error"]
     if errors or not chain:
         raise SkinError(name, errors)
+    values = chain_values(chain, user_overrides)
+    return ResolvedSkin(name, values, chain, [p for p in problems if p.severity != "error"], user_overrides)
+
+
+def chain_values(chain: list[SkinFolder], user_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Built-in values ← each folder, root first ← the user's overrides (an asset that failed is left out)."""
     values = builtin_values()
     for folder in chain:
         values = _merge(values, {k: {kk: vv for kk, vv in v.items() if vv is not None} if isinstance(v, dict) else v
                                  for k, v in folder.values.items()})  # fmt: skip
-    if user_overrides:
-        values = _merge(values, user_overrides)
-    return ResolvedSkin(name, values, chain, [p for p in problems if p.severity != "error"], user_overrides)
+    return _merge(values, user_overrides) if user_overrides else values
 
 
 def user_overrides_path() -> Path:

@@ -162,7 +162,8 @@ class App:
         return self.theme_for("live")
 
     def _skin_files_stamp(self) -> tuple:
-        if self.skin is None:
+        """Modification times of the skin's files, for --skin-dev only (no stat calls otherwise)."""
+        if self.skin is None or not self.skin_dev:
             return ()
         stamp = []
         for path in self.skin.files:
@@ -208,16 +209,16 @@ class App:
         """The packaged keymap, then the skin chain's `keymap.json` files, then the user's; a broken one
         is skipped, and said so."""
         skin_maps = [f.directory / "keymap.json" for f in self.skin.chain] if self.skin else []
-        layers = [p for p in [*skin_maps, user_keymap_path()] if p.is_file()]
-        notice = None
-        while layers:
+        layers, notice = [], None
+        for layer in (p for p in [*skin_maps, user_keymap_path()] if p.is_file()):
             try:
-                return load_keymap(overrides=layers), notice
+                load_keymap(overrides=[layer])  # each file on its own: a broken one is left out by itself
             except StbError as exc:
                 log.warning("%s; leaving it out", exc)
                 notice = notice or f"A keymap was not used: {exc}"
-                layers = [p for p in layers if str(p) not in str(exc)]
-        return load_keymap(), notice
+                continue
+            layers.append(layer)
+        return load_keymap(overrides=layers), notice
 
     @property
     def player(self) -> Player:

@@ -14,7 +14,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.programmeinfo import facts, heading, when
 from stb.ui.text import wrap
 from stb.ui.theme import Theme
-from stb.ui.widgets import panel, progress, scrim, text
+from stb.ui.widgets import dialog, progress, text
 
 PANEL_SIZE = (1000, 560)
 
@@ -50,10 +50,7 @@ class DetailsScreen:
 
         t, p = self.theme, self.programme
         wall = time.time()
-        rect = pygame.Rect(0, 0, *PANEL_SIZE)
-        rect.center = (canvas.get_width() // 2, canvas.get_height() // 2)
-        scrim(canvas, t)
-        panel(canvas, rect, t, alpha=250)
+        rect = dialog(canvas, t, PANEL_SIZE)
         x, y, width = rect.x + 40, rect.y + 32, rect.width - 80
         small, medium, large = self.fonts.get(t.font_small), self.fonts.get(t.font_medium), self.fonts.get(t.font_large)
         bold = self.fonts.get(t.font_small, bold=True)

@@ -9,6 +9,7 @@ import time
 
 from stb.net.auth import Auth
 from stb.ui.fonts import Fonts
+from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.text import fit
 from stb.ui.theme import Theme
 from stb.ui.widgets import panel, scrim, side_panel, text
@@ -37,7 +38,7 @@ class DevicesScreen:
             self.focus = max(0, min(self.focus, len(devices) - 2))
         elif action == "back":
             self.closed = True
-        return action not in ("quit", "mute", "volume_up", "volume_down")
+        return action not in THROUGH_DIALOGS
 
     def update(self, now: float) -> None:
         pass

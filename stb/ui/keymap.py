@@ -21,6 +21,9 @@ ACTIONS = frozenset(
     | {f"digit_{d}" for d in range(10)}
 )
 
+# What still reaches live TV while a dialog (PIN, pairing code, devices) keeps every other key.
+THROUGH_DIALOGS = frozenset({"quit", "mute", "volume_up", "volume_down"})
+
 
 @dataclass
 class Keymap:

@@ -17,7 +17,7 @@ from stb.ui.pin import PinPad, draw_pad
 from stb.ui.streaminfo import describe
 from stb.ui.text import fit
 from stb.ui.theme import Theme
-from stb.ui.widgets import FittedImages, panel, progress, star, text, top_free_y
+from stb.ui.widgets import FittedImages, centred_text, panel, progress, star, text, top_free_y
 
 NOW_NEXT_TTL_S = 5.0
 
@@ -372,13 +372,12 @@ class LiveScreen:
         if current is not None:
             rated = f" (rated {current.rating})" if current.rating else ""
             lines.append((small, f"{current.title}{rated}", t.text_dim))
+        width = canvas.get_width() - 2 * t.margin
         for font, value, colour in lines:
-            value = fit(font, value, canvas.get_width() - 2 * t.margin)
-            y = text(canvas, font, value, colour, (cx - font.size(value)[0] // 2, y)).bottom + 10
+            y = centred_text(canvas, font, value, colour, cx, y, width).bottom + 10
         draw_pad(canvas, self.fonts, t, (cx, y + 50), len(self.pin.digits))
         hint, colour = (self.pin_message, t.warning) if self.pin_message else ("Enter the PIN to watch", t.text_dim)
-        hint = fit(small, hint, canvas.get_width() - 2 * t.margin)
-        text(canvas, small, hint, colour, (cx - small.size(hint)[0] // 2, y + 100))
+        centred_text(canvas, small, hint, colour, cx, y + 100, width)
 
     def _draw_centre_message(self, canvas, message: str) -> None:
         t = self.theme

@@ -15,6 +15,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from stb.ui.widgets import fit_image
+
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 512 * 1024
@@ -103,11 +105,6 @@ class Logos:
         except (pygame.error, ValueError) as exc:
             log.info("logo %s is not an image: %s", source, exc)
             return None
-        width, height = image.get_size()
-        if not width or not height:
-            return None
-        scale = min(size[0] / width, size[1] / height)
-        fitted = (max(1, round(width * scale)), max(1, round(height * scale)))
-        if pygame.display.get_surface() is not None:  # the display's pixel format: faster to blit
+        if pygame.display.get_surface() is not None and min(image.get_size()) > 0:  # faster to blit
             image = image.convert_alpha()
-        return pygame.transform.smoothscale(image, fitted)
+        return fit_image(image, size)

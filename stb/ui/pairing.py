@@ -10,9 +10,9 @@ import time
 
 from stb.net.auth import Auth
 from stb.ui.fonts import Fonts
-from stb.ui.text import fit
+from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.theme import Theme
-from stb.ui.widgets import panel, scrim, text
+from stb.ui.widgets import centred_text, dialog
 
 
 class PairingScreen:
@@ -30,7 +30,7 @@ class PairingScreen:
         if action == "back":
             self.auth.cancel()
             self.closed = True
-        return action not in ("quit", "mute", "volume_up", "volume_down")
+        return action not in THROUGH_DIALOGS
 
     def update(self, now: float) -> None:
         pending = self.auth.code_to_show()
@@ -38,24 +38,20 @@ class PairingScreen:
             self.closed = True
 
     def draw(self, canvas, now: float) -> None:
-        import pygame
 
         pending = self.auth.code_to_show()
         if pending is None:
             return
         t = self.theme
-        scrim(canvas, t)
-        rect = pygame.Rect(0, 0, 720, 340)
-        rect.center = canvas.get_rect().center
-        panel(canvas, rect, t, alpha=250)
+        rect = dialog(canvas, t, (720, 340))
         medium, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
         huge = self.fonts.get(t.font_number, bold=True)
         lines = [
-            (medium, fit(medium, f"Pair “{pending.client_name}”?", rect.width - 64), t.text, 32),
+            (medium, f"Pair “{pending.client_name}”?", t.text, 32),
             (small, "Type this code on that device:", t.text_dim, 92),
             (huge, f"{pending.code[:3]} {pending.code[3:]}", t.accent, 136),
         ]
         left = max(0, int(pending.expires_at - time.time()))
         lines.append((small, f"Expires in {left // 60}:{left % 60:02d}  ·  Back: refuse", t.text_dim, 262))
         for font, value, colour, dy in lines:
-            text(canvas, font, value, colour, (rect.centerx - font.size(value)[0] // 2, rect.y + dy))
+            centred_text(canvas, font, value, colour, rect.centerx, rect.y + dy, rect.width - 64)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from stb.parental import PinResult
 from stb.ui.fonts import Fonts
-from stb.ui.text import fit
+from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.theme import Theme
-from stb.ui.widgets import panel, scrim, text
+from stb.ui.widgets import centred_text, dialog
 
 PIN_LENGTH = 4
 
@@ -83,23 +83,17 @@ class PinDialog:
             if not self.pad.back():
                 self.closed = True
             return True
-        return action not in ("quit", "mute", "volume_up", "volume_down")  # the dialog keeps the keys
+        return action not in THROUGH_DIALOGS  # the dialog keeps the keys
 
     def update(self, now: float) -> None:
         pass
 
     def draw(self, canvas, now: float) -> None:
-        import pygame
 
         t = self.theme
-        scrim(canvas, t)
-        rect = pygame.Rect(0, 0, 620, 300)
-        rect.center = canvas.get_rect().center
-        panel(canvas, rect, t, alpha=250)
+        rect = dialog(canvas, t, (620, 300))
         medium, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
-        title = fit(medium, self.title, rect.width - 64)
-        text(canvas, medium, title, t.text, (rect.centerx - medium.size(title)[0] // 2, rect.y + 32))
+        centred_text(canvas, medium, self.title, t.text, rect.centerx, rect.y + 32, rect.width - 64)
         draw_pad(canvas, self.fonts, t, (rect.centerx, rect.y + 140), len(self.pad.digits))
         line, colour = (self.message, t.warning) if self.message else (self.hint or "Back  cancel", t.text_dim)
-        line = fit(small, line, rect.width - 64)
-        text(canvas, small, line, colour, (rect.centerx - small.size(line)[0] // 2, rect.y + 210))
+        centred_text(canvas, small, line, colour, rect.centerx, rect.y + 210, rect.width - 64)

@@ -25,6 +25,24 @@ def scrim(canvas, theme: Theme) -> None:
     canvas.blit(shade, (0, 0))
 
 
+def dialog(canvas, theme: Theme, size: tuple[int, int]):
+    """A panel in the middle of the screen, everything behind it darkened; returns its rect."""
+    import pygame
+
+    scrim(canvas, theme)
+    rect = pygame.Rect((0, 0), size)
+    rect.center = canvas.get_rect().center
+    panel(canvas, rect, theme, alpha=250)
+    return rect
+
+
+def centred_text(canvas, font, value: str, colour: RGB, centre_x: int, y: int, width: int | None = None):
+    """``value`` centred on ``centre_x`` at ``y``, cut with an ellipsis to ``width``; returns the drawn rect."""
+    if width is not None:
+        value = fit(font, value, width)
+    return text(canvas, font, value, colour, (centre_x - font.size(value)[0] // 2, y))
+
+
 def text(canvas, font, value: str, colour: RGB, pos: tuple[int, int], width: int | None = None):
     """Draw ``value`` at ``pos`` (top-left), cut with an ellipsis to ``width``; returns the drawn rect."""
     if width is not None:
@@ -70,6 +88,17 @@ def star(canvas, centre: tuple[int, int], radius: int, colour: RGB) -> None:
     pygame.draw.polygon(canvas, colour, points)
 
 
+def fit_image(image, size: tuple[int, int]):
+    """``image`` scaled to fit inside ``size``, aspect kept; None for an empty image."""
+    import pygame
+
+    width, height = image.get_size()
+    if not width or not height:
+        return None
+    scale = min(size[0] / width, size[1] / height)
+    return pygame.transform.smoothscale(image, (max(1, round(width * scale)), max(1, round(height * scale))))
+
+
 class FittedImages:
     """Local images (a skin's brand logo) loaded and fitted once per size; None if unreadable."""
 
@@ -84,10 +113,7 @@ class FittedImages:
         key = (path, *size)
         if key not in self._fitted:
             try:
-                image = pygame.image.load(path)
-                scale = min(size[0] / image.get_width(), size[1] / image.get_height())
-                fitted = (max(1, round(image.get_width() * scale)), max(1, round(image.get_height() * scale)))
-                self._fitted[key] = pygame.transform.smoothscale(image, fitted)
-            except (pygame.error, OSError, ZeroDivisionError):
+                self._fitted[key] = fit_image(pygame.image.load(path), size)
+            except (pygame.error, OSError):
                 self._fitted[key] = None
         return self._fitted[key]

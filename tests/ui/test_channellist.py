@@ -9,6 +9,7 @@ from stb.config import StateStore
 from stb.headend.catalog import demo_lineup
 from stb.ui.app import App
 from stb.ui.channellist import ALL, FAVOURITES, RECENT, ChannelListScreen
+from tests.ui.keys import press
 
 pytestmark = pytest.mark.slow
 
@@ -20,11 +21,6 @@ def app(headend, tmp_path):
     application.start()
     yield application
     application.close()
-
-
-def press(app, key):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode="", mod=0, scancode=0))
-    app.step()
 
 
 def test_l_opens_the_list_on_the_current_channel_and_arrows_move_instead_of_zapping(app):

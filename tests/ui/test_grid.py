@@ -13,6 +13,7 @@ from stb.headend.catalog import demo_lineup
 from stb.ui.app import App
 from stb.ui.details import DetailsScreen
 from stb.ui.grid import GridScreen
+from tests.ui.keys import press
 
 pytestmark = pytest.mark.slow
 
@@ -25,11 +26,6 @@ def app(headend, tmp_path):
     application.start()
     yield application
     application.close()
-
-
-def press(app, key):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode="", mod=0, scancode=0))
-    app.step()
 
 
 def test_g_opens_the_grid_on_the_current_channel_and_arrows_move_the_focus_not_the_channel(app):
