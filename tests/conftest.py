@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,23 @@ def _isolated_state(tmp_path, monkeypatch):
     """Tests never read or write the user's real box state."""
     monkeypatch.setenv("STB_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("STB_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    """The demo media, generated once per session into a temporary STB_CACHE_DIR (never the user's cache)."""
+    from stb.headend.media import ensure_media
+
+    cache = tmp_path_factory.mktemp("stb-cache")
+    previous = os.environ.get("STB_CACHE_DIR")
+    os.environ["STB_CACHE_DIR"] = str(cache)
+    try:
+        yield ensure_media().directory
+    finally:
+        if previous is None:
+            os.environ.pop("STB_CACHE_DIR", None)
+        else:
+            os.environ["STB_CACHE_DIR"] = previous
 
 
 def free_port() -> int:

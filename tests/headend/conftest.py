@@ -1,14 +1,8 @@
-"""Head-end fixtures: media generated once per session into a temporary cache, one live head-end.
-
-The media fixture points STB_CACHE_DIR at a session temp directory (restored afterwards), so the
-tests never touch, nor depend on, the user's cache; the head-end child inherits it.
-"""
+"""Head-end fixtures: one live head-end on the session's own media (``media_dir``, in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -17,23 +11,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def media_dir(tmp_path_factory) -> Path:
-    """The demo media, generated once for the session into a temporary STB_CACHE_DIR."""
-    from stb.headend.media import ensure_media
-
-    cache = tmp_path_factory.mktemp("stb-cache")
-    previous = os.environ.get("STB_CACHE_DIR")
-    os.environ["STB_CACHE_DIR"] = str(cache)
-    try:
-        yield ensure_media().directory
-    finally:
-        if previous is None:
-            os.environ.pop("STB_CACHE_DIR", None)
-        else:
-            os.environ["STB_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from stb.headend.broadcast import BACKLOG_BYTES, Broadcast, Viewer
-from stb.headend.tspackets import PACKET
+from stb.ts.packets import PACKET
 
 CHUNK = b"\x47" + bytes(PACKET * 50 - 1)
 

@@ -4,7 +4,7 @@ import subprocess
 
 from stb.headend.catalog import CHANNELS
 from stb.headend.media import clip_path
-from stb.headend.tspackets import PACKET, JoinPoint, pid_of, random_access
+from stb.ts.packets import PACKET, JoinPoint, pid_of, random_access
 
 
 def test_join_data_starts_with_pat_pmt_and_a_keyframe(media_dir, tmp_path):

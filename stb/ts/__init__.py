@@ -1,0 +1,1 @@
+"""MPEG-TS plumbing shared by the demo head-end and the relay: packet parsing, fan-out, splicing."""
