@@ -89,6 +89,7 @@ class Settings:
     show_channel_on_lan: bool = True  # announce what is on; off for privacy
     open_on_lan: bool = False  # control without pairing: only for a LAN the household trusts completely
     box_id: str = ""  # stable id for the LAN (made on first start)
+    relay_channels: int = 4  # channels the relay reads at once for other screens (the TV's own comes on top)
     parental: ParentalSettings = field(default_factory=ParentalSettings)
 
     @classmethod
@@ -110,6 +111,7 @@ class Settings:
             show_channel_on_lan=_bool(data, "show_channel_on_lan", cls.show_channel_on_lan),
             open_on_lan=_bool(data, "open_on_lan", cls.open_on_lan),
             box_id=_box_id(data.get("box_id", "")),
+            relay_channels=_int(data, "relay_channels", cls.relay_channels, 1, 32),
             parental=ParentalSettings.from_json(data.get("parental", {})),
         )
 

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from stb.headend.children import die_with_parent_hook, stop_supervised
+from stb.children import die_with_parent_hook, stop_supervised
 from stb.ts.fanout import BACKLOG_BYTES, FanOut, Viewer
 from stb.ts.packets import PACKET
 

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from stb.headend.children import die_with_parent_hook, stop_supervised
+from stb.children import die_with_parent_hook, stop_supervised
 
 SEGMENT_NAME = re.compile(r"index\.m3u8|seg[0-9]{1,9}\.ts")  # the only names ever served (fullmatch)
 PREFIX = "stb-hls-"

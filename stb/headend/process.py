@@ -68,7 +68,7 @@ def start_headend_process(
 
     Start it from a long-lived thread: the child is signalled when the starting thread exits.
     """
-    from stb.headend.children import die_with_parent_hook
+    from stb.children import die_with_parent_hook
 
     command = [sys.executable, "-m", "stb", "headend", "--host", host, "--port", str(port)]
     if media_dir is not None:

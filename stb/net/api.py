@@ -27,10 +27,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stb import __version__
 from stb.net.auth import Auth, AuthError, Device
 from stb.net.commands import CommandQueue
+from stb.relay.relay import Relay, RelayBusy, UpstreamDown
 
 API = "/api/v1"
 EVENT_QUEUE = 256  # events kept for a slow event-stream client before it is dropped
 KEEPALIVE_S = 15.0
+TS_MIME = "video/mp2t"
 
 
 @dataclass
@@ -43,6 +45,7 @@ class NetContext:
     box: Any  # the object whose methods the commands call on the UI thread (the App)
     guide: Callable[[], Any]  # a Guide for the network thread, or None
     open_on_lan: Callable[[], bool]
+    relay: Relay | None = None
     hub: EventHub = field(default_factory=lambda: EventHub())
 
 
@@ -158,6 +161,14 @@ def create_app(ctx: NetContext) -> FastAPI:
     async def not_found(request: Request, exc: LookupError):
         return problem(404, "Not found", str(exc.args[0] if exc.args else exc))
 
+    @app.exception_handler(RelayBusy)
+    async def relay_busy(request: Request, exc: RelayBusy):
+        return problem(503, "Relay busy", str(exc), {"Retry-After": "10"})
+
+    @app.exception_handler(UpstreamDown)
+    async def upstream_down(request: Request, exc: UpstreamDown):
+        return problem(502, "Channel unavailable", str(exc))
+
     @app.exception_handler(TimeoutError)
     async def busy(request: Request, exc: TimeoutError):
         return problem(503, "Box busy", "the box did not answer in time; try again")
@@ -262,5 +273,27 @@ def create_app(ctx: NetContext) -> FastAPI:
                 ctx.hub.unsubscribe(queue)
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+    def relay() -> Relay:
+        if ctx.relay is None:
+            raise StarletteHTTPException(404, "this box does not relay streams")
+        return ctx.relay
+
+    ts_response = {200: {"content": {TS_MIME: {}}, "description": "MPEG-TS, until the client leaves"}}
+
+    @app.get("/stream/live", dependencies=authed, response_class=StreamingResponse, responses=ts_response,
+             summary="What the TV shows, following its zaps in one connection (MPEG-TS)")  # fmt: skip
+    async def stream_live() -> StreamingResponse:
+        return StreamingResponse(relay().live_stream(), media_type=TS_MIME, headers={"Cache-Control": "no-store"})
+
+    @app.get("/stream/channel/{channel_id}", dependencies=authed, response_class=StreamingResponse,
+             responses=ts_response, summary="Any channel of the line-up, independent of the TV (MPEG-TS)")  # fmt: skip
+    async def stream_channel(channel_id: str) -> StreamingResponse:
+        body = await relay().open_channel(channel_id[:128])
+        return StreamingResponse(body, media_type=TS_MIME, headers={"Cache-Control": "no-store"})
+
+    @app.get(f"{API}/relay", dependencies=authed, summary="Relayed channels and clients")
+    async def relay_stats() -> dict:
+        return relay().stats()
 
     return app

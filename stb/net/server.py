@@ -78,6 +78,8 @@ class NetworkSide:
             await self._async_announce()
             self._ready.set()
         await task
+        if self.ctx.relay is not None:
+            await self.ctx.relay.close()  # idempotent: stop() has usually closed it already
         if self.announcer is not None:
             await self.announcer.async_stop()  # goodbyes, so other screens drop the box at once
         if not server.started:
@@ -112,7 +114,21 @@ class NetworkSide:
                 lambda: self._keep(asyncio.ensure_future(announcer.async_update_channel(channel)))
             )
 
+    def follow(self, channel_id: str | None) -> None:
+        """From the UI thread: the live relay now shows ``channel_id`` (None: nothing, e.g. locked)."""
+        loop, relay = self._loop, self.ctx.relay
+        if loop is None or relay is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closing: the box is stopping
+            loop.call_soon_threadsafe(relay.follow, channel_id)
+
     def stop(self) -> None:
+        loop, relay = self._loop, self.ctx.relay
+        if loop is not None and relay is not None and loop.is_running():
+            # end the relayed streams first: uvicorn would otherwise wait for them to finish
+            closing = asyncio.run_coroutine_threadsafe(relay.close(), loop)
+            with contextlib.suppress(Exception):
+                closing.result(STOP_TIMEOUT_S)
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -26,6 +26,8 @@ from stb.net.guide import NetGuide
 from stb.net.server import NetworkSide
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
 from stb.player.zapper import Zapper
+from stb.relay.feed import ChannelSource
+from stb.relay.relay import Relay
 from stb.skin.resolve import SkinError, installed_skins, resolve, resolve_with_fallback
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
@@ -130,7 +132,7 @@ class App:
         self._skin_checked_at = 0.0
         self.keymap, self._keymap_notice = self._load_keymap()
         self.screen = LiveScreen(self.box, self.zapper, self.theme_for("live"), Guide(self.guide_db, lineup))
-        self.screen.on_lock_change = self._apply_audio
+        self.screen.on_lock_change = self._on_lock_change
         self.zapper.set_pretuning(self.box.settings.pretune)
         self.overlays: list[Screen] = []  # screens over live TV, top last
         self.auth = Auth(directory=self.box.store.path.parent)
@@ -144,6 +146,7 @@ class App:
             context = NetContext(
                 box_info=self.api_box_info, commands=self.commands, auth=self.auth, box=self,
                 guide=self._net_guide.get, open_on_lan=lambda: self.box.settings.open_on_lan,
+                relay=Relay(self._relay_source, max_upstreams=self.box.settings.relay_channels),
             )  # fmt: skip
             announce = None if api_host in ("127.0.0.1", "::1", "localhost") else self._announcer(interfaces)
             self.net = NetworkSide(context, api_host, api_port, announce)
@@ -237,12 +240,30 @@ class App:
             self.report.zaps += 1
             self.screen.check_lock()  # before the zap: a locked channel must not be heard for a frame
             self.zapper.zap(event.channel)
+            self._follow_live()
             for overlay in self.overlays:
                 if isinstance(overlay, TrackPicker):
                     overlay.closed = True  # it lists the tracks of the channel just left
         elif isinstance(event, VolumeChanged):
             self._apply_audio()
             self._publish("volume", {"volume": event.volume, "muted": event.muted})
+
+    def _on_lock_change(self, locked: bool) -> None:
+        self._apply_audio()
+        self._follow_live()
+
+    def _follow_live(self) -> None:
+        """The relay's live stream shows what the TV shows, and nothing while the parental lock hides it."""
+        if self.net is not None:
+            current = self.box.current
+            self.net.follow(current.id if current is not None and not self.screen.locked else None)
+
+    def _relay_source(self, channel_id: str) -> ChannelSource | None:
+        """From the network thread: the line-up is replaced whole, never changed in place."""
+        channel = self.box.lineup.by_id(channel_id)
+        if channel is None:
+            return None
+        return ChannelSource(channel.id, channel.name, tuple(channel.urls), dict(channel.headers))
 
     def _apply_audio(self, *_) -> None:
         """Volume and mute as the viewer set them, and silence while the parental lock hides a channel."""
@@ -264,6 +285,7 @@ class App:
                 self.box.notify(f"Not reachable from the network: {exc}")
                 self.net = None
             else:
+                self._follow_live()
                 if self.net.announce_error:
                     self.box.notify(f"Other screens cannot find this box: {self.net.announce_error}")
 

@@ -1,0 +1,88 @@
+"""One upstream channel, read once and fanned out to every relay client watching it.
+
+The feed tries the channel's URLs in order and keeps trying (with a growing pause) while anyone
+watches; each client has a bounded backlog and is dropped when it stops reading, so a stalled
+phone never slows the others or the TV.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from stb.relay.upstream import UpstreamError, read_ts
+from stb.ts.fanout import FanOut
+
+log = logging.getLogger(__name__)
+
+RETRY_FIRST_S = 0.5
+RETRY_MAX_S = 8.0
+
+
+@dataclass(frozen=True)
+class ChannelSource:
+    """What the relay needs to know of a line-up channel."""
+
+    id: str
+    name: str
+    urls: tuple[str, ...]
+    headers: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+class Feed(FanOut):
+    def __init__(self, source: ChannelSource, stall_s: float = 8.0) -> None:
+        super().__init__(source.id)
+        self.source = source
+        self.stall_s = stall_s
+        self.state = "starting"  # starting → playing ⇄ retrying
+        self.error: str | None = None
+        self.connects = 0
+        self.idle_since: float | None = None
+        self._task: asyncio.Task | None = None
+        self._first = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"relay-{self.name}")
+
+    async def wait_first_data(self, timeout: float) -> bool:
+        """True once the upstream has sent something (at once if it already has)."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._first.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def _run(self) -> None:
+        pause = RETRY_FIRST_S
+        while True:
+            for url in self.source.urls:
+                self.connects += 1
+                try:
+                    async for chunk in read_ts(url, self.source.headers, self.stall_s):
+                        if self.state != "playing":
+                            self.state, self.error, pause = "playing", None, RETRY_FIRST_S
+                            self._first.set()
+                        self.publish(chunk)
+                except UpstreamError as exc:
+                    self.error = str(exc)
+                    log.info("relay %s: %s (%s)", self.name, exc, url)
+                except Exception as exc:  # a bug or an odd OS error: keep the feed alive, say it loudly
+                    self.error = f"internal error: {exc}"
+                    log.warning("relay %s: reading %s failed", self.name, url, exc_info=True)
+                self.state = "retrying"
+                self._first.clear()  # a client arriving now waits for the upstream to come back
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RETRY_MAX_S)
+
+    async def stop(self) -> None:
+        task = self._task
+        while task is not None and not task.done():
+            task.cancel()  # again if need be: a cancel that lands as a read completes can be lost
+            await asyncio.wait({task}, timeout=1.0)
+        self.close_viewers()
+
+    def stats(self) -> dict:
+        return {"clients": len(self.viewers), "state": self.state, "error": self.error, "connects": self.connects,
+                "bytes": self.bytes_out, "dropped_clients": self.dropped}  # fmt: skip

@@ -1,0 +1,231 @@
+"""The box's stream relay: any channel to other screens, and the live stream that follows the TV.
+
+Runs on the network side's asyncio loop. Each upstream channel has one :class:`Feed`, however many
+clients watch it. ``/stream/live`` clients get the TV's channel through a :class:`Splicer`, so at
+each zap the content changes inside the same connection. A feed nobody watches lingers a few
+seconds (zapping back, a reconnecting player) and then stops; at most ``max_upstreams`` feeds run
+for clients, and the TV's own channel is always relayed on top of that, so a mirror never fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from stb.relay.feed import ChannelSource, Feed
+from stb.ts.fanout import Viewer
+from stb.ts.splice import Splicer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_UPSTREAMS = 4
+CLIENT_BACKLOG_BYTES = 4 * 1024 * 1024  # ~4 s of an 8 Mbit/s channel; past it a client is dropped
+LINGER_S = 10.0
+FIRST_DATA_TIMEOUT_S = 10.0
+
+
+class RelayBusy(Exception):
+    """Every upstream slot is taken by channels that clients are watching."""
+
+
+class UpstreamDown(Exception):
+    """The channel's upstream sent nothing in time; the message says what it last said."""
+
+
+@dataclass(frozen=True)
+class RelaySummary:
+    """Counts the TV's stream-info overlay shows; replaced whole, so another thread reads it safely."""
+
+    upstreams: int = 0
+    clients: int = 0
+
+
+class _LiveClient:
+    def __init__(self) -> None:
+        self.viewer: Viewer | None = None
+        self.feed: Feed | None = None
+        self.changed = asyncio.Event()
+        self.changed.set()  # first pass: subscribe to what the TV shows
+
+
+class Relay:
+    def __init__(
+        self,
+        channels: Callable[[str], ChannelSource | None],
+        max_upstreams: int = DEFAULT_MAX_UPSTREAMS,
+        backlog_bytes: int = CLIENT_BACKLOG_BYTES,
+        linger_s: float = LINGER_S,
+        stall_s: float = 8.0,
+        first_data_s: float = FIRST_DATA_TIMEOUT_S,
+    ) -> None:
+        """``channels(id)`` looks a channel up in the line-up (None: no such channel)."""
+        self._channels = channels
+        self.max_upstreams = max_upstreams
+        self.backlog_bytes = backlog_bytes
+        self.linger_s = linger_s
+        self.stall_s = stall_s
+        self.first_data_s = first_data_s
+        self.live_connections = 0  # ever opened: a mirror that keeps one connection across zaps adds 1
+        self.feeds: dict[str, Feed] = {}
+        self.live: ChannelSource | None = None  # what the TV shows, when the relay may show it too
+        self.summary = RelaySummary()
+        self._live_clients: set[_LiveClient] = set()
+        self._reaper: asyncio.Task | None = None
+        self._stopping: set[asyncio.Future] = set()
+        self._closed = False
+
+    # -- the TV ------------------------------------------------------------------------------------
+
+    def follow(self, channel_id: str | None) -> None:
+        """The TV now shows ``channel_id`` (None: nothing the relay may show, e.g. parental lock)."""
+        source = self._channels(channel_id) if channel_id else None
+        if source == self.live:
+            return
+        self.live = source
+        for client in self._live_clients:
+            client.changed.set()
+            if client.viewer is not None and client.feed is not None:
+                client.feed.unsubscribe(client.viewer)  # its next() returns None: the stream switches
+
+    # -- clients -----------------------------------------------------------------------------------
+
+    async def open_channel(self, channel_id: str) -> AsyncIterator[bytes]:
+        """A channel's stream for one client. Raises LookupError, RelayBusy or UpstreamDown before any byte."""
+        source = self._channels(channel_id)
+        if source is None:
+            raise LookupError(f"no channel with id {channel_id!r}")
+        feed = self._feed(source, for_tv=False)
+        viewer = feed.subscribe(self.backlog_bytes)
+        self._summarise()
+        if not await feed.wait_first_data(self.first_data_s):
+            feed.unsubscribe(viewer)
+            self._summarise()
+            raise UpstreamDown(f"{source.name} sends nothing: {feed.error or 'no answer'}")
+        return self._drain(feed, viewer)
+
+    async def _drain(self, feed: Feed, viewer: Viewer) -> AsyncIterator[bytes]:
+        try:
+            while (chunk := await viewer.next()) is not None:
+                yield chunk
+        finally:
+            feed.unsubscribe(viewer)
+            self._summarise()
+
+    async def live_stream(self) -> AsyncIterator[bytes]:
+        """What the TV shows, continuously: spliced at each zap; ends only when this client falls behind."""
+        client = _LiveClient()
+        self.live_connections += 1
+        splicer = Splicer(self.live.name if self.live else "")
+        self._live_clients.add(client)
+        try:
+            while not self._closed:
+                if client.changed.is_set():
+                    client.changed.clear()
+                    self._switch(client)
+                    if client.viewer is not None:
+                        splicer.splice(self.live.name if self.live else "")
+                if client.viewer is None:
+                    await client.changed.wait()  # nothing to relay now (locked, no channel): wait for a zap
+                    continue
+                chunk = await client.viewer.next()
+                if chunk is None:
+                    if client.viewer.dropped:
+                        log.info("relay: dropped a live client that stopped reading")
+                        return
+                    continue  # unsubscribed by a zap (or by close)
+                out = splicer.feed(chunk)
+                if out:
+                    yield out
+        finally:
+            self._live_clients.discard(client)
+            if client.viewer is not None and client.feed is not None:
+                client.feed.unsubscribe(client.viewer)
+            self._summarise()
+
+    def _switch(self, client: _LiveClient) -> None:
+        if client.viewer is not None and client.feed is not None:
+            client.feed.unsubscribe(client.viewer)
+        client.viewer = client.feed = None
+        if self.live is not None:
+            client.feed = self._feed(self.live, for_tv=True)
+            client.viewer = client.feed.subscribe(self.backlog_bytes)
+        self._summarise()
+
+    # -- feeds -------------------------------------------------------------------------------------
+
+    def _feed(self, source: ChannelSource, for_tv: bool) -> Feed:
+        feed = self.feeds.get(source.id)
+        if feed is not None and feed.source == source:
+            feed.idle_since = None
+            return feed
+        if feed is not None:  # the line-up changed the channel's URLs: start over
+            self._stop_feed(feed)
+        self._ensure_reaper()
+        busy = [f for f in self.feeds.values() if not self._is_live(f)]
+        if not for_tv and len(busy) >= self.max_upstreams:
+            idle = [f for f in busy if not f.viewers]
+            if not idle:
+                raise RelayBusy(f"the relay already reads {len(busy)} channels (the limit is {self.max_upstreams})")
+            self._stop_feed(min(idle, key=lambda f: f.idle_since or 0.0))
+        feed = Feed(source, self.stall_s)
+        feed.start()
+        self.feeds[source.id] = feed
+        return feed
+
+    def _is_live(self, feed: Feed) -> bool:
+        return self.live is not None and feed.source.id == self.live.id and bool(self._live_clients)
+
+    def _stop_feed(self, feed: Feed) -> None:
+        self.feeds.pop(feed.name, None)
+        task = asyncio.ensure_future(feed.stop())
+        self._stopping.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._stopping.discard)
+
+    def _ensure_reaper(self) -> None:
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.ensure_future(self._reap())
+
+    async def _reap(self) -> None:
+        """Stop feeds nobody has watched for ``linger_s``."""
+        loop = asyncio.get_running_loop()
+        while self.feeds and not self._closed:
+            await asyncio.sleep(min(1.0, self.linger_s / 2))
+            now = loop.time()
+            for feed in list(self.feeds.values()):
+                if feed.viewers:
+                    feed.idle_since = None
+                elif feed.idle_since is None:
+                    feed.idle_since = now
+                elif now - feed.idle_since >= self.linger_s:
+                    self._stop_feed(feed)
+            self._summarise()
+
+    def _summarise(self) -> None:
+        self.summary = RelaySummary(len(self.feeds), sum(len(f.viewers) for f in self.feeds.values()))
+
+    def stats(self) -> dict:
+        return {
+            "max_upstreams": self.max_upstreams,
+            "upstreams": len(self.feeds),
+            "clients": sum(len(f.viewers) for f in self.feeds.values()),
+            "live_clients": len(self._live_clients),
+            "live_channel": self.live.id if self.live else None,
+            "live_connections": self.live_connections,
+            "channels": {cid: feed.stats() for cid, feed in self.feeds.items()},
+        }
+
+    async def close(self) -> None:
+        """Stop every feed and end every client's stream (the box is stopping)."""
+        self._closed = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        for client in self._live_clients:
+            client.changed.set()
+        feeds, self.feeds = list(self.feeds.values()), {}
+        await asyncio.gather(*(feed.stop() for feed in feeds), *self._stopping)
+        self._summarise()

@@ -1,0 +1,229 @@
+"""Reading a channel's stream from the head-end as 188-byte-aligned MPEG-TS, whatever it is sent as.
+
+- HTTP(S) MPEG-TS is read as it comes (httpx), with the channel's own headers;
+- HLS (a ``.m3u8`` URL or an ``mpegurl`` answer) is remuxed to TS by ffmpeg (``-c copy``: no transcoding);
+- UDP or RTP multicast (``udp://@239.1.1.1:5000``, ``rtp://…``) is joined directly; RTP headers are
+  taken off.
+
+Only these schemes are followed: a line-up imported from a provider's M3U cannot make the box read
+its own files (``file:``) or anything else. A source that sends nothing for ``stall_s`` raises
+:class:`UpstreamError`, so the feed can try the channel's next URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+import struct
+import subprocess
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import httpx
+
+from stb import __version__
+from stb.children import STOP_GRACE_S, die_with_parent_hook
+from stb.ts.packets import PACKET, SYNC
+
+SCHEMES = ("http", "https", "udp", "rtp")
+CONNECT_TIMEOUT_S = 5.0
+READ_SIZE = PACKET * 348  # ~64 KB
+MAX_REDIRECTS = 3
+USER_AGENT = f"stb/{__version__} (relay)"
+
+
+class UpstreamError(Exception):
+    """The source cannot be read (refused, dead, stalled, not TS); the message says which."""
+
+
+def check_url(url: str) -> str:
+    """The URL's scheme when the relay may follow it; UpstreamError otherwise."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in SCHEMES:
+        raise UpstreamError(f"the relay does not follow {scheme or 'scheme-less'} URLs")
+    return scheme
+
+
+def is_hls(url: str, content_type: str = "") -> bool:
+    return urlsplit(url).path.lower().endswith(".m3u8") or "mpegurl" in content_type.lower()
+
+
+async def read_ts(url: str, headers: dict[str, str] | None = None, stall_s: float = 8.0) -> AsyncIterator[bytes]:
+    """The stream at ``url`` as aligned TS chunks, until it ends (then UpstreamError) or the caller stops."""
+    scheme = check_url(url)
+    if scheme in ("udp", "rtp"):
+        source = _multicast(url, stall_s)
+    elif is_hls(url):
+        source = _ffmpeg(url, headers or {}, stall_s)
+    else:
+        source = _http(url, headers or {}, stall_s)
+    aligner = _Aligner()
+    async for data in source:
+        chunk = aligner.feed(data)
+        if chunk:
+            yield chunk
+    raise UpstreamError("the stream ended")
+
+
+class _Aligner:
+    """Cuts a byte stream into whole TS packets, finding the sync again after junk."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, data: bytes) -> bytes:
+        pending = self._pending + data
+        if pending and pending[0] != SYNC:
+            at = _sync_at(pending)
+            if at is None:
+                self._pending = pending[-PACKET:]  # keep a tail: the sync may straddle reads
+                return b""
+            pending = pending[at:]
+        whole = len(pending) - len(pending) % PACKET
+        self._pending = pending[whole:]
+        return pending[:whole]
+
+
+def _sync_at(data: bytes) -> int | None:
+    """Where three sync bytes 188 apart start (one 0x47 alone proves nothing)."""
+    at = data.find(SYNC)
+    while at >= 0 and at + 2 * PACKET < len(data):
+        if data[at + PACKET] == SYNC and data[at + 2 * PACKET] == SYNC:
+            return at
+        at = data.find(SYNC, at + 1)
+    return None
+
+
+async def _http(url: str, headers: dict[str, str], stall_s: float) -> AsyncIterator[bytes]:
+    timeout = httpx.Timeout(CONNECT_TIMEOUT_S, read=stall_s)
+    sent = {"User-Agent": USER_AGENT, **headers}
+    try:
+        async with (
+            httpx.AsyncClient(timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS) as client,
+            client.stream("GET", url, headers=sent) as response,
+        ):
+            if response.status_code != 200:
+                raise UpstreamError(f"the head-end answered {response.status_code}")
+            if is_hls(str(response.url), response.headers.get("content-type", "")):
+                async for data in _ffmpeg(str(response.url), headers, stall_s):
+                    yield data
+                return
+            async for data in response.aiter_raw(READ_SIZE):
+                yield data
+    except httpx.TimeoutException:
+        raise UpstreamError(f"no data for {stall_s:.0f} s") from None
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"cannot read the stream: {exc}") from None
+
+
+async def _ffmpeg(url: str, headers: dict[str, str], stall_s: float) -> AsyncIterator[bytes]:
+    """HLS remuxed to TS by ffmpeg, which knows playlists, variants and segment fetching.
+
+    Started with Popen (no await, so a cancelled feed can never leave a half-started child behind)
+    and read through the loop; stopped and reaped whatever ends the stream.
+    """
+    header_lines = "".join(f"{k}: {v}\r\n" for k, v in {"User-Agent": USER_AGENT, **headers}.items())
+    command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
+               "-protocol_whitelist", "http,https,tcp,tls,crypto", "-headers", header_lines,
+               "-i", url, "-map", "0", "-c", "copy", "-f", "mpegts", "-"]  # fmt: skip
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, preexec_fn=die_with_parent_hook())  # fmt: skip
+    except OSError as exc:
+        raise UpstreamError(f"cannot start ffmpeg for HLS: {exc.strerror}") from None
+    assert process.stdout is not None
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=READ_SIZE * 4)
+    transport, _ = await _connect(loop, reader, process)
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(stall_s):  # not wait_for: on 3.11 it can swallow a cancel
+                    data = await reader.read(READ_SIZE)
+            except TimeoutError:
+                raise UpstreamError(f"no data for {stall_s:.0f} s") from None
+            if not data:
+                return
+            yield data
+    finally:
+        transport.close()
+        await _reap(process)
+
+
+async def _connect(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader, process: subprocess.Popen):
+    try:
+        return await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), process.stdout)
+    except BaseException:
+        await _reap(process)
+        raise
+
+
+async def _reap(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after a grace period; polled, so no child watcher is involved."""
+    if process.poll() is None:
+        process.terminate()
+        for _ in range(int(STOP_GRACE_S / 0.05)):
+            if process.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            process.kill()
+            await asyncio.to_thread(process.wait)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def multicast_address(url: str) -> tuple[str, int]:
+    """``udp://@239.1.1.1:5000`` → ("239.1.1.1", 5000), checked."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").strip("@")
+    try:
+        group = ipaddress.IPv4Address(host)
+        port = parts.port
+    except ValueError:
+        raise UpstreamError(f"not a multicast address: {url}") from None
+    if not group.is_multicast or not port:
+        raise UpstreamError(f"not a multicast group and port: {url}")
+    return str(group), port
+
+
+async def _multicast(url: str, stall_s: float) -> AsyncIterator[bytes]:
+    group, port = multicast_address(url)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2 * 1024 * 1024)
+        sock.bind((group, port))  # the group's datagrams only, not everything sent to the port
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                        struct.pack("4s4si", socket.inet_aton(group), bytes(4), 0))  # fmt: skip
+    except OSError as exc:
+        sock.close()
+        raise UpstreamError(f"cannot join {group}:{port}: {exc.strerror}") from None
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(stall_s):
+                    first = await loop.sock_recv(sock, 65536)
+            except TimeoutError:
+                raise UpstreamError(f"no multicast on {group}:{port} for {stall_s:.0f} s") from None
+            batch = [_strip_rtp(first)]
+            with contextlib.suppress(BlockingIOError):
+                while len(batch) < 64:  # whatever else already arrived, in one go
+                    batch.append(_strip_rtp(sock.recv(65536)))
+            yield b"".join(batch)
+    finally:
+        sock.close()
+
+
+def _strip_rtp(datagram: bytes) -> bytes:
+    """The TS in a datagram: as is for plain UDP, after the header (CSRCs, extension) for RTP."""
+    if not datagram or datagram[0] == SYNC or datagram[0] >> 6 != 2:
+        return datagram
+    at = 12 + 4 * (datagram[0] & 0x0F)
+    if datagram[0] & 0x10 and len(datagram) >= at + 4:
+        at += 4 + 4 * int.from_bytes(datagram[at + 2 : at + 4], "big")
+    return datagram[at:]

@@ -1,0 +1,226 @@
+"""The relay against the real demo head-end on loopback: fan-out, slow clients, limits, the live splice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+
+import httpx
+import pytest
+
+from stb.headend import marker
+from stb.headend.catalog import CHANNELS, demo_lineup
+from stb.headend.media import HEIGHT, WIDTH
+from stb.relay.feed import ChannelSource
+from stb.relay.relay import Relay, RelayBusy, UpstreamDown
+from stb.relay.upstream import UpstreamError, check_url, read_ts
+from stb.ts.packets import PACKET, SYNC
+
+pytestmark = pytest.mark.slow
+
+
+def lookup(headend):
+    lineup = demo_lineup(*headend)
+
+    def find(channel_id: str) -> ChannelSource | None:
+        channel = lineup.by_id(channel_id)
+        return None if channel is None else ChannelSource(channel.id, channel.name, tuple(channel.urls))
+
+    return find
+
+
+async def take(stream, size: int, timeout: float = 20.0) -> bytes:
+    got = bytearray()
+
+    async def read() -> None:
+        async for chunk in stream:
+            got.extend(chunk)
+            if len(got) >= size:
+                return
+
+    await asyncio.wait_for(read(), timeout)
+    return bytes(got)
+
+
+async def headend_clients(headend, channel_id: str) -> int:
+    async with httpx.AsyncClient() as client:
+        health = (await client.get(f"http://{headend[0]}:{headend[1]}/health")).json()
+    return health["channels"][channel_id]["clients"]
+
+
+def test_many_clients_one_upstream_connection(headend):
+    channel = CHANNELS[0].id
+
+    async def scenario():
+        relay = Relay(lookup(headend))
+        before = await headend_clients(headend, channel)
+        streams = [await relay.open_channel(channel) for _ in range(10)]
+        data = await asyncio.gather(*(take(s, 200_000) for s in streams))
+        during = await headend_clients(headend, channel)
+        stats = relay.stats()
+        for s in streams:
+            await s.aclose()
+        await relay.close()
+        return before, during, data, stats
+
+    before, during, data, stats = asyncio.run(scenario())
+    assert during - before == 1, "ten relay clients must cost the head-end one connection"
+    assert stats["channels"][channel]["clients"] == 10 and stats["upstreams"] == 1
+    for chunk in data:
+        assert len(chunk) % PACKET == 0 and chunk[0] == SYNC and chunk[PACKET] == SYNC
+
+
+def test_a_client_that_stops_reading_is_dropped_and_does_not_stall_another(headend):
+    channel = CHANNELS[1].id
+
+    async def scenario():
+        relay = Relay(lookup(headend), backlog_bytes=200_000)
+        stuck = await relay.open_channel(channel)
+        await stuck.__anext__()  # subscribed, then never read again
+        reader = await relay.open_channel(channel)
+        got = await take(reader, 600_000, timeout=30)  # ~5 s of the channel: far past the stuck one's backlog
+        stats = relay.stats()["channels"][channel]
+        await reader.aclose()
+        await stuck.aclose()
+        await relay.close()
+        return got, stats
+
+    got, stats = asyncio.run(scenario())
+    assert len(got) >= 600_000
+    assert stats["dropped_clients"] == 1 and stats["clients"] == 1
+
+
+def test_dead_and_garbage_channels_fail_with_a_reason_and_unknown_ones_are_not_found(headend):
+    async def scenario():
+        relay = Relay(lookup(headend), first_data_s=3)
+        outcomes = {}
+        for channel in ("dead-channel", "garbage-channel", "no-such-channel"):
+            try:
+                await relay.open_channel(channel)
+                outcomes[channel] = "opened"
+            except (UpstreamDown, LookupError) as exc:
+                outcomes[channel] = f"{type(exc).__name__}: {exc}"
+        await relay.close()
+        return outcomes
+
+    outcomes = asyncio.run(scenario())
+    assert outcomes["dead-channel"].startswith("UpstreamDown") and "404" in outcomes["dead-channel"]
+    assert outcomes["garbage-channel"].startswith("UpstreamDown")
+    assert outcomes["no-such-channel"].startswith("LookupError")
+
+
+def test_the_upstream_limit_refuses_a_new_channel_but_frees_an_idle_one(headend):
+    async def scenario():
+        relay = Relay(lookup(headend), max_upstreams=1)
+        first = await relay.open_channel(CHANNELS[0].id)
+        await take(first, 10_000)
+        try:
+            await relay.open_channel(CHANNELS[1].id)
+            refused = None
+        except RelayBusy as exc:
+            refused = str(exc)
+        await first.aclose()  # the first channel is idle now (lingering): it gives its place
+        second = await relay.open_channel(CHANNELS[1].id)
+        await take(second, 10_000)
+        feeds = sorted(relay.feeds)
+        await second.aclose()
+        await relay.close()
+        return refused, feeds
+
+    refused, feeds = asyncio.run(scenario())
+    assert refused is not None and "limit is 1" in refused
+    assert feeds == [CHANNELS[1].id]
+
+
+def test_hls_channels_are_remuxed_to_ts(headend):
+    hls = next(c for c in CHANNELS if c.hls)
+
+    async def scenario():
+        relay = Relay(lookup(headend))
+        stream = await relay.open_channel(hls.id)
+        data = await take(stream, 100_000, timeout=30)
+        await stream.aclose()
+        await relay.close()
+        return data
+
+    data = asyncio.run(scenario())
+    assert data[0] == SYNC and data[PACKET] == SYNC
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(1)", "ftp://x/y.ts", "/etc/passwd"])
+def test_only_stream_schemes_are_followed(url):
+    with pytest.raises(UpstreamError, match="does not follow"):
+        check_url(url)
+
+    async def first():
+        async for _ in read_ts(url):
+            return
+
+    with pytest.raises(UpstreamError):
+        asyncio.run(first())
+
+
+def test_live_follows_every_zap_in_one_stream(headend, tmp_path):
+    """The TV zaps five times; one live client records; a stock decoder sees each channel in turn."""
+    order = [1, 2, 3, 1, 2, 4]
+
+    async def scenario():
+        relay = Relay(lookup(headend))
+        relay.follow(CHANNELS[order[0] - 1].id)
+        recorded = bytearray()
+        live = relay.live_stream()
+
+        async def record() -> None:
+            async for chunk in live:
+                recorded.extend(chunk)
+
+        recorder = asyncio.create_task(record())
+        for number in order[1:]:
+            await asyncio.sleep(2.5)
+            relay.follow(CHANNELS[number - 1].id)
+        await asyncio.sleep(2.5)
+        stats = relay.stats()
+        recorder.cancel()  # ends the generator too (its finally unsubscribes)
+        with contextlib.suppress(asyncio.CancelledError):
+            await recorder
+        await relay.close()
+        return bytes(recorded), stats
+
+    recorded, stats = asyncio.run(scenario())
+    assert stats["live_connections"] == 1 and stats["live_clients"] == 1
+    path = tmp_path / "live.ts"
+    path.write_bytes(recorded)
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        check=True, capture_output=True, timeout=120,
+    ).stdout  # fmt: skip
+    size = WIDTH * HEIGHT * 3
+    seen = [marker.decode(raw[at : at + size], WIDTH, HEIGHT, WIDTH * 3, 3) for at in range(0, len(raw), size)]
+    shown = [n for i, n in enumerate(seen) if n is not None and (i == 0 or seen[i - 1] != n)]
+    assert shown == order, f"the live stream showed {shown}"
+
+
+def test_live_shows_nothing_while_the_tv_hides_the_channel_and_resumes_after(headend):
+    async def scenario():
+        relay = Relay(lookup(headend))
+        relay.follow(CHANNELS[0].id)
+        live = relay.live_stream()
+        await take(live, 50_000)
+        relay.follow(None)  # parental lock on the TV
+        await asyncio.sleep(0.2)
+        silent = True
+        try:
+            await asyncio.wait_for(live.__anext__(), 2.0)
+            silent = False
+        except TimeoutError:
+            pass
+        # a cancelled __anext__ closes the generator: start a fresh client after the unlock, as a player would
+        relay.follow(CHANNELS[0].id)
+        again = await take(relay.live_stream(), 50_000)
+        await relay.close()
+        return silent, again
+
+    silent, again = asyncio.run(scenario())
+    assert silent, "the live stream went on while the TV hid the channel"
+    assert again[0] == SYNC
