@@ -131,16 +131,32 @@ def host_allowed(host_header: str | None) -> bool:
     return True
 
 
+class HostCheck:
+    """Refuses a Host that is someone else's DNS name (421), before any route runs.
+
+    Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware cancels a streaming
+    response (the relay's, the event stream) when it is not read at once.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+            if not host_allowed(host):
+                response = problem(421, "Wrong host", "use the box's address or its .local name")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(ctx: NetContext) -> FastAPI:
     app = FastAPI(
         title="stb box API", version=__version__, openapi_url=f"{API}/openapi.json", docs_url=None, redoc_url=None
     )  # fmt: skip  (no docs UI: it would load scripts from a CDN)
 
-    @app.middleware("http")
-    async def check_host(request: Request, call_next):
-        if not host_allowed(request.headers.get("host")):
-            return problem(421, "Wrong host", "use the box's address or its .local name")
-        return await call_next(request)
+    app.add_middleware(HostCheck)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, exc: StarletteHTTPException):

@@ -1,0 +1,98 @@
+"""The relay through a running box's HTTP API on loopback: tokens, errors, and a stock player on /stream/live."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+
+import httpx
+import pytest
+
+from stb.config import StateStore
+from stb.headend import marker
+from stb.headend.catalog import CHANNELS, demo_lineup
+from stb.headend.media import HEIGHT, WIDTH
+from stb.ts.packets import PACKET, SYNC
+from stb.ui.app import App
+from tests.net.test_api import pair, run_client
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def box(tmp_path, headend):
+    app = App(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
+              pretune=0, api_port=0)  # fmt: skip
+    app.start()
+    yield app
+    app.close()
+
+
+def root(base: str) -> str:
+    return base.removesuffix("/api/v1")
+
+
+def test_streams_need_a_token_and_say_what_is_wrong(box):
+    def client(base):
+        with httpx.Client(timeout=20) as c:
+            token = pair(c, base, box)
+            refused = c.get(f"{root(base)}/stream/channel/{CHANNELS[0].id}")
+            refused_live = c.get(f"{root(base)}/stream/live", params={"token": "wrong"})
+            unknown = c.get(f"{root(base)}/stream/channel/nope", params={"token": token})
+            dead = c.get(f"{root(base)}/stream/channel/dead-channel", params={"token": token})
+            with c.stream("GET", f"{root(base)}/stream/channel/{CHANNELS[2].id}", params={"token": token}) as r:
+                status, kind = r.status_code, r.headers["content-type"]
+                body = r.iter_raw(PACKET * 10)  # kept: a dropped iterator closes the response
+                first = next(body)
+                stats = c.get(f"{base}/relay", headers={"Authorization": f"Bearer {token}"}).json()
+            return refused, refused_live, unknown, dead, status, kind, first, stats
+
+    refused, refused_live, unknown, dead, status, kind, first, stats = run_client(box, client, timeout=60)
+    assert refused.status_code == refused_live.status_code == 401
+    assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
+    assert dead.status_code == 502 and dead.json()["title"] == "Channel unavailable"
+    assert (status, kind) == (200, "video/mp2t") and first[0] == SYNC
+    assert stats["channels"][CHANNELS[2].id]["clients"] == 1, stats
+
+
+def test_a_stock_player_follows_five_zaps_on_one_connection(box, tmp_path):
+    """ffmpeg reads /stream/live once while the TV zaps through the API; every channel shows up in turn."""
+    zaps = [2, 3, 1, 4, 2]
+
+    def client(base):
+        with httpx.Client(timeout=20) as c:
+            token = pair(c, base, box)
+            auth = {"Authorization": f"Bearer {token}"}
+            c.post(f"{base}/actions/zap", json={"number": 1}, headers=auth)
+            player = subprocess.Popen(
+                ["ffmpeg", "-v", "error", "-i", f"{root(base)}/stream/live?token={token}",
+                 "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            frames = bytearray()
+            reader = threading.Thread(target=read_all, args=(player.stdout, frames), daemon=True)
+            reader.start()
+            try:
+                time.sleep(3)
+                for number in zaps:
+                    assert c.post(f"{base}/actions/zap", json={"number": number}, headers=auth).status_code == 200
+                    time.sleep(3)
+                stats = c.get(f"{base}/relay", headers=auth).json()
+            finally:
+                player.terminate()
+                player.wait(10)
+                reader.join(10)
+            return bytes(frames), stats, player.stderr.read().decode(errors="replace")
+
+    frames, stats, errors = run_client(box, client, timeout=90)
+    size = WIDTH * HEIGHT * 3
+    seen = [marker.decode(frames[at : at + size], WIDTH, HEIGHT, WIDTH * 3, 3) for at in range(0, len(frames), size)]
+    shown = [n for i, n in enumerate(seen) if n is not None and (i == 0 or seen[i - 1] != n)]
+    assert shown == [1, *zaps], f"the player showed {shown}; ffmpeg said: {errors[-500:]}"
+    assert stats["live_connections"] == 1 and stats["live_clients"] == 1
+
+
+def read_all(pipe, into: bytearray) -> None:
+    while chunk := pipe.read(1 << 16):
+        into += chunk
