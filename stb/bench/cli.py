@@ -48,6 +48,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(u)
     u.set_defaults(handler=bench_ui)
 
+    d = scenarios.add_parser(
+        "discovery",
+        help="zeroconf between network namespaces (root): a new box's registration → seen, and browsing "
+        "N boxes, stb's discovery vs bare python-zeroconf",
+    )
+    d.add_argument("--boxes", type=int, default=20, help="boxes up while browsing (default: %(default)s)")
+    d.add_argument("--rounds", type=int, default=10, help="rounds of each part (default: %(default)s)")
+    d.add_argument(
+        "--max-seconds", type=float, default=300, help="stop starting rounds after this (default: %(default)s)"
+    )
+    add_json_flag(d)
+    d.set_defaults(handler=bench_discovery)
+
 
 def bench_guide(args: argparse.Namespace) -> int:
     from stb.bench import guide
@@ -80,6 +93,15 @@ def bench_soak(args: argparse.Namespace) -> int:
     _positive(args.zaps, "--zaps")
     _positive(args.max_seconds, "--max-seconds")
     emit(args, soak.run(args.zaps, args.dwell, args.pretune, args.max_seconds), soak.render)
+    return 0
+
+
+def bench_discovery(args: argparse.Namespace) -> int:
+    from stb.bench import discovery
+
+    for value, flag in ((args.boxes, "--boxes"), (args.rounds, "--rounds"), (args.max_seconds, "--max-seconds")):
+        _positive(value, flag)
+    emit(args, discovery.run(args.boxes, args.rounds, args.max_seconds), discovery.render)
     return 0
 
 
