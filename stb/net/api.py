@@ -20,11 +20,13 @@ from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stb import __version__
+from stb.lineup.model import Lineup
+from stb.net import exports
 from stb.net.auth import Auth, AuthError, Device
 from stb.net.commands import CommandQueue
 from stb.relay.relay import Relay, RelayBusy, UpstreamDown
@@ -46,6 +48,7 @@ class NetContext:
     guide: Callable[[], Any]  # a Guide for the network thread, or None
     open_on_lan: Callable[[], bool]
     relay: Relay | None = None
+    lineup: Callable[[], Lineup] | None = None  # the exports read it from the network thread (replaced whole)
     hub: EventHub = field(default_factory=lambda: EventHub())
 
 
@@ -189,15 +192,20 @@ def create_app(ctx: NetContext) -> FastAPI:
     async def busy(request: Request, exc: TimeoutError):
         return problem(503, "Box busy", "the box did not answer in time; try again")
 
-    async def token(request: Request) -> Device | None:
+    def presented_token(request: Request) -> str | None:
+        header = request.headers.get("authorization", "")
+        return header[7:] if header.lower().startswith("bearer ") else request.query_params.get("token")
+
+    def check_token(value: str | None) -> Device | None:
         if ctx.open_on_lan():
             return None
-        header = request.headers.get("authorization", "")
-        value = header[7:] if header.lower().startswith("bearer ") else request.query_params.get("token")
         device = ctx.auth.check(value)
         if device is None:
             raise AuthError(401, "Not paired", "pair this device first (the TV shows a code)")
         return device
+
+    async def token(request: Request) -> Device | None:
+        return check_token(presented_token(request))
 
     authed = [Depends(token)]
 
@@ -311,5 +319,57 @@ def create_app(ctx: NetContext) -> FastAPI:
     @app.get(f"{API}/relay", dependencies=authed, summary="Relayed channels and clients")
     async def relay_stats() -> dict:
         return relay().stats()
+
+    # -- exports for the apps people already use (token in the URL: they cannot send headers) -----------
+    def lineup_now() -> Lineup:
+        if ctx.lineup is None:
+            raise StarletteHTTPException(404, "this box does not export its line-up")
+        return ctx.lineup()
+
+    def base_url(request: Request) -> str:
+        return f"{request.url.scheme}://{request.headers['host']}"  # checked by HostCheck: ours to echo
+
+    def url_token(request: Request) -> str | None:
+        return None if ctx.open_on_lan() else presented_token(request)
+
+    @app.get("/playlist.m3u", dependencies=authed, response_class=PlainTextResponse,
+             summary="The line-up as M3U for VLC or Kodi IPTV Simple, streams through the relay")  # fmt: skip
+    async def playlist_m3u(request: Request) -> PlainTextResponse:
+        text = exports.playlist(lineup_now(), base_url(request), url_token(request))
+        return PlainTextResponse(text, media_type="audio/x-mpegurl", headers={"Cache-Control": "no-store"})
+
+    @app.get("/xmltv.xml", dependencies=authed, response_class=StreamingResponse,
+             responses={200: {"content": {"application/xml": {}}, "description": "XMLTV"}},
+             summary="The guide as XMLTV, channel ids as in /playlist.m3u")  # fmt: skip
+    async def xmltv_xml() -> StreamingResponse:
+        pieces = exports.xmltv(ctx.guide(), lineup_now(), time.time())
+
+        async def stream() -> AsyncIterator[bytes]:
+            for piece in pieces:  # one channel at a time, on this thread (the guide's connection is ours)
+                yield piece
+                await asyncio.sleep(0)
+
+        return StreamingResponse(stream(), media_type="application/xml", headers={"Cache-Control": "no-store"})
+
+    def hdhr_token(token: str) -> str | None:
+        """The token in the tuner's URL path, checked; "open" stands for none on an open LAN."""
+        value = None if token == "open" else token[:128]
+        check_token(value)
+        return None if ctx.open_on_lan() else value
+
+    @app.get("/hdhr/{token}/discover.json", summary="HDHomeRun tuner description (Plex, Jellyfin, Emby)")
+    async def hdhr_discover(token: str, request: Request) -> dict:
+        value = hdhr_token(token)
+        tuners = ctx.relay.max_upstreams if ctx.relay is not None else 1
+        return exports.hdhr_discover(ctx.box_info(), base_url(request), value, tuners)
+
+    @app.get("/hdhr/{token}/lineup.json", summary="HDHomeRun channel list")
+    async def hdhr_lineup(token: str, request: Request) -> list[dict]:
+        return exports.hdhr_lineup(lineup_now(), base_url(request), hdhr_token(token))
+
+    @app.get("/hdhr/{token}/lineup_status.json", summary="HDHomeRun scan status (never scanning)")
+    async def hdhr_status(token: str) -> dict:
+        hdhr_token(token)
+        return exports.HDHR_STATUS
 
     return app

@@ -147,6 +147,7 @@ class App:
                 box_info=self.api_box_info, commands=self.commands, auth=self.auth, box=self,
                 guide=self._net_guide.get, open_on_lan=lambda: self.box.settings.open_on_lan,
                 relay=Relay(self._relay_source, max_upstreams=self.box.settings.relay_channels),
+                lineup=lambda: self.box.lineup,
             )  # fmt: skip
             announce = None if api_host in ("127.0.0.1", "::1", "localhost") else self._announcer(interfaces)
             self.net = NetworkSide(context, api_host, api_port, announce)

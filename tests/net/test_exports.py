@@ -1,0 +1,114 @@
+"""M3U, XMLTV and HDHomeRun exports of a running box: read back with the project's own readers."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from stb.config import StateStore
+from stb.guide.query import Guide
+from stb.guide.store import import_sources
+from stb.headend.catalog import demo_lineup
+from stb.lineup.m3u import parse_m3u
+from stb.ts.packets import SYNC
+from stb.ui.app import App
+from tests.net.test_api import pair, run_client
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def box(tmp_path, headend):
+    lineup = demo_lineup(*headend)
+    import_sources(tmp_path / "g.db", lineup.guide_sources)
+    app = App(lineup, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0, api_port=0)
+    app.start()
+    yield app
+    app.close()
+
+
+def fetch(box: App, paths: list[str], with_token: bool = True) -> tuple[str, dict[str, httpx.Response]]:
+    def client(base):
+        root = base.removesuffix("/api/v1")
+        with httpx.Client(timeout=30) as c:
+            token = pair(c, base, box) if with_token else "nope"
+            return token, {p: c.get(root + p.replace("TOKEN", token)) for p in paths}
+
+    return run_client(box, client, timeout=60)
+
+
+def test_playlist_lists_the_lineup_with_relay_urls_that_play(box):
+    token, got = fetch(box, ["/playlist.m3u?token=TOKEN"])
+    response = got["/playlist.m3u?token=TOKEN"]
+    assert response.status_code == 200 and response.headers["content-type"].startswith("audio/x-mpegurl")
+    result = parse_m3u(response.text)
+    assert result.problems == []
+    exported = {c.id: c for c in result.lineup.channels}
+    expected = {c.id: c for c in box.box.lineup.channels}
+    assert exported.keys() == expected.keys()
+    for cid, channel in exported.items():
+        assert (channel.number, channel.name) == (expected[cid].number, expected[cid].name)
+        assert channel.urls == [f"http://127.0.0.1:{box.net.bound_port}/stream/channel/{cid}?token={token}"]
+        assert channel.guide_id == cid and channel.logo is None  # the head-end's logos are on its loopback
+    assert result.lineup.guide_sources == [f"http://127.0.0.1:{box.net.bound_port}/xmltv.xml?token={token}"]
+
+    first = exported[box.box.lineup.sorted_channels()[0].id].urls[0]
+
+    def play(_base):
+        with httpx.Client(timeout=20) as c, c.stream("GET", first) as r:
+            body = r.iter_raw(4096)
+            return r.status_code, next(body)
+
+    status, data = run_client(box, play, timeout=60)
+    assert status == 200 and data[0] == SYNC
+
+
+def test_xmltv_reads_back_into_the_same_guide(box, tmp_path):
+    _, got = fetch(box, ["/xmltv.xml?token=TOKEN"])
+    response = got["/xmltv.xml?token=TOKEN"]
+    assert response.status_code == 200
+    path = tmp_path / "exported.xml"
+    path.write_bytes(response.content)
+    report = import_sources(tmp_path / "again.db", [str(path)])
+    assert report.programmes > 0
+    lineup = box.box.lineup
+    # the exported guide uses the line-up's ids: a line-up whose guide ids are its own ids matches it
+    relabelled = lineup.model_copy(
+        update={"channels": [c.model_copy(update={"guide_id": c.id}) for c in lineup.channels]}
+    )
+    original, again = Guide(tmp_path / "g.db", lineup), Guide(tmp_path / "again.db", relabelled)
+    now = time.time()
+    ids = [c.id for c in lineup.channels]
+    before = original.window(ids, now, now + 6 * 3600)
+    after = again.window(ids, now, now + 6 * 3600)
+    compared = 0
+    for cid in ids:
+        a = [(p.start, p.stop, p.title, p.sub_title, p.description, p.categories, p.rating) for p in before[cid]]
+        b = [(p.start, p.stop, p.title, p.sub_title, p.description, p.categories, p.rating) for p in after[cid]]
+        assert a == b, f"{cid}: the exported guide differs"
+        compared += len(a)
+    assert compared > 20
+
+
+def test_hdhomerun_tuner_answers_with_its_token_in_the_path(box):
+    token, got = fetch(box, ["/hdhr/TOKEN/discover.json", "/hdhr/TOKEN/lineup.json", "/hdhr/TOKEN/lineup_status.json"])
+    discover = got["/hdhr/TOKEN/discover.json"].json()
+    base = f"http://127.0.0.1:{box.net.bound_port}"
+    assert discover["BaseURL"] == f"{base}/hdhr/{token}" and discover["LineupURL"].endswith("/lineup.json")
+    assert discover["FriendlyName"] == "Living Room" and discover["TunerCount"] >= 1 and len(discover["DeviceID"]) == 8
+    lineup = got["/hdhr/TOKEN/lineup.json"].json()
+    assert [(e["GuideNumber"], e["GuideName"]) for e in lineup] == [
+        (str(c.number), c.name) for c in box.box.lineup.sorted_channels() if not c.radio
+    ]
+    assert lineup[0]["URL"].startswith(f"{base}/stream/channel/") and lineup[0]["URL"].endswith(f"?token={token}")
+    assert got["/hdhr/TOKEN/lineup_status.json"].json()["ScanInProgress"] == 0
+
+
+def test_exports_refuse_without_a_token(box):
+    _, got = fetch(box, ["/playlist.m3u", "/xmltv.xml?token=TOKEN", "/hdhr/TOKEN/discover.json",
+                         "/hdhr/open/lineup.json"], with_token=False)  # fmt: skip
+    for path, response in got.items():
+        assert response.status_code == 401, path
+        assert response.headers["content-type"] == "application/problem+json"
