@@ -167,6 +167,7 @@ def live_info_volume_number(s: Scene) -> None:
     screen, now = s.live(), time.monotonic()
     screen.handle("info", now)
     screen.handle("info", now)  # again while the banner shows: stream details
+    screen.relay_summary = lambda: (1, 2)  # two phones watching through the relay
     screen.volume, screen.volume_until = (35, False), now + 5
     screen.handle("digit_4", now)
     screen.draw(s.canvas, now)

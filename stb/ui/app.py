@@ -149,6 +149,8 @@ class App:
                 relay=Relay(self._relay_source, max_upstreams=self.box.settings.relay_channels),
                 lineup=lambda: self.box.lineup,
             )  # fmt: skip
+            relay = context.relay
+            self.screen.relay_summary = lambda: (relay.summary.upstreams, relay.summary.clients)
             announce = None if api_host in ("127.0.0.1", "::1", "localhost") else self._announcer(interfaces)
             self.net = NetworkSide(context, api_host, api_port, announce)
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources,

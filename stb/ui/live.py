@@ -66,6 +66,7 @@ class LiveScreen:
         self.pin = PinPad()
         self.pin_message = ""
         self.on_lock_change: Callable[[bool], None] = lambda locked: None
+        self.relay_summary: Callable[[], tuple[int, int] | None] = lambda: None  # set when the box relays
         self.fonts = Fonts(theme.fonts)
         self.banner_until = 0.0
         self.notice: str | None = None
@@ -301,7 +302,7 @@ class LiveScreen:
 
         if now >= self._info_lines_until:  # libVLC's figures move twice a second: no need to ask more
             ready = sum(state is PlaybackState.PLAYING for state in self.zapper.pretuned.values())
-            self._info_lines = describe(self.player.stats(), self.player.state, ready)
+            self._info_lines = describe(self.player.stats(), self.player.state, ready, self.relay_summary())
             self._info_lines_until = now + 0.5
         t = self.theme
         font = self.fonts.get(t.font_small)

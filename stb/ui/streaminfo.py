@@ -11,8 +11,10 @@ from stb.player.engine import PlaybackState, StreamStats
 OFF = -1  # libVLC's id for "no subtitles"
 
 
-def describe(stats: StreamStats, state: PlaybackState, pretuned: int) -> list[str]:
-    """What the info overlay says, one line each."""
+def describe(
+    stats: StreamStats, state: PlaybackState, pretuned: int, relay: tuple[int, int] | None = None
+) -> list[str]:
+    """What the info overlay says, one line each; ``relay`` is (channels read, clients) when it runs."""
     size = f"{stats.width}×{stats.height}" if stats.width and stats.height else "size unknown"
     codecs = " / ".join(c for c in (stats.video_codec, stats.audio_codec) if c) or "codecs unknown"
     rate = f"{stats.bitrate_kbps / 1000:.1f} Mbit/s" if stats.bitrate_kbps else "bit rate unknown"
@@ -20,7 +22,14 @@ def describe(stats: StreamStats, state: PlaybackState, pretuned: int) -> list[st
         f"{state.value.capitalize()} · {size} · {codecs}",
         f"{rate} · {stats.decoded} pictures decoded · {stats.dropped} lost",
         f"{pretuned} channels ready for instant zaps" if pretuned else "No channels pre-tuned",
-    ]
+    ] + ([] if relay is None else [_relay_line(*relay)])
+
+
+def _relay_line(upstreams: int, clients: int) -> str:
+    if not clients:
+        return "No other screens watching"
+    screens = "1 other screen" if clients == 1 else f"{clients} other screens"
+    return f"{screens} · relaying {upstreams} channel{'s' if upstreams != 1 else ''}"
 
 
 def next_track(tracks: list[tuple[int, str]], current: int, with_off: bool) -> tuple[int, str] | None:

@@ -32,3 +32,10 @@ def test_subtitles_cycle_through_off():
     assert next_track(TRACKS, OFF, with_off=True) == (1, "English")
     assert next_track(TRACKS, 2, with_off=True) == (OFF, "Off")
     assert next_track([], OFF, with_off=True) is None
+
+
+def test_describe_counts_other_screens_when_the_box_relays():
+    stats = StreamStats(1280, 720, "h264", "mp4a", 2400, 1500, 3)
+    assert describe(stats, PlaybackState.PLAYING, 0, (0, 0))[-1] == "No other screens watching"
+    assert describe(stats, PlaybackState.PLAYING, 0, (1, 1))[-1] == "1 other screen · relaying 1 channel"
+    assert describe(stats, PlaybackState.PLAYING, 0, (2, 5))[-1] == "5 other screens · relaying 2 channels"
