@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "stb.skin.cli",  # skin list|check|preview|schema
     "stb.companion.cli",  # discover
     "stb.companion.remote_cli",  # pair, remote
+    "stb.companion.watch_cli",  # mirror, watch, fling
     "stb.bench.cli",  # bench guide|zap|soak|ui|discovery
 )
 

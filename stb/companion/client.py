@@ -73,7 +73,8 @@ class Tokens:
 class BoxClient:
     def __init__(self, host: str, port: int, token: str | None = None, timeout: float = 5.0) -> None:
         netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        self.base = f"http://{netloc}{API}"
+        self.root = f"http://{netloc}"
+        self.base = f"{self.root}{API}"
         self.token = token
         self._http = httpx.Client(timeout=timeout)
 
@@ -121,3 +122,10 @@ class BoxClient:
 
     def key(self, action: str) -> dict:
         return self.request("POST", "/actions/key", json={"action": action})
+
+    def lineup(self) -> list[dict]:
+        return self.request("GET", "/lineup")
+
+    def stream_url(self, path: str) -> str:
+        """``/stream/…`` of the box with the token in the URL (for libVLC, which sends no headers)."""
+        return f"{self.root}{path}?token={self.token}" if self.token else f"{self.root}{path}"

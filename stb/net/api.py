@@ -108,6 +108,10 @@ class Key(BaseModel):
     action: str = Field(min_length=1, max_length=40, description="A keymap action, e.g. 'guide' or 'digit_5'.")
 
 
+class Play(BaseModel):
+    url: str = Field(min_length=1, max_length=2048, description="A stream URL of one of the line-up's channels.")
+
+
 class Volume(BaseModel):
     volume: int | None = Field(None, ge=0, le=100)
     delta: int | None = Field(None, ge=-100, le=100)
@@ -247,6 +251,10 @@ def create_app(ctx: NetContext) -> FastAPI:
         if sum(v is not None for v in (body.id, body.number, body.direction)) != 1:
             raise AuthError(422, "Invalid request", "give exactly one of id, number, direction")
         return await ctx.commands.call(ctx.box.api_zap, body.id, body.number, body.direction)
+
+    @app.post(f"{API}/actions/play", dependencies=authed, summary="Put the line-up channel with this URL on the TV")
+    async def play(body: Play) -> dict:
+        return await ctx.commands.call(ctx.box.api_play, body.url)
 
     @app.post(f"{API}/actions/key", dependencies=authed, summary="Press a remote key (a keymap action)")
     async def key(body: Key) -> dict:

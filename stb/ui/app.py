@@ -379,6 +379,15 @@ class App:
             {"up": self.box.zap_up, "down": self.box.zap_down, "last": self.box.zap_last}[direction or "up"]()
         return self.api_state()
 
+    def api_play(self, url: str) -> dict:
+        """Fling a URL: the TV plays line-up channels only, so the URL must be one of theirs."""
+        wanted = url.strip()
+        channel = next((c for c in self.box.lineup.channels if wanted in c.urls), None)
+        if channel is None:
+            raise LookupError("the TV plays the channels of its line-up; this URL is not one of them")
+        self.box.zap(channel.id)
+        return self.api_state()
+
     def api_key(self, action: str) -> dict:
         if action not in ACTIONS or action == "quit":
             raise LookupError(f"no remote key {action!r} (see the keymap's actions)")

@@ -17,6 +17,7 @@ from stb.ui.pin import PinPad, draw_pad
 from stb.ui.streaminfo import describe
 from stb.ui.text import fit
 from stb.ui.theme import Theme
+from stb.ui.video import draw_latest_frame
 from stb.ui.widgets import FittedImages, centred_text, panel, progress, star, text, top_free_y
 
 NOW_NEXT_TTL_S = 5.0
@@ -28,17 +29,6 @@ STATE_TEXT = {
     PlaybackState.STALLED: "Signal interrupted",
     PlaybackState.FAILED: "Channel unavailable",  # retried in the background with back-off
 }
-
-
-def fit_rect(aspect: float, width: int, height: int):
-    """Largest rectangle of ``aspect`` centred in width×height (letterbox or pillarbox)."""
-    import pygame
-
-    if width / height > aspect:
-        w, h = round(height * aspect), height
-    else:
-        w, h = width, round(width / aspect)
-    return pygame.Rect((width - w) // 2, (height - h) // 2, w, h)
 
 
 class LiveScreen:
@@ -206,17 +196,8 @@ class LiveScreen:
         if self._video is None or self._video.get_size() != rect.size:
             self._video = pygame.Surface(rect.size)
             self._video_shown = False
-        if player.frames.frames > 0:
-            with player.frames.front() as frame:
-                if frame is not None:
-                    pixels, fmt = frame
-                    surface = pygame.image.frombuffer(
-                        pixels[: fmt.pitch * fmt.height], (fmt.width, fmt.height), "BGRA", fmt.pitch
-                    )
-                    target = fit_rect(player.aspect or fmt.width / fmt.height, *rect.size)
-                    self._video.fill(self.theme.background)
-                    pygame.transform.scale(surface, target.size, self._video.subsurface(target))
-                    self._video_shown = True
+        if draw_latest_frame(player, self._video, self.theme.background):
+            self._video_shown = True
         if self._video_shown:
             canvas.blit(self._video, rect.topleft)
         else:
