@@ -19,7 +19,7 @@ from stb.guide.refresh import GuideRefresher
 from stb.guide.store import default_db_path
 from stb.lineup.model import Channel, Lineup
 from stb.net.announce import Announcer
-from stb.net.api import NetContext
+from stb.net.api import NetContext, NotFound
 from stb.net.auth import Auth
 from stb.net.commands import CommandQueue
 from stb.net.guide import NetGuide
@@ -343,9 +343,9 @@ class App:
 
     def api_zap(self, channel_id: str | None, number: int | None, direction: str | None) -> dict:
         if channel_id is not None and self.box.lineup.by_id(channel_id) is None:
-            raise LookupError(f"no channel with id {channel_id!r}")
+            raise NotFound(f"no channel with id {channel_id!r}")
         if number is not None and self.box.lineup.by_number(number) is None:
-            raise LookupError(f"no channel number {number}")
+            raise NotFound(f"no channel number {number}")
         if channel_id is not None:
             self.box.zap(channel_id)
         elif number is not None:
@@ -356,7 +356,7 @@ class App:
 
     def api_key(self, action: str) -> dict:
         if action not in ACTIONS or action == "quit":
-            raise LookupError(f"no remote key {action!r} (see the keymap's actions)")
+            raise NotFound(f"no remote key {action!r} (see the keymap's actions)")
         self.act(action)
         return self.api_state()
 
