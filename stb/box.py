@@ -35,13 +35,22 @@ class VolumeChanged:
 
 
 @dataclass(frozen=True)
+class StandbyChanged:
+    """Standby on (dark screen, no stream, no sound) or off. ``retune``: the app should tune the current
+    channel again; False when a zap wakes the box, since the zap tunes its own channel."""
+
+    standby: bool
+    retune: bool = True
+
+
+@dataclass(frozen=True)
 class Notice:
     """A short message for the viewer (unknown channel number, recovered state file…)."""
 
     text: str
 
 
-Event = ChannelChanged | VolumeChanged | Notice
+Event = ChannelChanged | VolumeChanged | StandbyChanged | Notice
 Listener = Callable[[Event], None]
 
 
@@ -60,6 +69,8 @@ class Box:
         self._listeners: list[Listener] = []
         self._dirty = False
         self.current: Channel | None = None
+        # Not saved: a box that loses power comes back on, showing the channel watched last.
+        self.standby = False
 
     # -- events ------------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -106,6 +117,12 @@ class Box:
         previous = self.lineup.by_id(self.state.previous_channel or "")
         if previous is not None:
             self._tune(previous)
+
+    def set_standby(self, on: bool) -> None:
+        """Standby on or off (the power key, the API); the app stops or restarts playback."""
+        if on != self.standby:
+            self.standby = on
+            self._emit(StandbyChanged(on))
 
     def notify(self, text: str) -> None:
         """Tell the viewer something short (a screen's "No channel 55"), through the usual Notice event."""
@@ -172,8 +189,13 @@ class Box:
         return self._order[(index + step) % len(self._order)]
 
     def _tune(self, channel: Channel, remember_previous: bool = True) -> None:
+        """Every zap goes through here; a zap in standby wakes the box first (a phone asked for a channel)."""
         previous = self.current
-        if previous is not None and previous.id == channel.id:
+        same = previous is not None and previous.id == channel.id
+        if self.standby:
+            self.standby = False
+            self._emit(StandbyChanged(False, retune=same))  # another channel: the ChannelChanged below tunes it
+        if same:
             return
         self.current = channel
         if remember_previous and previous is not None:

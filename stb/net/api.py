@@ -167,6 +167,10 @@ class Volume(_Body):
     muted: bool | None = None
 
 
+class Standby(_Body):
+    on: bool | None = Field(None, description="true: standby, false: wake up; left out: the other way round.")
+
+
 # -- answers ------------------------------------------------------------------------------------------------
 class Problem(BaseModel):
     """An error (RFC 9457): ``title`` names the kind, ``detail`` says what to do."""
@@ -223,6 +227,7 @@ class State(BaseModel):
     volume: int = Field(ge=0, le=100)
     muted: bool
     locked: bool = Field(description="The parental lock hides this channel until the PIN is typed on the TV.")
+    standby: bool = Field(description="Dark screen, nothing playing; a zap or standby off wakes the box.")
 
 
 class Programme(BaseModel):
@@ -420,6 +425,11 @@ def create_app(ctx: NetContext) -> FastAPI:
     async def volume(body: Volume) -> State:
         return await ctx.commands.call(ctx.box.api_volume, body.volume, body.delta, body.muted)
 
+    @app.post(f"{API}/actions/standby", dependencies=authed, summary="Standby on or off (as the power key)",
+              responses=problems(*BODY, 401, 503))  # fmt: skip
+    async def standby(body: Standby) -> State:
+        return await ctx.commands.call(ctx.box.api_standby, body.on)
+
     @app.get(f"{API}/guide/now", dependencies=authed, summary="Now and next, for all or some channels",
              responses=problems(401))  # fmt: skip
     async def guide_now(
@@ -449,7 +459,7 @@ def create_app(ctx: NetContext) -> FastAPI:
         return [Programme(**p.as_dict()) for p in guide.search(q, limit=limit)] if guide is not None else []
 
     @app.get(f"{API}/events", dependencies=authed, response_class=StreamingResponse,
-             summary="Server-sent events: channel, playback, volume, guide",
+             summary="Server-sent events: channel, playback, volume, standby, guide",
              responses={200: {"description": "An endless event stream", "content": {"text/event-stream": {
                  "schema": {"type": "string"}}}}, **problems(401)})  # fmt: skip
     async def events(request: Request) -> StreamingResponse:
