@@ -120,7 +120,8 @@ class _Body(BaseModel):
 
 
 class PairRequest(_Body):
-    name: str = Field(min_length=1, max_length=60, description="How the TV lists this device.")
+    # A visible character, as the document says: the box refuses a name of only spaces (the TV would list nothing).
+    name: str = Field(min_length=1, max_length=60, pattern=r"\S", description="How the TV lists this device.")
 
 
 class PairCode(_Body):
