@@ -21,14 +21,15 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stb import __version__
@@ -160,6 +161,14 @@ RemoteKey = Literal[tuple(sorted(ACTIONS - {"quit"}))]  # type: ignore[valid-typ
 
 class Key(_Body):
     action: RemoteKey = Field(description="A keymap action, e.g. 'guide' or 'digit_5'.")
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _known(cls, value: Any) -> Any:
+        """One short sentence instead of pydantic's list of all 40 keys."""
+        if value not in get_args(RemoteKey):
+            raise PydanticCustomError("remote_key", "no remote key '{key}' (the document lists them)", {"key": value})
+        return value
 
 
 class Volume(_Body):
