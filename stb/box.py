@@ -44,13 +44,18 @@ class StandbyChanged:
 
 
 @dataclass(frozen=True)
+class SettingsChanged:
+    """A screen changed ``settings`` (the box's name, "open on this LAN"…): the announcement follows."""
+
+
+@dataclass(frozen=True)
 class Notice:
     """A short message for the viewer (unknown channel number, recovered state file…)."""
 
     text: str
 
 
-Event = ChannelChanged | VolumeChanged | StandbyChanged | Notice
+Event = ChannelChanged | VolumeChanged | StandbyChanged | SettingsChanged | Notice
 Listener = Callable[[Event], None]
 
 
@@ -149,8 +154,9 @@ class Box:
 
     # -- persistence ---------------------------------------------------------------------------------
     def settings_changed(self) -> None:
-        """A screen changed ``settings``: saved with the next flush."""
+        """A screen changed ``settings``: saved with the next flush, and said to whoever shows them."""
         self._settings_dirty = True
+        self._emit(SettingsChanged())
 
     def flush(self) -> None:
         """Save state and settings if they changed; called by the UI loop off the key-press path, and at exit."""

@@ -1,4 +1,4 @@
-from stb.box import Box, ChannelChanged, Notice, StandbyChanged, VolumeChanged
+from stb.box import Box, ChannelChanged, Notice, SettingsChanged, StandbyChanged, VolumeChanged
 from stb.config import StateStore
 from stb.lineup.model import Channel, Lineup
 
@@ -113,3 +113,10 @@ def test_a_zap_in_standby_wakes_the_box_and_tunes_only_its_channel(tmp_path):
     box.zap_number(7)  # the channel it is on: nothing to zap, so waking must tune it again
     assert [e for e in events if isinstance(e, StandbyChanged)][-1] == StandbyChanged(False, retune=True)
     assert tuned(events) == [1, 7]
+
+
+def test_a_settings_change_is_said_so_the_announcement_can_follow(tmp_path):
+    box, events = make_box(tmp_path)
+    box.settings.box_name = "Den"
+    box.settings_changed()
+    assert events == [SettingsChanged()]

@@ -118,6 +118,23 @@ class NetworkSide:
                 lambda: self._keep(asyncio.ensure_future(announcer.async_update_channel(channel)))
             )
 
+    def settings_changed(self, name: str, pairing_required: bool, show_channel: bool) -> None:
+        """From the UI thread when Settings changed: the announcement follows the box's name (a new instance
+        name, goodbyes for the old one) and its TXT the "open on this LAN" and privacy choices."""
+        loop, announcer = self._loop, self.announcer
+        if loop is None or announcer is None:
+            return
+
+        async def apply() -> None:
+            try:
+                await announcer.async_update_settings(pairing_required=pairing_required, show_channel=show_channel)
+                await announcer.async_rename(name)
+            except Exception as exc:  # the API stays up; the box is still reachable by address
+                log.warning("the announcement did not follow the new settings: %s", exc)
+
+        with contextlib.suppress(RuntimeError):  # the loop is closing: the box is stopping
+            loop.call_soon_threadsafe(lambda: self._keep(asyncio.ensure_future(apply())))
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.should_exit = True

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stb import __version__
-from stb.box import Box, ChannelChanged, Event, Notice, StandbyChanged, VolumeChanged
+from stb.box import Box, ChannelChanged, Event, Notice, SettingsChanged, StandbyChanged, VolumeChanged
 from stb.config import StateStore
 from stb.errors import StbError
 from stb.guide.query import Guide
@@ -248,6 +248,9 @@ class App:
             self._publish("volume", {"volume": event.volume, "muted": event.muted})
         elif isinstance(event, StandbyChanged):
             self._standby_changed(event)
+        elif isinstance(event, SettingsChanged) and self.net is not None:
+            s = self.box.settings
+            self.net.settings_changed(s.box_name, not s.open_on_lan, s.show_channel_on_lan)
 
     def _standby_changed(self, event: StandbyChanged) -> None:
         """Standby stops every player (no stream held upstream, no sound) and closes the screens over live
