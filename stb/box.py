@@ -35,13 +35,27 @@ class VolumeChanged:
 
 
 @dataclass(frozen=True)
+class StandbyChanged:
+    """Standby on (dark screen, no stream, no sound) or off. ``retune``: the app should tune the current
+    channel again; False when a zap wakes the box, since the zap tunes its own channel."""
+
+    standby: bool
+    retune: bool = True
+
+
+@dataclass(frozen=True)
+class SettingsChanged:
+    """A screen changed ``settings`` (the box's name, "open on this LAN"…): the announcement follows."""
+
+
+@dataclass(frozen=True)
 class Notice:
     """A short message for the viewer (unknown channel number, recovered state file…)."""
 
     text: str
 
 
-Event = ChannelChanged | VolumeChanged | Notice
+Event = ChannelChanged | VolumeChanged | StandbyChanged | SettingsChanged | Notice
 Listener = Callable[[Event], None]
 
 
@@ -60,6 +74,8 @@ class Box:
         self._listeners: list[Listener] = []
         self._dirty = False
         self.current: Channel | None = None
+        # Not saved: a box that loses power comes back on, showing the channel watched last.
+        self.standby = False
 
     # -- events ------------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -107,6 +123,12 @@ class Box:
         if previous is not None:
             self._tune(previous)
 
+    def set_standby(self, on: bool) -> None:
+        """Standby on or off (the power key, the API); the app stops or restarts playback."""
+        if on != self.standby:
+            self.standby = on
+            self._emit(StandbyChanged(on))
+
     def notify(self, text: str) -> None:
         """Tell the viewer something short (a screen's "No channel 55"), through the usual Notice event."""
         self._emit(Notice(text))
@@ -132,8 +154,9 @@ class Box:
 
     # -- persistence ---------------------------------------------------------------------------------
     def settings_changed(self) -> None:
-        """A screen changed ``settings``: saved with the next flush."""
+        """A screen changed ``settings``: saved with the next flush, and said to whoever shows them."""
         self._settings_dirty = True
+        self._emit(SettingsChanged())
 
     def flush(self) -> None:
         """Save state and settings if they changed; called by the UI loop off the key-press path, and at exit."""
@@ -172,8 +195,13 @@ class Box:
         return self._order[(index + step) % len(self._order)]
 
     def _tune(self, channel: Channel, remember_previous: bool = True) -> None:
+        """Every zap goes through here; a zap in standby wakes the box first (a phone asked for a channel)."""
         previous = self.current
-        if previous is not None and previous.id == channel.id:
+        same = previous is not None and previous.id == channel.id
+        if self.standby:
+            self.standby = False
+            self._emit(StandbyChanged(False, retune=same))  # another channel: the ChannelChanged below tunes it
+        if same:
             return
         self.current = channel
         if remember_previous and previous is not None:

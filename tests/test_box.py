@@ -1,4 +1,4 @@
-from stb.box import Box, ChannelChanged, Notice, VolumeChanged
+from stb.box import Box, ChannelChanged, Notice, SettingsChanged, StandbyChanged, VolumeChanged
 from stb.config import StateStore
 from stb.lineup.model import Channel, Lineup
 
@@ -86,3 +86,37 @@ def test_likely_next_is_up_down_and_last_without_repeats(tmp_path):
     assert numbers() == [1, 3]  # up wraps to 1, down is 3, last (1) is already there
     box.zap_number(3)
     assert numbers() == [7, 1]  # last channel 7 is "up" already
+
+
+def test_standby_toggles_once_and_is_not_saved(tmp_path):
+    box, events = make_box(tmp_path)
+    box.start()
+    box.set_standby(True)
+    box.set_standby(True)  # already: nothing new
+    box.set_standby(False)
+    assert [e for e in events if isinstance(e, StandbyChanged)] == [StandbyChanged(True), StandbyChanged(False)]
+    box.set_standby(True)
+    box.flush()
+    again, _ = make_box(tmp_path)
+    assert again.standby is False  # power comes back: the box comes back on
+
+
+def test_a_zap_in_standby_wakes_the_box_and_tunes_only_its_channel(tmp_path):
+    box, events = make_box(tmp_path)
+    box.start()
+    box.set_standby(True)
+    box.zap_number(7)
+    woke = [e for e in events if isinstance(e, StandbyChanged)][-1]
+    assert not box.standby and woke == StandbyChanged(False, retune=False)  # the zap tunes channel 7 itself
+    assert tuned(events) == [1, 7]
+    box.set_standby(True)
+    box.zap_number(7)  # the channel it is on: nothing to zap, so waking must tune it again
+    assert [e for e in events if isinstance(e, StandbyChanged)][-1] == StandbyChanged(False, retune=True)
+    assert tuned(events) == [1, 7]
+
+
+def test_a_settings_change_is_said_so_the_announcement_can_follow(tmp_path):
+    box, events = make_box(tmp_path)
+    box.settings.box_name = "Den"
+    box.settings_changed()
+    assert events == [SettingsChanged()]

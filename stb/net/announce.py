@@ -167,6 +167,7 @@ class Announcer:
         self._addresses: LanAddresses | None = None
         self._aiozc: AsyncZeroconf | None = None
         self._infos: dict[str, AsyncServiceInfo] = {}
+        self._registered_as: str | None = None  # the name (before any " (2)") the registration is for
         self._sent_txt: dict[str, str] | None = None
         self._last_sent = float("-inf")
         self._flush_handle: asyncio.TimerHandle | None = None
@@ -202,10 +203,38 @@ class Announcer:
             return
         await self._async_push_txt()
 
+    async def async_rename(self, name: str) -> None:
+        """Announce under ``name`` from now on (the household renamed the box in Settings), without a restart.
+
+        Goodbyes go out for the old instance of both services, then the new name is probed and
+        registered like at start ("Name (2)" when taken), with the TXT ``name`` following. Renames
+        that pile up while one is probing (Left/Right held in Settings) end on the last name, not
+        on each one in turn.
+        """
+        name = " ".join(name.split())
+        if not name:
+            raise StbError("the box needs a name to announce")
+        self.name = name
+        if self._aiozc is None or self._stopped:
+            return  # not announced yet: async_start announces the new name
+        async with self._lock:
+            if self._aiozc is None or self._registered_as == self.name:
+                return  # stopped meanwhile, or a rename queued after this one already did it
+            for info in self._infos.values():
+                await (await self._aiozc.async_unregister_service(info))  # goodbyes for the old name
+            self._infos, self.instance_name, self._number = {}, None, 1
+            await self._async_register()
+
+    async def async_update_settings(self, *, pairing_required: bool, show_channel: bool) -> None:
+        """The TXT ``pair`` and whether ``ch`` is shown follow Settings ("open on this LAN", privacy)."""
+        self.pairing_required, self.show_channel = pairing_required, show_channel
+        if self._aiozc is not None:
+            await self._async_push_txt()
+
     async def async_readdress(self) -> bool:
         """Re-read the interfaces' addresses; when they changed, re-bind and re-announce. True if changed."""
-        if self._aiozc is None or self._stopped:
-            return False
+        if self._aiozc is None or self._stopped or self.instance_name is None:
+            return False  # not registered (a rename found no free name): nothing to re-announce
         async with self._lock:
             try:
                 fresh = lan_addresses(self.interfaces)
@@ -260,9 +289,9 @@ class Announcer:
     def _new_zeroconf(addresses: LanAddresses) -> AsyncZeroconf:
         return AsyncZeroconf(interfaces=list(addresses.bind), ip_version=addresses.ip_version)
 
-    def _instance(self, number: int) -> str:
+    def _instance(self, number: int, name: str | None = None) -> str:
         suffix = "" if number == 1 else f" ({number})"
-        return _fit(self.name, _MAX_LABEL - len(suffix.encode())).rstrip() + suffix
+        return _fit(name or self.name, _MAX_LABEL - len(suffix.encode())).rstrip() + suffix
 
     def _txt(self) -> dict[str, str]:
         values = {
@@ -294,10 +323,11 @@ class Announcer:
     async def _async_register(self) -> None:
         """Probe and register both services under the first free "Name (n)", from the current n."""
         assert self._aiozc is not None
+        name = self.name  # a rename arriving meanwhile waits for the lock and registers again after this
         while True:
             if self._number > _MAX_RENAMES:
-                raise StbError(f"could not find a free name for {self.name!r} on the LAN")
-            instance, txt = self._instance(self._number), self._txt()
+                raise StbError(f"could not find a free name for {name!r} on the LAN")
+            instance, txt = self._instance(self._number, name), self._txt()
             infos = self._build_infos(instance, txt)
             results = await asyncio.gather(
                 *(self._aiozc.async_register_service(info) for info in infos.values()), return_exceptions=True
@@ -314,6 +344,7 @@ class Announcer:
             log.info("%r is taken on the LAN; trying the next name", instance)
             self._number += 1
         self._infos = infos
+        self._registered_as = name
         self.instance_name = instance
         self._sent_txt = txt
         self._last_sent = asyncio.get_running_loop().time()

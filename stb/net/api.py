@@ -5,6 +5,10 @@ players that cannot send headers), unless the household turned "open on this LAN
 whose Host is a DNS name other than `localhost` or `*.local` are refused, so a web page on the
 internet cannot reach the box by rebinding its own name to the box's address. Errors are problem
 JSON (RFC 9457). Calls that change or read the Box run on the UI thread through the command queue.
+
+The OpenAPI document states every answer's body and every status code a route can give, errors as
+``application/problem+json``, so a client generated from it (and the schemathesis fuzz in the tests)
+can rely on it.
 """
 
 from __future__ import annotations
@@ -13,28 +17,36 @@ import asyncio
 import contextlib
 import ipaddress
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stb import __version__
-from stb.lineup.model import Lineup
+from stb.lineup.model import ChannelId, Lineup
 from stb.net import exports
 from stb.net.auth import Auth, AuthError, Device
 from stb.net.commands import CommandQueue
 from stb.relay.relay import Relay, RelayBusy, UpstreamDown
+from stb.ui.keymap import ACTIONS
+
+log = logging.getLogger(__name__)
 
 API = "/api/v1"
 EVENT_QUEUE = 256  # events kept for a slow event-stream client before it is dropped
 KEEPALIVE_S = 15.0
 TS_MIME = "video/mp2t"
+M3U_MIME = "audio/x-mpegurl"
 
 
 @dataclass
@@ -89,33 +101,205 @@ class EventHub:
         return len(self._clients)
 
 
+class NotFound(LookupError):
+    """No such channel, key, device…: a 404 with a sentence. Only this, not any LookupError: a KeyError
+    from a bug must show as the 500 it is, not pass for a client's mistake."""
+
+
 # -- request bodies ----------------------------------------------------------------------------------------
-class PairRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=60, description="How the TV lists this device.")
+def _whole(value: Any) -> Any:
+    """JSON Schema counts 5.0 as an integer; strict pydantic would not (it still refuses "5" and true)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-class PairCode(BaseModel):
+class JsonInt:
+    """``JsonInt[low, high]``: an integer in a strict body, bounds first (after the validator, pydantic would
+    write them into the document as unknown "ge"/"le" keys inside ``| None``)."""
+
+    def __class_getitem__(cls, bounds: tuple[int, int]) -> Any:
+        return Annotated[int, Field(ge=bounds[0], le=bounds[1]), BeforeValidator(_whole)]
+
+
+class _Body(BaseModel):
+    """Strict, closed bodies: ``"muted": 0`` or an unknown field is a 422, as the document says, not a guess."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class PairRequest(_Body):
+    # A visible character, as the document says: the box refuses a name of only spaces (the TV would list nothing).
+    name: str = Field(min_length=1, max_length=60, pattern=r"\S", description="How the TV lists this device.")
+
+
+class PairCode(_Body):
     code: str = Field(pattern=r"^\s*[0-9]{6}\s*$", description="The 6 digits on the TV.")
 
 
-class Zap(BaseModel):
-    id: str | None = Field(None, max_length=128)
-    number: int | None = Field(None, ge=1, le=99999)
-    direction: Literal["up", "down", "last"] | None = None
+class ZapById(_Body):
+    id: str = Field(min_length=1, max_length=128)
 
 
-class Key(BaseModel):
-    action: str = Field(min_length=1, max_length=40, description="A keymap action, e.g. 'guide' or 'digit_5'.")
+class ZapByNumber(_Body):
+    number: JsonInt[1, 99999]
 
 
-class Play(BaseModel):
+class Play(_Body):
     url: str = Field(min_length=1, max_length=2048, description="A stream URL of one of the line-up's channels.")
 
 
-class Volume(BaseModel):
-    volume: int | None = Field(None, ge=0, le=100)
-    delta: int | None = Field(None, ge=-100, le=100)
+class ZapByDirection(_Body):
+    direction: Literal["up", "down", "last"]
+
+
+def _zap_kind(body: Any) -> str | None:
+    """Which of the three a body means, so a mistake is reported against that one only."""
+    if isinstance(body, dict):
+        return next((key for key in ("id", "number", "direction") if key in body), None)
+    return next((key for key in ("id", "number", "direction") if hasattr(body, key)), None)
+
+
+# Exactly one of id, number, direction: three closed bodies, which JSON Schema can say (oneOf).
+Zap = Annotated[
+    Annotated[ZapById, Tag("id")] | Annotated[ZapByNumber, Tag("number")] | Annotated[ZapByDirection, Tag("direction")],
+    Discriminator(_zap_kind, custom_error_type="zap", custom_error_message="give one of id, number, direction"),
+]
+
+
+# Every keymap action but quit: the document lists them, so a client (and the fuzz) knows what a remote can press.
+RemoteKey = Literal[tuple(sorted(ACTIONS - {"quit"}))]  # type: ignore[valid-type]
+
+
+class Key(_Body):
+    action: RemoteKey = Field(description="A keymap action, e.g. 'guide' or 'digit_5'.")
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _known(cls, value: Any) -> Any:
+        """One short sentence instead of pydantic's list of all 40 keys."""
+        if value not in get_args(RemoteKey):
+            raise PydanticCustomError("remote_key", "no remote key '{key}' (the document lists them)", {"key": value})
+        return value
+
+
+class Volume(_Body):
+    volume: JsonInt[0, 100] | None = None
+    delta: JsonInt[-100, 100] | None = Field(None, description="Ignored when volume is given.")
     muted: bool | None = None
+
+
+class Standby(_Body):
+    on: bool | None = Field(None, description="true: standby, false: wake up; left out: the other way round.")
+
+
+# -- answers ------------------------------------------------------------------------------------------------
+class Problem(BaseModel):
+    """An error (RFC 9457): ``title`` names the kind, ``detail`` says what to do."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+class BoxInfo(BaseModel):
+    id: str
+    name: str
+    model: str
+    version: str
+    api: str
+    capabilities: list[str]
+    pairing_required: bool
+
+
+class PairingStarted(BaseModel):
+    pairing_id: str
+    expires_in: int = Field(description="Seconds the code on the TV stays valid.")
+
+
+class Paired(BaseModel):
+    token: str = Field(description="Shown once: send it as `Authorization: Bearer …` (or `?token=`).")
+    device_id: str
+    name: str
+
+
+class PairedDevice(BaseModel):
+    id: str
+    name: str
+    paired_at: float
+    last_seen: float
+
+
+class ChannelRef(BaseModel):
+    id: str
+    number: int
+    name: str
+
+
+class LineupChannel(ChannelRef):
+    groups: list[str]
+    radio: bool
+    has_logo: bool
+
+
+class State(BaseModel):
+    channel: ChannelRef | None
+    playback: Literal["idle", "connecting", "playing", "stalled", "failed"]
+    volume: int = Field(ge=0, le=100)
+    muted: bool
+    locked: bool = Field(description="The parental lock hides this channel until the PIN is typed on the TV.")
+    standby: bool = Field(description="Dark screen, nothing playing; a zap or standby off wakes the box.")
+
+
+class Programme(BaseModel):
+    id: int
+    channel: str
+    start: int
+    stop: int
+    title: str
+    sub_title: str | None
+    description: str | None
+    categories: list[str]
+    episode_ns: str | None
+    episode_onscreen: str | None
+    icon: str | None
+    rating_system: str | None
+    rating: str | None
+    star_rating: str | None
+    is_new: bool
+    previously_shown: bool
+    language: str | None
+
+
+class NowNext(BaseModel):
+    now: Programme | None
+    next: Programme | None
+
+
+MAX_BODY = 64 * 1024  # bytes: every body this API takes is a few dozen
+MAX_IDS = 200  # channel ids in one query: ~28 KB of URL at most, well under the server's request-head limit
+BODY = (400, 413)  # what a route with a body can add: not JSON, too large
+
+PROBLEMS = {
+    400: "The body is not JSON",
+    413: f"The body is over {MAX_BODY // 1024} KiB",
+    401: "Not paired: no token, or a revoked one",
+    403: "Wrong pairing code",
+    404: "No such thing (channel, key, pairing, device)",
+    409: "Busy: another device is pairing, or too many devices",
+    410: "The pairing code expired",
+    421: "The Host header names someone else's domain (DNS rebinding)",
+    422: "The request does not match this document",
+    429: "Pairing locked out after wrong codes (see Retry-After)",
+    502: "The channel's source sends nothing (the detail says what it last said)",
+    503: "The box did not answer in time, or every relay slot is taken (see Retry-After)",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route that can fail with ``codes`` (421 and 422 always can; 400 with a body)."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {code: {"description": PROBLEMS[code], "content": {"application/problem+json": {"schema": schema}}}
+            for code in sorted({421, 422, *codes})}  # fmt: skip
 
 
 def problem(status: int, title: str, detail: str, headers: dict | None = None) -> JSONResponse:
@@ -139,7 +323,7 @@ def host_allowed(host_header: str | None) -> bool:
 
 
 class HostCheck:
-    """Refuses a Host that is someone else's DNS name (421), before any route runs.
+    """Refuses a Host that is someone else's DNS name (421) and a body over MAX_BODY (413), before any route.
 
     Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware cancels a streaming
     response (the relay's, the event stream) when it is not read at once.
@@ -151,11 +335,20 @@ class HostCheck:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
             host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+            length = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), "0")
+            response = None
             if not host_allowed(host):
                 response = problem(421, "Wrong host", "use the box's address or its .local name")
+            elif not length.isdigit() or int(length) > MAX_BODY:  # FastAPI would read any size into memory
+                response = problem(413, "Too large", f"a request body here is at most {MAX_BODY} bytes")
+            if response is not None:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+_BEARER = HTTPBearer(auto_error=False, description="The token from pairing.")
+_IN_QUERY = APIKeyQuery(name="token", auto_error=False, description="The token, for players that cannot send headers.")
 
 
 def create_app(ctx: NetContext) -> FastAPI:
@@ -163,6 +356,15 @@ def create_app(ctx: NetContext) -> FastAPI:
         title="stb box API", version=__version__, openapi_url=f"{API}/openapi.json", docs_url=None, redoc_url=None
     )  # fmt: skip  (no docs UI: it would load scripts from a CDN)
 
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, plus the Problem schema every error response refers to."""
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(HostCheck)
 
     @app.exception_handler(StarletteHTTPException)
@@ -180,8 +382,8 @@ def create_app(ctx: NetContext) -> FastAPI:
         headers = {"Retry-After": str(int(exc.retry_after) + 1)} if exc.retry_after else None
         return problem(exc.status, exc.title, exc.detail, headers)
 
-    @app.exception_handler(LookupError)
-    async def not_found(request: Request, exc: LookupError):
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound):
         return problem(404, "Not found", str(exc.args[0] if exc.args else exc))
 
     @app.exception_handler(RelayBusy)
@@ -196,6 +398,12 @@ def create_app(ctx: NetContext) -> FastAPI:
     async def busy(request: Request, exc: TimeoutError):
         return problem(503, "Box busy", "the box did not answer in time; try again")
 
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception):
+        """A bug: still problem JSON for the client (the traceback goes to the log)."""
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return problem(500, "Box error", "the box could not do that; the log says why")
+
     def presented_token(request: Request) -> str | None:
         header = request.headers.get("authorization", "")
         return header[7:] if header.lower().startswith("bearer ") else request.query_params.get("token")
@@ -208,84 +416,110 @@ def create_app(ctx: NetContext) -> FastAPI:
             raise AuthError(401, "Not paired", "pair this device first (the TV shows a code)")
         return device
 
-    async def token(request: Request) -> Device | None:
-        return check_token(presented_token(request))
+    async def token(
+        header: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
+        query: Annotated[str | None, Security(_IN_QUERY)],
+    ) -> Device | None:
+        return check_token(header.credentials if header is not None else query)
 
     authed = [Depends(token)]
 
-    @app.get(f"{API}/box", summary="Who this box is (public)")
-    async def box() -> dict:
-        return ctx.box_info()
+    @app.get(f"{API}/box", summary="Who this box is (public)", responses=problems())
+    async def box() -> BoxInfo:
+        return BoxInfo(**ctx.box_info())
 
-    @app.post(f"{API}/pairing", status_code=202, summary="Ask to pair: the TV shows a 6-digit code")
-    async def pair_begin(body: PairRequest) -> dict:
+    @app.post(f"{API}/pairing", status_code=202, summary="Ask to pair: the TV shows a 6-digit code",
+              responses=problems(*BODY, 409, 429))  # fmt: skip
+    async def pair_begin(body: PairRequest) -> PairingStarted:
         pending = ctx.auth.begin(body.name)
-        return {"pairing_id": pending.id, "expires_in": round(pending.expires_at - time.time())}
+        return PairingStarted(pairing_id=pending.id, expires_in=round(pending.expires_at - time.time()))
 
-    @app.post(f"{API}/pairing/{{pairing_id}}", summary="Send the code from the TV; returns the token once")
-    async def pair_complete(pairing_id: str, body: PairCode) -> dict:
+    @app.post(f"{API}/pairing/{{pairing_id}}", summary="Send the code from the TV; returns the token once",
+              responses=problems(*BODY, 403, 404, 409, 410, 429))  # fmt: skip
+    async def pair_complete(pairing_id: str, body: PairCode) -> Paired:
         device, secret = ctx.auth.complete(pairing_id[:64], body.code)
         ctx.hub.publish("devices", {"paired": device.name})
-        return {"token": secret, "device_id": device.id, "name": device.name}
+        return Paired(token=secret, device_id=device.id, name=device.name)
 
-    @app.get(f"{API}/devices", dependencies=authed, summary="Paired devices")
-    async def devices() -> list[dict]:
-        return [{"id": d.id, "name": d.name, "paired_at": d.paired_at, "last_seen": d.last_seen}
+    @app.get(f"{API}/devices", dependencies=authed, summary="Paired devices", responses=problems(401))
+    async def devices() -> list[PairedDevice]:
+        return [PairedDevice(id=d.id, name=d.name, paired_at=d.paired_at, last_seen=d.last_seen)
                 for d in ctx.auth.devices()]  # fmt: skip
 
-    @app.delete(f"{API}/devices/{{device_id}}", dependencies=authed, status_code=204, summary="Revoke a device")
-    async def revoke(device_id: str) -> None:
+    @app.delete(f"{API}/devices/{{device_id}}", dependencies=authed, status_code=204, response_class=Response,
+                summary="Revoke a device", responses=problems(401, 404))  # fmt: skip
+    async def revoke(device_id: str) -> Response:
         if not ctx.auth.revoke(device_id[:64]):
-            raise LookupError(f"no paired device {device_id[:64]!r}")
+            raise NotFound(f"no paired device {device_id[:64]!r}")
+        return Response(status_code=204)
 
-    @app.get(f"{API}/lineup", dependencies=authed, summary="The channels (without stream URLs)")
-    async def lineup() -> list[dict]:
+    @app.get(f"{API}/lineup", dependencies=authed, summary="The channels (without stream URLs)",
+             responses=problems(401, 503))  # fmt: skip
+    async def lineup() -> list[LineupChannel]:
         return await ctx.commands.call(ctx.box.api_lineup)
 
-    @app.get(f"{API}/state", dependencies=authed, summary="Channel, playback, volume")
-    async def state() -> dict:
+    @app.get(f"{API}/state", dependencies=authed, summary="Channel, playback, volume", responses=problems(401, 503))
+    async def state() -> State:
         return await ctx.commands.call(ctx.box.api_state)
 
-    @app.post(f"{API}/actions/zap", dependencies=authed, summary="Zap by id, number, or up/down/last")
-    async def zap(body: Zap) -> dict:
-        if sum(v is not None for v in (body.id, body.number, body.direction)) != 1:
-            raise AuthError(422, "Invalid request", "give exactly one of id, number, direction")
-        return await ctx.commands.call(ctx.box.api_zap, body.id, body.number, body.direction)
+    @app.post(f"{API}/actions/zap", dependencies=authed, summary="Zap by id, number, or up/down/last",
+              responses=problems(*BODY, 401, 404, 503))  # fmt: skip
+    async def zap(body: Zap) -> State:
+        how = (getattr(body, "id", None), getattr(body, "number", None), getattr(body, "direction", None))
+        return await ctx.commands.call(ctx.box.api_zap, *how)
 
-    @app.post(f"{API}/actions/play", dependencies=authed, summary="Put the line-up channel with this URL on the TV")
-    async def play(body: Play) -> dict:
+    @app.post(f"{API}/actions/play", dependencies=authed, summary="Put the line-up channel with this URL on the TV",
+              responses=problems(*BODY, 401, 404, 503))  # fmt: skip
+    async def play(body: Play) -> State:
         return await ctx.commands.call(ctx.box.api_play, body.url)
 
-    @app.post(f"{API}/actions/key", dependencies=authed, summary="Press a remote key (a keymap action)")
-    async def key(body: Key) -> dict:
+    @app.post(f"{API}/actions/key", dependencies=authed, summary="Press a remote key (a keymap action)",
+              responses=problems(*BODY, 401, 404, 503))  # fmt: skip
+    async def key(body: Key) -> State:
         return await ctx.commands.call(ctx.box.api_key, body.action)
 
-    @app.post(f"{API}/actions/volume", dependencies=authed, summary="Set, change or mute the volume")
-    async def volume(body: Volume) -> dict:
+    @app.post(f"{API}/actions/volume", dependencies=authed, summary="Set, change or mute the volume",
+              responses=problems(*BODY, 401, 503))  # fmt: skip
+    async def volume(body: Volume) -> State:
         return await ctx.commands.call(ctx.box.api_volume, body.volume, body.delta, body.muted)
 
-    @app.get(f"{API}/guide/now", dependencies=authed, summary="Now and next, for all or some channels")
-    async def guide_now(channel: list[str] | None = Query(None, max_length=1000)) -> dict:  # noqa: B008
+    @app.post(f"{API}/actions/standby", dependencies=authed, summary="Standby on or off (as the power key)",
+              responses=problems(*BODY, 401, 503))  # fmt: skip
+    async def standby(body: Standby) -> State:
+        return await ctx.commands.call(ctx.box.api_standby, body.on)
+
+    @app.get(f"{API}/guide/now", dependencies=authed, summary="Now and next, for all or some channels",
+             responses=problems(401))  # fmt: skip
+    async def guide_now(
+        channel: Annotated[list[ChannelId], Query(max_length=MAX_IDS, description="Line-up ids; none: all")] = [],  # noqa: B006
+    ) -> dict[str, NowNext]:
         guide = ctx.guide()
         if guide is None:
             return {}
-        pairs = guide.now_next(channel_ids=channel)
-        return {cid: {"now": a.as_dict() if a else None, "next": b.as_dict() if b else None}
-                for cid, (a, b) in pairs.items()}  # fmt: skip
+        pairs = guide.now_next(channel_ids=channel or None)
+        return {cid: NowNext(now=_programme(a), next=_programme(b)) for cid, (a, b) in pairs.items()}
 
-    @app.get(f"{API}/guide/window", dependencies=authed, summary="Programmes of channels over a time span")
-    async def guide_window(channel: list[str] = Query(..., max_length=100), start: float = Query(...),  # noqa: B008
-                           hours: float = Query(4, gt=0, le=48)) -> dict:  # fmt: skip
+    @app.get(f"{API}/guide/window", dependencies=authed, summary="Programmes of channels over a time span",
+             responses=problems(401))  # fmt: skip
+    async def guide_window(channel: Annotated[list[ChannelId], Query(max_length=MAX_IDS)],
+                           start: Annotated[float, Query(ge=0, le=1e10, allow_inf_nan=False,
+                                                         description="UTC seconds")],
+                           hours: Annotated[float, Query(gt=0, le=48)] = 4) -> dict[str, list[Programme]]:  # fmt: skip
         guide = ctx.guide()
         rows = guide.window(channel, start, start + hours * 3600) if guide is not None else {}
-        return {cid: [p.as_dict() for p in programmes] for cid, programmes in rows.items()}
+        return {cid: [Programme(**p.as_dict()) for p in programmes] for cid, programmes in rows.items()}
 
-    @app.get(f"{API}/guide/search", dependencies=authed, summary="Search titles and descriptions")
-    async def guide_search(q: str = Query(min_length=1, max_length=200), limit: int = Query(50, ge=1, le=200)):
+    @app.get(f"{API}/guide/search", dependencies=authed, summary="Search titles and descriptions",
+             responses=problems(401))  # fmt: skip
+    async def guide_search(q: Annotated[str, Query(min_length=1, max_length=200)],
+                           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[Programme]:  # fmt: skip
         guide = ctx.guide()
-        return [p.as_dict() for p in guide.search(q, limit=limit)] if guide is not None else []
+        return [Programme(**p.as_dict()) for p in guide.search(q, limit=limit)] if guide is not None else []
 
-    @app.get(f"{API}/events", dependencies=authed, summary="Server-sent events: channel, playback, volume, guide")
+    @app.get(f"{API}/events", dependencies=authed, response_class=StreamingResponse,
+             summary="Server-sent events: channel, playback, volume, standby, guide",
+             responses={200: {"description": "An endless event stream", "content": {"text/event-stream": {
+                 "schema": {"type": "string"}}}}, **problems(401)})  # fmt: skip
     async def events(request: Request) -> StreamingResponse:
         queue = ctx.hub.subscribe()
 
@@ -312,19 +546,23 @@ def create_app(ctx: NetContext) -> FastAPI:
         return ctx.relay
 
     ts_response = {200: {"content": {TS_MIME: {}}, "description": "MPEG-TS, until the client leaves"}}
+    streams = ts_response | problems(401, 404, 502, 503)
 
-    @app.get("/stream/live", dependencies=authed, response_class=StreamingResponse, responses=ts_response,
+    @app.get("/stream/live", dependencies=authed, response_class=StreamingResponse, responses=streams,
              summary="What the TV shows, following its zaps in one connection (MPEG-TS)")  # fmt: skip
     async def stream_live() -> StreamingResponse:
         return StreamingResponse(relay().live_stream(), media_type=TS_MIME, headers={"Cache-Control": "no-store"})
 
     @app.get("/stream/channel/{channel_id}", dependencies=authed, response_class=StreamingResponse,
-             responses=ts_response, summary="Any channel of the line-up, independent of the TV (MPEG-TS)")  # fmt: skip
+             responses=streams, summary="Any channel of the line-up, independent of the TV (MPEG-TS)")  # fmt: skip
     async def stream_channel(channel_id: str) -> StreamingResponse:
-        body = await relay().open_channel(channel_id[:128])
+        try:
+            body = await relay().open_channel(channel_id[:128])
+        except LookupError as exc:
+            raise NotFound(str(exc)) from None
         return StreamingResponse(body, media_type=TS_MIME, headers={"Cache-Control": "no-store"})
 
-    @app.get(f"{API}/relay", dependencies=authed, summary="Relayed channels and clients")
+    @app.get(f"{API}/relay", dependencies=authed, summary="Relayed channels and clients", responses=problems(401, 404))
     async def relay_stats() -> dict:
         return relay().stats()
 
@@ -340,14 +578,15 @@ def create_app(ctx: NetContext) -> FastAPI:
     def url_token(request: Request) -> str | None:
         return None if ctx.open_on_lan() else presented_token(request)
 
-    @app.get("/playlist.m3u", dependencies=authed, response_class=PlainTextResponse,
+    @app.get("/playlist.m3u", dependencies=authed, response_class=Response,
+             responses={200: {"content": {M3U_MIME: {}}, "description": "M3U playlist"}} | problems(401, 404),
              summary="The line-up as M3U for VLC or Kodi IPTV Simple, streams through the relay")  # fmt: skip
-    async def playlist_m3u(request: Request) -> PlainTextResponse:
+    async def playlist_m3u(request: Request) -> Response:
         text = exports.playlist(lineup_now(), base_url(request), url_token(request))
-        return PlainTextResponse(text, media_type="audio/x-mpegurl", headers={"Cache-Control": "no-store"})
+        return Response(text, media_type=M3U_MIME, headers={"Cache-Control": "no-store"})
 
     @app.get("/xmltv.xml", dependencies=authed, response_class=StreamingResponse,
-             responses={200: {"content": {"application/xml": {}}, "description": "XMLTV"}},
+             responses={200: {"content": {"application/xml": {}}, "description": "XMLTV"}} | problems(401, 404),
              summary="The guide as XMLTV, channel ids as in /playlist.m3u")  # fmt: skip
     async def xmltv_xml() -> StreamingResponse:
         pieces = exports.xmltv(ctx.guide(), lineup_now(), time.time())
@@ -365,19 +604,31 @@ def create_app(ctx: NetContext) -> FastAPI:
         check_token(value)
         return None if ctx.open_on_lan() else value
 
-    @app.get("/hdhr/{token}/discover.json", summary="HDHomeRun tuner description (Plex, Jellyfin, Emby)")
+    @app.get(
+        "/hdhr/{token}/discover.json",
+        summary="HDHomeRun tuner description (Plex, Jellyfin, Emby)",
+        responses=problems(401, 404),
+    )
     async def hdhr_discover(token: str, request: Request) -> dict:
         value = hdhr_token(token)
         tuners = ctx.relay.max_upstreams if ctx.relay is not None else 1
         return exports.hdhr_discover(ctx.box_info(), base_url(request), value, tuners)
 
-    @app.get("/hdhr/{token}/lineup.json", summary="HDHomeRun channel list")
+    @app.get("/hdhr/{token}/lineup.json", summary="HDHomeRun channel list", responses=problems(401, 404))
     async def hdhr_lineup(token: str, request: Request) -> list[dict]:
         return exports.hdhr_lineup(lineup_now(), base_url(request), hdhr_token(token))
 
-    @app.get("/hdhr/{token}/lineup_status.json", summary="HDHomeRun scan status (never scanning)")
+    @app.get(
+        "/hdhr/{token}/lineup_status.json",
+        summary="HDHomeRun scan status (never scanning)",
+        responses=problems(401, 404),
+    )
     async def hdhr_status(token: str) -> dict:
         hdhr_token(token)
         return exports.HDHR_STATUS
 
     return app
+
+
+def _programme(programme: Any) -> Programme | None:
+    return Programme(**programme.as_dict()) if programme is not None else None

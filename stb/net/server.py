@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
+# h11's default (16 KiB) cut off a guide query for ~120 long channel ids with a connection reset, not an
+# answer; 512 KiB takes the longest request the API documents (api.MAX_IDS ids) many times over, so
+# even a malformed one gets its 422 (at most 32 MiB over limit_concurrency connections). h11 is named,
+# not left to "auto": httptools, when installed, has limits of its own.
+REQUEST_HEAD_MAX = 512 * 1024
 
 
 class NetworkSide:
@@ -53,7 +58,8 @@ class NetworkSide:
     def _run(self) -> None:
         config = uvicorn.Config(create_app(self.ctx), host=self.host, port=self.port, log_level="warning",
                                 lifespan="off", access_log=False, timeout_keep_alive=10,
-                                timeout_graceful_shutdown=2, limit_concurrency=64)  # fmt: skip
+                                timeout_graceful_shutdown=2, limit_concurrency=64,
+                                http="h11", h11_max_incomplete_event_size=REQUEST_HEAD_MAX)  # fmt: skip
         self._server = uvicorn.Server(config)
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
@@ -121,6 +127,23 @@ class NetworkSide:
             return
         with contextlib.suppress(RuntimeError):  # the loop is closing: the box is stopping
             loop.call_soon_threadsafe(relay.follow, channel_id)
+
+    def settings_changed(self, name: str, pairing_required: bool, show_channel: bool) -> None:
+        """From the UI thread when Settings changed: the announcement follows the box's name (a new instance
+        name, goodbyes for the old one) and its TXT the "open on this LAN" and privacy choices."""
+        loop, announcer = self._loop, self.announcer
+        if loop is None or announcer is None:
+            return
+
+        async def apply() -> None:
+            try:
+                await announcer.async_update_settings(pairing_required=pairing_required, show_channel=show_channel)
+                await announcer.async_rename(name)
+            except Exception as exc:  # the API stays up; the box is still reachable by address
+                log.warning("the announcement did not follow the new settings: %s", exc)
+
+        with contextlib.suppress(RuntimeError):  # the loop is closing: the box is stopping
+            loop.call_soon_threadsafe(lambda: self._keep(asyncio.ensure_future(apply())))
 
     def stop(self) -> None:
         loop, relay = self._loop, self.ctx.relay

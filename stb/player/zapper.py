@@ -100,6 +100,15 @@ class Zapper:
         self.pretuning = on
         self._reaim_from = time.monotonic()
 
+    def stop_all(self) -> None:
+        """Standby: every player stops, pre-tuned ones too, so no stream is held open upstream and nothing
+        is heard. Nothing is re-aimed until the next ``zap`` (``_wanted`` is empty without a channel)."""
+        for player in self.players:
+            if player.channel is not None or player.state is not PlaybackState.IDLE:
+                player.stop()
+        self._reaim_from = None
+        self._last_active_state = PlaybackState.IDLE
+
     def set_audio(self, volume: int, muted: bool) -> None:
         self.volume, self.muted = volume, muted
         self._apply_audio()

@@ -41,18 +41,20 @@ class Feed(FanOut):
         self.idle_since: float | None = None
         self._task: asyncio.Task | None = None
         self._first = asyncio.Event()
+        self._all_failed = asyncio.Event()  # every URL failed once: a waiting client need not wait longer
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"relay-{self.name}")
 
     async def wait_first_data(self, timeout: float) -> bool:
-        """True once the upstream has sent something (at once if it already has)."""
+        """True once the upstream sends (at once if it already does); False when every URL failed or in time."""
+        waits = [asyncio.ensure_future(self._first.wait()), asyncio.ensure_future(self._all_failed.wait())]
         try:
-            async with asyncio.timeout(timeout):
-                await self._first.wait()
-        except TimeoutError:
-            return False
-        return True
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        return self._first.is_set()
 
     async def _run(self) -> None:
         pause = RETRY_FIRST_S
@@ -73,7 +75,9 @@ class Feed(FanOut):
                     log.warning("relay %s: reading %s failed", self.name, url, exc_info=True)
                 self.state = "retrying"
                 self._first.clear()  # a client arriving now waits for the upstream to come back
+            self._all_failed.set()
             await asyncio.sleep(pause)
+            self._all_failed.clear()
             pause = min(pause * 2, RETRY_MAX_S)
 
     async def stop(self) -> None:

@@ -277,10 +277,16 @@ def devices(s: Scene) -> None:
     DevicesScreen(_demo_auth(s), s.theme_for("devices"), lambda text: None).draw(s.canvas, time.monotonic())
 
 
+def standby(s: Scene) -> None:
+    from stb.ui.standby import StandbyScreen
+
+    StandbyScreen(s.theme_for("live")).draw(s.canvas, time.monotonic())
+
+
 SCREENS: dict[str, Callable[[Scene], object]] = {
     f.__name__: f
     for f in (live_banner, live_info_volume_number, live_unavailable, live_locked, track_picker, channel_list,
-              guide_grid, guide_grid_empty, details, settings, pin_dialog, pairing, devices)
+              guide_grid, guide_grid_empty, details, settings, pin_dialog, pairing, devices, standby)
 }  # fmt: skip
 
 

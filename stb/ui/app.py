@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stb import __version__
-from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
+from stb.box import Box, ChannelChanged, Event, Notice, SettingsChanged, StandbyChanged, VolumeChanged
 from stb.config import StateStore
 from stb.errors import StbError
 from stb.guide.query import Guide
@@ -19,7 +19,7 @@ from stb.guide.refresh import GuideRefresher
 from stb.guide.store import default_db_path
 from stb.lineup.model import Channel, Lineup
 from stb.net.announce import Announcer
-from stb.net.api import NetContext
+from stb.net.api import NetContext, NotFound
 from stb.net.auth import Auth
 from stb.net.commands import CommandQueue
 from stb.net.guide import NetGuide
@@ -39,6 +39,7 @@ from stb.ui.live import LiveScreen
 from stb.ui.pairing import PairingScreen
 from stb.ui.pin import PinDialog
 from stb.ui.settings import Hooks, SettingsScreen
+from stb.ui.standby import StandbyScreen
 from stb.ui.theme import Theme
 from stb.ui.tracks import TrackPicker
 
@@ -133,6 +134,7 @@ class App:
         self.keymap, self._keymap_notice = self._load_keymap()
         self.screen = LiveScreen(self.box, self.zapper, self.theme_for("live"), Guide(self.guide_db, lineup))
         self.screen.on_lock_change = self._on_lock_change
+        self.standby_screen = StandbyScreen(self.theme_for("live"))
         self.zapper.set_pretuning(self.box.settings.pretune)
         self.overlays: list[Screen] = []  # screens over live TV, top last
         self.auth = Auth(directory=self.box.store.path.parent)
@@ -206,6 +208,7 @@ class App:
             screen.theme = self.theme_for(screen.context)
             screen.fonts = Fonts(screen.theme.fonts)
             getattr(screen, "forget_drawings", lambda: None)()
+        self.standby_screen = StandbyScreen(self.theme_for("live"))
         self.keymap, notice = self._load_keymap()
         if notice:
             self.screen.say(notice)
@@ -250,16 +253,39 @@ class App:
         elif isinstance(event, VolumeChanged):
             self._apply_audio()
             self._publish("volume", {"volume": event.volume, "muted": event.muted})
+        elif isinstance(event, StandbyChanged):
+            self._standby_changed(event)
+            self._follow_live()
+        elif isinstance(event, SettingsChanged) and self.net is not None:
+            s = self.box.settings
+            self.net.settings_changed(s.box_name, not s.open_on_lan, s.show_channel_on_lan)
+
+    def _standby_changed(self, event: StandbyChanged) -> None:
+        """Standby stops every player (no stream held upstream, no sound) and closes the screens over live
+        TV; waking tunes the channel again, unless a zap woke the box and tunes its own."""
+        current = self.box.current
+        if event.standby:
+            for overlay in self.overlays:
+                overlay.closed = True
+            self.overlays = []
+            self.zapper.stop_all()
+            if current is not None:
+                self._publish("playback", {"channel": current.id, "state": PlaybackState.IDLE.value, "error": None})
+        elif event.retune and current is not None:
+            self.screen.check_lock()
+            self.zapper.zap(current)
+        self._publish("standby", {"standby": event.standby})
 
     def _on_lock_change(self, locked: bool) -> None:
         self._apply_audio()
         self._follow_live()
 
     def _follow_live(self) -> None:
-        """The relay's live stream shows what the TV shows, and nothing while the parental lock hides it."""
+        """The relay's live stream shows what the TV shows: nothing while the parental lock hides it or in standby."""
         if self.net is not None:
             current = self.box.current
-            self.net.follow(current.id if current is not None and not self.screen.locked else None)
+            showing = current is not None and not self.screen.locked and not self.box.standby
+            self.net.follow(current.id if showing else None)
 
     def _relay_source(self, channel_id: str) -> ChannelSource | None:
         """From the network thread: the line-up is replaced whole, never changed in place."""
@@ -306,6 +332,11 @@ class App:
         if action == "quit":
             self.running = False
             return
+        if action == "power":
+            self.box.set_standby(not self.box.standby)
+            return
+        if self.box.standby:
+            return  # like a real box: in standby only Power wakes it, a stray key or a sat-on remote does not
         for overlay in reversed(self.overlays):
             if overlay.handle(action, now):
                 break
@@ -353,7 +384,7 @@ class App:
         """Public: who this box is. Plain values, read from the network thread."""
         s = self.box.settings
         return {"id": s.box_id, "name": s.box_name, "model": "stb", "version": __version__, "api": "/api/v1",
-                "capabilities": ["zap", "keys", "volume", "guide", "events", "pairing"],
+                "capabilities": ["zap", "keys", "volume", "standby", "guide", "events", "pairing"],
                 "pairing_required": not s.open_on_lan}  # fmt: skip
 
     def api_lineup(self) -> list[dict]:
@@ -364,13 +395,14 @@ class App:
         s = self.box.state
         current = self.box.current
         return {"channel": _channel_dict(current) if current else None, "playback": self.player.state.value,
-                "volume": s.volume, "muted": s.muted, "locked": self.screen.locked}  # fmt: skip
+                "volume": s.volume, "muted": s.muted, "locked": self.screen.locked,
+                "standby": self.box.standby}  # fmt: skip
 
     def api_zap(self, channel_id: str | None, number: int | None, direction: str | None) -> dict:
         if channel_id is not None and self.box.lineup.by_id(channel_id) is None:
-            raise LookupError(f"no channel with id {channel_id!r}")
+            raise NotFound(f"no channel with id {channel_id!r}")
         if number is not None and self.box.lineup.by_number(number) is None:
-            raise LookupError(f"no channel number {number}")
+            raise NotFound(f"no channel number {number}")
         if channel_id is not None:
             self.box.zap(channel_id)
         elif number is not None:
@@ -384,14 +416,19 @@ class App:
         wanted = url.strip()
         channel = next((c for c in self.box.lineup.channels if wanted in c.urls), None)
         if channel is None:
-            raise LookupError("the TV plays the channels of its line-up; this URL is not one of them")
+            raise NotFound("the TV plays the channels of its line-up; this URL is not one of them")
         self.box.zap(channel.id)
         return self.api_state()
 
     def api_key(self, action: str) -> dict:
         if action not in ACTIONS or action == "quit":
-            raise LookupError(f"no remote key {action!r} (see the keymap's actions)")
+            raise NotFound(f"no remote key {action!r} (see the keymap's actions)")
         self.act(action)
+        return self.api_state()
+
+    def api_standby(self, on: bool | None) -> dict:
+        """Standby on, off, or (None) the other way round, as the power key does."""
+        self.box.set_standby(not self.box.standby if on is None else on)
         return self.api_state()
 
     def api_volume(self, volume: int | None, delta: int | None, muted: bool | None) -> dict:
@@ -444,7 +481,8 @@ class App:
             self.screen.on_event(event)
             self._publish("playback", {"channel": event.channel.id, "state": event.state.value, "error": event.error})
         self.commands.run_pending()
-        if self.auth.code_to_show() is not None and not any(isinstance(o, PairingScreen) for o in self.overlays):
+        if (self.auth.code_to_show() is not None and not self.box.standby  # the code shows once the TV is on
+                and not any(isinstance(o, PairingScreen) for o in self.overlays)):  # fmt: skip
             self.overlays.append(PairingScreen(self.auth, self.theme_for("pairing")))
         self._note_first_frame()
         self._drain_guide_refreshes()
@@ -460,6 +498,9 @@ class App:
 
     def draw(self, now: float) -> None:
         """Live TV, unless a screen covers it, then the screens from the lowest one seen, then toasts."""
+        if self.box.standby:
+            self.standby_screen.draw(self.canvas, now)
+            return
         covering = max((i for i, o in enumerate(self.overlays) if o.opaque), default=-1)
         if covering < 0:
             self.screen.draw(self.canvas, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from stb.box import Box, ChannelChanged, Event, Notice, VolumeChanged
+from stb.box import Box, ChannelChanged, Event, Notice, StandbyChanged, VolumeChanged
 from stb.guide.query import Guide
 from stb.guide.times import format_local
 from stb.player.engine import PlaybackState, Player
@@ -103,6 +103,10 @@ class LiveScreen:
             self.notice, self.notice_until = event.text, now + self.theme.notice_seconds
         elif isinstance(event, PlaybackChanged) and event.state is not PlaybackState.PLAYING:
             self.show_banner(now)  # the viewer sees which channel is unavailable or interrupted
+        elif isinstance(event, StandbyChanged):
+            self.entry.digits, self.info_visible, self.volume_until = "", False, 0.0  # nothing half-typed survives
+            self._video_shown = False  # on waking, no picture from before standby
+            self.banner_until = 0.0 if event.standby else now + self.theme.banner_seconds  # on: which channel
         elif isinstance(event, VolumeChanged) and not event.restored:
             self.volume = (event.volume, event.muted)
             self.volume_until = now + self.theme.notice_seconds

@@ -1,7 +1,9 @@
 """mDNS actors for the netns tests: run inside a namespace host, talk JSON lines on stdout.
 
     python tests/net/mdns_hosts.py box NAME ID PORT [--channel C]   # Announcer on eth0; stdin commands:
-        ch TEXT | burst N PREFIX SECONDS | readdress | stop
+        ch TEXT | burst N PREFIX SECONDS | readdress | rename NAME | stop
+    python tests/net/mdns_hosts.py app STATE_DIR                     # a real App serving on eth0; stdin:
+        key ACTION… (pressed on the TV, e.g. "key menu right") | stop
     python tests/net/mdns_hosts.py watch                             # browser on eth0: added/updated/removed
     python tests/net/mdns_hosts.py discover SECONDS                  # async_discover on eth0: found…, done
     python tests/net/mdns_hosts.py cli ARGS…                         # the `stb discover` handler
@@ -56,6 +58,9 @@ async def run_box(name: str, box_id: str, port: int, channel: str | None) -> Non
             say("burst", last=f"{prefix} {int(count) - 1}")
         elif command == "readdress":
             say("readdress", changed=await announcer.async_readdress())
+        elif command == "rename":
+            await announcer.async_rename(rest)
+            say("renamed", instance=announcer.instance_name)
         elif command in ("stop", ""):  # "" is EOF
             await announcer.async_stop()
             say("stopped")
@@ -125,6 +130,50 @@ def run_cli(argv: list[str]) -> int:
         return exc.exit_code
 
 
+def run_app(state_dir: str) -> None:
+    """The whole box (pygame, libVLC, API, announcer) on eth0; keys from stdin are pressed on its TV."""
+    from stb.config import StateStore
+    from stb.lineup.model import Channel, Lineup
+    from stb.ui.app import App
+
+    lineup = Lineup(name="t", channels=[Channel(number=1, id="c1", name="Channel 1", urls=["http://127.0.0.1:9/1.ts"])])
+    store = StateStore(Path(state_dir))
+    app = App(lineup, headless=True, store=store, guide_db=Path(state_dir) / "g.db", pretune=0, api_port=0,
+              api_host="0.0.0.0", interfaces=["eth0"])  # fmt: skip
+    app.start()
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            lines.put(line)
+        lines.put("")  # EOF: stop
+
+    threading.Thread(target=read, daemon=True).start()
+    announced = None
+    try:
+        while True:
+            app.step()
+            instance = app.net.announcer.instance_name if app.net and app.net.announcer else None
+            if instance != announced:
+                announced = instance
+                say("announced", instance=instance, name=app.box.settings.box_name)
+            try:
+                command, *args = lines.get(timeout=1 / 30).split()
+            except queue.Empty:
+                continue
+            except ValueError:  # an empty line, or EOF
+                command, args = "stop", []
+            if command == "key":
+                for action in args:
+                    app.act(action)
+                say("pressed", keys=args, name=app.box.settings.box_name)
+            elif command == "stop":
+                return
+    finally:
+        app.close()
+        say("stopped")
+
+
 def main(argv: list[str]) -> int:
     mode, rest = argv[0], argv[1:]
     if mode == "box":
@@ -132,6 +181,8 @@ def main(argv: list[str]) -> int:
         asyncio.run(run_box(rest[0], rest[1], int(rest[2]), channel))
     elif mode == "watch":
         asyncio.run(run_watch())
+    elif mode == "app":
+        run_app(rest[0])
     elif mode == "discover":
         asyncio.run(run_discover(float(rest[0])))
     elif mode == "cli":

@@ -142,3 +142,60 @@ def test_hidden_channel_leaves_no_ch_key():
     announcer.show_channel = True
     assert announcer._txt()["ch"] == "News 24"
     assert announcer._txt()["pair"] == "1"
+
+
+@pytest.mark.netns
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_rename_says_goodbye_to_the_old_name_and_announces_the_new_one():
+    with netns_lan(2) as (box_host, tv):
+        box = _box(box_host, "Living Room")
+        watcher = _watch(tv)
+        assert watcher.expect(5, "added")["txt"]["name"] == "Living Room"
+        box.send("rename  Den ")
+        assert box.expect(15, "renamed")["instance"] == "Den"
+        watcher.expect(5, "removed", name="Living Room._stb._tcp.local.")
+        added = watcher.expect(5, "added", name="Den._stb._tcp.local.")
+        assert added["txt"]["name"] == "Den" and added["txt"]["id"] == "abc123"
+        box.send("stop")
+        watcher.expect(5, "removed", name="Den._stb._tcp.local.")  # goodbyes go out for the new name
+
+
+@pytest.mark.netns
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_renaming_to_a_name_taken_on_the_lan_gets_a_number():
+    with netns_lan(3) as (den, box_host, tv):
+        _box(den, "Den", "aaa111")
+        box = _box(box_host, "Kitchen", "bbb222")
+        watcher = _watch(tv)
+        box.send("rename Den")
+        assert box.expect(15, "renamed")["instance"] == "Den (2)"
+        watcher.expect(10, "added", name="Den (2)._stb._tcp.local.")
+        box.send("rename Kitchen")  # back: the plain name is free again
+        assert box.expect(15, "renamed")["instance"] == "Kitchen"
+
+
+@pytest.mark.netns
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_the_box_renamed_in_settings_is_announced_under_its_new_name_without_a_restart(tmp_path):
+    """The whole path: Settings on the TV (UI thread) → NetworkSide → the announcer on the network loop."""
+    with netns_lan(2) as (box_host, tv):
+        app = Actor(box_host, "app", str(tmp_path))
+        assert app.expect(30, "announced", match=lambda e: e["instance"] is not None)["instance"] == "Living Room"
+        watcher = _watch(tv)
+        added = watcher.expect(5, "added", name="Living Room._stb._tcp.local.")
+        assert added["txt"]["name"] == "Living Room" and added["txt"]["pair"] == "1"
+
+        app.send("key menu right")  # Settings, first item (Box name): the next name
+        assert app.expect(5, "pressed")["name"] == "Bedroom"
+        watcher.expect(5, "removed", name="Living Room._stb._tcp.local.")
+        assert watcher.expect(10, "added", name="Bedroom._stb._tcp.local.")["txt"]["name"] == "Bedroom"
+        app.expect(10, "announced", instance="Bedroom")
+
+        app.send("key " + "down " * 7 + "right")  # "Open on this LAN" (no PIN set): pairing no longer required
+        watcher.expect(5, "updated", match=lambda e: e["txt"].get("pair") == "0")
+        app.send("stop")
+        app.expect(15, "stopped")
+        watcher.expect(5, "removed", name="Bedroom._stb._tcp.local.")

@@ -104,7 +104,9 @@ def test_pairing_end_to_end_then_control_and_state(box):
     assert key.status_code == 200 and type(box.top).__name__ == "GridScreen"  # the guide opened on the TV
     assert state["channel"]["number"] == 1
     assert unknown.status_code == 404 and unknown.json()["detail"] == "no channel number 77"
-    assert both.status_code == 422 and quit_key.status_code == 404 and box.running
+    assert both.status_code == 422 and box.running
+    assert quit_key.status_code == 422  # not a key the API lists
+    assert quit_key.json()["detail"] == "body.action: no remote key 'quit' (the document lists them)"
     assert [d.name for d in box.auth.devices()] == ["Test laptop"]
 
 

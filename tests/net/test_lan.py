@@ -67,7 +67,10 @@ def test_a_laptop_finds_the_box_controls_it_by_name_and_sees_the_channel_follow(
                                    seconds=45)  # the box starts pygame, libVLC and the API first  # fmt: skip
             assert boxes, (tmp_path / "box.err").read_text()[-2000:]
             den = next(b for b in boxes if b["box_id"] == "00aa11bb22cc33dd")
-            assert den["name"] == "Den" and den["port"] == 8600 and den["addresses"] == [box_host.address]
+            assert den["name"] == "Den" and den["port"] == 8600 and den["addresses"][0] == box_host.address
+            # eth0's IPv6 link-local joins the announcement once duplicate address detection is over
+            # (the address watcher re-announces): there or not depends on how fast the box started.
+            assert all(a.startswith("fe80::") for a in den["addresses"][1:]), den["addresses"]
             assert den["channel"] == "Channel 1" and den["pairing_required"] is True
 
             zapped = laptop_stb(laptop, env, "remote", "Den", "zap", "2")  # by name: discovery, then the API
