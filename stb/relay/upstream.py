@@ -110,7 +110,9 @@ async def _http(url: str, headers: dict[str, str], stall_s: float) -> AsyncItera
                 async for data in _ffmpeg(str(response.url), headers, stall_s):
                     yield data
                 return
-            async for data in response.aiter_raw(READ_SIZE):
+            # as it arrives: with a chunk size httpx holds data back until that much has come (64 KB is
+            # 0.6 s of a 0.9 Mbit/s channel, which every client then got late; `stb bench relay`)
+            async for data in response.aiter_raw():
                 yield data
     except httpx.TimeoutException:
         raise UpstreamError(f"no data for {stall_s:.0f} s") from None
