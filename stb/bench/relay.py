@@ -238,6 +238,8 @@ def _headend() -> Iterator[tuple[subprocess.Popen, str]]:
 
 
 class Bench:
+    """The parts of the run, sharing the box, its TV loop, the head-end and a paired token."""
+
     def __init__(self, app, tv: Tv, headend: subprocess.Popen, headend_url: str, token: str) -> None:
         self.app, self.tv, self.headend, self.headend_url, self.token = app, tv, headend, headend_url, token
         self.box_url = f"http://127.0.0.1:{app.net.bound_port}"
