@@ -61,6 +61,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(d)
     d.set_defaults(handler=bench_discovery)
 
+    r = scenarios.add_parser(
+        "relay",
+        help="the relay for other screens: box CPU, throughput per client, latency added, TV pictures kept, "
+        "mirror start and zap → mirror, against reading the head-end directly",
+    )
+    r.add_argument("--clients", default="1,10,50", help="client counts, comma-separated (default: %(default)s)")
+    r.add_argument("--seconds", type=float, default=5.0, help="measured seconds per step (default: %(default)s)")
+    r.add_argument("--starts", type=int, default=4, help="mirror starts of each kind (default: %(default)s)")
+    r.add_argument("--zaps", type=int, default=6, help="TV zaps watched by a mirror (default: %(default)s)")
+    add_json_flag(r)
+    r.set_defaults(handler=bench_relay)
+
 
 def bench_guide(args: argparse.Namespace) -> int:
     from stb.bench import guide
@@ -112,4 +124,20 @@ def bench_ui(args: argparse.Namespace) -> int:
                         (args.keys, "--keys")):  # fmt: skip
         _positive(value, flag)
     emit(args, ui.run(args.channels, args.days, args.frames, args.keys), ui.render)
+    return 0
+
+
+def bench_relay(args: argparse.Namespace) -> int:
+    from stb.bench import relay
+    from stb.errors import StbError
+
+    try:
+        clients = [int(part) for part in args.clients.split(",") if part.strip()]
+    except ValueError:
+        raise StbError(f"--clients takes numbers separated by commas, not {args.clients!r}") from None
+    if not clients or min(clients) < 1 or max(clients) > relay.MAX_CLIENTS:
+        raise StbError(f"--clients: each count from 1 to {relay.MAX_CLIENTS} (the box serves 64 connections at once)")
+    for value, flag in ((args.seconds, "--seconds"), (args.starts, "--starts"), (args.zaps, "--zaps")):
+        _positive(value, flag)
+    emit(args, relay.run(clients, args.seconds, args.starts, args.zaps), relay.render)
     return 0
