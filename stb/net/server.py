@@ -24,7 +24,7 @@ START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
 # h11's default (16 KiB) cut off a guide query for ~120 long channel ids with a connection reset, not an
 # answer; 512 KiB takes the longest request the API documents (api.MAX_IDS ids) many times over, so
-# even a malformed one gets its 422 (at most 32 MiB over limit_concurrency connections). h11 is named,
+# even a malformed one gets its 422 (at most 64 MiB over limit_concurrency connections). h11 is named,
 # not left to "auto": httptools, when installed, has limits of its own.
 REQUEST_HEAD_MAX = 512 * 1024
 
@@ -58,7 +58,7 @@ class NetworkSide:
     def _run(self) -> None:
         config = uvicorn.Config(create_app(self.ctx), host=self.host, port=self.port, log_level="warning",
                                 lifespan="off", access_log=False, timeout_keep_alive=10,
-                                timeout_graceful_shutdown=2, limit_concurrency=64,
+                                timeout_graceful_shutdown=2, limit_concurrency=128,
                                 http="h11", h11_max_incomplete_event_size=REQUEST_HEAD_MAX)  # fmt: skip
         self._server = uvicorn.Server(config)
         loop = asyncio.new_event_loop()

@@ -22,7 +22,7 @@ from stb.ts.splice import Splicer
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_UPSTREAMS = 4
-CLIENT_BACKLOG_BYTES = 4 * 1024 * 1024  # ~4 s of an 8 Mbit/s channel; past it a client is dropped
+CLIENT_BACKLOG_BYTES = 2 * 1024 * 1024  # 2 s of an 8 Mbit/s channel (18 s of a demo one); then it is dropped
 LINGER_S = 10.0
 FIRST_DATA_TIMEOUT_S = 10.0
 
