@@ -37,7 +37,7 @@ from stb.lineup.model import ChannelId, Lineup
 from stb.net import exports
 from stb.net.auth import Auth, AuthError, Device
 from stb.net.commands import CommandQueue
-from stb.relay.relay import Relay, RelayBusy, UpstreamDown
+from stb.relay.relay import ChannelLocked, Relay, RelayBusy, UpstreamDown
 from stb.ui.keymap import ACTIONS
 
 log = logging.getLogger(__name__)
@@ -283,7 +283,7 @@ PROBLEMS = {
     400: "The body is not JSON",
     413: f"The body is over {MAX_BODY // 1024} KiB",
     401: "Not paired: no token, or a revoked one",
-    403: "Wrong pairing code",
+    403: "Wrong pairing code, or a channel the parental lock keeps from other screens",
     404: "No such thing (channel, key, pairing, device)",
     409: "Busy: another device is pairing, or too many devices",
     410: "The pairing code expired",
@@ -389,6 +389,10 @@ def create_app(ctx: NetContext) -> FastAPI:
     @app.exception_handler(RelayBusy)
     async def relay_busy(request: Request, exc: RelayBusy):
         return problem(503, "Relay busy", str(exc), {"Retry-After": "10"})
+
+    @app.exception_handler(ChannelLocked)
+    async def channel_locked(request: Request, exc: ChannelLocked):
+        return problem(403, "Locked", str(exc))
 
     @app.exception_handler(UpstreamDown)
     async def upstream_down(request: Request, exc: UpstreamDown):
@@ -546,7 +550,7 @@ def create_app(ctx: NetContext) -> FastAPI:
         return ctx.relay
 
     ts_response = {200: {"content": {TS_MIME: {}}, "description": "MPEG-TS, until the client leaves"}}
-    streams = ts_response | problems(401, 404, 502, 503)
+    streams = ts_response | problems(401, 403, 404, 502, 503)
 
     @app.get("/stream/live", dependencies=authed, response_class=StreamingResponse, responses=streams,
              summary="What the TV shows, following its zaps in one connection (MPEG-TS)")  # fmt: skip

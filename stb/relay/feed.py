@@ -28,6 +28,9 @@ class ChannelSource:
     name: str
     urls: tuple[str, ...]
     headers: dict[str, str] = field(default_factory=dict, hash=False)
+    #: The parental lock keeps it from other screens right now (the channel itself is locked or above the
+    #: age limit, and nobody entered the PIN). The live stream follows the TV's own decision instead.
+    locked: bool = field(default=False, compare=False)
 
 
 class Feed(FanOut):

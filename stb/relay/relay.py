@@ -31,6 +31,10 @@ class RelayBusy(Exception):
     """Every upstream slot is taken by channels that clients are watching."""
 
 
+class ChannelLocked(Exception):
+    """The parental lock keeps this channel from other screens until someone enters the PIN on the TV."""
+
+
 class UpstreamDown(Exception):
     """The channel's upstream sent nothing in time; the message says what it last said."""
 
@@ -93,10 +97,12 @@ class Relay:
     # -- clients -----------------------------------------------------------------------------------
 
     async def open_channel(self, channel_id: str) -> AsyncIterator[bytes]:
-        """A channel's stream for one client. Raises LookupError, RelayBusy or UpstreamDown before any byte."""
+        """A channel's stream for one client. Raises LookupError, ChannelLocked, RelayBusy or UpstreamDown first."""
         source = self._channels(channel_id)
         if source is None:
             raise LookupError(f"no channel with id {channel_id!r}")
+        if source.locked:
+            raise ChannelLocked(f"{source.name} is locked by the parental lock; enter the PIN on the TV first")
         feed = self._feed(source, for_tv=False)
         viewer = feed.subscribe(self.backlog_bytes)
         self._summarise()

@@ -292,7 +292,13 @@ class App:
         channel = self.box.lineup.by_id(channel_id)
         if channel is None:
             return None
-        return ChannelSource(channel.id, channel.name, tuple(channel.urls), dict(channel.headers))
+        parental = self.box.parental  # plain reads of the settings; the UI thread changes them whole
+        limit = parental.settings.age_limit
+        locked = not parental.is_unlocked(time.time()) and (
+            channel.locked or channel.id in parental.settings.locked_channels
+            or (limit is not None and channel.age_rating is not None and channel.age_rating >= limit)
+        )  # fmt: skip
+        return ChannelSource(channel.id, channel.name, tuple(channel.urls), dict(channel.headers), locked)
 
     def _apply_audio(self, *_) -> None:
         """Volume and mute as the viewer set them, and silence while the parental lock hides a channel."""

@@ -96,3 +96,29 @@ def test_a_stock_player_follows_five_zaps_on_one_connection(box, tmp_path):
 def read_all(pipe, into: bytearray) -> None:
     while chunk := pipe.read(1 << 16):
         into += chunk
+
+
+def test_a_channel_the_parental_lock_hides_is_not_relayed_until_the_pin(box):
+    box.box.parental.set_pin("1234")
+    box.box.parental.toggle_channel_lock(CHANNELS[2].id)
+
+    def client(base):
+        with httpx.Client(timeout=20) as c:
+            token = pair(c, base, box)
+            locked = c.get(f"{root(base)}/stream/channel/{CHANNELS[2].id}", params={"token": token})
+            with c.stream("GET", f"{root(base)}/stream/channel/{CHANNELS[0].id}", params={"token": token}) as r:
+                free = r.status_code
+            return locked, free
+
+    locked, free = run_client(box, client, timeout=60)
+    assert locked.status_code == 403 and "parental lock" in locked.json()["detail"]
+    assert free == 200
+    box.box.parental.try_pin("1234", time.time())  # the PIN entered on the TV unlocks other screens too
+
+    def again(base):
+        with httpx.Client(timeout=20) as c:
+            token = pair(c, base, box, "second")
+            with c.stream("GET", f"{root(base)}/stream/channel/{CHANNELS[2].id}", params={"token": token}) as r:
+                return r.status_code
+
+    assert run_client(box, again, timeout=60) == 200
