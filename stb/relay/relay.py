@@ -106,9 +106,14 @@ class Relay:
         feed = self._feed(source, for_tv=False)
         viewer = feed.subscribe(self.backlog_bytes)
         self._summarise()
-        if not await feed.wait_first_data(self.first_data_s):
-            feed.unsubscribe(viewer)
-            self._summarise()
+        sending = False
+        try:
+            sending = await feed.wait_first_data(self.first_data_s)
+        finally:
+            if not sending:  # nothing came, or the client left while waiting
+                feed.unsubscribe(viewer)
+                self._summarise()
+        if not sending:
             raise UpstreamDown(f"{source.name} sends nothing: {feed.error or 'no answer'}")
         return self._drain(feed, viewer)
 
