@@ -66,10 +66,13 @@ class Feed(FanOut):
                 self.connects += 1
                 try:
                     async for chunk in read_ts(url, self.source.headers, self.stall_s):
+                        self.publish(chunk)
                         if self.state != "playing":
+                            if self.join_point.pat is None:  # TS-looking bytes are not yet a programme
+                                self.error = "what it sends is not MPEG-TS (no programme table yet)"
+                                continue
                             self.state, self.error, pause = "playing", None, RETRY_FIRST_S
                             self._first.set()
-                        self.publish(chunk)
                 except UpstreamError as exc:
                     self.error = str(exc)
                     log.info("relay %s: %s (%s)", self.name, exc, url)

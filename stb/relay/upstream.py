@@ -70,27 +70,35 @@ async def read_ts(url: str, headers: dict[str, str] | None = None, stall_s: floa
 
 
 class _Aligner:
-    """Cuts a byte stream into whole TS packets, finding the sync again after junk."""
+    """Cuts a byte stream into whole TS packets; a packet without its sync byte makes it look again."""
 
     def __init__(self) -> None:
         self._pending = b""
 
     def feed(self, data: bytes) -> bytes:
         pending = self._pending + data
-        if pending and pending[0] != SYNC:
-            at = _sync_at(pending)
-            if at is None:
-                self._pending = pending[-PACKET:]  # keep a tail: the sync may straddle reads
-                return b""
-            pending = pending[at:]
-        whole = len(pending) - len(pending) % PACKET
-        self._pending = pending[whole:]
-        return pending[:whole]
+        out = bytearray()
+        at = 0
+        while len(pending) - at >= PACKET:
+            whole = (len(pending) - at) // PACKET * PACKET
+            starts = pending[at : at + whole : PACKET]  # the first byte of every packet ahead
+            synced = len(starts) - len(starts.lstrip(bytes([SYNC])))
+            if synced:
+                out += pending[at : at + synced * PACKET]
+                at += synced * PACKET
+                continue
+            found = _sync_at(pending, at)
+            if found is None:
+                at = max(at, len(pending) - 2 * PACKET)  # keep a tail: a sync may straddle reads
+                break
+            at = found
+        self._pending = pending[at:]
+        return bytes(out)
 
 
-def _sync_at(data: bytes) -> int | None:
+def _sync_at(data: bytes, start: int = 0) -> int | None:
     """Where three sync bytes 188 apart start (one 0x47 alone proves nothing)."""
-    at = data.find(SYNC)
+    at = data.find(SYNC, start)
     while at >= 0 and at + 2 * PACKET < len(data):
         if data[at + PACKET] == SYNC and data[at + 2 * PACKET] == SYNC:
             return at
