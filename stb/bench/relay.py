@@ -33,7 +33,6 @@ import json
 import os
 import queue
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from stb.bench.zap import GOOD_CHANNELS, channel_on_screen
@@ -219,22 +218,6 @@ class Client:
 
 
 # -- the bench ---------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _headend() -> Iterator[tuple[subprocess.Popen, str]]:
-    """The demo head-end as a child process on a free loopback port: (child, base URL)."""
-    from stb.headend.process import start_headend_process, stop_headend_process, wait_until_ready
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    child = start_headend_process("127.0.0.1", port)
-    try:
-        wait_until_ready(child, "127.0.0.1", port)
-        yield child, f"http://127.0.0.1:{port}"
-    finally:
-        stop_headend_process(child)
 
 
 class Bench:
@@ -473,15 +456,16 @@ def _targets(idle: dict, steps: list[dict], starts: dict, zaps: dict) -> dict:
 def run(clients: list[int], seconds: float, starts: int = 4, zaps: int = 6, dwell: float = 2.5, seed: int = 1) -> dict:
     from stb.config import StateStore
     from stb.headend.catalog import demo_lineup
+    from stb.headend.process import headend_on_free_port
     from stb.lineup.model import Lineup
     from stb.player.engine import PlaybackState
     from stb.ui.app import App
 
     began = time.monotonic()
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    with tempfile.TemporaryDirectory(prefix="stb-bench-relay-") as tmp, _headend() as (child, headend_url):
-        host, port = headend_url.removeprefix("http://").rsplit(":", 1)
-        full = demo_lineup(host, int(port))
+    with tempfile.TemporaryDirectory(prefix="stb-bench-relay-") as tmp, headend_on_free_port() as (child, port):
+        headend_url = f"http://127.0.0.1:{port}"
+        full = demo_lineup("127.0.0.1", port)
         lineup = Lineup(name="bench relay", channels=[c for c in full.channels if c.number in GOOD_CHANNELS])
         app = App(lineup, headless=True, store=StateStore(Path(tmp)), guide_db=Path(tmp) / "g.db", api_port=0)
         try:

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from stb.headend import marker
-from stb.ts.packets import PACKET, SYNC, pmt_pid, random_access, video_pid
+from stb.ts.packets import PACKET, SYNC, pmt_pid, psi_section, random_access, video_pid
 
 CONNECT_TIMEOUT_S = 20.0
 WIDTH, HEIGHT = 640, 360  # the demo head-end's pictures (stb.headend.media; not imported: it pulls in a lot)
@@ -298,13 +298,8 @@ class StreamWatch:
 
 
 def _psi_version(packet: bytes) -> int | None:
-    if not packet[1] & 0x40:
-        return None
-    start = 4 + (1 + packet[4] if packet[3] & 0x20 else 0)
-    if start >= PACKET:
-        return None
-    start += 1 + packet[start]
-    return (packet[start + 5] >> 1) & 0x1F if start + 5 < PACKET else None
+    section = psi_section(packet)
+    return (section[5] >> 1) & 0x1F if section is not None and len(section) > 5 else None
 
 
 def _decoder() -> subprocess.Popen:

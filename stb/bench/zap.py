@@ -42,21 +42,11 @@ GOOD_CHANNELS = range(1, 11)  # the demo's plain live channels; HLS and the brok
 @contextlib.contextmanager
 def demo_headend() -> Iterator[Lineup]:
     """The demo head-end as a child process on a free loopback port; yields its line-up."""
-    import socket
-
     from stb.headend.catalog import demo_lineup
-    from stb.headend.process import start_headend_process, wait_until_ready
+    from stb.headend.process import headend_on_free_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    child = start_headend_process("127.0.0.1", port)
-    try:
-        wait_until_ready(child, "127.0.0.1", port)
+    with headend_on_free_port() as (_, port):
         yield demo_lineup("127.0.0.1", port)
-    finally:
-        child.terminate()
-        child.wait(timeout=15)
 
 
 def channel_on_screen(player) -> int | None:

@@ -8,12 +8,15 @@ ffmpeg) behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from stb.config import cache_dir
@@ -140,6 +143,20 @@ def stop_headend_process(child: subprocess.Popen, timeout: float = 10.0) -> None
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+@contextlib.contextmanager
+def headend_on_free_port(host: str = "127.0.0.1") -> Iterator[tuple[subprocess.Popen, int]]:
+    """A demo head-end child on a free port of ``host``, ready: (child, port); stopped and reaped on exit."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port = probe.getsockname()[1]
+    child = start_headend_process(host, port)
+    try:
+        wait_until_ready(child, host, port)
+        yield child, port
+    finally:
+        stop_headend_process(child)
 
 
 def _tail(child: subprocess.Popen) -> str:

@@ -18,7 +18,7 @@ def random_access(packet: bytes | memoryview) -> bool:
     return bool(has_adaptation and packet[4] > 0 and packet[5] & 0x40)
 
 
-def _section(packet: bytes | memoryview) -> bytes | None:
+def psi_section(packet: bytes | memoryview) -> bytes | None:
     """Payload of a PSI packet that starts a section, pointer field applied."""
     if not packet[1] & 0x40:  # payload_unit_start_indicator
         return None
@@ -33,7 +33,7 @@ def _section(packet: bytes | memoryview) -> bytes | None:
 
 def pmt_pid(pat_packet: bytes | memoryview) -> int | None:
     """PID of the first programme's PMT, from a PAT packet."""
-    section = _section(pat_packet)
+    section = psi_section(pat_packet)
     if section is None or len(section) < 16 or section[0] != 0x00:
         return None
     length = (section[1] & 0x0F) << 8 | section[2]
@@ -47,7 +47,7 @@ def pmt_pid(pat_packet: bytes | memoryview) -> int | None:
 
 def video_pid(pmt_packet: bytes | memoryview) -> int | None:
     """PID of the first video elementary stream, from a PMT packet."""
-    section = _section(pmt_packet)
+    section = psi_section(pmt_packet)
     if section is None or len(section) < 16 or section[0] != 0x02:
         return None
     length = (section[1] & 0x0F) << 8 | section[2]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stb.ts.packets import PACKET, SYNC
+from stb.ts.packets import PACKET, SYNC, pmt_pid, psi_section
 
 PAT_PID = 0x0000
 SDT_PID = 0x0011
@@ -84,36 +84,14 @@ class _Programme:
 
 
 def _pmt_section_of(packet: bytes | memoryview) -> bytes | None:
-    if not packet[1] & 0x40:
-        return None
-    start = 4 + (1 + packet[4] if packet[3] & 0x20 else 0)
-    if start >= PACKET:
-        return None
-    start += 1 + packet[start]
-    section = bytes(packet[start:PACKET])
-    if len(section) < 16 or section[0] != 0x02:
+    """The whole PMT section a packet starts, when it fits in that packet."""
+    section = psi_section(packet)
+    if section is None or len(section) < 16 or section[0] != 0x02:
         return None
     length = (section[1] & 0x0F) << 8 | section[2]
     if 3 + length > len(section):
         return None  # spans packets: not supported (see the module docstring)
     return section[: 3 + length]
-
-
-def _pat_pmt_pid(packet: bytes | memoryview) -> int | None:
-    if not packet[1] & 0x40:
-        return None
-    start = 4 + (1 + packet[4] if packet[3] & 0x20 else 0)
-    if start >= PACKET:
-        return None
-    start += 1 + packet[start]
-    section = bytes(packet[start:PACKET])
-    if len(section) < 12 or section[0] != 0x00:
-        return None
-    end = min(3 + ((section[1] & 0x0F) << 8 | section[2]) - 4, len(section))
-    for at in range(8, end - 3, 4):
-        if section[at] << 8 | section[at + 1]:
-            return (section[at + 2] & 0x1F) << 8 | section[at + 3]
-    return None
 
 
 class Splicer:
@@ -152,7 +130,7 @@ class Splicer:
             pid = (packet[1] & 0x1F) << 8 | packet[2]
             programme = self._programme
             if pid == PAT_PID:
-                programme.pmt_pid = _pat_pmt_pid(packet) or programme.pmt_pid
+                programme.pmt_pid = pmt_pid(packet) or programme.pmt_pid
                 out += self._psi(PAT_PID, self._pat) + self._psi(SDT_PID, self._sdt)
             elif pid == programme.pmt_pid:
                 section = _pmt_section_of(packet)

@@ -7,7 +7,6 @@ to zero, pre-tuned channels included, and comes back when the box wakes.
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
@@ -17,6 +16,7 @@ from stb.headend.catalog import demo_lineup
 from stb.player.engine import EngineOptions, PlaybackState
 from stb.ui.app import App
 from tests.net.test_api import pair, run_client
+from tests.ui.keys import step_until
 
 pytestmark = pytest.mark.slow
 
@@ -34,16 +34,6 @@ def box(headend, tmp_path):
 def headend_clients(headend) -> int:
     host, port = headend
     return httpx.get(f"http://{host}:{port}/health", timeout=5).json()["clients"]
-
-
-def step_until(app: App, condition, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        app.step()
-        if condition():
-            return
-        time.sleep(0.02)
-    pytest.fail(f"timed out waiting for {what}; player: {app.player.state}, standby: {app.box.standby}")
 
 
 @pytest.mark.timeout(120)

@@ -15,6 +15,7 @@ from stb.config import StateStore
 from stb.headend.catalog import demo_lineup
 from stb.player.engine import EngineOptions, PlaybackState
 from stb.ui.app import App
+from tests.ui.keys import step_until
 
 pytestmark = pytest.mark.slow
 
@@ -22,16 +23,6 @@ pytestmark = pytest.mark.slow
 def on_screen(app: App) -> int | None:
     """The channel number read from the marker in the on-screen player's newest frame."""
     return channel_on_screen(app.player)
-
-
-def step_until(app: App, condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        app.step()
-        if condition():
-            return
-        time.sleep(1 / 60)
-    pytest.fail(f"timed out; on screen: {on_screen(app)}, state: {app.player.state}, error: {app.player.error}")
 
 
 @pytest.fixture

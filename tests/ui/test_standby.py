@@ -12,19 +12,9 @@ from stb.config import StateStore
 from stb.headend.catalog import demo_lineup
 from stb.player.engine import EngineOptions, PlaybackState
 from stb.ui.app import App
-from tests.ui.keys import press
+from tests.ui.keys import press, step_until
 
 pytestmark = pytest.mark.slow
-
-
-def step_until(app: App, condition, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        app.step()
-        if condition():
-            return
-        time.sleep(1 / 60)
-    pytest.fail(f"timed out waiting for {what}; state: {app.player.state}, on screen: {channel_on_screen(app.player)}")
 
 
 @pytest.fixture
