@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.headend.tune import look
+from tests.headend.tune import look, multicast_headend
 from tests.netns import netns_lan
 
 GROUP, BASE_PORT = "239.255.42.1", 5000
@@ -16,11 +16,7 @@ GROUP, BASE_PORT = "239.255.42.1", 5000
 @pytest.mark.netns
 def test_multicast_channels_reach_another_host(media_dir):
     with netns_lan(2) as (server, client):
-        headend = server.popen(
-            [sys.executable, "-m", "stb", "headend", "--host", server.address, "--port", "8554",
-             "--media-dir", str(media_dir), "--multicast", f"{GROUP}:{BASE_PORT}", "--interface", "eth0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        headend = multicast_headend(server, media_dir, GROUP, BASE_PORT)
         for number in (3, 10):  # channel N on port BASE_PORT + N - 1
             source = f"udp://{GROUP}:{BASE_PORT + number - 1}?localaddr={client.address}&timeout=3000000"
             deadline, seen = time.monotonic() + 30, (set(), None)

@@ -1,9 +1,13 @@
-"""Tune in like a player: one ffmpeg run gives the input's codecs and the marker on its first picture."""
+"""Tune in like a player: one ffmpeg run gives the input's codecs and the marker on its first picture.
+
+Also the head-end as a namespace host runs it to multicast, for the tests that tune in to that.
+"""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 
 from stb.headend import marker
@@ -22,3 +26,12 @@ def look(stream_url: str, wrap: Callable[[list[str]], list[str]] = lambda argv: 
     codecs = set(re.findall(r"Stream #\S+: (?:Video|Audio): (\w+)", header))
     frame = result.stdout
     return codecs, marker.decode(frame, W, H, W * 4) if len(frame) == W * H * 4 else None
+
+
+def multicast_headend(host, media_dir, group: str, base_port: int) -> subprocess.Popen:
+    """The demo head-end on namespace host ``host``, multicasting channel N to ``group`` on ``base_port + N - 1``."""
+    return host.popen(
+        [sys.executable, "-m", "stb", "headend", "--host", host.address, "--port", "8554",
+         "--media-dir", str(media_dir), "--multicast", f"{group}:{base_port}", "--interface", "eth0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip

@@ -1,12 +1,12 @@
 """The relay's multicast upstream: a head-end multicasting in one namespace host, read in another."""
 
 import json
-import subprocess
 import sys
 import time
 
 import pytest
 
+from tests.headend.tune import multicast_headend
 from tests.netns import netns_lan
 
 GROUP, BASE_PORT = "239.255.42.2", 5100
@@ -37,11 +37,7 @@ asyncio.run(main())
 @pytest.mark.netns
 def test_a_multicast_channel_is_read_as_aligned_ts(media_dir):
     with netns_lan(2) as (server, client):
-        headend = server.popen(
-            [sys.executable, "-m", "stb", "headend", "--host", server.address, "--port", "8554",
-             "--media-dir", str(media_dir), "--multicast", f"{GROUP}:{BASE_PORT}", "--interface", "eth0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        headend = multicast_headend(server, media_dir, GROUP, BASE_PORT)
         url = f"udp://@{GROUP}:{BASE_PORT + 2}"  # channel 3
         deadline, outcome = time.monotonic() + 40, {}
         while time.monotonic() < deadline and "bytes" not in outcome:  # the first tries may predate start-up
