@@ -26,7 +26,10 @@ Left out or steered on purpose:
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
+import pkgutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -58,6 +61,24 @@ FUZZ_SETTINGS = settings(
     database=None,  # fresh each run: no replay of examples from someone else's session
 )
 REQUEST_TIMEOUT_S = 10.0
+
+
+def _import_schemathesis_now() -> None:
+    """Import every schemathesis module up front, while the stack is shallow.
+
+    Schemathesis imports many of its modules lazily, inside hypothesis' generation, and pytest
+    rewrites a plugin's modules with ``ast.parse`` as they are imported. CPython 3.11's AST
+    constructor keeps one recursion counter for all threads, so a parse in a test where the box's
+    threads run too can fail with "SystemError: AST constructor recursion depth mismatch"
+    (CPython gh-106905, pytest-dev/pytest#10763). A fresh clone's CI failed on it once, as a
+    FlakyFailure while generating a pairing request; imported here, nothing is parsed mid-test.
+    """
+    for module in pkgutil.walk_packages(schemathesis.__path__, "schemathesis."):
+        with contextlib.suppress(ImportError):  # optional extras (allure reporting) the fuzz does not use
+            importlib.import_module(module.name)
+
+
+_import_schemathesis_now()
 PUBLIC = {f"{API}/box", f"{API}/pairing", f"{API}/pairing/{{pairing_id}}"}
 
 # The box's own document, as create_app makes it (no box needed to describe the API).
