@@ -13,13 +13,21 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # iproute2 (network namespaces in tests), fonts-dejavu-core (burnt-in text of the demo channels),
 # xvfb + xauth (a virtual display for window tests).
 DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 fonts-dejavu-core xvfb xauth
+# Only for the tests and `stb bench web`: Debian's chromium, the real browser Playwright drives.
+DEB_TEST_PACKAGES := chromium
 
-.PHONY: setup demo test test-fast lint clean sysdeps media
+.PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media
 
 setup: sysdeps $(STAMPS)/install media
 
 sysdeps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	@$(MAKE) --no-print-directory debs PACKAGES="$(DEB_PACKAGES)"
+
+test-sysdeps:
+	@$(MAKE) --no-print-directory debs PACKAGES="$(DEB_TEST_PACKAGES)"
+
+debs:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && \
@@ -40,7 +48,7 @@ demo: setup
 	$(VENV)/bin/stb run
 
 # pytest exits 5 when it collected no test: that is not a failure of the suite's set-up.
-test: setup lint
+test: setup test-sysdeps lint
 	$(VENV)/bin/python -m pytest -q; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 test-fast: setup

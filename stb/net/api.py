@@ -33,12 +33,15 @@ from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stb import __version__
+from stb.lineup.logo import fetch as fetch_logo
 from stb.lineup.model import ChannelId, Lineup
 from stb.net import exports
 from stb.net.auth import Auth, AuthError, Device
 from stb.net.commands import CommandQueue
 from stb.relay.relay import ChannelLocked, Relay, RelayBusy, UpstreamDown
 from stb.ui.keymap import ACTIONS
+from stb.ui.theme import Theme
+from stb.web.routes import add_page
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,16 @@ EVENT_QUEUE = 256  # events kept for a slow event-stream client before it is dro
 KEEPALIVE_S = 15.0
 TS_MIME = "video/mp2t"
 M3U_MIME = "audio/x-mpegurl"
+IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+LOGO_CACHE = 512  # logos kept in memory (each at most stb/lineup/logo.MAX_BYTES); a failure is kept too
+LOGO_RETRY_S = 600.0
+
+
+def image_type(data: bytes) -> str | None:
+    """PNG, JPEG, GIF or WebP by their magic bytes; anything else (SVG with scripts, HTML) is not served."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in IMAGE_TYPES.items() if data.startswith(magic)), None)
 
 
 @dataclass
@@ -61,6 +74,7 @@ class NetContext:
     open_on_lan: Callable[[], bool]
     relay: Relay | None = None
     lineup: Callable[[], Lineup] | None = None  # the exports read it from the network thread (replaced whole)
+    theme: Callable[[], Theme] | None = None  # the active skin's look, for the web page (None: no page)
     hub: EventHub = field(default_factory=lambda: EventHub())
 
 
@@ -575,6 +589,34 @@ def create_app(ctx: NetContext) -> FastAPI:
         if ctx.lineup is None:
             raise StarletteHTTPException(404, "this box does not export its line-up")
         return ctx.lineup()
+
+    logos: dict[str, tuple[bytes, str] | tuple[float, str]] = {}  # url → (image, type) or (failed at, why)
+    image_answer = {"content": {kind: {} for kind in (*IMAGE_TYPES.values(), "image/webp")}, "description": "An image"}
+
+    @app.get(f"{API}/lineup/{{channel_id}}/logo", dependencies=authed, response_class=Response,
+             responses={200: image_answer} | problems(401, 404),
+             summary="A channel's logo, fetched by the box (a phone cannot reach its files or loopback)")  # fmt: skip
+    async def channel_logo(channel_id: str) -> Response:
+        channel = lineup_now().by_id(channel_id[:128])
+        if channel is None or not channel.logo:
+            raise NotFound(f"no logo for channel {channel_id[:64]!r}")
+        known = logos.get(channel.logo)
+        if known is None or (isinstance(known[0], float) and time.monotonic() - known[0] > LOGO_RETRY_S):
+            try:
+                data = await asyncio.to_thread(fetch_logo, channel.logo)
+                kind = image_type(data)
+                known = (data, kind) if kind else (time.monotonic(), "not a PNG, JPEG, GIF or WebP image")
+            except (OSError, ValueError) as exc:
+                known = (time.monotonic(), str(exc)[:200])
+            if len(logos) >= LOGO_CACHE:
+                logos.clear()
+            logos[channel.logo] = known
+        if isinstance(known[0], float):
+            raise NotFound(f"{channel.name}'s logo cannot be had: {known[1]}")
+        return Response(known[0], media_type=known[1], headers={"Cache-Control": "private, max-age=3600"})
+
+    if ctx.theme is not None:
+        add_page(app, ctx.theme)
 
     def base_url(request: Request) -> str:
         return f"{request.url.scheme}://{request.headers['host']}"  # checked by HostCheck: ours to echo

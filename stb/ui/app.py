@@ -149,7 +149,7 @@ class App:
                 box_info=self.api_box_info, commands=self.commands, auth=self.auth, box=self,
                 guide=self._net_guide.get, open_on_lan=lambda: self.box.settings.open_on_lan,
                 relay=Relay(self._relay_source, max_upstreams=self.box.settings.relay_channels),
-                lineup=lambda: self.box.lineup,
+                lineup=lambda: self.box.lineup, theme=lambda: self.theme,
             )  # fmt: skip
             relay = context.relay
             self.screen.relay_summary = lambda: (relay.summary.upstreams, relay.summary.clients)
