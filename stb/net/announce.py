@@ -283,6 +283,11 @@ class Announcer:
                 await aiozc.async_close()  # unregisters all services: goodbyes (TTL 0) go out first
             self._infos.clear()
 
+    @property
+    def addresses(self) -> LanAddresses | None:
+        """What the box is announced on now (None before it starts)."""
+        return self._addresses
+
     # -- private -----------------------------------------------------------------------------------
 
     @staticmethod

@@ -106,6 +106,17 @@ class NetworkSide:
             return
         self._keep(asyncio.ensure_future(self.announcer.async_watch_addresses()))
 
+    def page_url(self) -> str | None:
+        """The web page's address for phones on the LAN (None: not serving, or not on the LAN)."""
+        if self.bound_port is None:
+            return None
+        host = self.host
+        if self.announcer is not None and self.announcer.addresses is not None and self.announcer.addresses.ipv4:
+            host = self.announcer.addresses.ipv4[0]
+        if host in ("0.0.0.0", "::", "", "127.0.0.1", "::1", "localhost"):
+            return None  # not announced, or this machine only: no address a phone could open
+        return f"http://{host}:{self.bound_port}/"
+
     def _keep(self, task: asyncio.Future) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -274,7 +274,9 @@ def devices(s: Scene) -> None:
 
     screen = s.live()
     screen.draw(s.canvas, time.monotonic())
-    DevicesScreen(_demo_auth(s), s.theme_for("devices"), lambda text: None).draw(s.canvas, time.monotonic())
+    DevicesScreen(_demo_auth(s), s.theme_for("devices"), lambda text: None, lambda: "http://192.168.1.20:8600/").draw(
+        s.canvas, time.monotonic()
+    )
 
 
 def standby(s: Scene) -> None:

@@ -159,6 +159,10 @@ class App:
                                         interval_s=self.box.settings.guide_refresh_hours * 3600.0)  # fmt: skip
         self.running = True
 
+    def page_url(self) -> str | None:
+        """The web page's address on the LAN, for the QR code on the Paired devices screen."""
+        return self.net.page_url() if self.net is not None else None
+
     def theme_for(self, screen: str) -> Theme:
         """What ``screen`` draws with: the skin's values with that screen's overrides."""
         if self.fixed_theme is not None:
@@ -370,7 +374,7 @@ class App:
                 use_skin=self.use_skin,
                 devices=lambda: len(self.auth.devices()),
                 open_devices=lambda: self.overlays.append(DevicesScreen(self.auth, self.theme_for("devices"),
-                                                                        self.screen.say)),
+                                                                        self.screen.say, self.page_url)),
                 skins=lambda: [folder.name for folder in installed_skins()] or [self.box.settings.skin],
             )),
         }  # fmt: skip
