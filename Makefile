@@ -16,7 +16,7 @@ DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 
 # Only for the tests and `stb bench web`: Debian's chromium, the real browser Playwright drives.
 DEB_TEST_PACKAGES := chromium
 
-.PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media
+.PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media vendor-hls
 
 setup: sysdeps $(STAMPS)/install media
 
@@ -59,3 +59,14 @@ lint: $(STAMPS)/install
 
 clean:
 	rm -rf $(VENV) $(STAMPS) .pytest_cache .ruff_cache
+
+# hls.js for the web companion, vendored from the npm registry (not fetched at build or run time).
+# `make vendor-hls` re-fetches exactly this version; npm checks the registry's integrity hash and
+# this target checks the file against the one committed.
+HLS_JS_VERSION := 1.7.4
+HLS_JS_SHA256 := 482cccb3a224554f64d8c2cf0d335dba4a3819bdb726afbfddfe15de4c277d82
+vendor-hls:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent hls.js@$(HLS_JS_VERSION) >/dev/null && tar xzf hls.js-$(HLS_JS_VERSION).tgz && \
+	echo "$(HLS_JS_SHA256)  package/dist/hls.light.min.js" | sha256sum -c --quiet && \
+	cp package/dist/hls.light.min.js $(CURDIR)/stb/web/static/vendor/ && cp package/LICENSE $(CURDIR)/stb/web/static/vendor/hls.js.LICENSE && \
+	rm -rf $$tmp && echo "hls.js $(HLS_JS_VERSION) vendored into stb/web/static/vendor/"
