@@ -228,3 +228,64 @@ def test_layout_fits_phone_and_tablet_widths(box, width, tmp_path):
             REFERENCES.mkdir(exist_ok=True)
             shutil.copy(tmp_path / name, REFERENCES / name)
         assert (REFERENCES / name).exists(), f"no reference screenshot {name}: look at it, then keep it"
+
+
+# The video's current picture, read in the page: the burnt-in channel marker's strip and how much the
+# picture varies (a blank or black frame hardly does).
+_FRAME = """() => {
+  const v = document.getElementById('video');
+  if (!v.videoWidth) return null;
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0);
+  const all = g.getImageData(0, 0, c.width, c.height).data;
+  let n = 0, sum = 0, squares = 0;
+  for (let i = 0; i < all.length; i += 4 * 101) {
+    const y = 0.3 * all[i] + 0.59 * all[i + 1] + 0.11 * all[i + 2];
+    n++; sum += y; squares += y * y;
+  }
+  const cell = Math.max(4, Math.floor(c.width / 40));
+  return {width: c.width, cell, time: v.currentTime, spread: Math.sqrt(squares / n - (sum / n) ** 2),
+          strip: Array.from(g.getImageData(0, 0, c.width, cell).data)};
+}"""
+
+
+def wait_for_picture(page, channel: int, timeout: float = 30.0) -> dict:
+    """Poll the video until it shows ``channel``'s marker; the last frame read."""
+    from stb.headend.marker import decode
+
+    deadline = time.monotonic() + timeout
+    frame = None
+    while time.monotonic() < deadline:
+        frame = page.evaluate(_FRAME)
+        if frame and decode(bytes(frame["strip"]), frame["width"], frame["cell"], frame["width"] * 4) == channel:
+            return frame
+        time.sleep(0.25)
+    raise AssertionError(f"the phone's video never showed channel {channel}; last frame: "
+                         f"{ {k: v for k, v in (frame or {}).items() if k != 'strip'} }")  # fmt: skip
+
+
+def test_watch_here_plays_follows_the_tv_and_sends_a_channel_back(box):
+    def scenario(page, base, on_box):
+        pair_in_page(page, base, box, on_box)
+        page.get_by_role("tab", name="Watch here").click()
+        page.get_by_role("button", name="Watch what the TV shows").click()
+        first = wait_for_picture(page, 1)
+        time.sleep(1.5)
+        later = page.evaluate(_FRAME)
+        on_box(lambda: box.box.zap_number(3))  # zapped on the TV: the phone follows in mirror mode
+        followed = wait_for_picture(page, 3)
+        label = page.locator("#watch-label").inner_text()
+        page.get_by_label("Or another channel").select_option(box.box.lineup.by_number(5).id)
+        page.get_by_role("button", name="Watch", exact=True).click()
+        wait_for_picture(page, 5)
+        page.get_by_role("button", name="Send this channel to the TV").click()
+        on_tv(page, "5")
+        return first, later, followed, label
+
+    first, later, followed, label = run_browser(box, scenario)
+    assert first["spread"] > 20 and followed["spread"] > 20  # real pictures, not blank frames
+    assert later["time"] > first["time"]  # the video's clock advances
+    assert "3" in label and "follows" in label
+    assert box.box.current.number == 5

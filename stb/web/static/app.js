@@ -92,6 +92,7 @@ function showPairing(why) {
   $("pair-why").textContent = why || "The TV shows a 6-digit code. Typing it here proves you can see the TV.";
   $("pair-name").value = localStorage.getItem(NAME_KEY) || guessName();
   $("pair-start").focus();
+  performance.mark("stb-interactive");
 }
 
 function guessName() {
@@ -155,6 +156,7 @@ async function showApp() {
   await refreshGuide();
   renderNow();
   listen();
+  performance.mark("stb-interactive"); // what `stb bench web` times: the remote works from here
 }
 
 function listen() {
@@ -410,6 +412,10 @@ async function watch(what) {
   const video = $("video");
   video.muted = false; // a tap started this: the browser lets it play with sound
   stopWatching();
+  performance.clearMarks("stb-watch");
+  performance.clearMarks("stb-first-frame");
+  performance.mark("stb-watch");
+  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => performance.mark("stb-first-frame"));
   app.watching = what;
   $("watch-label").textContent = "Starting…";
   const path = what.mode === "live" ? "/hls/live/index.m3u8" : `/hls/channel/${encodeURIComponent(what.id)}/index.m3u8`;
