@@ -289,8 +289,9 @@ class LiveScreen:
         x = rect.x + 28
         name = text(canvas, large, title, t.accent, (x, rect.y + 18), clock.x - x - 40)
         text(canvas, small, showing, t.text, (x, name.bottom + 10), rect.width // 2)
-        hint = "Back, P+/P− or a number: this box's own channels"
-        text(canvas, small, hint, t.text_dim, (x, name.bottom + 14 + small.get_height()), rect.width - 56)
+        if name.bottom + 14 + 2 * small.get_height() <= rect.bottom - 8:  # a skin's short banner leaves it out
+            hint = "Back, P+/P− or a number: this box's own channels"
+            text(canvas, small, hint, t.text_dim, (x, name.bottom + 14 + small.get_height()), rect.width - 56)
 
     def now_next(self, channel_id: str):
         """The banner's now/next, asked of the guide at most every few seconds, not every frame."""

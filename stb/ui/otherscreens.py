@@ -22,7 +22,7 @@ from stb.ui.text import fit
 from stb.ui.theme import Theme
 from stb.ui.widgets import centred_text, panel, scrim, side_panel, text
 
-ROW_HEIGHT = 72
+ROW_HEIGHT = 80
 CODE_LENGTH = 6
 
 
@@ -264,8 +264,9 @@ class OtherScreensScreen:
             return
         focus = self._focus_index()
         y = rect.y + 76
-        for i, box in enumerate(boxes[: (rect.height - 190) // ROW_HEIGHT]):
-            row = pygame.Rect(rect.x + 12, y, rect.width - 24, ROW_HEIGHT - 8)
+        height = max(ROW_HEIGHT, medium.get_height() + small.get_height() + 24)  # a skin's larger fonts fit
+        for i, box in enumerate(boxes[: (rect.height - 190) // height]):
+            row = pygame.Rect(rect.x + 12, y, rect.width - 24, height - 8)
             focused = i == focus
             if focused:
                 pygame.draw.rect(canvas, t.accent, row, border_radius=t.radius // 2)
@@ -273,7 +274,7 @@ class OtherScreensScreen:
                  row.width - 32)  # fmt: skip
             text(canvas, small, showing(box), t.focus_text if focused else t.text_dim,
                  (row.x + 16, row.y + 12 + medium.get_height()), row.width - 32)  # fmt: skip
-            y += ROW_HEIGHT
+            y += height
 
     def _draw_box(self, canvas, rect, box: FoundBox) -> None:
         import pygame
