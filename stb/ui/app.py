@@ -23,12 +23,14 @@ from stb.net.api import NetContext, NotFound
 from stb.net.auth import Auth
 from stb.net.commands import CommandQueue
 from stb.net.guide import NetGuide
+from stb.net.peers import Peers
 from stb.net.server import NetworkSide
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
 from stb.player.zapper import Zapper
 from stb.relay.feed import ChannelSource
 from stb.relay.relay import Relay
 from stb.skin.resolve import SkinError, installed_skins, resolve, resolve_with_fallback
+from stb.ui import mirror
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
 from stb.ui.devices import DevicesScreen
@@ -36,6 +38,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.grid import GridScreen
 from stb.ui.keymap import ACTIONS, load_keymap, user_keymap_path
 from stb.ui.live import LiveScreen
+from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks
 from stb.ui.pairing import PairingScreen
 from stb.ui.pin import PinDialog
 from stb.ui.settings import Hooks, SettingsScreen
@@ -54,6 +57,7 @@ Screen = (
     | TrackPicker
     | PairingScreen
     | DevicesScreen
+    | OtherScreensScreen
 )
 
 
@@ -123,7 +127,9 @@ class App:
         self.canvas = self.window
         self.engine = Engine(engine_options)
         self.box = Box(lineup, store or StateStore())
-        self.zapper = Zapper(self.engine, pretune, self.box.likely_next)
+        self.zapper = Zapper(self.engine, pretune, self._likely_next)
+        self.mirroring: mirror.Mirror | None = None  # another box's live stream on screen instead of ours
+        self.peers: Peers | None = None
         self.box.subscribe(self._on_box_event)
         self.guide_db = guide_db or default_db_path()
         self.fixed_theme = theme  # tests draw with one Theme; otherwise the skin gives one per screen
@@ -134,6 +140,7 @@ class App:
         self.keymap, self._keymap_notice = self._load_keymap()
         self.screen = LiveScreen(self.box, self.zapper, self.theme_for("live"), Guide(self.guide_db, lineup))
         self.screen.on_lock_change = self._on_lock_change
+        self.screen.mirror_label = self._mirror_label
         self.standby_screen = StandbyScreen(self.theme_for("live"))
         self.zapper.set_pretuning(self.box.settings.pretune)
         self.overlays: list[Screen] = []  # screens over live TV, top last
@@ -153,8 +160,12 @@ class App:
             )  # fmt: skip
             relay = context.relay
             self.screen.relay_summary = lambda: (relay.summary.upstreams, relay.summary.clients)
-            announce = None if api_host in ("127.0.0.1", "::1", "localhost") else self._announcer(interfaces)
-            self.net = NetworkSide(context, api_host, api_port, announce)
+            on_lan = api_host not in ("127.0.0.1", "::1", "localhost")
+            announce = self._announcer(interfaces) if on_lan else None
+            if on_lan:  # the box looks for the others where it announces itself
+                self.peers = Peers(lambda: self.box.settings.box_id, self.commands, self.box.store.path.parent,
+                                   interfaces)  # fmt: skip
+            self.net = NetworkSide(context, api_host, api_port, announce, self.peers)
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources,
                                         interval_s=self.box.settings.guide_refresh_hours * 3600.0)  # fmt: skip
         self.running = True
@@ -244,9 +255,10 @@ class App:
 
     def _on_box_event(self, event: Event) -> None:
         if isinstance(event, ChannelChanged):
+            self.mirroring = None  # a zap from anywhere (a phone too) brings this box's own channels back
             self._publish("channel", _channel_dict(event.channel))
             if self.net is not None:
-                self.net.announce_channel(event.channel.name)
+                self.net.announce_channel(event.channel.name, event.channel.id)
             self.report.zaps += 1
             self.screen.check_lock()  # before the zap: a locked channel must not be heard for a frame
             self.zapper.zap(event.channel)
@@ -269,6 +281,7 @@ class App:
         TV; waking tunes the channel again, unless a zap woke the box and tunes its own."""
         current = self.box.current
         if event.standby:
+            self.mirroring = None  # waking tunes this box's own channel
             for overlay in self.overlays:
                 overlay.closed = True
             self.overlays = []
@@ -288,7 +301,7 @@ class App:
         """The relay's live stream shows what the TV shows: nothing while the parental lock hides it or in standby."""
         if self.net is not None:
             current = self.box.current
-            showing = current is not None and not self.screen.locked and not self.box.standby
+            showing = current is not None and not self.screen.locked and not self.box.standby and not self.mirroring
             self.net.follow(current.id if showing else None)
 
     def _relay_source(self, channel_id: str) -> ChannelSource | None:
@@ -317,6 +330,7 @@ class App:
         self.refresher.start()
         if self.net is not None:
             self.net.initial_channel = self.box.current.name if self.box.current else None
+            self.net.initial_channel_id = self.box.current.id if self.box.current else None
             try:
                 self.net.start()
             except StbError as exc:  # the TV matters more than the API: keep playing, say why
@@ -356,6 +370,8 @@ class App:
                 screen = opener()
                 if screen is not None:
                     self.overlays = [screen]  # a main screen replaces the others: L from the guide opens the list
+            elif self.mirroring is not None and (action in mirror.LEAVE_KEYS or action.startswith("digit_")):
+                self._leave_mirror(action, now)
             else:
                 self.screen.handle(action, now)
         self.overlays = [o for o in self.overlays if not o.closed]
@@ -377,7 +393,61 @@ class App:
                                                                         self.screen.say, self.page_url)),
                 skins=lambda: [folder.name for folder in installed_skins()] or [self.box.settings.skin],
             )),
+            "other_screens": self._other_screens,
         }  # fmt: skip
+
+    # -- other screens: the boxes on the LAN, mirroring one of them ------------------------------------------
+    def _other_screens(self) -> OtherScreensScreen | None:
+        if self.peers is None:
+            self.screen.say("Other screens: this box is not on the network (stb run --listen 0.0.0.0)")
+            return None
+        hooks = ScreensHooks(self.peers, lambda: self.box.lineup, lambda: self.box.settings.box_name,
+                             mirror=self._start_mirror, tune=self._tune_here)  # fmt: skip
+        return OtherScreensScreen(self.theme_for("screens"), hooks)
+
+    def _mirror_label(self) -> tuple[str, str] | None:
+        if self.mirroring is None:
+            return None
+        return mirror.banner_lines(self.mirroring, lambda: self.peers.boxes if self.peers is not None else ())
+
+    def _likely_next(self, channel: Channel) -> list[Channel]:
+        """What to pre-tune: nothing while another box is mirrored (its stand-in is in no line-up)."""
+        return self.box.likely_next(channel) if self.box.lineup.by_id(channel.id) is not None else []
+
+    def _start_mirror(self, box, target) -> None:
+        """Play ``box``'s live stream instead of our channel; our relay's live stream shows nothing meanwhile
+        (a box mirroring a box that mirrors it would feed itself)."""
+        if self.box.standby:
+            return
+        self.mirroring = mirror.start(box, target)
+        self.zapper.zap(self.mirroring.channel)
+        self.screen.check_lock()
+        self._apply_audio()
+        self.screen.show_banner(time.monotonic())
+        self._follow_live()
+        for overlay in self.overlays:
+            overlay.closed = True
+
+    def _tune_here(self, channel: Channel) -> None:
+        """ "Tune the same channel": from our own line-up, leaving a mirror first (it may be our channel already)."""
+        if self.mirroring is not None:
+            self._leave_mirror("back", time.monotonic())
+        self._watch(channel)
+
+    def _leave_mirror(self, action: str, now: float) -> None:
+        """Back to this box's own line-up: Back to its channel, a zap or a number where the viewer asked."""
+        stand_in = self.mirroring.channel if self.mirroring else None
+        self.mirroring = None
+        if action != "back":
+            self.screen.handle(action, now)
+        current = self.box.current
+        on_screen = self.zapper.active.channel
+        if stand_in is not None and on_screen is not None and on_screen.id == stand_in.id and current is not None:
+            self.screen.check_lock()
+            self.zapper.zap(current)  # the action zapped nowhere (a number still being typed, no last channel)
+            self._apply_audio()
+        self.screen.show_banner(now)
+        self._follow_live()
 
     def _announcer(self, interfaces: list[str] | None) -> Callable[[int], Announcer]:
         settings = self.box.settings
@@ -489,7 +559,9 @@ class App:
         now = time.monotonic()
         for event in self.zapper.step(now):
             self.screen.on_event(event)
-            self._publish("playback", {"channel": event.channel.id, "state": event.state.value, "error": event.error})
+            if self.box.lineup.by_id(event.channel.id) is not None:  # not a mirrored box's stand-in
+                self._publish("playback", {"channel": event.channel.id, "state": event.state.value,
+                                           "error": event.error})  # fmt: skip
         self.commands.run_pending()
         if (self.auth.code_to_show() is not None and not self.box.standby  # the code shows once the TV is on
                 and not any(isinstance(o, PairingScreen) for o in self.overlays)):  # fmt: skip
