@@ -17,7 +17,7 @@ from stb.lineup.model import Channel
 FLING_SCHEMES = ("http", "https", "udp", "rtp")
 # What the API document promises; ``fling_problem`` says the same in a sentence.
 URL_PATTERN = r"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Uu][Dd][Pp]|[Rr][Tt][Pp])://[^\x00-\x20\x7f]+$"
-TITLE_PATTERN = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+TITLE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$"  # something visible, no controls
 TITLE_MAX = 100
 STREAM_NUMBER = 1  # the model wants a number; the banner shows a play mark for a flung stream instead
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -60,8 +60,9 @@ def stream_channel(url: str, title: str | None = None) -> Channel:
     problem = fling_problem(url)
     if problem is not None:
         raise ValueError(problem)
-    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
-    return Channel(number=STREAM_NUMBER, id=f"stream.{digest}", name=title_for(url, title), urls=[url],
+    name = title_for(url, title)
+    digest = hashlib.sha256(f"{url}\n{name}".encode()).hexdigest()[:12]  # flung again with a new title: retitled
+    return Channel(number=STREAM_NUMBER, id=f"stream.{digest}", name=name, urls=[url],
                    groups=[host_of(url)])  # fmt: skip
 
 
