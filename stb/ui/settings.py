@@ -104,7 +104,7 @@ class SettingsScreen:
                  hint="Off: other devices see the box, not what it is showing"),
             Item("Standby when taken", lambda: on_off(s.standby_when_taken),
                  change=lambda d: set_("standby_when_taken", not s.standby_when_taken),
-                 hint="A phone or laptop took the programme (stb take): the TV goes to standby"),
+                 hint="The TV goes dark once a phone or laptop takes the programme"),
             Item("Paired devices", lambda: str(self.hooks.devices()), activate=self.hooks.open_devices,
                  hint="Phones and laptops that may control this box; OK to see or remove them"),
             Item("Open on this LAN", lambda: on_off(s.open_on_lan), protected=True,
