@@ -39,6 +39,7 @@ from stb.net import exports
 from stb.net.auth import Auth, AuthError, Device
 from stb.net.commands import CommandQueue
 from stb.relay.relay import ChannelLocked, Relay, RelayBusy, UpstreamDown
+from stb.streams import TITLE_MAX, TITLE_PATTERN, URL_PATTERN, fling_problem
 from stb.ui.keymap import ACTIONS
 from stb.ui.theme import Theme
 from stb.web.routes import add_page
@@ -158,7 +159,27 @@ class ZapByNumber(_Body):
 
 
 class Play(_Body):
-    url: str = Field(min_length=1, max_length=2048, description="A stream URL of one of the line-up's channels.")
+    url: str = Field(max_length=2048, pattern=URL_PATTERN,
+                     description="A line-up channel's stream URL (zaps to it), or any other http, https, udp or rtp "
+                     "stream, played until the next zap and never saved.")  # fmt: skip
+    title: str | None = Field(None, max_length=TITLE_MAX, pattern=TITLE_PATTERN,
+                              description="The banner's title for a stream not in the line-up; "
+                              "left out: the URL's last path part or host.")  # fmt: skip
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _stream_url(cls, value: Any) -> Any:
+        """The scheme named in one sentence, rather than the pattern."""
+        problem = fling_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            raise PydanticCustomError("stream_url", problem)
+        return value
+
+
+class Handoff(_Body):
+    channel: str | None = Field(None, min_length=1, max_length=128,
+                                description="The channel id this device took; when the TV shows another one by "
+                                "now, it stays on.")  # fmt: skip
 
 
 class ZapByDirection(_Body):
@@ -255,13 +276,27 @@ class LineupChannel(ChannelRef):
     has_logo: bool
 
 
+class Stream(BaseModel):
+    """A stream flung to the TV that is not in the line-up (its URL is not repeated: it may carry credentials)."""
+
+    title: str
+    host: str
+
+
 class State(BaseModel):
-    channel: ChannelRef | None
+    channel: ChannelRef | None = Field(description="The line-up channel on the TV; null for a flung stream.")
+    stream: Stream | None = Field(None, description="A flung stream the TV plays instead of a line-up channel.")
     playback: Literal["idle", "connecting", "playing", "stalled", "failed"]
     volume: int = Field(ge=0, le=100)
     muted: bool
     locked: bool = Field(description="The parental lock hides this channel until the PIN is typed on the TV.")
     standby: bool = Field(description="Dark screen, nothing playing; a zap or standby off wakes the box.")
+
+
+class HandedOff(BaseModel):
+    standby: bool = Field(description="The TV is in standby now.")
+    reason: str = Field(description="Why, in one sentence: the setting, or the TV moved on meanwhile.")
+    state: State
 
 
 class Programme(BaseModel):
@@ -486,10 +521,16 @@ def create_app(ctx: NetContext) -> FastAPI:
         how = (getattr(body, "id", None), getattr(body, "number", None), getattr(body, "direction", None))
         return await ctx.commands.call(ctx.box.api_zap, *how)
 
-    @app.post(f"{API}/actions/play", dependencies=authed, summary="Put the line-up channel with this URL on the TV",
-              responses=problems(*BODY, 401, 404, 503))  # fmt: skip
+    @app.post(f"{API}/actions/play", dependencies=authed, summary="Put a stream URL on the TV (fling)",
+              responses=problems(*BODY, 401, 503))  # fmt: skip
     async def play(body: Play) -> State:
-        return await ctx.commands.call(ctx.box.api_play, body.url)
+        return await ctx.commands.call(ctx.box.api_play, body.url, body.title)
+
+    @app.post(f"{API}/actions/handoff", dependencies=authed, responses=problems(*BODY, 401, 503),
+              summary="This device took the programme over (stb take): standby if Settings say so")  # fmt: skip
+    async def handoff(body: Handoff, request: Request) -> HandedOff:
+        device = check_token(presented_token(request))  # who took it, for the TV's notice
+        return await ctx.commands.call(ctx.box.api_handoff, body.channel, device.name if device else None)
 
     @app.post(f"{API}/actions/key", dependencies=authed, summary="Press a remote key (a keymap action)",
               responses=problems(*BODY, 401, 404, 503))  # fmt: skip

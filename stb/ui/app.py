@@ -30,6 +30,7 @@ from stb.player.zapper import Zapper
 from stb.relay.feed import ChannelSource
 from stb.relay.relay import Relay
 from stb.skin.resolve import SkinError, installed_skins, resolve, resolve_with_fallback
+from stb.streams import describe, stream_channel
 from stb.ui import mirror
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
@@ -256,9 +257,12 @@ class App:
     def _on_box_event(self, event: Event) -> None:
         if isinstance(event, ChannelChanged):
             self.mirroring = None  # a zap from anywhere (a phone too) brings this box's own channels back
-            self._publish("channel", _channel_dict(event.channel))
+            if self.box.is_flung(event.channel):  # a flung stream has no channel id: a "stream" event says what plays
+                self._publish("stream", describe(event.channel))
+            else:
+                self._publish("channel", _channel_dict(event.channel))
             if self.net is not None:
-                self.net.announce_channel(event.channel.name, event.channel.id)
+                self.net.announce_channel(event.channel.name, self._public_id(event.channel))
             self.report.zaps += 1
             self.screen.check_lock()  # before the zap: a locked channel must not be heard for a frame
             self.zapper.zap(event.channel)
@@ -287,7 +291,8 @@ class App:
             self.overlays = []
             self.zapper.stop_all()
             if current is not None:
-                self._publish("playback", {"channel": current.id, "state": PlaybackState.IDLE.value, "error": None})
+                self._publish("playback", {"channel": self._public_id(current), "state": PlaybackState.IDLE.value,
+                                           "error": None})  # fmt: skip
         elif event.retune and current is not None:
             self.screen.check_lock()
             self.zapper.zap(current)
@@ -298,10 +303,12 @@ class App:
         self._follow_live()
 
     def _follow_live(self) -> None:
-        """The relay's live stream shows what the TV shows: nothing while the parental lock hides it or in standby."""
+        """The relay's live stream shows what the TV shows: nothing while the parental lock hides it, in standby,
+        or while a flung stream plays (the relay reads line-up channels only; the sender has the URL anyway)."""
         if self.net is not None:
             current = self.box.current
             showing = current is not None and not self.screen.locked and not self.box.standby and not self.mirroring
+            showing = showing and not self.box.is_flung(current)
             self.net.follow(current.id if showing else None)
 
     def _relay_source(self, channel_id: str) -> ChannelSource | None:
@@ -474,9 +481,15 @@ class App:
     def api_state(self) -> dict:
         s = self.box.state
         current = self.box.current
-        return {"channel": _channel_dict(current) if current else None, "playback": self.player.state.value,
+        flung = self.box.is_flung(current)
+        return {"channel": _channel_dict(current) if current and not flung else None,
+                "stream": describe(current) if flung else None, "playback": self.player.state.value,
                 "volume": s.volume, "muted": s.muted, "locked": self.screen.locked,
                 "standby": self.box.standby}  # fmt: skip
+
+    def _public_id(self, channel: Channel) -> str | None:
+        """A line-up channel's id; None for a flung stream (its id is the box's own business)."""
+        return None if self.box.is_flung(channel) else channel.id
 
     def api_zap(self, channel_id: str | None, number: int | None, direction: str | None) -> dict:
         if channel_id is not None and self.box.lineup.by_id(channel_id) is None:
@@ -491,14 +504,32 @@ class App:
             {"up": self.box.zap_up, "down": self.box.zap_down, "last": self.box.zap_last}[direction or "up"]()
         return self.api_state()
 
-    def api_play(self, url: str) -> dict:
-        """Fling a URL: the TV plays line-up channels only, so the URL must be one of theirs."""
+    def api_play(self, url: str, title: str | None = None) -> dict:
+        """Fling a URL: a line-up channel's URL zaps to that channel; any other stream URL plays as a temporary
+        stream until the next zap (`stb.streams`; the API checked the scheme, ``stream_channel`` checks again)."""
         wanted = url.strip()
         channel = next((c for c in self.box.lineup.channels if wanted in c.urls), None)
-        if channel is None:
-            raise NotFound("the TV plays the channels of its line-up; this URL is not one of them")
-        self.box.zap(channel.id)
+        if channel is not None:
+            self.box.zap(channel.id)
+        else:
+            self.box.play_stream(stream_channel(wanted, title))
         return self.api_state()
+
+    def api_handoff(self, channel_id: str | None, taker: str | None) -> dict:
+        """Another screen took the programme (`stb take`) and shows it: standby, if the viewer wants that
+        (Settings → Standby when taken), unless the TV moved on to another channel meanwhile."""
+        current, who = self.box.current, taker or "another screen"
+        if self.box.standby:
+            reason = "the TV was in standby already"
+        elif channel_id is not None and (current is None or current.id != channel_id or self.box.is_flung(current)):
+            reason = "the TV shows something else by now, so it stays on"
+        elif not self.box.settings.standby_when_taken:
+            reason = "the TV stays on (Settings: Standby when taken is off)"
+            self.box.notify(f"{current.name if current else 'The programme'} is on {who} too")
+        else:
+            self.box.set_standby(True)
+            reason = "the TV went to standby"
+        return {"standby": self.box.standby, "reason": reason, "state": self.api_state()}
 
     def api_key(self, action: str) -> dict:
         if action not in ACTIONS or action == "quit":
@@ -559,8 +590,9 @@ class App:
         now = time.monotonic()
         for event in self.zapper.step(now):
             self.screen.on_event(event)
-            if self.box.lineup.by_id(event.channel.id) is not None:  # not a mirrored box's stand-in
-                self._publish("playback", {"channel": event.channel.id, "state": event.state.value,
+            ours = self.box.lineup.by_id(event.channel.id) is not None or self.box.is_flung(event.channel)
+            if ours:  # a mirrored box's stand-in channel is that box's to report, not ours
+                self._publish("playback", {"channel": self._public_id(event.channel), "state": event.state.value,
                                            "error": event.error})  # fmt: skip
         self.commands.run_pending()
         if (self.auth.code_to_show() is not None and not self.box.standby  # the code shows once the TV is on

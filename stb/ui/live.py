@@ -229,7 +229,8 @@ class LiveScreen:
             self._draw_mirror_banner(canvas, rect, *mirrored)
             return
         number_font = self.fonts.get(t.font_number, bold=True)
-        number = number_font.render(str(channel.number), True, t.accent)
+        flung = self.box.is_flung(channel)  # a stream flung from a laptop: no number, a play mark
+        number = number_font.render("▶" if flung else str(channel.number), True, t.accent)
         canvas.blit(number, (rect.x + 28, rect.centery - number.get_height() // 2))
         name_x = rect.x + 56 + max(number.get_width(), 72)
         logo = self.logos.get(channel.logo, t.logo_size)
