@@ -165,10 +165,15 @@ function listen() {
   app.events = events;
   const on = (kind, handler) => events.addEventListener(kind, (e) => handler(JSON.parse(e.data)));
   on("channel", (channel) => {
-    app.tv = { ...app.tv, channel, standby: false };
+    app.tv = { ...app.tv, channel, stream: null, standby: false };
     renderNow();
     renderGuideIfListing();
     refreshNowNext([channel.id]);
+  });
+  on("stream", (stream) => {
+    // a stream URL flung to the TV, outside the line-up: no channel, a title and the host it comes from
+    app.tv = { ...app.tv, channel: null, stream, standby: false };
+    renderNow();
   });
   on("volume", (v) => {
     app.tv = { ...app.tv, volume: v.volume, muted: v.muted };
@@ -196,8 +201,11 @@ function renderNow() {
   if (!tv) return;
   const channel = tv.channel;
   const programme = channel && app.nowNext[channel.id] && app.nowNext[channel.id].now;
-  $("now-channel").textContent = tv.standby ? "Standby" : channel ? `${channel.number}  ${channel.name}` : "Nothing on";
-  $("now-title").textContent = tv.standby ? "The TV is off; Power or a channel wakes it" : programme ? programme.title : "";
+  const stream = !channel && tv.stream;
+  $("now-channel").textContent = tv.standby ? "Standby"
+    : channel ? `${channel.number}  ${channel.name}` : stream ? `▶  ${stream.title}` : "Nothing on";
+  $("now-title").textContent = tv.standby ? "The TV is off; Power or a channel wakes it"
+    : programme ? programme.title : stream ? `A stream from ${stream.host}` : "";
   $("now-volume").textContent = tv.muted ? "Muted" : `${tv.volume}%`;
   const logo = $("now-logo");
   const known = channel && app.byId.get(channel.id);
