@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 EVENT_QUEUE = 256  # events kept for a slow event-stream client before it is dropped
 KEEPALIVE_S = 15.0
+REVOCATION_CHECK_S = 1.0  # an event stream notices its device was removed on the TV within this
 TS_MIME = "video/mp2t"
 M3U_MIME = "audio/x-mpegurl"
 IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
@@ -580,19 +581,31 @@ def create_app(ctx: NetContext) -> FastAPI:
              responses={200: {"description": "An endless event stream", "content": {"text/event-stream": {
                  "schema": {"type": "string"}}}}, **problems(401)})  # fmt: skip
     async def events(request: Request) -> StreamingResponse:
+        device = check_token(presented_token(request))  # checked already (authed): which device this stream is for
         queue = ctx.hub.subscribe()
+        loop = asyncio.get_running_loop()
+
+        def revoked() -> bool:
+            """Removed on the TV since the stream began: it ends (the client's next request gets 401)."""
+            return device is not None and all(d.id != device.id for d in ctx.auth.devices())
 
         async def stream() -> AsyncIterator[bytes]:
             try:
                 yield b": connected\n\n"
+                quiet_since = loop.time()
                 while queue not in ctx.hub.dropped or not queue.empty():
                     try:
-                        kind, data = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                        kind, data = await asyncio.wait_for(queue.get(), REVOCATION_CHECK_S)
                     except TimeoutError:
-                        if await request.is_disconnected():
+                        if revoked() or await request.is_disconnected():
                             return
-                        yield b": keep-alive\n\n"
+                        if loop.time() - quiet_since >= KEEPALIVE_S:
+                            quiet_since = loop.time()
+                            yield b": keep-alive\n\n"
                         continue
+                    if revoked():
+                        return
+                    quiet_since = loop.time()
                     yield f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
             finally:
                 ctx.hub.unsubscribe(queue)
