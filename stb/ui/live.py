@@ -56,7 +56,7 @@ class LiveScreen:
         self.pin = PinPad()
         self.pin_message = ""
         self.on_lock_change: Callable[[bool], None] = lambda locked: None
-        self.relay_summary: Callable[[], tuple[int, int] | None] = lambda: None  # set when the box relays
+        self.relay_summary: Callable[[], tuple[int, ...] | None] = lambda: None  # set when the box relays
         self.fonts = Fonts(theme.fonts)
         self.banner_until = 0.0
         self.notice: str | None = None
