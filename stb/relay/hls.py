@@ -156,6 +156,10 @@ class Rendition:
     def finished(self) -> bool:
         return self._done.is_set()
 
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
     def start(self, opener: Opener) -> None:
         self._task = asyncio.create_task(self._run(opener), name=f"hls-{self.key}")
 
@@ -180,6 +184,8 @@ class Rendition:
             return
         if self.error is not None:
             raise self.error
+        if self._done.is_set():
+            raise UpstreamDown("the stream ended before its first segment")
         raise UpstreamDown(f"no complete {self.target_duration} s segment came within {timeout:.0f} s")
 
     def segment(self, seq: int) -> Segment | None:
@@ -290,6 +296,7 @@ class HlsRenditions:
                 await rendition.stop()
                 self.on_change()
             raise
+        rendition.last_request = loop.time()  # idle counts from the answer, not from a slow start
         return rendition
 
     def get(self, key: str, client: str) -> Rendition | None:
@@ -337,7 +344,8 @@ class HlsRenditions:
             await asyncio.sleep(min(1.0, self.idle_s / 4))
             now = loop.time()
             for rendition in list(self.renditions.values()):
-                if rendition.finished or now - rendition.last_request >= self.idle_s:
+                starting = not rendition.ready and not rendition.finished  # open() times it out itself
+                if not starting and (rendition.finished or now - rendition.last_request >= self.idle_s):
                     self._forget(rendition)
                     await rendition.stop()
             self.on_change()
