@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import secrets
@@ -24,6 +25,7 @@ from stb.net.auth import Auth
 from stb.net.commands import CommandQueue
 from stb.net.guide import NetGuide
 from stb.net.server import NetworkSide
+from stb.net.signed import StreamSigner
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
 from stb.player.zapper import Zapper
 from stb.relay.feed import ChannelSource
@@ -149,10 +151,10 @@ class App:
                 box_info=self.api_box_info, commands=self.commands, auth=self.auth, box=self,
                 guide=self._net_guide.get, open_on_lan=lambda: self.box.settings.open_on_lan,
                 relay=Relay(self._relay_source, max_upstreams=self.box.settings.relay_channels),
-                lineup=lambda: self.box.lineup,
+                lineup=lambda: self.box.lineup, signer=StreamSigner(self.box.store.path.parent),
             )  # fmt: skip
             relay = context.relay
-            self.screen.relay_summary = lambda: (relay.summary.upstreams, relay.summary.clients)
+            self.screen.relay_summary = lambda: dataclasses.astuple(relay.summary)
             announce = None if api_host in ("127.0.0.1", "::1", "localhost") else self._announcer(interfaces)
             self.net = NetworkSide(context, api_host, api_port, announce)
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources,
