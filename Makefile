@@ -13,13 +13,21 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # iproute2 (network namespaces in tests), fonts-dejavu-core (burnt-in text of the demo channels),
 # xvfb + xauth (a virtual display for window tests).
 DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 fonts-dejavu-core xvfb xauth
+# Only for the tests and `stb bench web`: Debian's chromium, the real browser Playwright drives.
+DEB_TEST_PACKAGES := chromium
 
-.PHONY: setup demo test test-fast lint clean sysdeps media
+.PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media vendor-hls
 
 setup: sysdeps $(STAMPS)/install media
 
 sysdeps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	@$(MAKE) --no-print-directory debs PACKAGES="$(DEB_PACKAGES)"
+
+test-sysdeps:
+	@$(MAKE) --no-print-directory debs PACKAGES="$(DEB_TEST_PACKAGES)"
+
+debs:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && \
@@ -40,7 +48,7 @@ demo: setup
 	$(VENV)/bin/stb run
 
 # pytest exits 5 when it collected no test: that is not a failure of the suite's set-up.
-test: setup lint
+test: setup test-sysdeps lint
 	$(VENV)/bin/python -m pytest -q; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 test-fast: setup
@@ -51,3 +59,14 @@ lint: $(STAMPS)/install
 
 clean:
 	rm -rf $(VENV) $(STAMPS) .pytest_cache .ruff_cache
+
+# hls.js for the web companion, vendored from the npm registry (not fetched at build or run time).
+# `make vendor-hls` re-fetches exactly this version; npm checks the registry's integrity hash and
+# this target checks the file against the one committed.
+HLS_JS_VERSION := 1.7.4
+HLS_JS_SHA256 := 482cccb3a224554f64d8c2cf0d335dba4a3819bdb726afbfddfe15de4c277d82
+vendor-hls:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent hls.js@$(HLS_JS_VERSION) >/dev/null && tar xzf hls.js-$(HLS_JS_VERSION).tgz && \
+	echo "$(HLS_JS_SHA256)  package/dist/hls.light.min.js" | sha256sum -c --quiet && \
+	cp package/dist/hls.light.min.js $(CURDIR)/stb/web/static/vendor/ && cp package/LICENSE $(CURDIR)/stb/web/static/vendor/hls.js.LICENSE && \
+	rm -rf $$tmp && echo "hls.js $(HLS_JS_VERSION) vendored into stb/web/static/vendor/"

@@ -74,6 +74,7 @@ class Box:
         self._listeners: list[Listener] = []
         self._dirty = False
         self.current: Channel | None = None
+        self.flung: Channel | None = None  # a stream flung from another screen, on instead of a line-up channel
         # Not saved: a box that loses power comes back on, showing the channel watched last.
         self.standby = False
 
@@ -119,9 +120,18 @@ class Box:
         self._tune(self._neighbour(-1))
 
     def zap_last(self) -> None:
-        previous = self.lineup.by_id(self.state.previous_channel or "")
+        """The channel before; from a flung stream, the line-up channel watched before it."""
+        previous = self.lineup.by_id((self.state.last_channel if self.flung else self.state.previous_channel) or "")
         if previous is not None:
             self._tune(previous)
+
+    def play_stream(self, stream: Channel) -> None:
+        """Put a stream that is not in the line-up on screen (flung from a laptop) until the next zap.
+
+        Nothing is remembered: the state keeps the line-up channel watched before, which "last" goes
+        back to, channel up/down go on from, and the next start tunes.
+        """
+        self._tune(stream, stream=True)
 
     def set_standby(self, on: bool) -> None:
         """Standby on or off (the power key, the API); the app stops or restarts playback."""
@@ -180,22 +190,34 @@ class Box:
         The player keeps these pre-tuned. "Last" is the channel watched before ``channel``.
         """
         candidates = [self._neighbour(+1, channel), self._neighbour(-1, channel)]
-        previous = self.lineup.by_id(self.state.previous_channel or "")
+        previous = self.lineup.by_id((self.state.last_channel if self.is_flung(channel) else
+                                      self.state.previous_channel) or "")  # fmt: skip
         if previous is not None:
             candidates.append(previous)
         seen = {channel.id}
         return [c for c in candidates if not (c.id in seen or seen.add(c.id))]
 
+    def is_flung(self, channel: Channel | None) -> bool:
+        """Whether ``channel`` is the flung stream on screen, not a line-up channel."""
+        return channel is not None and self.flung is not None and channel.id == self.flung.id
+
     # -- internals -----------------------------------------------------------------------------------
     def _neighbour(self, step: int, origin: Channel | None = None) -> Channel:
         origin = origin or self.current
+        if origin is not None and self.is_flung(origin):  # up/down from a flung stream: from the channel before it
+            origin = self.lineup.by_id(self.state.last_channel or "")
         if origin is None:
             return self._order[0]
-        index = next(i for i, c in enumerate(self._order) if c.id == origin.id)
+        index = next((i for i, c in enumerate(self._order) if c.id == origin.id), None)
+        if index is None:
+            return self._order[0]
         return self._order[(index + step) % len(self._order)]
 
-    def _tune(self, channel: Channel, remember_previous: bool = True) -> None:
-        """Every zap goes through here; a zap in standby wakes the box first (a phone asked for a channel)."""
+    def _tune(self, channel: Channel, remember_previous: bool = True, stream: bool = False) -> None:
+        """Every zap goes through here; a zap in standby wakes the box first (a phone asked for a channel).
+
+        ``stream``: a flung stream, not a line-up channel; it is not saved as last, previous or recent.
+        """
         previous = self.current
         same = previous is not None and previous.id == channel.id
         if self.standby:
@@ -203,12 +225,16 @@ class Box:
             self._emit(StandbyChanged(False, retune=same))  # another channel: the ChannelChanged below tunes it
         if same:
             return
+        came_from = self.state.last_channel if previous is not None and self.is_flung(previous) else (
+            previous.id if previous is not None else None)  # fmt: skip
+        self.flung = channel if stream else None
         self.current = channel
-        if remember_previous and previous is not None:
-            self.state.previous_channel = previous.id
-        self.state.last_channel = channel.id
-        self.state.recent = [channel.id, *(c for c in self.state.recent if c != channel.id)][:RECENT_KEPT]
-        self._dirty = True
+        if not stream:
+            if remember_previous and came_from is not None and came_from != channel.id:
+                self.state.previous_channel = came_from
+            self.state.last_channel = channel.id
+            self.state.recent = [channel.id, *(c for c in self.state.recent if c != channel.id)][:RECENT_KEPT]
+            self._dirty = True
         self._emit(ChannelChanged(channel, previous))
 
     def _volume_changed(self) -> None:

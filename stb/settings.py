@@ -90,6 +90,7 @@ class Settings:
     open_on_lan: bool = False  # control without pairing: only for a LAN the household trusts completely
     box_id: str = ""  # stable id for the LAN (made on first start)
     relay_channels: int = 4  # channels the relay reads at once for other screens (the TV's own comes on top)
+    standby_when_taken: bool = True  # `stb take` on a laptop puts the TV in standby once the laptop shows the picture
     parental: ParentalSettings = field(default_factory=ParentalSettings)
 
     @classmethod
@@ -112,6 +113,7 @@ class Settings:
             open_on_lan=_bool(data, "open_on_lan", cls.open_on_lan),
             box_id=_box_id(data.get("box_id", "")),
             relay_channels=_int(data, "relay_channels", cls.relay_channels, 1, 32),
+            standby_when_taken=_bool(data, "standby_when_taken", cls.standby_when_taken),
             parental=ParentalSettings.from_json(data.get("parental", {})),
         )
 

@@ -120,3 +120,41 @@ def test_a_settings_change_is_said_so_the_announcement_can_follow(tmp_path):
     box.settings.box_name = "Den"
     box.settings_changed()
     assert events == [SettingsChanged()]
+
+
+def test_a_flung_stream_plays_until_the_next_zap_and_is_never_saved(tmp_path):
+    from stb.streams import stream_channel
+
+    box, events = make_box(tmp_path)
+    box.start()
+    box.zap_number(3)
+    stream = stream_channel("http://10.0.0.9:8000/cam/front.ts", "Front door")
+    box.play_stream(stream)
+    assert box.current is stream and box.is_flung(box.current) and tuned(events)[-1] == 1  # the model's number
+    assert events[-1] == ChannelChanged(stream, box.lineup.by_number(3))
+    box.zap_last()  # "last" from a stream: the line-up channel watched before it
+    assert box.current.number == 3 and box.flung is None
+    box.play_stream(stream)
+    box.zap_up()  # up from a stream: on from the channel watched before it
+    assert box.current.number == 7
+    box.zap_last()  # and the stream is not what "last" remembers
+    assert box.current.number == 3
+    box.play_stream(stream)
+    box.zap_number(1)
+    box.flush()
+    saved = StateStore(tmp_path).load()
+    assert saved.last_channel == "ch1" and saved.previous_channel == "ch3"
+    assert not any(c.startswith("stream.") for c in saved.recent)
+
+
+def test_a_flung_stream_wakes_the_box_and_pretunes_the_line_up_around_it(tmp_path):
+    from stb.streams import stream_channel
+
+    box, events = make_box(tmp_path)
+    box.start()
+    box.zap_number(3)
+    box.set_standby(True)
+    stream = stream_channel("udp://@239.255.42.1:5000")
+    box.play_stream(stream)
+    assert box.standby is False and StandbyChanged(False, retune=False) in events
+    assert [c.number for c in box.likely_next(stream)] == [7, 1, 3]  # up, down from 3, and 3 itself (last)

@@ -129,6 +129,8 @@ def test_a_half_written_file_is_never_visible(tmp_path, monkeypatch):
         ({"skin": ""}, "skin"),
         ({"pretune": "yes"}, "pretune"),
         ({"show_channel_on_lan": 1}, "show_channel_on_lan"),
+        ({"standby_when_taken": "no"}, "standby_when_taken"),
+        ({"standby_when_taken": None}, "standby_when_taken"),
         ({"guide_refresh_hours": 169}, "guide_refresh_hours"),
         ({"guide_refresh_hours": True}, "guide_refresh_hours"),
         ({"guide_refresh_hours": 12.5}, "guide_refresh_hours"),
@@ -180,3 +182,9 @@ def test_a_corrupt_file_that_cannot_be_moved_aside_still_gives_defaults(tmp_path
     assert store.load() == Settings()
     assert store.notice is not None and "could not be moved aside (Read-only file system)" in store.notice
     assert (tmp_path / "settings.json").read_bytes() == b"{not json"
+
+
+def test_standby_when_taken_is_on_unless_the_viewer_turned_it_off():
+    assert Settings.from_json({}).standby_when_taken is True
+    assert Settings.from_json({"standby_when_taken": False}).standby_when_taken is False
+    assert Settings.from_json(Settings(standby_when_taken=False).to_json()) == Settings(standby_when_taken=False)

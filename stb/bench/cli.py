@@ -73,6 +73,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(r)
     r.set_defaults(handler=bench_relay)
 
+    w = scenarios.add_parser(
+        "web", help="the web companion in Debian's chromium: page weight, time to interactive, watch here → first frame"
+    )
+    w.add_argument("--runs", type=int, default=5, help="page loads and watch-here taps (default: %(default)s)")
+    add_json_flag(w)
+    w.set_defaults(handler=bench_web)
+
 
 def bench_guide(args: argparse.Namespace) -> int:
     from stb.bench import guide
@@ -140,4 +147,12 @@ def bench_relay(args: argparse.Namespace) -> int:
     for value, flag in ((args.seconds, "--seconds"), (args.starts, "--starts"), (args.zaps, "--zaps")):
         _positive(value, flag)
     emit(args, relay.run(clients, args.seconds, args.starts, args.zaps), relay.render)
+    return 0
+
+
+def bench_web(args: argparse.Namespace) -> int:
+    from stb.bench import web
+
+    _positive(args.runs, "--runs")
+    emit(args, web.run(args.runs), web.render)
     return 0

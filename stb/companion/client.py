@@ -120,6 +120,14 @@ class BoxClient:
         body = {k: v for k, v in (("number", number), ("id", channel_id), ("direction", direction)) if v is not None}
         return self.request("POST", "/actions/zap", json=body)
 
+    def play(self, url: str, title: str | None = None) -> dict:
+        """Fling a URL: a line-up channel's, or any http(s)/udp/rtp stream the TV plays until the next zap."""
+        return self.request("POST", "/actions/play", json={"url": url} | ({"title": title} if title else {}))
+
+    def handoff(self, channel_id: str) -> dict:
+        """Tell the box this device took ``channel_id`` over (`stb take`); it answers whether the TV went dark."""
+        return self.request("POST", "/actions/handoff", json={"channel": channel_id})
+
     def key(self, action: str) -> dict:
         return self.request("POST", "/actions/key", json={"action": action})
 

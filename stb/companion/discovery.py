@@ -20,7 +20,16 @@ from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZerocon
 from stb.errors import StbError
 from stb.net.announce import lan_addresses
 
-__all__ = ["MAX_BOXES", "FoundBox", "async_discover", "box_from_txt", "discover", "match_box", "parse_txt"]
+__all__ = [
+    "MAX_BOXES",
+    "BoxBrowser",
+    "FoundBox",
+    "async_discover",
+    "box_from_txt",
+    "discover",
+    "match_box",
+    "parse_txt",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,7 @@ class FoundBox:
     pairing_required: bool
     channel: str | None
     host: str  # the SRV target, e.g. "stb-abc123.local."
+    channel_id: str | None = None  # TXT ``cid``: the channel's id in that box's line-up, shown with ``ch``
 
 
 def parse_txt(raw: bytes) -> dict[str, str | None]:
@@ -97,7 +107,107 @@ def box_from_txt(
         pairing_required=values.get("pair") != "0",  # absent or odd: assume it is required
         channel=values.get("ch") or None,
         host=host or "",
+        channel_id=(values.get("cid") or None) if values.get("ch") else None,
     )
+
+
+class BoxBrowser:
+    """Browses ``_stb._tcp`` on a running loop and keeps the boxes present, by id, with their latest TXT.
+
+    Used once by ``async_discover`` (the companion's `stb discover`) and for as long as the network side
+    runs by the box itself (its "Other screens" menu). Methods and callbacks run on the loop that owns
+    ``aiozc``; ``on_change`` is called after every box added, updated or removed.
+    """
+
+    def __init__(
+        self,
+        aiozc: AsyncZeroconf,
+        on_found: Callable[[FoundBox], None] | None = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.aiozc = aiozc
+        self.on_found, self.on_change = on_found, on_change
+        self.errors: list[Exception] = []  # raised by on_found: the caller decides what to do with them
+        self._by_id: dict[str, FoundBox] = {}
+        self._id_of: dict[str, str] = {}  # service name (lower case) -> box id
+        self._announced: set[str] = set()
+        self._pending: dict[str, asyncio.Task] = {}
+        self._stale: set[str] = set()  # changed again while being resolved: resolve once more
+        self._closing = False
+        self._browser: AsyncServiceBrowser | None = None
+
+    def start(self) -> None:
+        self._browser = AsyncServiceBrowser(self.aiozc.zeroconf, STB_TYPE, handlers=[self._changed])
+
+    def boxes(self) -> list[FoundBox]:
+        """The boxes present now, sorted by name."""
+        return sorted(self._by_id.values(), key=lambda b: (b.name.casefold(), b.box_id))
+
+    async def async_cancel(self) -> None:
+        self._closing = True
+        if self._browser is not None:
+            await self._browser.async_cancel()
+        pending = list(self._pending.values())
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _resolve(self, name: str) -> None:
+        key = name.lower()
+        try:
+            info = AsyncServiceInfo(STB_TYPE, name)
+            if await info.async_request(self.aiozc.zeroconf, _RESOLVE_MS) and key in self._pending:
+                self._found(name, info)
+        finally:
+            if self._pending.get(key) is asyncio.current_task():
+                del self._pending[key]
+                if key in self._stale and not self._closing:
+                    self._stale.discard(key)
+                    self._pending[key] = asyncio.ensure_future(self._resolve(name))
+
+    def _found(self, name: str, info: AsyncServiceInfo) -> None:
+        box = box_from_txt(
+            name, info.text or b"", addresses=info.parsed_scoped_addresses(), port=info.port, host=info.server
+        )
+        if box is None:
+            log.debug("ignoring unusable record %r", name)
+            return
+        if box.box_id not in self._by_id and len(self._by_id) >= MAX_BOXES:
+            return
+        self._id_of[name.lower()] = box.box_id
+        self._by_id[box.box_id] = box
+        if self.on_found is not None and box.box_id not in self._announced:
+            self._announced.add(box.box_id)
+            try:
+                self.on_found(box)
+            except Exception as exc:  # raised to the caller once browsing is over (e.g. a closed pipe)
+                self.errors.append(exc)
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change()
+            except Exception:  # a listener's bug must not stop the browsing
+                log.warning("a discovery listener failed", exc_info=True)
+
+    def _changed(self, zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange) -> None:
+        key = name.lower()
+        if state_change is ServiceStateChange.Removed:
+            self._stale.discard(key)
+            task = self._pending.pop(key, None)
+            if task is not None:
+                task.cancel()
+            box_id = self._id_of.pop(key, None)
+            if box_id is not None and box_id not in self._id_of.values():
+                self._by_id.pop(box_id, None)
+                self._tell()
+        elif key in self._pending:
+            self._stale.add(key)
+        elif len(self._pending) < MAX_BOXES and not self._closing:
+            self._pending[key] = asyncio.ensure_future(self._resolve(name))
 
 
 async def async_discover(
@@ -110,76 +220,17 @@ async def async_discover(
     Returns the boxes still present at the end (latest TXT values), sorted by name.
     """
     addresses = lan_addresses(interfaces)
-    by_id: dict[str, FoundBox] = {}
-    id_of: dict[str, str] = {}  # service name (lower case) -> box id
-    announced: set[str] = set()
-    pending: dict[str, asyncio.Task] = {}
-    stale: set[str] = set()  # changed again while being resolved: resolve once more
-    errors: list[Exception] = []
-    closing = False
     aiozc = AsyncZeroconf(interfaces=list(addresses.bind), ip_version=addresses.ip_version)
-
-    async def resolve(name: str) -> None:
-        key = name.lower()
-        try:
-            info = AsyncServiceInfo(STB_TYPE, name)
-            if await info.async_request(aiozc.zeroconf, _RESOLVE_MS) and key in pending:
-                found(name, info)
-        finally:
-            if pending.get(key) is asyncio.current_task():
-                del pending[key]
-                if key in stale and not closing:
-                    stale.discard(key)
-                    pending[key] = asyncio.ensure_future(resolve(name))
-
-    def found(name: str, info: AsyncServiceInfo) -> None:
-        box = box_from_txt(
-            name, info.text or b"", addresses=info.parsed_scoped_addresses(), port=info.port, host=info.server
-        )
-        if box is None:
-            log.debug("ignoring unusable record %r", name)
-            return
-        if box.box_id not in by_id and len(by_id) >= MAX_BOXES:
-            return
-        id_of[name.lower()] = box.box_id
-        by_id[box.box_id] = box
-        if on_found is not None and box.box_id not in announced:
-            announced.add(box.box_id)
-            try:
-                on_found(box)
-            except Exception as exc:  # raised to the caller once browsing is over (e.g. a closed pipe)
-                errors.append(exc)
-
-    def changed(zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange) -> None:
-        key = name.lower()
-        if state_change is ServiceStateChange.Removed:
-            stale.discard(key)
-            task = pending.pop(key, None)
-            if task is not None:
-                task.cancel()
-            box_id = id_of.pop(key, None)
-            if box_id is not None and box_id not in id_of.values():
-                by_id.pop(box_id, None)
-        elif key in pending:
-            stale.add(key)
-        elif len(pending) < MAX_BOXES:
-            pending[key] = asyncio.ensure_future(resolve(name))
-
-    browser = AsyncServiceBrowser(aiozc.zeroconf, STB_TYPE, handlers=[changed])
+    browser = BoxBrowser(aiozc, on_found=on_found)
+    browser.start()
     try:
         await asyncio.sleep(timeout_s)
     finally:
-        closing = True
         await browser.async_cancel()
-        for task in list(pending.values()):
-            task.cancel()
-        for task in list(pending.values()):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
         await aiozc.async_close()
-    if errors:
-        raise errors[0]
-    return sorted(by_id.values(), key=lambda b: (b.name.casefold(), b.box_id))
+    if browser.errors:
+        raise browser.errors[0]
+    return browser.boxes()
 
 
 def discover(timeout_s: float, interfaces: list[str] | None = None) -> list[FoundBox]:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from stb.headend import marker
 from stb.lineup.model import Channel
 from stb.player.engine import Engine, EngineOptions, PlaybackState
 from stb.ui.fonts import Fonts
@@ -34,15 +35,28 @@ class ViewerReport:
     labels: list[str] = field(default_factory=list)
     state: str = "idle"
     reconnects: int = 0
+    pictures_at: dict[str, int] = field(default_factory=dict)  # pictures decoded when `Viewer.note(name)` came
+    marker: int | None = None  # the demo head-end's channel marker in the last picture (tests, benches)
 
 
 class Viewer:
-    def __init__(self, url: str, title: str, headless: bool = False, fullscreen: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        title: str,
+        headless: bool = False,
+        fullscreen: bool = False,
+        on_first_frame: Callable[[float], None] | None = None,
+    ) -> None:
+        """``on_first_frame(seconds)``: called once, on the viewer's thread, when the first picture shows
+        (`stb take` tells the box then); keep it short or hand the work to another thread."""
         if headless:
             os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         self.url, self.title = url, title
         self.headless, self.fullscreen = headless, fullscreen
         self.labels: queue.SimpleQueue[str] = queue.SimpleQueue()  # from any thread
+        self.notes: queue.SimpleQueue[str] = queue.SimpleQueue()  # from any thread
+        self.on_first_frame = on_first_frame
         self.report = ViewerReport()
         self._label, self._label_until = title, 0.0
         self.running = True
@@ -50,6 +64,10 @@ class Viewer:
     def say(self, label: str) -> None:
         """Show ``label`` (e.g. the new channel) over the picture for a few seconds; from any thread."""
         self.labels.put(label)
+
+    def note(self, name: str) -> None:
+        """Record in the report how many pictures were decoded by now (e.g. when the TV went to standby)."""
+        self.notes.put(name)
 
     def run(self, seconds: float | None = None, stop: Callable[[], bool] = lambda: False) -> ViewerReport:
         import pygame
@@ -86,6 +104,10 @@ class Viewer:
                     self.report.labels.append(self._label)
                 if player.state is PlaybackState.PLAYING and self.report.first_frame_s is None:
                     self.report.first_frame_s = round(now - started, 3)
+                    if self.on_first_frame is not None:
+                        self.on_first_frame(self.report.first_frame_s)
+                while not self.notes.empty():
+                    self.report.pictures_at[self.notes.get_nowait()] = player.stats().decoded
                 if video.get_size() != window.get_size():
                     video = pygame.Surface(window.get_size())
                 if draw_latest_frame(player, video, theme.background):
@@ -107,11 +129,20 @@ class Viewer:
         finally:
             stats = player.stats()
             self.report.pictures, self.report.state = stats.decoded, player.state.value
+            self.report.marker = _marker(player)
             self.report.reconnects = player.reconnects
             player.release()
             engine.release()
             pygame.display.quit()
         return self.report
+
+
+def _marker(player) -> int | None:
+    with player.frames.front() as frame:
+        if frame is None:
+            return None
+        pixels, fmt = frame
+        return marker.decode(pixels, fmt.width, fmt.height, fmt.pitch)
 
 
 def follow_events(

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import re
 import threading
 
 from stb.cli import add_json_flag, emit
 from stb.errors import StbError
 
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # a scheme, as in `file:` or `javascript:`
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     m = sub.add_parser("mirror", help="watch what the TV shows, following its zaps, in a window here")
-    _viewer_flags(m)
+    viewer_flags(m)
     m.set_defaults(handler=mirror)
     w = sub.add_parser("watch", help="watch another channel of the box here (number, id or name)")
-    _viewer_flags(w, channel=True)
+    viewer_flags(w, channel=True)
     w.set_defaults(handler=watch)
-    f = sub.add_parser("fling", help="put a channel on the TV (number, id, name, or one of its stream URLs)")
+    f = sub.add_parser("fling", help="put a channel (number, id, name) or any stream URL on the TV")
     f.add_argument("box", metavar="BOX")
-    f.add_argument("channel", metavar="CHANNEL|URL")
+    f.add_argument("channel", metavar="CHANNEL|URL",
+                   help="a line-up channel, or an http, https, udp or rtp URL (played until the next zap)")  # fmt: skip
+    f.add_argument("--title", help="the TV's banner title for a URL not in the line-up (default: from the URL)")
     add_json_flag(f)
     f.set_defaults(handler=fling)
 
 
-def _viewer_flags(p: argparse.ArgumentParser, channel: bool = False) -> None:
+def viewer_flags(p: argparse.ArgumentParser, channel: bool = False) -> None:
     p.add_argument("box", metavar="BOX", help="address (10.0.0.5[:8600]), or the box's name or id")
     if channel:
         p.add_argument("channel", metavar="CHANNEL")
@@ -33,7 +38,7 @@ def _viewer_flags(p: argparse.ArgumentParser, channel: bool = False) -> None:
     add_json_flag(p)
 
 
-def _paired(box: str):
+def paired(box: str):
     from stb.companion.remote_cli import connect
 
     client, info = connect(box)
@@ -54,14 +59,14 @@ def _show(args: argparse.Namespace, report) -> int:
 def mirror(args: argparse.Namespace) -> int:
     from stb.companion.viewer import Viewer, follow_events
 
-    client, info = _paired(args.box)
+    client, info = paired(args.box)
     with client:
         state = client.state()
         channel = state.get("channel") or {}
-        viewer = Viewer(client.stream_url("/stream/live"), _label(channel) or info["name"], args.headless,
+        viewer = Viewer(client.stream_url("/stream/live"), label(channel) or info["name"], args.headless,
                         args.fullscreen)  # fmt: skip
         stop = threading.Event()
-        follow_events(f"{client.base}/events", client.token or "", lambda c: viewer.say(_label(c)), stop)
+        follow_events(f"{client.base}/events", client.token or "", lambda c: viewer.say(label(c)), stop)
         try:
             report = viewer.run(args.seconds)
         finally:
@@ -72,25 +77,37 @@ def mirror(args: argparse.Namespace) -> int:
 def watch(args: argparse.Namespace) -> int:
     from stb.companion.viewer import Viewer
 
-    client, _ = _paired(args.box)
+    client, _ = paired(args.box)
     with client:
         channel = find_channel(client.lineup(), args.channel)
-        viewer = Viewer(client.stream_url(f"/stream/channel/{channel['id']}"), _label(channel), args.headless,
+        viewer = Viewer(client.stream_url(f"/stream/channel/{channel['id']}"), label(channel), args.headless,
                         args.fullscreen)  # fmt: skip
         report = viewer.run(args.seconds)
     return _show(args, report)
 
 
 def fling(args: argparse.Namespace) -> int:
-    client, info = _paired(args.box)
+    client, info = paired(args.box)
     with client:
-        target = args.channel
-        if "://" in target:
-            state = client.request("POST", "/actions/play", json={"url": target})
-        else:
-            state = client.zap(channel_id=find_channel(client.lineup(), target)["id"])
-    emit(args, state, lambda s: f"{info['name']} now shows {_label(s.get('channel') or {})}")
+        target = args.channel.strip()
+        channel = None
+        if "://" not in target:
+            try:
+                channel = find_channel(client.lineup(), target)
+            except StbError:
+                if not _URL_LIKE.match(target):  # `javascript:alert(1)` goes to the box, which says why not
+                    raise
+        state = client.zap(channel_id=channel["id"]) if channel is not None else client.play(target, args.title)
+    emit(args, state, lambda s: f"{info['name']} now shows {shown(s)}")
     return 0
+
+
+def shown(state: dict) -> str:
+    """What the TV shows, in a few words: a line-up channel, or a flung stream's title and host."""
+    stream = state.get("stream")
+    if stream:
+        return f"{stream['title']} (a stream from {stream['host']})"
+    return label(state.get("channel") or {}) or "nothing"
 
 
 def find_channel(lineup: list[dict], wanted: str) -> dict:
@@ -111,5 +128,5 @@ def find_channel(lineup: list[dict], wanted: str) -> dict:
     raise StbError(f"no channel {wanted!r} on this box (give its number, id or name)")
 
 
-def _label(channel: dict) -> str:
+def label(channel: dict) -> str:
     return f"{channel.get('number', '')} {channel.get('name', '')}".strip()

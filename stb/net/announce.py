@@ -1,7 +1,7 @@
 """Announce the box on the LAN with mDNS/DNS-SD (python-zeroconf, asyncio API).
 
 Two services share one instance name and port: ``_stb._tcp`` (TXT: ``id``, ``name``, ``model``,
-``ver``, ``api``, ``pair`` and, when shown, ``ch`` the current channel) for companions, and
+``ver``, ``api``, ``pair`` and, when shown, ``ch`` the current channel's name and ``cid`` its id) for companions, and
 ``_http._tcp`` (TXT ``path=/``) so phones and browsers list the web page. A name already taken on
 the LAN becomes "Name (2)", "Name (3)"…; the final one is ``Announcer.instance_name``.
 
@@ -162,6 +162,7 @@ class Announcer:
         #: The instance name finally registered ("Name" or "Name (2)"…); None until started.
         self.instance_name: str | None = None
         self._channel: str | None = None
+        self._channel_id: str | None = None
         self._number = 1
         self._host = f"stb-{re.sub(r'[^a-z0-9-]+', '-', box_id.lower()).strip('-')[:40] or 'box'}.local."
         self._addresses: LanAddresses | None = None
@@ -191,9 +192,9 @@ class Announcer:
                 await aiozc.async_close()
                 raise
 
-    async def async_update_channel(self, channel: str | None) -> None:
-        """Set the ``ch`` TXT key; sent at most once per ``min_interval_s``, the last value winning."""
-        self._channel = channel
+    async def async_update_channel(self, channel: str | None, channel_id: str | None = None) -> None:
+        """Set the ``ch`` (and ``cid``) TXT keys; sent at most once per ``min_interval_s``, the last value winning."""
+        self._channel, self._channel_id = channel, channel_id
         if self._aiozc is None or self._flush_handle is not None:
             return  # not announced yet (sent at registration), or a delayed update will carry it
         loop = asyncio.get_running_loop()
@@ -283,6 +284,11 @@ class Announcer:
                 await aiozc.async_close()  # unregisters all services: goodbyes (TTL 0) go out first
             self._infos.clear()
 
+    @property
+    def addresses(self) -> LanAddresses | None:
+        """What the box is announced on now (None before it starts)."""
+        return self._addresses
+
     # -- private -----------------------------------------------------------------------------------
 
     @staticmethod
@@ -304,6 +310,8 @@ class Announcer:
         }
         if self.show_channel and self._channel is not None:
             values["ch"] = self._channel
+            if self._channel_id is not None:  # another box tunes "the same channel" by id first
+                values["cid"] = self._channel_id
         return {key: _fit(value, _MAX_TXT_ENTRY - len(key) - 1) for key, value in values.items()}
 
     def _build_infos(self, instance: str, txt: dict[str, str]) -> dict[str, AsyncServiceInfo]:

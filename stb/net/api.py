@@ -35,6 +35,7 @@ from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stb import __version__
+from stb.lineup.logo import fetch as fetch_logo
 from stb.lineup.model import ChannelId, Lineup
 from stb.net import exports
 from stb.net.auth import Auth, AuthError, Device
@@ -49,7 +50,10 @@ from stb.net.signed import (
 )
 from stb.relay.errors import ChannelLocked, NothingLive, RelayBusy, UpstreamDown
 from stb.relay.relay import Relay
+from stb.streams import TITLE_MAX, TITLE_PATTERN, URL_PATTERN, fling_problem
 from stb.ui.keymap import ACTIONS
+from stb.ui.theme import Theme
+from stb.web.routes import add_page
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,16 @@ KEEPALIVE_S = 15.0
 TS_MIME = "video/mp2t"
 HLS_MIME = "application/vnd.apple.mpegurl"
 M3U_MIME = "audio/x-mpegurl"
+IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+LOGO_CACHE = 512  # logos kept in memory (each at most stb/lineup/logo.MAX_BYTES); a failure is kept too
+LOGO_RETRY_S = 600.0
+
+
+def image_type(data: bytes) -> str | None:
+    """PNG, JPEG, GIF or WebP by their magic bytes; anything else (SVG with scripts, HTML) is not served."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in IMAGE_TYPES.items() if data.startswith(magic)), None)
 
 
 @dataclass
@@ -74,6 +88,7 @@ class NetContext:
     relay: Relay | None = None
     lineup: Callable[[], Lineup] | None = None  # the exports read it from the network thread (replaced whole)
     signer: StreamSigner | None = None  # signed stream URLs (None: the box gives none out)
+    theme: Callable[[], Theme] | None = None  # the active skin's look, for the web page (None: no page)
     hub: EventHub = field(default_factory=lambda: EventHub())
 
 
@@ -157,7 +172,27 @@ class ZapByNumber(_Body):
 
 
 class Play(_Body):
-    url: str = Field(min_length=1, max_length=2048, description="A stream URL of one of the line-up's channels.")
+    url: str = Field(max_length=2048, pattern=URL_PATTERN,
+                     description="A line-up channel's stream URL (zaps to it), or any other http, https, udp or rtp "
+                     "stream, played until the next zap and never saved.")  # fmt: skip
+    title: str | None = Field(None, max_length=TITLE_MAX, pattern=TITLE_PATTERN,
+                              description="The banner's title for a stream not in the line-up; "
+                              "left out: the URL's last path part or host.")  # fmt: skip
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _stream_url(cls, value: Any) -> Any:
+        """The scheme named in one sentence, rather than the pattern."""
+        problem = fling_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            raise PydanticCustomError("stream_url", problem)
+        return value
+
+
+class Handoff(_Body):
+    channel: str | None = Field(None, min_length=1, max_length=128,
+                                description="The channel id this device took; when the TV shows another one by "
+                                "now, it stays on.")  # fmt: skip
 
 
 class StreamUrlRequest(_Body):
@@ -273,13 +308,27 @@ class LineupChannel(ChannelRef):
     has_logo: bool
 
 
+class Stream(BaseModel):
+    """A stream flung to the TV that is not in the line-up (its URL is not repeated: it may carry credentials)."""
+
+    title: str
+    host: str
+
+
 class State(BaseModel):
-    channel: ChannelRef | None
+    channel: ChannelRef | None = Field(description="The line-up channel on the TV; null for a flung stream.")
+    stream: Stream | None = Field(None, description="A flung stream the TV plays instead of a line-up channel.")
     playback: Literal["idle", "connecting", "playing", "stalled", "failed"]
     volume: int = Field(ge=0, le=100)
     muted: bool
     locked: bool = Field(description="The parental lock hides this channel until the PIN is typed on the TV.")
     standby: bool = Field(description="Dark screen, nothing playing; a zap or standby off wakes the box.")
+
+
+class HandedOff(BaseModel):
+    standby: bool = Field(description="The TV is in standby now.")
+    reason: str = Field(description="Why, in one sentence: the setting, or the TV moved on meanwhile.")
+    state: State
 
 
 class Programme(BaseModel):
@@ -547,10 +596,16 @@ def create_app(ctx: NetContext) -> FastAPI:
         how = (getattr(body, "id", None), getattr(body, "number", None), getattr(body, "direction", None))
         return await ctx.commands.call(ctx.box.api_zap, *how)
 
-    @app.post(f"{API}/actions/play", dependencies=authed, summary="Put the line-up channel with this URL on the TV",
-              responses=problems(*BODY, 401, 404, 503))  # fmt: skip
+    @app.post(f"{API}/actions/play", dependencies=authed, summary="Put a stream URL on the TV (fling)",
+              responses=problems(*BODY, 401, 503))  # fmt: skip
     async def play(body: Play) -> State:
-        return await ctx.commands.call(ctx.box.api_play, body.url)
+        return await ctx.commands.call(ctx.box.api_play, body.url, body.title)
+
+    @app.post(f"{API}/actions/handoff", dependencies=authed, responses=problems(*BODY, 401, 503),
+              summary="This device took the programme over (stb take): standby if Settings say so")  # fmt: skip
+    async def handoff(body: Handoff, request: Request) -> HandedOff:
+        device = check_token(presented_token(request))  # who took it, for the TV's notice
+        return await ctx.commands.call(ctx.box.api_handoff, body.channel, device.name if device else None)
 
     @app.post(f"{API}/actions/key", dependencies=authed, summary="Press a remote key (a keymap action)",
               responses=problems(*BODY, 401, 404, 503))  # fmt: skip
@@ -707,6 +762,34 @@ def create_app(ctx: NetContext) -> FastAPI:
         if ctx.lineup is None:
             raise StarletteHTTPException(404, "this box does not export its line-up")
         return ctx.lineup()
+
+    logos: dict[str, tuple[bytes, str] | tuple[float, str]] = {}  # url → (image, type) or (failed at, why)
+    image_answer = {"content": {kind: {} for kind in (*IMAGE_TYPES.values(), "image/webp")}, "description": "An image"}
+
+    @app.get(f"{API}/lineup/{{channel_id}}/logo", dependencies=authed, response_class=Response,
+             responses={200: image_answer} | problems(401, 404),
+             summary="A channel's logo, fetched by the box (a phone cannot reach its files or loopback)")  # fmt: skip
+    async def channel_logo(channel_id: str) -> Response:
+        channel = lineup_now().by_id(channel_id[:128])
+        if channel is None or not channel.logo:
+            raise NotFound(f"no logo for channel {channel_id[:64]!r}")
+        known = logos.get(channel.logo)
+        if known is None or (isinstance(known[0], float) and time.monotonic() - known[0] > LOGO_RETRY_S):
+            try:
+                data = await asyncio.to_thread(fetch_logo, channel.logo)
+                kind = image_type(data)
+                known = (data, kind) if kind else (time.monotonic(), "not a PNG, JPEG, GIF or WebP image")
+            except (OSError, ValueError) as exc:
+                known = (time.monotonic(), str(exc)[:200])
+            if len(logos) >= LOGO_CACHE:
+                logos.clear()
+            logos[channel.logo] = known
+        if isinstance(known[0], float):
+            raise NotFound(f"{channel.name}'s logo cannot be had: {known[1]}")
+        return Response(known[0], media_type=known[1], headers={"Cache-Control": "private, max-age=3600"})
+
+    if ctx.theme is not None:
+        add_page(app, ctx.theme)
 
     def base_url(request: Request) -> str:
         return f"{request.url.scheme}://{request.headers['host']}"  # checked by HostCheck: ours to echo

@@ -17,6 +17,7 @@ import uvicorn
 from stb.errors import StbError
 from stb.net.announce import Announcer
 from stb.net.api import NetContext, create_app
+from stb.net.peers import Peers
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +32,23 @@ REQUEST_HEAD_MAX = 512 * 1024
 
 class NetworkSide:
     def __init__(
-        self, ctx: NetContext, host: str, port: int, announce: Callable[[int], Announcer] | None = None
+        self,
+        ctx: NetContext,
+        host: str,
+        port: int,
+        announce: Callable[[int], Announcer] | None = None,
+        peers: Peers | None = None,
     ) -> None:
-        """``announce(port)`` makes the zeroconf announcer once the port is known (None: no announcement)."""
+        """``announce(port)`` makes the zeroconf announcer once the port is known (None: no announcement);
+        ``peers`` browses for the other boxes while the network side runs (None: it does not look)."""
         self.ctx, self.host, self.port = ctx, host, port
+        self.peers = peers
         self.bound_port: int | None = None
         self._make_announcer = announce
         self.announcer: Announcer | None = None
         self.announce_error: str | None = None
         self.initial_channel: str | None = None  # announced with the registration itself
+        self.initial_channel_id: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Future] = set()
         self._server: uvicorn.Server | None = None
@@ -82,8 +91,14 @@ class NetworkSide:
         if server.started:
             self.bound_port = server.servers[0].sockets[0].getsockname()[1]
             await self._async_announce()
+            if self.peers is not None:
+                await self.peers.async_start()
             self._ready.set()
-        await task
+        try:
+            await task
+        finally:
+            if self.peers is not None:
+                await self.peers.async_stop()
         if self.ctx.relay is not None:
             await self.ctx.relay.close()  # idempotent: stop() has usually closed it already
         if self.announcer is not None:
@@ -97,7 +112,7 @@ class NetworkSide:
             return
         try:
             self.announcer = self._make_announcer(self.bound_port)
-            await self.announcer.async_update_channel(self.initial_channel)
+            await self.announcer.async_update_channel(self.initial_channel, self.initial_channel_id)
             await self.announcer.async_start()
         except Exception as exc:  # no such interface, no address yet…: the TV says so, the API stays
             log.warning("not announced on the LAN: %s", exc)
@@ -106,18 +121,29 @@ class NetworkSide:
             return
         self._keep(asyncio.ensure_future(self.announcer.async_watch_addresses()))
 
+    def page_url(self) -> str | None:
+        """The web page's address for phones on the LAN (None: not serving, or not on the LAN)."""
+        if self.bound_port is None:
+            return None
+        host = self.host
+        if self.announcer is not None and self.announcer.addresses is not None and self.announcer.addresses.ipv4:
+            host = self.announcer.addresses.ipv4[0]
+        if host in ("0.0.0.0", "::", "", "127.0.0.1", "::1", "localhost"):
+            return None  # not announced, or this machine only: no address a phone could open
+        return f"http://{host}:{self.bound_port}/"
+
     def _keep(self, task: asyncio.Future) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def announce_channel(self, channel: str | None) -> None:
-        """From the UI thread after a zap: the ``ch`` TXT key follows (throttled by the announcer)."""
+    def announce_channel(self, channel: str | None, channel_id: str | None = None) -> None:
+        """From the UI thread after a zap: the ``ch``/``cid`` TXT keys follow (throttled by the announcer)."""
         loop, announcer = self._loop, self.announcer
         if loop is None or announcer is None:
             return
         with contextlib.suppress(RuntimeError):  # the loop is closing: the box is stopping
             loop.call_soon_threadsafe(
-                lambda: self._keep(asyncio.ensure_future(announcer.async_update_channel(channel)))
+                lambda: self._keep(asyncio.ensure_future(announcer.async_update_channel(channel, channel_id)))
             )
 
     def follow(self, channel_id: str | None) -> None:

@@ -274,7 +274,9 @@ def devices(s: Scene) -> None:
 
     screen = s.live()
     screen.draw(s.canvas, time.monotonic())
-    DevicesScreen(_demo_auth(s), s.theme_for("devices"), lambda text: None).draw(s.canvas, time.monotonic())
+    DevicesScreen(_demo_auth(s), s.theme_for("devices"), lambda text: None, lambda: "http://192.168.1.20:8600/").draw(
+        s.canvas, time.monotonic()
+    )
 
 
 def standby(s: Scene) -> None:
@@ -283,10 +285,85 @@ def standby(s: Scene) -> None:
     StandbyScreen(s.theme_for("live")).draw(s.canvas, time.monotonic())
 
 
+def _two_boxes():
+    """Other screens as a box would list them: one showing a channel this line-up has, one hiding it."""
+    from stb.companion.discovery import FoundBox
+
+    common = {"port": 8600, "model": "stb", "version": "0.1", "api_path": "/api/v1", "host": "stb.local."}
+    return (
+        FoundBox(name="Den", box_id="d1", addresses=["10.0.0.5"], pairing_required=True, channel="Sports Arena",
+                 channel_id="sport", **common),
+        FoundBox(name="Kids Room", box_id="k2", addresses=["10.0.0.7"], pairing_required=True, channel=None,
+                 **common),
+    )  # fmt: skip
+
+
+@dataclass
+class StillPeers:
+    """The peers seam: a fixed list of boxes, and calls that never answer."""
+
+    boxes: tuple = field(default_factory=_two_boxes)
+    error: str | None = None
+
+    def token_for(self, box_id: str) -> str | None:
+        return None
+
+    def begin_pairing(self, box, device_name, done) -> None:
+        done(_outcome(True, "p1"))
+
+    def complete_pairing(self, box, pairing_id, code, done) -> None:
+        pass
+
+    def open_live(self, box, done) -> None:
+        pass
+
+
+def _outcome(ok: bool, value=None):
+    from stb.net.peers import Outcome
+
+    return Outcome(ok, value)
+
+
+def _other_screens(s: Scene):
+    from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks
+
+    hooks = ScreensHooks(StillPeers(), lambda: s.box.lineup, lambda: "Living Room", lambda box, target: None,
+                         lambda channel: None)  # fmt: skip
+    return OtherScreensScreen(s.theme_for("screens"), hooks)
+
+
+def other_screens(s: Scene) -> None:
+    screen, panel = s.live(), _other_screens(s)
+    screen.draw(s.canvas, time.monotonic())
+    panel.draw(s.canvas, time.monotonic())
+
+
+def other_screens_code(s: Scene) -> None:
+    """Den chosen, Watch here: not paired yet, so its code is being typed (two digits so far)."""
+    screen, panel = s.live(), _other_screens(s)
+    for action in ("ok", "ok", "digit_4", "digit_8"):
+        panel.handle(action, 0)
+    screen.draw(s.canvas, time.monotonic())
+    panel.draw(s.canvas, time.monotonic())
+
+
+def live_mirroring(s: Scene) -> None:
+    from stb.net.peers import LiveTarget
+    from stb.ui import mirror
+
+    den = _two_boxes()[0]
+    state = mirror.start(den, LiveTarget("http://10.0.0.5:8600/stream/live", den.channel))
+    screen = s.live()
+    screen.mirror_label = lambda: mirror.banner_lines(state, _two_boxes)
+    screen.show_banner(time.monotonic())
+    screen.draw(s.canvas, time.monotonic())
+
+
 SCREENS: dict[str, Callable[[Scene], object]] = {
     f.__name__: f
     for f in (live_banner, live_info_volume_number, live_unavailable, live_locked, track_picker, channel_list,
-              guide_grid, guide_grid_empty, details, settings, pin_dialog, pairing, devices, standby)
+              guide_grid, guide_grid_empty, details, settings, pin_dialog, pairing, devices, standby, other_screens,
+              other_screens_code, live_mirroring)
 }  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from stb.net.api import NetContext, NotFound
 from stb.net.auth import Auth
 from stb.net.commands import CommandQueue
 from stb.net.guide import NetGuide
+from stb.net.peers import Peers
 from stb.net.server import NetworkSide
 from stb.net.signed import StreamSigner
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
@@ -31,6 +32,8 @@ from stb.player.zapper import Zapper
 from stb.relay.feed import ChannelSource
 from stb.relay.relay import Relay
 from stb.skin.resolve import SkinError, installed_skins, resolve, resolve_with_fallback
+from stb.streams import describe, stream_channel
+from stb.ui import mirror
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
 from stb.ui.devices import DevicesScreen
@@ -38,6 +41,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.grid import GridScreen
 from stb.ui.keymap import ACTIONS, load_keymap, user_keymap_path
 from stb.ui.live import LiveScreen
+from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks
 from stb.ui.pairing import PairingScreen
 from stb.ui.pin import PinDialog
 from stb.ui.settings import Hooks, SettingsScreen
@@ -56,6 +60,7 @@ Screen = (
     | TrackPicker
     | PairingScreen
     | DevicesScreen
+    | OtherScreensScreen
 )
 
 
@@ -125,7 +130,9 @@ class App:
         self.canvas = self.window
         self.engine = Engine(engine_options)
         self.box = Box(lineup, store or StateStore())
-        self.zapper = Zapper(self.engine, pretune, self.box.likely_next)
+        self.zapper = Zapper(self.engine, pretune, self._likely_next)
+        self.mirroring: mirror.Mirror | None = None  # another box's live stream on screen instead of ours
+        self.peers: Peers | None = None
         self.box.subscribe(self._on_box_event)
         self.guide_db = guide_db or default_db_path()
         self.fixed_theme = theme  # tests draw with one Theme; otherwise the skin gives one per screen
@@ -136,6 +143,7 @@ class App:
         self.keymap, self._keymap_notice = self._load_keymap()
         self.screen = LiveScreen(self.box, self.zapper, self.theme_for("live"), Guide(self.guide_db, lineup))
         self.screen.on_lock_change = self._on_lock_change
+        self.screen.mirror_label = self._mirror_label
         self.standby_screen = StandbyScreen(self.theme_for("live"))
         self.zapper.set_pretuning(self.box.settings.pretune)
         self.overlays: list[Screen] = []  # screens over live TV, top last
@@ -151,15 +159,24 @@ class App:
                 box_info=self.api_box_info, commands=self.commands, auth=self.auth, box=self,
                 guide=self._net_guide.get, open_on_lan=lambda: self.box.settings.open_on_lan,
                 relay=Relay(self._relay_source, max_upstreams=self.box.settings.relay_channels),
-                lineup=lambda: self.box.lineup, signer=StreamSigner(self.box.store.path.parent),
+                lineup=lambda: self.box.lineup, theme=lambda: self.theme,
+                signer=StreamSigner(self.box.store.path.parent),
             )  # fmt: skip
             relay = context.relay
             self.screen.relay_summary = lambda: dataclasses.astuple(relay.summary)
-            announce = None if api_host in ("127.0.0.1", "::1", "localhost") else self._announcer(interfaces)
-            self.net = NetworkSide(context, api_host, api_port, announce)
+            on_lan = api_host not in ("127.0.0.1", "::1", "localhost")
+            announce = self._announcer(interfaces) if on_lan else None
+            if on_lan:  # the box looks for the others where it announces itself
+                self.peers = Peers(lambda: self.box.settings.box_id, self.commands, self.box.store.path.parent,
+                                   interfaces)  # fmt: skip
+            self.net = NetworkSide(context, api_host, api_port, announce, self.peers)
         self.refresher = GuideRefresher(self.guide_db, lineup.guide_sources,
                                         interval_s=self.box.settings.guide_refresh_hours * 3600.0)  # fmt: skip
         self.running = True
+
+    def page_url(self) -> str | None:
+        """The web page's address on the LAN, for the QR code on the Paired devices screen."""
+        return self.net.page_url() if self.net is not None else None
 
     def theme_for(self, screen: str) -> Theme:
         """What ``screen`` draws with: the skin's values with that screen's overrides."""
@@ -242,9 +259,13 @@ class App:
 
     def _on_box_event(self, event: Event) -> None:
         if isinstance(event, ChannelChanged):
-            self._publish("channel", _channel_dict(event.channel))
+            self.mirroring = None  # a zap from anywhere (a phone too) brings this box's own channels back
+            if self.box.is_flung(event.channel):  # a flung stream has no channel id: a "stream" event says what plays
+                self._publish("stream", describe(event.channel))
+            else:
+                self._publish("channel", _channel_dict(event.channel))
             if self.net is not None:
-                self.net.announce_channel(event.channel.name)
+                self.net.announce_channel(event.channel.name, self._public_id(event.channel))
             self.report.zaps += 1
             self.screen.check_lock()  # before the zap: a locked channel must not be heard for a frame
             self.zapper.zap(event.channel)
@@ -267,12 +288,14 @@ class App:
         TV; waking tunes the channel again, unless a zap woke the box and tunes its own."""
         current = self.box.current
         if event.standby:
+            self.mirroring = None  # waking tunes this box's own channel
             for overlay in self.overlays:
                 overlay.closed = True
             self.overlays = []
             self.zapper.stop_all()
             if current is not None:
-                self._publish("playback", {"channel": current.id, "state": PlaybackState.IDLE.value, "error": None})
+                self._publish("playback", {"channel": self._public_id(current), "state": PlaybackState.IDLE.value,
+                                           "error": None})  # fmt: skip
         elif event.retune and current is not None:
             self.screen.check_lock()
             self.zapper.zap(current)
@@ -283,10 +306,12 @@ class App:
         self._follow_live()
 
     def _follow_live(self) -> None:
-        """The relay's live stream shows what the TV shows: nothing while the parental lock hides it or in standby."""
+        """The relay's live stream shows what the TV shows: nothing while the parental lock hides it, in standby,
+        or while a flung stream plays (the relay reads line-up channels only; the sender has the URL anyway)."""
         if self.net is not None:
             current = self.box.current
-            showing = current is not None and not self.screen.locked and not self.box.standby
+            showing = current is not None and not self.screen.locked and not self.box.standby and not self.mirroring
+            showing = showing and not self.box.is_flung(current)
             self.net.follow(current.id if showing else None)
 
     def _relay_source(self, channel_id: str) -> ChannelSource | None:
@@ -315,6 +340,7 @@ class App:
         self.refresher.start()
         if self.net is not None:
             self.net.initial_channel = self.box.current.name if self.box.current else None
+            self.net.initial_channel_id = self.box.current.id if self.box.current else None
             try:
                 self.net.start()
             except StbError as exc:  # the TV matters more than the API: keep playing, say why
@@ -354,6 +380,8 @@ class App:
                 screen = opener()
                 if screen is not None:
                     self.overlays = [screen]  # a main screen replaces the others: L from the guide opens the list
+            elif self.mirroring is not None and (action in mirror.LEAVE_KEYS or action.startswith("digit_")):
+                self._leave_mirror(action, now)
             else:
                 self.screen.handle(action, now)
         self.overlays = [o for o in self.overlays if not o.closed]
@@ -372,10 +400,64 @@ class App:
                 use_skin=self.use_skin,
                 devices=lambda: len(self.auth.devices()),
                 open_devices=lambda: self.overlays.append(DevicesScreen(self.auth, self.theme_for("devices"),
-                                                                        self.screen.say)),
+                                                                        self.screen.say, self.page_url)),
                 skins=lambda: [folder.name for folder in installed_skins()] or [self.box.settings.skin],
             )),
+            "other_screens": self._other_screens,
         }  # fmt: skip
+
+    # -- other screens: the boxes on the LAN, mirroring one of them ------------------------------------------
+    def _other_screens(self) -> OtherScreensScreen | None:
+        if self.peers is None:
+            self.screen.say("Other screens: this box is not on the network (stb run --listen 0.0.0.0)")
+            return None
+        hooks = ScreensHooks(self.peers, lambda: self.box.lineup, lambda: self.box.settings.box_name,
+                             mirror=self._start_mirror, tune=self._tune_here)  # fmt: skip
+        return OtherScreensScreen(self.theme_for("screens"), hooks)
+
+    def _mirror_label(self) -> tuple[str, str] | None:
+        if self.mirroring is None:
+            return None
+        return mirror.banner_lines(self.mirroring, lambda: self.peers.boxes if self.peers is not None else ())
+
+    def _likely_next(self, channel: Channel) -> list[Channel]:
+        """What to pre-tune: nothing while another box is mirrored (its stand-in is in no line-up)."""
+        return self.box.likely_next(channel) if self.box.lineup.by_id(channel.id) is not None else []
+
+    def _start_mirror(self, box, target) -> None:
+        """Play ``box``'s live stream instead of our channel; our relay's live stream shows nothing meanwhile
+        (a box mirroring a box that mirrors it would feed itself)."""
+        if self.box.standby:
+            return
+        self.mirroring = mirror.start(box, target)
+        self.zapper.zap(self.mirroring.channel)
+        self.screen.check_lock()
+        self._apply_audio()
+        self.screen.show_banner(time.monotonic())
+        self._follow_live()
+        for overlay in self.overlays:
+            overlay.closed = True
+
+    def _tune_here(self, channel: Channel) -> None:
+        """ "Tune the same channel": from our own line-up, leaving a mirror first (it may be our channel already)."""
+        if self.mirroring is not None:
+            self._leave_mirror("back", time.monotonic())
+        self._watch(channel)
+
+    def _leave_mirror(self, action: str, now: float) -> None:
+        """Back to this box's own line-up: Back to its channel, a zap or a number where the viewer asked."""
+        stand_in = self.mirroring.channel if self.mirroring else None
+        self.mirroring = None
+        if action != "back":
+            self.screen.handle(action, now)
+        current = self.box.current
+        on_screen = self.zapper.active.channel
+        if stand_in is not None and on_screen is not None and on_screen.id == stand_in.id and current is not None:
+            self.screen.check_lock()
+            self.zapper.zap(current)  # the action zapped nowhere (a number still being typed, no last channel)
+            self._apply_audio()
+        self.screen.show_banner(now)
+        self._follow_live()
 
     def _announcer(self, interfaces: list[str] | None) -> Callable[[int], Announcer]:
         settings = self.box.settings
@@ -402,9 +484,15 @@ class App:
     def api_state(self) -> dict:
         s = self.box.state
         current = self.box.current
-        return {"channel": _channel_dict(current) if current else None, "playback": self.player.state.value,
+        flung = self.box.is_flung(current)
+        return {"channel": _channel_dict(current) if current and not flung else None,
+                "stream": describe(current) if flung else None, "playback": self.player.state.value,
                 "volume": s.volume, "muted": s.muted, "locked": self.screen.locked,
                 "standby": self.box.standby}  # fmt: skip
+
+    def _public_id(self, channel: Channel) -> str | None:
+        """A line-up channel's id; None for a flung stream (its id is the box's own business)."""
+        return None if self.box.is_flung(channel) else channel.id
 
     def api_zap(self, channel_id: str | None, number: int | None, direction: str | None) -> dict:
         if channel_id is not None and self.box.lineup.by_id(channel_id) is None:
@@ -419,14 +507,32 @@ class App:
             {"up": self.box.zap_up, "down": self.box.zap_down, "last": self.box.zap_last}[direction or "up"]()
         return self.api_state()
 
-    def api_play(self, url: str) -> dict:
-        """Fling a URL: the TV plays line-up channels only, so the URL must be one of theirs."""
+    def api_play(self, url: str, title: str | None = None) -> dict:
+        """Fling a URL: a line-up channel's URL zaps to that channel; any other stream URL plays as a temporary
+        stream until the next zap (`stb.streams`; the API checked the scheme, ``stream_channel`` checks again)."""
         wanted = url.strip()
         channel = next((c for c in self.box.lineup.channels if wanted in c.urls), None)
-        if channel is None:
-            raise NotFound("the TV plays the channels of its line-up; this URL is not one of them")
-        self.box.zap(channel.id)
+        if channel is not None:
+            self.box.zap(channel.id)
+        else:
+            self.box.play_stream(stream_channel(wanted, title))
         return self.api_state()
+
+    def api_handoff(self, channel_id: str | None, taker: str | None) -> dict:
+        """Another screen took the programme (`stb take`) and shows it: standby, if the viewer wants that
+        (Settings → Standby when taken), unless the TV moved on to another channel meanwhile."""
+        current, who = self.box.current, taker or "another screen"
+        if self.box.standby:
+            reason = "the TV was in standby already"
+        elif channel_id is not None and (current is None or current.id != channel_id or self.box.is_flung(current)):
+            reason = "the TV shows something else by now, so it stays on"
+        elif not self.box.settings.standby_when_taken:
+            reason = "the TV stays on (Settings: Standby when taken is off)"
+            self.box.notify(f"{current.name if current else 'The programme'} is on {who} too")
+        else:
+            self.box.set_standby(True)
+            reason = "the TV went to standby"
+        return {"standby": self.box.standby, "reason": reason, "state": self.api_state()}
 
     def api_key(self, action: str) -> dict:
         if action not in ACTIONS or action == "quit":
@@ -487,7 +593,10 @@ class App:
         now = time.monotonic()
         for event in self.zapper.step(now):
             self.screen.on_event(event)
-            self._publish("playback", {"channel": event.channel.id, "state": event.state.value, "error": event.error})
+            ours = self.box.lineup.by_id(event.channel.id) is not None or self.box.is_flung(event.channel)
+            if ours:  # a mirrored box's stand-in channel is that box's to report, not ours
+                self._publish("playback", {"channel": self._public_id(event.channel), "state": event.state.value,
+                                           "error": event.error})  # fmt: skip
         self.commands.run_pending()
         if (self.auth.code_to_show() is not None and not self.box.standby  # the code shows once the TV is on
                 and not any(isinstance(o, PairingScreen) for o in self.overlays)):  # fmt: skip

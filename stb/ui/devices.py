@@ -6,23 +6,27 @@ OK on a device revokes its token at once: its next request is refused and it mus
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from stb.net.auth import Auth
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
+from stb.ui.qr import qr_surface
 from stb.ui.text import fit
 from stb.ui.theme import Theme
 from stb.ui.widgets import panel, scrim, side_panel, text
 
 ROW_HEIGHT = 56
+QR_SIZE = 180
 
 
 class DevicesScreen:
     context = "devices"
     opaque = False
 
-    def __init__(self, auth: Auth, theme: Theme, say) -> None:
-        self.auth, self.theme, self.say = auth, theme, say
+    def __init__(self, auth: Auth, theme: Theme, say, page_url: Callable[[], str | None] = lambda: None) -> None:
+        self.auth, self.theme, self.say, self.page_url = auth, theme, say, page_url
+        self._qr: tuple[str, object] | None = None  # (url, surface): made once per address
         self.fonts = Fonts(theme.fonts)
         self.closed = False
         self.focus = 0
@@ -52,13 +56,14 @@ class DevicesScreen:
         panel(canvas, rect, t, alpha=250)
         title, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
         text(canvas, title, "Paired devices", t.text, (rect.x + 28, rect.y + 20))
+        bottom = self._draw_page_qr(canvas, rect, small)
         devices = self.auth.devices()
         if not devices:
             text(canvas, small, "None yet. A phone or laptop pairs with the code this TV shows.", t.text_dim,
                  (rect.x + 28, rect.y + 80), rect.width - 56)  # fmt: skip
             return
         y = rect.y + 76
-        for i, device in enumerate(devices[: (rect.height - 140) // ROW_HEIGHT]):
+        for i, device in enumerate(devices[: (bottom - 60 - y) // ROW_HEIGHT]):
             row = pygame.Rect(rect.x + 12, y, rect.width - 24, ROW_HEIGHT - 6)
             focused = i == self.focus
             if focused:
@@ -71,4 +76,23 @@ class DevicesScreen:
             text(canvas, small, label, t.focus_text if focused else t.text_dim,
                  (row.right - 16 - small.size(label)[0], row.centery - small.get_height() // 2))  # fmt: skip
             y += ROW_HEIGHT
-        text(canvas, small, "OK: remove the focused device", t.text_dim, (rect.x + 28, rect.bottom - 44))
+        text(canvas, small, "OK: remove the focused device", t.text_dim, (rect.x + 28, bottom - 44))
+
+    def _draw_page_qr(self, canvas, rect, small) -> int:
+        """The web page's address as a QR code and in words, at the panel's foot; returns where it starts."""
+        t = self.theme
+        url = self.page_url()
+        if url is None:
+            note = "Phones: the web remote needs the box on the home network (stb run --listen 0.0.0.0)."
+            text(canvas, small, fit(small, note, rect.width - 56), t.text_dim, (rect.x + 28, rect.bottom - 44))
+            return rect.bottom - 48
+        if self._qr is None or self._qr[0] != url:
+            self._qr = (url, qr_surface(url, QR_SIZE))
+        qr = self._qr[1]
+        top = rect.bottom - 28 - qr.get_height()
+        canvas.blit(qr, (rect.x + 28, top))
+        x = rect.x + 28 + qr.get_width() + 24
+        text(canvas, small, "Pair a phone: scan this,", t.text, (x, top + 8))
+        text(canvas, small, "or open in its browser:", t.text_dim, (x, top + 8 + small.get_height() + 4))
+        text(canvas, small, fit(small, url, rect.right - 28 - x), t.accent, (x, top + 8 + 2 * (small.get_height() + 4)))
+        return top - 12

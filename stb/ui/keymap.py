@@ -16,7 +16,7 @@ from stb.errors import StbError
 
 ACTIONS = frozenset(
     {"channel_up", "channel_down", "last_channel", "ok", "back", "info", "quit", "mute", "volume_up", "volume_down"}
-    | {"power"}
+    | {"power", "other_screens"}
     | {"up", "down", "left", "right", "list", "favourite", "audio_track", "subtitles", "guide", "menu"}
     | {"red", "green", "yellow", "blue"}
     | {f"digit_{d}" for d in range(10)}

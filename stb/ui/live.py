@@ -57,6 +57,8 @@ class LiveScreen:
         self.pin_message = ""
         self.on_lock_change: Callable[[bool], None] = lambda locked: None
         self.relay_summary: Callable[[], tuple[int, ...] | None] = lambda: None  # set when the box relays
+        #: While another box is mirrored: the banner's two lines ("Mirroring Den", "Showing: News").
+        self.mirror_label: Callable[[], tuple[str, str] | None] = lambda: None
         self.fonts = Fonts(theme.fonts)
         self.banner_until = 0.0
         self.notice: str | None = None
@@ -141,7 +143,7 @@ class LiveScreen:
         """Ask the parental lock about the channel and what is on it (checked every frame: rules are cheap)."""
         channel = self.box.current
         locked = False
-        if channel is not None and self.box.parental.enabled:
+        if channel is not None and self.box.parental.enabled and self.mirror_label() is None:
             current, _ = self.now_next(channel.id)
             locked = self.box.parental.needs_pin(
                 channel.id, current.rating if current else None, current.rating_system if current else None,
@@ -222,8 +224,13 @@ class LiveScreen:
         y = t.margin if t.banner_position == "top" else height - t.margin - t.banner_height
         rect = pygame.Rect(t.margin, y, width - 2 * t.margin, t.banner_height)
         self._panel(canvas, rect)
+        mirrored = self.mirror_label()
+        if mirrored is not None:
+            self._draw_mirror_banner(canvas, rect, *mirrored)
+            return
         number_font = self.fonts.get(t.font_number, bold=True)
-        number = number_font.render(str(channel.number), True, t.accent)
+        flung = self.box.is_flung(channel)  # a stream flung from a laptop: no number, a play mark
+        number = number_font.render("▶" if flung else str(channel.number), True, t.accent)
         canvas.blit(number, (rect.x + 28, rect.centery - number.get_height() // 2))
         name_x = rect.x + 56 + max(number.get_width(), 72)
         logo = self.logos.get(channel.logo, t.logo_size)
@@ -265,6 +272,27 @@ class LiveScreen:
         if upcoming is not None:
             nxt = f"Next {format_local(upcoming.start)}  {upcoming.title}"
             text(canvas, small, nxt, t.text_dim, (name_x + column + 32, line_y), column)
+
+    def _draw_mirror_banner(self, canvas, rect, title: str, showing: str) -> None:
+        """Another box's picture: whose, what it shows, the clock, and the stream's state."""
+        import pygame
+
+        t = self.theme
+        large, medium, small = self.fonts.get(t.font_large), self.fonts.get(t.font_medium), self.fonts.get(t.font_small)
+        hhmm = format_local(int(time.time()))
+        clock = pygame.Rect((0, 0), medium.size(hhmm))
+        clock.topright = (rect.right - 28, rect.y + 20)
+        text(canvas, medium, hhmm, t.text, clock.topleft)
+        status = STATE_TEXT[self.player.state]
+        if status:
+            shown = fit(small, status, rect.width // 3)
+            text(canvas, small, shown, t.warning, (rect.right - 28 - small.size(shown)[0], clock.bottom + 8))
+        x = rect.x + 28
+        name = text(canvas, large, title, t.accent, (x, rect.y + 18), clock.x - x - 40)
+        text(canvas, small, showing, t.text, (x, name.bottom + 10), rect.width // 2)
+        if name.bottom + 14 + 2 * small.get_height() <= rect.bottom - 8:  # a skin's short banner leaves it out
+            hint = "Back, P+/P− or a number: this box's own channels"
+            text(canvas, small, hint, t.text_dim, (x, name.bottom + 14 + small.get_height()), rect.width - 56)
 
     def now_next(self, channel_id: str):
         """The banner's now/next, asked of the guide at most every few seconds, not every frame."""

@@ -12,33 +12,11 @@ import logging
 import queue
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
+from stb.lineup.logo import FETCH_TIMEOUT_S, RETRY_AFTER_S, fetch
 from stb.ui.widgets import fit_image
 
 log = logging.getLogger(__name__)
-
-MAX_BYTES = 512 * 1024
-FETCH_TIMEOUT_S = 3.0
-RETRY_AFTER_S = 600.0
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
-
-
-def fetch(source: str) -> bytes:
-    """The logo's bytes; raises OSError/ValueError with a reason (never reads more than MAX_BYTES)."""
-    if source.startswith(("http://", "https://")):
-        request = urllib.request.Request(source, headers={"User-Agent": "stb"})
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
-            data = response.read(MAX_BYTES + 1)
-    elif source.startswith("/") and source.lower().endswith(IMAGE_SUFFIXES):
-        with Path(source).open("rb") as f:  # a local image file, as M3U files from a USB stick name them
-            data = f.read(MAX_BYTES + 1)
-    else:
-        raise ValueError("not an http(s) URL or an absolute image path")
-    if len(data) > MAX_BYTES:
-        raise ValueError(f"larger than {MAX_BYTES // 1024} KB")
-    return data
 
 
 class Logos:

@@ -82,7 +82,7 @@ class SettingsScreen:
 
         def lock_current() -> None:
             channel = self.box.current
-            if channel is not None:
+            if channel is not None and not self.box.is_flung(channel):  # a flung stream is no line-up channel
                 locked = lock.toggle_channel_lock(channel.id)
                 self.box.notify(f"{channel.name} {'locked' if locked else 'unlocked'}")
 
@@ -102,6 +102,9 @@ class SettingsScreen:
             Item("Show channel on the network", lambda: on_off(s.show_channel_on_lan),
                  change=lambda d: set_("show_channel_on_lan", not s.show_channel_on_lan),
                  hint="Off: other devices see the box, not what it is showing"),
+            Item("Standby when taken", lambda: on_off(s.standby_when_taken),
+                 change=lambda d: set_("standby_when_taken", not s.standby_when_taken),
+                 hint="The TV goes dark once a phone or laptop takes the programme"),
             Item("Paired devices", lambda: str(self.hooks.devices()), activate=self.hooks.open_devices,
                  hint="Phones and laptops that may control this box; OK to see or remove them"),
             Item("Open on this LAN", lambda: on_off(s.open_on_lan), protected=True,

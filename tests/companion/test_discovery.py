@@ -181,3 +181,15 @@ def test_any_bytes_never_raise(raw, name, port):
 def test_well_formed_entries_round_trip(values):
     raw = _txt(*(f"{key}={value}".encode() for key, value in values.items()))
     assert parse_txt(raw) == values
+
+
+def test_the_channel_id_is_read_only_beside_a_shown_channel():
+    def txt(**values: str) -> bytes:
+        return b"".join(bytes([len(e)]) + e for e in (f"{k}={v}".encode() for k, v in values.items()))
+
+    shown = box_from_txt("Den._stb._tcp.local.", txt(id="d1", ch="News 24", cid="news-24"), addresses=["10.0.0.5"],
+                         port=8600, host="h.local.")  # fmt: skip
+    hidden = box_from_txt("Den._stb._tcp.local.", txt(id="d1", cid="news-24"), addresses=["10.0.0.5"], port=8600,
+                          host="h.local.")  # fmt: skip
+    assert shown is not None and shown.channel_id == "news-24"
+    assert hidden is not None and hidden.channel is None and hidden.channel_id is None

@@ -10,13 +10,12 @@ import time
 import httpx
 import pytest
 
-from stb.companion.client import Tokens
 from stb.companion.watch_cli import find_channel
-from stb.config import StateStore
 from stb.errors import StbError
 from stb.headend.catalog import CHANNELS, demo_lineup
 from stb.ui.app import App
-from tests.net.test_api import pair, run_client
+from tests.companion.conftest import stb
+from tests.net.test_api import run_client
 
 LINEUP = [{"number": 1, "id": "news", "name": "News 24"}, {"number": 2, "id": "sport", "name": "Sports Arena"},
           {"number": 3, "id": "sport2", "name": "Sports Extra"}]  # fmt: skip
@@ -31,27 +30,6 @@ def test_channels_are_found_by_number_id_name_or_a_unique_part():
         find_channel(LINEUP, "sports")
     with pytest.raises(StbError, match="no channel 'weather'"):
         find_channel(LINEUP, "weather")
-
-
-@pytest.fixture
-def paired_box(tmp_path, headend):
-    """A running box on loopback, and this 'laptop' paired with it (token stored as `stb pair` stores it)."""
-    app = App(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
-              pretune=0, api_port=0)  # fmt: skip
-    app.start()
-
-    def client(base):
-        with httpx.Client(timeout=10) as c:
-            return pair(c, base, app, "laptop")
-
-    token = run_client(app, client)
-    Tokens.default().put(app.box.settings.box_id, token, app.box.settings.box_name)
-    yield app, f"127.0.0.1:{app.net.bound_port}", token
-    app.close()
-
-
-def stb(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "stb", *args], capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.slow
@@ -90,7 +68,9 @@ def test_watch_another_channel_and_fling_channels_to_the_tv(paired_box):
         watched = stb("watch", address, CHANNELS[2].name, "--headless", "--seconds", "4", "--json")
         by_number = stb("fling", address, "3", "--json")
         by_url = stb("fling", address, demo_lineup(*_headend(app)).by_id(second.id).urls[0], "--json")
-        unknown = stb("fling", address, "http://example.invalid/x.ts")
+        unknown = stb(
+            "fling", address, "rtsp://127.0.0.1:9/x"
+        )  # other URLs play as streams: tests/companion/test_take.py
         return watched, by_number, by_url, unknown
 
     watched, by_number, by_url, unknown = run_client(app, laptop, timeout=90)
@@ -99,7 +79,7 @@ def test_watch_another_channel_and_fling_channels_to_the_tv(paired_box):
     assert json.loads(by_number.stdout)["channel"]["number"] == 3
     assert json.loads(by_url.stdout)["channel"]["id"] == second.id
     assert app.box.current.id == second.id
-    assert unknown.returncode == 1 and "not one of them" in unknown.stderr and "Traceback" not in unknown.stderr
+    assert unknown.returncode == 1 and "not rtsp: URLs" in unknown.stderr and "Traceback" not in unknown.stderr
 
 
 def _headend(app: App) -> tuple[str, int]:

@@ -4,6 +4,8 @@
         ch TEXT | burst N PREFIX SECONDS | readdress | rename NAME | stop
     python tests/net/mdns_hosts.py app STATE_DIR                     # a real App serving on eth0; stdin:
         key ACTION… (pressed on the TV, e.g. "key menu right") | stop
+    python tests/net/mdns_hosts.py tv STATE_DIR LINEUP.json          # a real App on eth0:8600 playing LINEUP;
+        stdin: press KEY… (pygame key names, real KEYDOWNs) | zap N | peek | stop
     python tests/net/mdns_hosts.py watch                             # browser on eth0: added/updated/removed
     python tests/net/mdns_hosts.py discover SECONDS                  # async_discover on eth0: found…, done
     python tests/net/mdns_hosts.py cli ARGS…                         # the `stb discover` handler
@@ -174,6 +176,68 @@ def run_app(state_dir: str) -> None:
         say("stopped")
 
 
+def relay_live(app) -> str | None:
+    """The channel the box's own /stream/live shows (None: nothing)."""
+    relay = app.net.ctx.relay if app.net is not None else None
+    return relay.live.id if relay is not None and relay.live is not None else None
+
+
+def run_tv(state_dir: str, lineup_file: str) -> None:
+    """A whole box that plays: keys pressed as on its remote, and ``peek`` says what it shows and lists."""
+    import pygame
+
+    from stb.bench.zap import channel_on_screen
+    from stb.config import StateStore
+    from stb.lineup.load import load_lineup
+    from stb.ui.app import App
+    from tests.ui.keys import press
+
+    app = App(load_lineup(Path(lineup_file)), headless=True, store=StateStore(Path(state_dir)),
+              guide_db=Path(state_dir) / "g.db", pretune=0, api_port=8600, api_host="0.0.0.0",
+              interfaces=["eth0"])  # fmt: skip
+    app.start()
+    say("ready")
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        while True:
+            app.step()
+            try:
+                command, *args = lines.get(timeout=1 / 30).split()
+            except queue.Empty:
+                continue
+            except ValueError:
+                command, args = "stop", []
+            if command == "press":
+                for name in args:
+                    press(app, pygame.key.key_code(name))
+                say("pressed", keys=args)
+            elif command == "zap":
+                app.box.zap_number(int(args[0]))
+                say("zapped", number=int(args[0]))
+            elif command == "peek":
+                top = app.top
+                pending = app.auth.code_to_show()
+                say("peek", channel=app.box.current.id if app.box.current else None,
+                    marker=channel_on_screen(app.player), state=app.player.state.value,
+                    mirroring=app.mirroring.name if app.mirroring else None,
+                    boxes=[[b.name, b.box_id, b.channel] for b in (app.peers.boxes if app.peers else ())],
+                    screen=getattr(top, "state", top.context), message=getattr(top, "message", ""),
+                    code=pending.code if pending else None,
+                    relay_live=relay_live(app))  # fmt: skip
+            elif command == "stop":
+                return
+    finally:
+        app.close()
+        say("stopped")
+
+
 def main(argv: list[str]) -> int:
     mode, rest = argv[0], argv[1:]
     if mode == "box":
@@ -183,6 +247,8 @@ def main(argv: list[str]) -> int:
         asyncio.run(run_watch())
     elif mode == "app":
         run_app(rest[0])
+    elif mode == "tv":
+        run_tv(rest[0], rest[1])
     elif mode == "discover":
         asyncio.run(run_discover(float(rest[0])))
     elif mode == "cli":

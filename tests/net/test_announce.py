@@ -144,6 +144,14 @@ def test_hidden_channel_leaves_no_ch_key():
     assert announcer._txt()["pair"] == "1"
 
 
+def test_the_channel_id_goes_with_the_channel_and_hides_with_it():
+    announcer = Announcer(name="Box", box_id="b1", port=8080, model="m", version="1", show_channel=False)
+    announcer._channel, announcer._channel_id = "News 24", "news-24"
+    assert "cid" not in announcer._txt()
+    announcer.show_channel = True
+    assert announcer._txt()["cid"] == "news-24" and announcer._txt()["ch"] == "News 24"
+
+
 @pytest.mark.netns
 @pytest.mark.slow
 @pytest.mark.timeout(60)

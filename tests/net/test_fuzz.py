@@ -21,6 +21,8 @@ Left out or steered on purpose:
 - ``quit`` is not in the document's list of keys, so the fuzz cannot switch the box off under itself.
 - ``DELETE /devices/{id}`` never targets the fuzzer's own device; its first example revokes a victim
   paired for the purpose, so the 204 answer is checked too.
+- ``POST /actions/play`` with a URL the box would play gets a closed loopback port instead: the TV plays
+  what it is flung, and a generated host name or multicast group must not reach the real network.
 - ``POST /pairing/{id}`` uses the real pending pairing's id in every other example, so wrong codes
   count and the lock-out (429, declared) is reached, not just "no such pairing".
 - Schemathesis' lazy ``from_fixture`` does not run under pytest 9 (it sets ``node._nodeid``), so the
@@ -50,6 +52,7 @@ from stb.headend.xmltv import demo_guide
 from stb.lineup.load import load_lineup
 from stb.net.api import API, NetContext, create_app
 from stb.net.commands import CommandQueue
+from stb.streams import fling_problem
 from stb.ui.app import App
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
@@ -180,6 +183,13 @@ def steer(case, box: FuzzBox) -> None:
             params["device_id"] = "not-the-fuzzer"  # the fuzz must not revoke its own token
         if n == 1:
             params["device_id"] = box.victim_id
+    body = case.body if isinstance(case.body, dict) else {}
+    if (
+        case.operation.path == f"{API}/actions/play"
+        and isinstance(body.get("url"), str)
+        and not fling_problem(body["url"])
+    ):
+        body["url"] = "http://127.0.0.1:9/fuzz.ts"  # a URL the box takes is played: never a generated host or group
     pending = box.app.auth.pending
     if case.method == "POST" and "pairing_id" in params and pending is not None and n % 2 == 0:
         params["pairing_id"] = pending.id

@@ -83,6 +83,8 @@ def test_a_laptop_finds_the_box_controls_it_by_name_and_sees_the_channel_follow(
             stranger = laptop.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url], capture_output=True,
                                   text=True)  # fmt: skip
             assert stranger.stdout == "401"  # the LAN is not trusted: no token, no control
+            page = laptop.run(["curl", "-s", f"http://{box_host.address}:8600/"], capture_output=True, text=True)
+            assert "<title>TV remote</title>" in page.stdout  # the web page a phone opens (it holds no data)
         finally:
             box.terminate()
             box.wait(timeout=20)

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from stb.ui.logos import MAX_BYTES, Logos, fetch
+from stb.lineup.logo import MAX_BYTES, fetch
+from stb.ui.logos import Logos
 
 
 def wait_for(logos: Logos, source: str, size=(120, 84), timeout: float = 10.0):

@@ -1,0 +1,69 @@
+"""Serves the web companion: `/` (the page) and `/app/…` (its scripts, styles, hls.js, the skin's colours).
+
+The page itself is public, like `GET /api/v1/box`: it holds no data, and everything it shows comes
+from the token-checked API. Its Content-Security-Policy lets it load nothing but the box's own files
+(hls.js needs `blob:` for its worker and for the video's MediaSource).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from stb.ui.theme import RGB, Theme
+from stb.web.assets import Asset, load_assets
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+    "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def _hex(rgb: RGB) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def theme_css(theme: Theme) -> str:
+    """The active skin's colours as CSS variables; the page's own stylesheet uses nothing else."""
+    colours = {
+        "bg": theme.background, "surface": theme.surface, "raised": theme.surface_raised, "text": theme.text,
+        "dim": theme.text_dim, "accent": theme.accent, "on-accent": theme.focus_text, "warn": theme.warning,
+        "error": theme.error, "now": theme.now_line,
+    }  # fmt: skip
+    lines = "".join(f"  --{name}: {_hex(rgb)};\n" for name, rgb in colours.items())
+    return f":root {{\n{lines}  --radius: {max(4, theme.radius // 2)}px;\n}}\n"
+
+
+def add_page(app: FastAPI, theme: Callable[[], Theme]) -> None:
+    """Add the page's routes to ``app`` (left out of the API's OpenAPI document: they are not API)."""
+    assets = load_assets()
+
+    def send(request: Request, asset: Asset) -> Response:
+        headers = {"ETag": asset.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"} | SECURITY_HEADERS
+        if asset.content_type.startswith("text/html"):
+            headers["Content-Security-Policy"] = CSP
+        if request.headers.get("if-none-match") == asset.etag:
+            return Response(status_code=304, headers=headers)
+        body = asset.body
+        if asset.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+            body, headers["Content-Encoding"] = asset.gzipped, "gzip"
+        return Response(body, media_type=asset.content_type, headers=headers)
+
+    @app.get("/", include_in_schema=False)
+    async def page(request: Request) -> Response:
+        return send(request, assets["index.html"])
+
+    @app.get("/app/skin.css", include_in_schema=False)
+    async def skin_css() -> Response:
+        return Response(theme_css(theme()), media_type="text/css", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/app/{name:path}", include_in_schema=False)
+    async def asset(request: Request, name: str) -> Response:
+        found = assets.get(name)
+        if found is None or name == "index.html":
+            raise HTTPException(404, f"the page has no file {name[:80]!r}")
+        return send(request, found)

@@ -1,0 +1,291 @@
+"""The web companion in a real browser (Debian's headless chromium through Playwright) against a real box.
+
+The box (pygame on SDL's dummy driver, libVLC, the demo head-end, a real SQLite guide) runs its
+frame loop on this thread; the browser runs in a thread of its own, as a phone would. Things the
+box itself must do (a zap made with the TV's remote) are handed to this thread through ``on_box``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+
+from stb.config import StateStore
+from stb.guide.store import import_sources
+from stb.headend.catalog import demo_lineup
+from stb.headend.xmltv import demo_guide
+from stb.ui.app import App
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+REFERENCES = Path(__file__).parent / "references"
+WIDTHS = {"phone": (360, 780), "tablet": (820, 1180)}
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(180),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make setup does)"),
+]
+
+
+@pytest.fixture
+def box(tmp_path, headend):
+    (tmp_path / "guide.xml").write_bytes(demo_guide())
+    import_sources(tmp_path / "guide.db", [str(tmp_path / "guide.xml")])
+    app = App(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "guide.db",
+              pretune=0, api_port=0)  # fmt: skip
+    app.start()
+    yield app
+    app.close()
+
+
+OnBox = Callable[[Callable[[], object]], object]
+
+
+def run_browser(app: App, scenario: Callable, width: str = "phone", timeout: float = 120.0):
+    """Run ``scenario(page, base_url, on_box)`` in a browser thread while the box's loop runs here."""
+    calls: queue.Queue[tuple[Callable[[], object], Future]] = queue.Queue()
+    result: dict = {}
+
+    def on_box(call: Callable[[], object]) -> object:
+        done: Future = Future()
+        calls.put((call, done))
+        return done.result(timeout=20)
+
+    def target() -> None:
+        try:
+            with playwright.sync_playwright() as p:
+                browser = p.chromium.launch(
+                    executable_path=CHROMIUM, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
+                )
+                w, h = WIDTHS[width]
+                page = browser.new_page(viewport={"width": w, "height": h})
+                errors: list[str] = []
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                try:
+                    result["value"] = scenario(page, f"http://127.0.0.1:{app.net.bound_port}", on_box)
+                finally:
+                    browser.close()
+                assert not errors, f"the page threw: {errors}"
+        except BaseException as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while thread.is_alive() and time.monotonic() < deadline:
+        app.step()
+        while not calls.empty():
+            call, done = calls.get()
+            try:
+                done.set_result(call())
+            except BaseException as exc:
+                done.set_exception(exc)
+        time.sleep(0.01)
+    assert not thread.is_alive(), "the browser did not finish"
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+def on_tv(page, number: str) -> None:
+    """Wait until the page says the TV shows channel ``number``."""
+    playwright.expect(page.locator("#now-channel")).to_have_text(re.compile(rf"^{number}\s"), timeout=10_000)
+
+
+def pair_in_page(page, base: str, app: App, on_box: OnBox) -> None:
+    """Pair as a person would: ask for a code, read it off the TV, type it in."""
+    page.goto(base + "/")
+    page.get_by_label("Name of this phone on the TV").fill("Kitchen phone")
+    page.get_by_role("button", name="Show a code on the TV").click()
+    page.get_by_label("Code shown on the TV").wait_for()
+    code = on_box(lambda: app.auth.pending.code)
+    page.get_by_label("Code shown on the TV").fill(f"{code[:3]} {code[3:]}")
+    page.get_by_role("button", name="Pair", exact=True).click()
+    page.locator("#app").wait_for(state="visible")
+
+
+def test_pair_then_zap_the_tv_from_the_page(box):
+    def scenario(page, base, on_box):
+        page.goto(base + "/")
+        page.get_by_role("button", name="Show a code on the TV").click()
+        page.get_by_label("Code shown on the TV").fill("000000" if box.auth.pending.code != "000000" else "111111")
+        page.get_by_role("button", name="Pair", exact=True).click()
+        playwright.expect(page.locator("#pair-error")).not_to_be_empty()
+        wrong = page.locator("#pair-error").inner_text()
+        code = on_box(lambda: box.auth.pending.code)  # a second try with the code the TV shows
+        page.get_by_label("Code shown on the TV").fill(code)
+        page.get_by_role("button", name="Pair", exact=True).click()
+        page.locator("#app").wait_for(state="visible")
+        token = page.evaluate("localStorage.getItem('stb.token')")
+        on_tv(page, "1")
+        page.get_by_role("button", name="Channel up").click()
+        on_tv(page, "2")
+        page.get_by_role("button", name="3", exact=True).click()
+        on_tv(page, "3")
+        return wrong, token
+
+    wrong, token = run_browser(box, scenario)
+    assert "code" in wrong.lower()  # the box's answer to a wrong code, shown as is
+    assert token and [d.name for d in box.auth.devices()] == ["Browser (web remote)"]  # the page's guess
+    assert box.box.current.number == 3  # channel up, then digit 3 typed on the TV's number entry
+
+
+def test_a_zap_made_on_the_box_reaches_the_page_through_the_event_stream(box):
+    def scenario(page, base, on_box):
+        pair_in_page(page, base, box, on_box)
+        on_tv(page, "1")
+        on_box(lambda: box.box.zap_number(4))
+        on_tv(page, "4")
+        title = page.locator("#now-title").inner_text()
+        on_box(lambda: box.box.set_volume(35))
+        page.locator("#now-volume").filter(has_text="35%").wait_for()
+        return title
+
+    title = run_browser(box, scenario)
+    assert title  # the guide's programme now on channel 4 (the demo guide covers every channel)
+
+
+def test_a_revoked_phone_is_told_to_pair_again(box):
+    def scenario(page, base, on_box):
+        pair_in_page(page, base, box, on_box)
+        device = on_box(lambda: box.auth.devices()[0])
+        on_box(lambda: box.auth.revoke(device.id))
+        page.get_by_role("button", name="Channel up").click()
+        page.locator("#pair").wait_for(state="visible")
+        return page.locator("#pair-why").inner_text(), page.evaluate("localStorage.getItem('stb.token')")
+
+    why, token = run_browser(box, scenario)
+    assert "removed" in why and "Pair it again" in why
+    assert token is None
+    assert box.box.current.number == 1  # the refused key did nothing
+
+
+def test_guide_lists_every_channel_with_now_next_and_a_tap_zaps_the_tv(box):
+    def scenario(page, base, on_box):
+        pair_in_page(page, base, box, on_box)
+        page.get_by_role("tab", name="Guide").click()
+        rows = page.locator("#guide-list > li")
+        rows.first.wait_for()
+        count = rows.count()
+        logos = page.evaluate(
+            "[...document.querySelectorAll('#guide-list img')].filter(i => i.complete && i.naturalWidth > 0).length"
+        )
+        rows.nth(4).get_by_role("button").click()  # channel 5's day view
+        playwright.expect(page.locator("#day-title")).to_have_text(re.compile(r"^5\s"))
+        page.locator("#guide-list li.current button").click()  # what is on now
+        on_tv(page, "5")
+        page.get_by_placeholder("Search the guide").fill("news")
+        page.get_by_placeholder("Search the guide").press("Enter")
+        page.locator("#day-title").filter(has_text="Search: news").wait_for()
+        found = page.locator("#guide-list > li:not(.empty)").count()
+        return count, logos, found
+
+    count, logos, found = run_browser(box, scenario)
+    assert count == len(box.box.lineup.channels)
+    assert logos > 0  # the box fetched the head-end's logos for the page
+    assert found > 0
+    assert box.box.current.number == 5
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_layout_fits_phone_and_tablet_widths(box, width, tmp_path):
+    """Nothing overflows sideways, every control is a usable touch target; the screenshots are kept."""
+
+    def scenario(page, base, on_box):
+        pair_in_page(page, base, box, on_box)
+        on_tv(page, "1")
+        playwright.expect(page.locator("#toast")).not_to_have_class(re.compile("show"), timeout=5000)
+        shots = {}
+        for tab in ("Remote", "Guide", "Watch here"):
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(500)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            small = page.evaluate(
+                "[...document.querySelectorAll('button, input, select')].filter(e => e.offsetParent)"
+                ".map(e => e.getBoundingClientRect()).filter(r => r.height < 40 || r.width < 40).length"
+            )
+            name = f"{width}-{tab.split()[0].lower()}.png"
+            page.screenshot(path=str(tmp_path / name), full_page=True)
+            shots[tab] = (overflow, small, name)
+        return shots
+
+    shots = run_browser(box, scenario, width=width)
+    for tab, (overflow, small, name) in shots.items():
+        assert overflow <= 0, f"{tab} scrolls sideways at {width} width"
+        assert small == 0, f"{tab} has {small} controls smaller than 40 px at {width} width"
+        if os.environ.get("STB_UPDATE_REFERENCES"):
+            REFERENCES.mkdir(exist_ok=True)
+            shutil.copy(tmp_path / name, REFERENCES / name)
+        assert (REFERENCES / name).exists(), f"no reference screenshot {name}: look at it, then keep it"
+
+
+# The video's current picture, read in the page: the burnt-in channel marker's strip and how much the
+# picture varies (a blank or black frame hardly does).
+_FRAME = """() => {
+  const v = document.getElementById('video');
+  if (!v.videoWidth) return null;
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0);
+  const all = g.getImageData(0, 0, c.width, c.height).data;
+  let n = 0, sum = 0, squares = 0;
+  for (let i = 0; i < all.length; i += 4 * 101) {
+    const y = 0.3 * all[i] + 0.59 * all[i + 1] + 0.11 * all[i + 2];
+    n++; sum += y; squares += y * y;
+  }
+  const cell = Math.max(4, Math.floor(c.width / 40));
+  return {width: c.width, cell, time: v.currentTime, spread: Math.sqrt(squares / n - (sum / n) ** 2),
+          strip: Array.from(g.getImageData(0, 0, c.width, cell).data)};
+}"""
+
+
+def wait_for_picture(page, channel: int, timeout: float = 30.0) -> dict:
+    """Poll the video until it shows ``channel``'s marker; the last frame read."""
+    from stb.headend.marker import decode
+
+    deadline = time.monotonic() + timeout
+    frame = None
+    while time.monotonic() < deadline:
+        frame = page.evaluate(_FRAME)
+        if frame and decode(bytes(frame["strip"]), frame["width"], frame["cell"], frame["width"] * 4) == channel:
+            return frame
+        time.sleep(0.25)
+    raise AssertionError(f"the phone's video never showed channel {channel}; last frame: "
+                         f"{ {k: v for k, v in (frame or {}).items() if k != 'strip'} }")  # fmt: skip
+
+
+def test_watch_here_plays_follows_the_tv_and_sends_a_channel_back(box):
+    def scenario(page, base, on_box):
+        pair_in_page(page, base, box, on_box)
+        page.get_by_role("tab", name="Watch here").click()
+        page.get_by_role("button", name="Watch what the TV shows").click()
+        first = wait_for_picture(page, 1)
+        time.sleep(1.5)
+        later = page.evaluate(_FRAME)
+        on_box(lambda: box.box.zap_number(3))  # zapped on the TV: the phone follows in mirror mode
+        followed = wait_for_picture(page, 3)
+        label = page.locator("#watch-label").inner_text()
+        page.get_by_label("Or another channel").select_option(box.box.lineup.by_number(5).id)
+        page.get_by_role("button", name="Watch", exact=True).click()
+        wait_for_picture(page, 5)
+        page.get_by_role("button", name="Send this channel to the TV").click()
+        on_tv(page, "5")
+        return first, later, followed, label
+
+    first, later, followed, label = run_browser(box, scenario)
+    assert first["spread"] > 20 and followed["spread"] > 20  # real pictures, not blank frames
+    assert later["time"] > first["time"]  # the video's clock advances
+    assert "3" in label and "follows" in label
+    assert box.box.current.number == 5
