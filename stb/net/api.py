@@ -1,7 +1,8 @@
 """The box's HTTP API under /api/v1 (FastAPI): box info, pairing, line-up, state, actions, guide, events.
 
 Everything but `GET /box` and pairing needs a token (`Authorization: Bearer …`, or `?token=` for
-players that cannot send headers), unless the household turned "open on this LAN" on. Requests
+players that cannot send headers; the streams also take a short-lived signed URL, see
+:mod:`stb.net.signed`), unless the household turned "open on this LAN" on. Requests
 whose Host is a DNS name other than `localhost` or `*.local` are refused, so a web page on the
 internet cannot reach the box by rebinding its own name to the box's address. Errors are problem
 JSON (RFC 9457). Calls that change or read the Box run on the UI thread through the command queue.
@@ -22,8 +23,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, Query, Request, Security
+from fastapi import Depends, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -38,7 +40,16 @@ from stb.lineup.model import ChannelId, Lineup
 from stb.net import exports
 from stb.net.auth import Auth, AuthError, Device
 from stb.net.commands import CommandQueue
-from stb.relay.relay import ChannelLocked, Relay, RelayBusy, UpstreamDown
+from stb.net.signed import (
+    DEFAULT_LIFETIME_S,
+    MAX_LIFETIME_S,
+    STREAM_PATH_PATTERN,
+    SignatureError,
+    StreamSigner,
+    scope_of,
+)
+from stb.relay.errors import ChannelLocked, NothingLive, RelayBusy, UpstreamDown
+from stb.relay.relay import Relay
 from stb.streams import TITLE_MAX, TITLE_PATTERN, URL_PATTERN, fling_problem
 from stb.ui.keymap import ACTIONS
 from stb.ui.theme import Theme
@@ -51,6 +62,7 @@ EVENT_QUEUE = 256  # events kept for a slow event-stream client before it is dro
 KEEPALIVE_S = 15.0
 REVOCATION_CHECK_S = 1.0  # an event stream notices its device was removed on the TV within this
 TS_MIME = "video/mp2t"
+HLS_MIME = "application/vnd.apple.mpegurl"
 M3U_MIME = "audio/x-mpegurl"
 IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
 LOGO_CACHE = 512  # logos kept in memory (each at most stb/lineup/logo.MAX_BYTES); a failure is kept too
@@ -76,6 +88,7 @@ class NetContext:
     open_on_lan: Callable[[], bool]
     relay: Relay | None = None
     lineup: Callable[[], Lineup] | None = None  # the exports read it from the network thread (replaced whole)
+    signer: StreamSigner | None = None  # signed stream URLs (None: the box gives none out)
     theme: Callable[[], Theme] | None = None  # the active skin's look, for the web page (None: no page)
     hub: EventHub = field(default_factory=lambda: EventHub())
 
@@ -183,6 +196,20 @@ class Handoff(_Body):
                                 "now, it stays on.")  # fmt: skip
 
 
+class StreamUrlRequest(_Body):
+    path: str = Field(max_length=300, pattern=STREAM_PATH_PATTERN, description="/stream/live, /stream/channel/ID, "
+                      "/hls/live/index.m3u8 or /hls/channel/ID/index.m3u8 (a segment's path works too)")  # fmt: skip
+    expires_in: JsonInt[10, MAX_LIFETIME_S] = Field(DEFAULT_LIFETIME_S, description="Seconds to start playing it in.")
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _a_stream(cls, value: Any) -> Any:
+        """One short sentence instead of the whole pattern."""
+        if isinstance(value, str) and scope_of(value) is None:
+            raise PydanticCustomError("stream_path", "not a stream path: /stream/… or /hls/…/index.m3u8")
+        return value
+
+
 class ZapByDirection(_Body):
     direction: Literal["up", "down", "last"]
 
@@ -235,6 +262,11 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+
+
+class StreamUrl(BaseModel):
+    url: str = Field(description="The path with sig, exp and dev in its query; relative to the box's address.")
+    expires: int = Field(description="Unix time by which a player must start with it (it then keeps working).")
 
 
 class BoxInfo(BaseModel):
@@ -332,16 +364,16 @@ BODY = (400, 413)  # what a route with a body can add: not JSON, too large
 PROBLEMS = {
     400: "The body is not JSON",
     413: f"The body is over {MAX_BODY // 1024} KiB",
-    401: "Not paired: no token, or a revoked one",
+    401: "Not paired: no token, or a revoked one; or a signed stream URL that is altered, expired or revoked",
     403: "Wrong pairing code, or a channel the parental lock keeps from other screens",
-    404: "No such thing (channel, key, pairing, device)",
+    404: "No such thing (channel, key, pairing, device, HLS segment)",
     409: "Busy: another device is pairing, or too many devices",
     410: "The pairing code expired",
     421: "The Host header names someone else's domain (DNS rebinding)",
     422: "The request does not match this document",
     429: "Pairing locked out after wrong codes (see Retry-After)",
     502: "The channel's source sends nothing (the detail says what it last said)",
-    503: "The box did not answer in time, or every relay slot is taken (see Retry-After)",
+    503: "The box did not answer in time, every relay slot is taken, or the TV shows nothing to relay (Retry-After)",
 }
 
 
@@ -355,6 +387,17 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
 def problem(status: int, title: str, detail: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"type": "about:blank", "title": title, "status": status, "detail": detail}, status,
                         headers=headers, media_type="application/problem+json")  # fmt: skip
+
+
+Seq = Annotated[int, Path(ge=0, le=10**15, description="The segment's media sequence number")]
+
+
+@dataclass(frozen=True)
+class StreamAccess:
+    """Who asked for a stream, and the credentials a playlist hands on to its segments ("?token=…", "?sig=…")."""
+
+    device: Device | None
+    query: str = ""
 
 
 def host_allowed(host_header: str | None) -> bool:
@@ -444,6 +487,10 @@ def create_app(ctx: NetContext) -> FastAPI:
     async def channel_locked(request: Request, exc: ChannelLocked):
         return problem(403, "Locked", str(exc))
 
+    @app.exception_handler(NothingLive)
+    async def nothing_live(request: Request, exc: NothingLive):
+        return problem(503, "Nothing live", str(exc), {"Retry-After": "10"})
+
     @app.exception_handler(UpstreamDown)
     async def upstream_down(request: Request, exc: UpstreamDown):
         return problem(502, "Channel unavailable", str(exc))
@@ -477,6 +524,34 @@ def create_app(ctx: NetContext) -> FastAPI:
         return check_token(header.credentials if header is not None else query)
 
     authed = [Depends(token)]
+
+    async def stream_access(
+        request: Request,
+        header: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
+        query: Annotated[str | None, Security(_IN_QUERY)],
+        sig: Annotated[str | None, Query(max_length=64, description="A signed URL's signature")] = None,
+        exp: Annotated[int | None, Query(ge=0, le=2**40, description="A signed URL's expiry (Unix time)")] = None,
+        dev: Annotated[str | None, Query(max_length=64, description="A signed URL's device")] = None,
+    ) -> StreamAccess:
+        """A token (header or ``?token=``) or a signed URL from ``POST /api/v1/stream-urls``."""
+        if header is not None:
+            return StreamAccess(check_token(header.credentials))
+        if query is not None:
+            return StreamAccess(check_token(query), "?" + urlencode({"token": query}))
+        if (sig is None and exp is None and dev is None) or ctx.open_on_lan():
+            return StreamAccess(check_token(None))
+        if sig is None or exp is None or dev is None or ctx.signer is None:
+            raise AuthError(401, "Bad stream URL", "a signed stream URL has sig, exp and dev; this one lacks some")
+        try:
+            device_id = ctx.signer.verify(request.url.path, sig, exp, dev)
+        except SignatureError as exc:
+            raise AuthError(401, "Bad stream URL", str(exc)) from None
+        device = ctx.auth.device(device_id)
+        if device is None:
+            raise AuthError(401, "Not paired", "the device this stream URL was signed for was removed; pair it again")
+        return StreamAccess(device, "?" + urlencode({"sig": sig, "exp": exp, "dev": dev}))
+
+    stream_auth = Depends(stream_access)
 
     @app.get(f"{API}/box", summary="Who this box is (public)", responses=problems())
     async def box() -> BoxInfo:
@@ -620,19 +695,76 @@ def create_app(ctx: NetContext) -> FastAPI:
     ts_response = {200: {"content": {TS_MIME: {}}, "description": "MPEG-TS, until the client leaves"}}
     streams = ts_response | problems(401, 403, 404, 502, 503)
 
-    @app.get("/stream/live", dependencies=authed, response_class=StreamingResponse, responses=streams,
+    @app.get("/stream/live", response_class=StreamingResponse, responses=streams,
              summary="What the TV shows, following its zaps in one connection (MPEG-TS)")  # fmt: skip
-    async def stream_live() -> StreamingResponse:
+    async def stream_live(access: StreamAccess = stream_auth) -> StreamingResponse:
         return StreamingResponse(relay().live_stream(), media_type=TS_MIME, headers={"Cache-Control": "no-store"})
 
-    @app.get("/stream/channel/{channel_id}", dependencies=authed, response_class=StreamingResponse,
+    @app.get("/stream/channel/{channel_id}", response_class=StreamingResponse,
              responses=streams, summary="Any channel of the line-up, independent of the TV (MPEG-TS)")  # fmt: skip
-    async def stream_channel(channel_id: str) -> StreamingResponse:
+    async def stream_channel(channel_id: str, access: StreamAccess = stream_auth) -> StreamingResponse:
         try:
             body = await relay().open_channel(channel_id[:128])
         except LookupError as exc:
             raise NotFound(str(exc)) from None
         return StreamingResponse(body, media_type=TS_MIME, headers={"Cache-Control": "no-store"})
+
+    # -- HLS renditions of the same streams, for browsers and phones ----------------------------------
+    playlist_answer = {200: {"content": {HLS_MIME: {"schema": {"type": "string"}}}, "description": "HLS playlist"}}
+    segment_answer = {200: {"content": {TS_MIME: {}}, "description": "One segment: PAT, PMT, then TS from a keyframe"}}
+    playlists = playlist_answer | problems(401, 403, 404, 502, 503)
+    segments = segment_answer | problems(401, 404)
+
+    def hls_client(request: Request, access: StreamAccess) -> str:
+        """Who counts as one HLS client: an address and a device."""
+        return f"{request.client.host if request.client else '?'} {access.device.id if access.device else 'open'}"
+
+    async def playlist(key: str, opener, request: Request, access: StreamAccess) -> Response:
+        rendition = await relay().hls.open(key, opener, hls_client(request, access))
+        return Response(rendition.playlist(access.query), media_type=HLS_MIME, headers={"Cache-Control": "no-store"})
+
+    def segment(key: str, seq: int, request: Request, access: StreamAccess) -> Response:
+        rendition = relay().hls.get(key, hls_client(request, access))
+        if rendition is None:
+            raise NotFound("this stream's HLS rendition is not running; ask for its index.m3u8 first")
+        found = rendition.segment(seq)
+        if found is None:
+            raise NotFound(f"segment {seq} is not in the playlist (any more, or yet)")
+        return Response(found.data, media_type=TS_MIME, headers={"Cache-Control": "private, max-age=60"})
+
+    @app.get("/hls/live/index.m3u8", response_class=Response, responses=playlists,
+             summary="What the TV shows as HLS, following its zaps (a discontinuity at each)")  # fmt: skip
+    async def hls_live(request: Request, access: StreamAccess = stream_auth) -> Response:
+        return await playlist("live", relay().open_live, request, access)
+
+    @app.get("/hls/live/{seq}.ts", response_class=Response, responses=segments, summary="A segment of the live HLS")
+    async def hls_live_segment(seq: Seq, request: Request, access: StreamAccess = stream_auth) -> Response:
+        return segment("live", seq, request, access)
+
+    @app.get("/hls/channel/{channel_id}/index.m3u8", response_class=Response, responses=playlists,
+             summary="Any channel of the line-up as HLS, independent of the TV")  # fmt: skip
+    async def hls_channel(channel_id: str, request: Request, access: StreamAccess = stream_auth) -> Response:
+        cid = channel_id[:128]
+        try:
+            return await playlist(f"channel/{cid}", lambda: relay().open_channel(cid, internal=True), request, access)
+        except LookupError as exc:
+            raise NotFound(str(exc)) from None
+
+    @app.get("/hls/channel/{channel_id}/{seq}.ts", response_class=Response, responses=segments,
+             summary="A segment of a channel's HLS")  # fmt: skip
+    async def hls_channel_segment(
+        channel_id: str, seq: Seq, request: Request, access: StreamAccess = stream_auth
+    ) -> Response:
+        return segment(f"channel/{channel_id[:128]}", seq, request, access)
+
+    @app.post(f"{API}/stream-urls", dependencies=authed, responses=problems(*BODY, 401, 404),
+              summary="A short-lived signed URL of a stream, for players that cannot send the token")  # fmt: skip
+    async def stream_url(body: StreamUrlRequest, request: Request) -> StreamUrl:
+        if ctx.signer is None:
+            raise NotFound("this box does not sign stream URLs")
+        device = ctx.auth.check(presented_token(request))  # on an open LAN too: the URL then outlives closing it
+        url, expires = ctx.signer.sign(device.id if device else "open", body.path, body.expires_in)
+        return StreamUrl(url=url, expires=expires)
 
     @app.get(f"{API}/relay", dependencies=authed, summary="Relayed channels and clients", responses=problems(401, 404))
     async def relay_stats() -> dict:

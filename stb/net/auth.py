@@ -169,6 +169,11 @@ class Auth:
                     return device
         return None
 
+    def device(self, device_id: str) -> Device | None:
+        """The paired device with this id (None once revoked): signed stream URLs name it."""
+        with self._lock:
+            return next((d for d in self.paired.devices if d.id == device_id), None)
+
     def devices(self) -> list[Device]:
         with self._lock:
             return list(self.paired.devices)

@@ -5,6 +5,9 @@ clients watch it. ``/stream/live`` clients get the TV's channel through a :class
 each zap the content changes inside the same connection. A feed nobody watches lingers a few
 seconds (zapping back, a reconnecting player) and then stops; at most ``max_upstreams`` feeds run
 for clients, and the TV's own channel is always relayed on top of that, so a mirror never fails.
+
+HLS renditions (:mod:`stb.relay.hls`) are clients of this relay like any other: one reads a
+channel's stream or the live one, and serves every browser and phone that asks for it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from stb.relay.errors import ChannelLocked, NothingLive, RelayBusy, UpstreamDown
 from stb.relay.feed import ChannelSource, Feed
+from stb.relay.hls import SPLICE, HlsRenditions
 from stb.ts.fanout import Viewer
 from stb.ts.splice import Splicer
 
@@ -27,28 +32,18 @@ LINGER_S = 10.0
 FIRST_DATA_TIMEOUT_S = 10.0
 
 
-class RelayBusy(Exception):
-    """Every upstream slot is taken by channels that clients are watching."""
-
-
-class ChannelLocked(Exception):
-    """The parental lock keeps this channel from other screens until someone enters the PIN on the TV."""
-
-
-class UpstreamDown(Exception):
-    """The channel's upstream sent nothing in time; the message says what it last said."""
-
-
 @dataclass(frozen=True)
 class RelaySummary:
     """Counts the TV's stream-info overlay shows; replaced whole, so another thread reads it safely."""
 
     upstreams: int = 0
-    clients: int = 0
+    clients: int = 0  # other screens: stream connections and HLS clients
+    hls_clients: int = 0  # of which HLS (browsers, phones)
 
 
 class _LiveClient:
-    def __init__(self) -> None:
+    def __init__(self, internal: bool) -> None:
+        self.internal = internal
         self.viewer: Viewer | None = None
         self.feed: Feed | None = None
         self.changed = asyncio.Event()
@@ -80,6 +75,7 @@ class Relay:
         self._reaper: asyncio.Task | None = None
         self._stopping: set[asyncio.Future] = set()
         self._closed = False
+        self.hls = HlsRenditions(on_change=self._summarise)
 
     # -- the TV ------------------------------------------------------------------------------------
 
@@ -96,8 +92,11 @@ class Relay:
 
     # -- clients -----------------------------------------------------------------------------------
 
-    async def open_channel(self, channel_id: str) -> AsyncIterator[bytes]:
-        """A channel's stream for one client. Raises LookupError, ChannelLocked, RelayBusy or UpstreamDown first."""
+    async def open_channel(self, channel_id: str, internal: bool = False) -> AsyncIterator[bytes]:
+        """A channel's stream for one client. Raises LookupError, ChannelLocked, RelayBusy or UpstreamDown first.
+
+        ``internal``: the reader is the box's own (an HLS rendition), not counted as another screen.
+        """
         source = self._channels(channel_id)
         if source is None:
             raise LookupError(f"no channel with id {channel_id!r}")
@@ -105,6 +104,7 @@ class Relay:
             raise ChannelLocked(f"{source.name} is locked by the parental lock; enter the PIN on the TV first")
         feed = self._feed(source, for_tv=False)
         viewer = feed.subscribe(self.backlog_bytes)
+        viewer.internal = internal
         self._summarise()
         sending = False
         try:
@@ -125,9 +125,22 @@ class Relay:
             feed.unsubscribe(viewer)
             self._summarise()
 
-    async def live_stream(self) -> AsyncIterator[bytes]:
-        """What the TV shows, continuously: spliced at each zap; ends only when this client falls behind."""
-        client = _LiveClient()
+    async def open_live(self) -> AsyncIterator[bytes]:
+        """The live stream for an HLS rendition: SPLICE marks each zap. Raises NothingLive or UpstreamDown first."""
+        if self.live is None:
+            raise NothingLive("the TV shows nothing to relay now (standby, or the parental lock)")
+        source = self.live
+        feed = self._feed(source, for_tv=True)
+        if not await feed.wait_first_data(self.first_data_s):
+            raise UpstreamDown(f"{source.name} sends nothing: {feed.error or 'no answer'}")
+        return self.live_stream(internal=True, marks=True)
+
+    async def live_stream(self, internal: bool = False, marks: bool = False) -> AsyncIterator[bytes]:
+        """What the TV shows, continuously: spliced at each zap; ends only when this client falls behind.
+
+        ``marks``: yield SPLICE (empty bytes) before each channel's first bytes, for a reader that cuts there.
+        """
+        client = _LiveClient(internal)
         self.live_connections += 1
         splicer = Splicer(self.live.name if self.live else "")
         self._live_clients.add(client)
@@ -138,6 +151,8 @@ class Relay:
                     self._switch(client)
                     if client.viewer is not None:
                         splicer.splice(self.live.name if self.live else "")
+                        if marks:
+                            yield SPLICE
                 if client.viewer is None:
                     await client.changed.wait()  # nothing to relay now (locked, no channel): wait for a zap
                     continue
@@ -163,6 +178,7 @@ class Relay:
         if self.live is not None:
             client.feed = self._feed(self.live, for_tv=True)
             client.viewer = client.feed.subscribe(self.backlog_bytes)
+            client.viewer.internal = client.internal
         self._summarise()
 
     # -- feeds -------------------------------------------------------------------------------------
@@ -215,7 +231,9 @@ class Relay:
             self._summarise()
 
     def _summarise(self) -> None:
-        self.summary = RelaySummary(len(self.feeds), sum(len(f.viewers) for f in self.feeds.values()))
+        screens = sum(not v.internal for f in self.feeds.values() for v in f.viewers)
+        hls = self.hls.clients() if self.hls.renditions else 0
+        self.summary = RelaySummary(len(self.feeds), screens + hls, hls)
 
     def stats(self) -> dict:
         return {
@@ -226,11 +244,13 @@ class Relay:
             "live_channel": self.live.id if self.live else None,
             "live_connections": self.live_connections,
             "channels": {cid: feed.stats() for cid, feed in self.feeds.items()},
+            "hls": self.hls.stats(),
         }
 
     async def close(self) -> None:
         """Stop every feed and end every client's stream (the box is stopping)."""
         self._closed = True
+        await self.hls.close()
         if self._reaper is not None:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -24,6 +24,7 @@ class Viewer:
 
     def __init__(self, limit_bytes: int = BACKLOG_BYTES) -> None:
         self.limit_bytes = limit_bytes
+        self.internal = False  # the box's own reader (an HLS rendition), not another screen
         self.dropped = False
         self.closed = False
         self._chunks: collections.deque[bytes] = collections.deque()

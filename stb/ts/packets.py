@@ -104,3 +104,24 @@ class JoinPoint:
         if self.pat is None or self.pmt is None or not self._gop:
             return b""
         return self.pat + self.pmt + b"".join(self._gop)
+
+
+def pes_time(packet: bytes | memoryview) -> int | None:
+    """The DTS (or the PTS when there is no DTS) of the PES a packet starts, in 90 kHz ticks; None otherwise.
+
+    DTS rather than PTS: it only ever increases within a stream, also with B-frames, so the difference
+    between two keyframes' DTS is the time between them.
+    """
+    if not packet[1] & 0x40 or not packet[3] & 0x10:  # no PES starts here, or no payload
+        return None
+    start = 4 + (1 + packet[4] if packet[3] & 0x20 else 0)
+    if start + 14 > PACKET or packet[start : start + 3] != b"\x00\x00\x01":
+        return None
+    flags = packet[start + 7] >> 6
+    if flags not in (2, 3):
+        return None
+    at = start + 14 if flags == 3 else start + 9  # DTS follows the PTS
+    b = packet[at : at + 5]
+    if len(b) < 5:
+        return None
+    return (b[0] >> 1 & 0x07) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import secrets
@@ -25,6 +26,7 @@ from stb.net.commands import CommandQueue
 from stb.net.guide import NetGuide
 from stb.net.peers import Peers
 from stb.net.server import NetworkSide
+from stb.net.signed import StreamSigner
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
 from stb.player.zapper import Zapper
 from stb.relay.feed import ChannelSource
@@ -158,9 +160,10 @@ class App:
                 guide=self._net_guide.get, open_on_lan=lambda: self.box.settings.open_on_lan,
                 relay=Relay(self._relay_source, max_upstreams=self.box.settings.relay_channels),
                 lineup=lambda: self.box.lineup, theme=lambda: self.theme,
+                signer=StreamSigner(self.box.store.path.parent),
             )  # fmt: skip
             relay = context.relay
-            self.screen.relay_summary = lambda: (relay.summary.upstreams, relay.summary.clients)
+            self.screen.relay_summary = lambda: dataclasses.astuple(relay.summary)
             on_lan = api_host not in ("127.0.0.1", "::1", "localhost")
             announce = self._announcer(interfaces) if on_lan else None
             if on_lan:  # the box looks for the others where it announces itself

@@ -56,7 +56,7 @@ class LiveScreen:
         self.pin = PinPad()
         self.pin_message = ""
         self.on_lock_change: Callable[[bool], None] = lambda locked: None
-        self.relay_summary: Callable[[], tuple[int, int] | None] = lambda: None  # set when the box relays
+        self.relay_summary: Callable[[], tuple[int, ...] | None] = lambda: None  # set when the box relays
         #: While another box is mirrored: the banner's two lines ("Mirroring Den", "Showing: News").
         self.mirror_label: Callable[[], tuple[str, str] | None] = lambda: None
         self.fonts = Fonts(theme.fonts)

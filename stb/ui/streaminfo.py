@@ -12,9 +12,9 @@ OFF = -1  # libVLC's id for "no subtitles"
 
 
 def describe(
-    stats: StreamStats, state: PlaybackState, pretuned: int, relay: tuple[int, int] | None = None
+    stats: StreamStats, state: PlaybackState, pretuned: int, relay: tuple[int, ...] | None = None
 ) -> list[str]:
-    """What the info overlay says, one line each; ``relay`` is (channels read, clients) when it runs."""
+    """What the info overlay says, one line each; ``relay`` is (channels read, clients[, of them HLS]) when it runs."""
     size = f"{stats.width}×{stats.height}" if stats.width and stats.height else "size unknown"
     codecs = " / ".join(c for c in (stats.video_codec, stats.audio_codec) if c) or "codecs unknown"
     rate = f"{stats.bitrate_kbps / 1000:.1f} Mbit/s" if stats.bitrate_kbps else "bit rate unknown"
@@ -25,10 +25,12 @@ def describe(
     ] + ([] if relay is None else [_relay_line(*relay)])
 
 
-def _relay_line(upstreams: int, clients: int) -> str:
+def _relay_line(upstreams: int, clients: int, hls: int = 0) -> str:
     if not clients:
         return "No other screens watching"
     screens = "1 other screen" if clients == 1 else f"{clients} other screens"
+    if hls:
+        screens += f" ({hls} HLS)"
     return f"{screens} · relaying {upstreams} channel{'s' if upstreams != 1 else ''}"
 
 

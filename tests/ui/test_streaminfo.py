@@ -39,3 +39,4 @@ def test_describe_counts_other_screens_when_the_box_relays():
     assert describe(stats, PlaybackState.PLAYING, 0, (0, 0))[-1] == "No other screens watching"
     assert describe(stats, PlaybackState.PLAYING, 0, (1, 1))[-1] == "1 other screen · relaying 1 channel"
     assert describe(stats, PlaybackState.PLAYING, 0, (2, 5))[-1] == "5 other screens · relaying 2 channels"
+    assert describe(stats, PlaybackState.PLAYING, 0, (2, 5, 2))[-1] == "5 other screens (2 HLS) · relaying 2 channels"
