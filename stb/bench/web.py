@@ -71,6 +71,7 @@ def _browser_part(base: str, token: str, runs: int) -> dict:
                 if i == 0:
                     out["watch_cold_ms"] = ms
                     out["watch_extra_bytes"] = page.evaluate(_TRANSFERRED) - before
+                    out["hls_js_bytes"] = page.evaluate(_HLS_JS_BYTES)
                 else:
                     out["watch_warm_ms"].append(ms)
                 page.get_by_role("button", name="Stop").click()
@@ -82,6 +83,9 @@ def _browser_part(base: str, token: str, runs: int) -> dict:
 
 # Bytes transferred so far: the document and every resource (cached answers count 0).
 _TRANSFERRED = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+  .reduce((sum, e) => sum + (e.transferSize || 0), 0)"""
+
+_HLS_JS_BYTES = """() => performance.getEntriesByType('resource').filter(e => e.name.includes('/vendor/hls'))
   .reduce((sum, e) => sum + (e.transferSize || 0), 0)"""
 
 # hls.js alone, already loaded, on the same rendition: tap-free start to first frame, in ms.
@@ -184,6 +188,7 @@ def _summarise(raw: dict, runs: int, total_s: float) -> dict:
         "runs": runs,
         "weight_kb": round(statistics.median(raw["weight_bytes"]) / 1024, 1),
         "watch_extra_kb": round((raw["watch_extra_bytes"] or 0) / 1024, 1),
+        "hls_js_kb": round(raw.get("hls_js_bytes", 0) / 1024, 1),
         "tti_ms": tti,
         "floor_ms": floor,
         "tti_ratio": round(tti / floor, 1) if tti and floor else None,
@@ -200,7 +205,7 @@ def render(d: dict) -> str:
     return "\n".join([
         f"web companion ({d['runs']} runs, loopback, fresh browser profile each; p50)",
         f"  page weight until the remote works: {d['weight_kb']} KB transferred;"
-        f" watch here adds {d['watch_extra_kb']} KB",
+        f" watch here adds {d['watch_extra_kb']} KB (hls.js {d['hls_js_kb']} KB, the rest is video)",
         f"  time to interactive: {d['tti_ms']} ms (floor: a bare file as a document, {d['floor_ms']} ms;"
         f" {d['tti_ratio']}x)",
         f"  watch here -> first frame: cold {d['watch_cold_ms']} ms, warm {d['watch_warm_ms']} ms"

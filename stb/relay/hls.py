@@ -60,6 +60,7 @@ class Segmenter:
         self.next_seq = first_seq
         self._discontinuity = discontinuity_first
         self._began = False  # a segment was begun: a splice from now on is a discontinuity
+        self._first = True  # the first segment of a source is cut at half the target: a player starts sooner
         self._reset_programme()
         self._current: bytearray | None = None  # None: waiting for the first keyframe
         self._start: int | None = None  # DTS of the current segment's keyframe
@@ -94,9 +95,10 @@ class Segmenter:
                 if keyframe and self._pat is not None and self._pmt is not None:
                     if self._current is None:
                         self._begin(time)
-                    elif (time - self._start) % WRAP >= self.target_ticks:
+                    elif (time - self._start) % WRAP >= self.target_ticks // (2 if self._first else 1):
                         done.append(self._end((time - self._start) % WRAP))
                         self._begin(time)
+                        self._first = False
             if self._current is not None:
                 self._current += packet
                 if len(self._current) >= MAX_SEGMENT_BYTES:
@@ -112,6 +114,7 @@ class Segmenter:
         self._frame = 0
         self._reset_programme()
         self._discontinuity = self._discontinuity or self._began
+        self._first = True
         return done
 
     def _elapsed(self) -> int:

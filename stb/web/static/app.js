@@ -148,12 +148,13 @@ async function completePairing(event) {
 async function showApp() {
   $("pair").hidden = true;
   $("app").hidden = false;
-  const [lineup, tv] = await Promise.all([api("GET", "/lineup"), api("GET", "/state")]);
+  const [lineup, tv, nowNext] = await Promise.all([api("GET", "/lineup"), api("GET", "/state"), api("GET", "/guide/now")]);
   app.lineup = lineup;
   app.byId = new Map(lineup.map((c) => [c.id, c]));
   app.tv = tv;
+  Object.assign(app.nowNext, nowNext);
   fillChannelPicker();
-  await refreshGuide();
+  renderGuideIfListing();
   renderNow();
   listen();
   performance.mark("stb-interactive"); // what `stb bench web` times: the remote works from here
