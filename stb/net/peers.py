@@ -28,7 +28,7 @@ from stb.errors import StbError
 from stb.net.announce import lan_addresses
 from stb.net.commands import CommandQueue
 
-__all__ = ["LiveTarget", "Outcome", "Peers", "live_stream_url"]
+__all__ = ["LiveTarget", "Outcome", "Peers", "live_stream_url", "signed_live_url"]
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,23 @@ class LiveTarget:
 
 
 def live_stream_url(root: str, token: str | None) -> str:
-    """The other box's ``/stream/live`` for libVLC, which cannot send headers: the token goes in the URL.
-
-    The one seam for short-lived signed URLs: when the API hands those out, ask for one here (this runs
-    on the network loop inside ``Peers.open_live``) instead of putting the long-lived token in the URL.
-    """
+    """The other box's ``/stream/live`` with the long-lived token in the URL: only for a box too old to sign."""
     return f"{root}/stream/live?token={token}" if token else f"{root}/stream/live"
+
+
+async def signed_live_url(http: httpx.AsyncClient, root: str, token: str | None) -> str:
+    """The other box's ``/stream/live`` as a short-lived signed URL for libVLC (it sends no headers), so
+    the long-lived token stays out of URLs and logs; ``?token=`` only for a box from before signed URLs."""
+    if not token:
+        return live_stream_url(root, None)  # the other box is open on its LAN: nothing to sign
+    try:
+        signed = await Peers._request(http, "POST", f"{root}{API}/stream-urls", json={"path": "/stream/live"},
+                                      headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    except _Refused as exc:
+        if exc.status != 404:
+            raise
+        return live_stream_url(root, token)
+    return f"{root}{signed['url']}"
 
 
 def _root(box: FoundBox) -> str:
@@ -151,7 +162,7 @@ class Peers:
             headers = {"Authorization": f"Bearer {token}"} if token else {}
             state = await self._request(http, "GET", f"{root}{API}/state", headers=headers)
             channel = (state or {}).get("channel") or {}
-            return LiveTarget(live_stream_url(root, token), channel.get("name"))
+            return LiveTarget(await signed_live_url(http, root, token), channel.get("name"))
 
         self._run(call, done)
 
