@@ -202,7 +202,7 @@ def test_the_box_renamed_in_settings_is_announced_under_its_new_name_without_a_r
         assert watcher.expect(10, "added", name="Bedroom._stb._tcp.local.")["txt"]["name"] == "Bedroom"
         app.expect(10, "announced", instance="Bedroom")
 
-        app.send("key " + "down " * 7 + "right")  # "Open on this LAN" (no PIN set): pairing no longer required
+        app.send("key " + "down " * 8 + "right")  # "Open on this LAN" (no PIN set): pairing no longer required
         watcher.expect(5, "updated", match=lambda e: e["txt"].get("pair") == "0")
         app.send("stop")
         app.expect(15, "stopped")

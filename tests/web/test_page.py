@@ -127,7 +127,9 @@ def test_pair_then_zap_the_tv_from_the_page(box):
     def scenario(page, base, on_box):
         page.goto(base + "/")
         page.get_by_role("button", name="Show a code on the TV").click()
-        page.get_by_label("Code shown on the TV").fill("000000" if box.auth.pending.code != "000000" else "111111")
+        page.get_by_label("Code shown on the TV").wait_for()  # the box answered: the TV shows the code now
+        shown = on_box(lambda: box.auth.pending.code)
+        page.get_by_label("Code shown on the TV").fill("000000" if shown != "000000" else "111111")
         page.get_by_role("button", name="Pair", exact=True).click()
         playwright.expect(page.locator("#pair-error")).not_to_be_empty()
         wrong = page.locator("#pair-error").inner_text()
@@ -153,6 +155,7 @@ def test_a_zap_made_on_the_box_reaches_the_page_through_the_event_stream(box):
     def scenario(page, base, on_box):
         pair_in_page(page, base, box, on_box)
         on_tv(page, "1")
+        interactive(page)  # the event stream is open: the zap below is not missed
         on_box(lambda: box.box.zap_number(4))
         on_tv(page, "4")
         title = page.locator("#now-title").inner_text()
