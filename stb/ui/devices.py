@@ -14,7 +14,7 @@ from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.qr import qr_surface
 from stb.ui.text import fit
 from stb.ui.theme import Theme
-from stb.ui.widgets import panel, scrim, side_panel, text
+from stb.ui.widgets import sheet, text
 
 ROW_HEIGHT = 56
 QR_SIZE = 180
@@ -51,11 +51,8 @@ class DevicesScreen:
         import pygame
 
         t = self.theme
-        scrim(canvas, t)
-        rect = side_panel(canvas, t, max(t.list_width, 760))
-        panel(canvas, rect, t, alpha=250)
-        title, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
-        text(canvas, title, "Paired devices", t.text, (rect.x + 28, rect.y + 20))
+        rect = sheet(canvas, t, self.fonts, "Paired devices")
+        small = self.fonts.get(t.font_small)
         bottom = self._draw_page_qr(canvas, rect, small)
         devices = self.auth.devices()
         if not devices:

@@ -20,7 +20,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.text import fit
 from stb.ui.theme import Theme
-from stb.ui.widgets import centred_text, panel, scrim, side_panel, text
+from stb.ui.widgets import centred_text, sheet, text
 
 ROW_HEIGHT = 80
 CODE_LENGTH = 6
@@ -233,11 +233,8 @@ class OtherScreensScreen:
     # -- drawing --------------------------------------------------------------------------------------
     def draw(self, canvas, now: float) -> None:
         t = self.theme
-        rect = side_panel(canvas, t, max(t.list_width, 760))
-        scrim(canvas, t)
-        panel(canvas, rect, t, alpha=250)
-        title, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
-        text(canvas, title, "Other screens", t.text, (rect.x + 28, rect.y + 20))
+        rect = sheet(canvas, t, self.fonts, "Other screens")
+        small = self.fonts.get(t.font_small)
         box = self._current()
         if self.state == "list" or box is None:
             self._draw_list(canvas, rect)

@@ -17,7 +17,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.pin import PinDialog
 from stb.ui.text import fit
 from stb.ui.theme import Theme
-from stb.ui.widgets import panel, scrim, side_panel, text
+from stb.ui.widgets import sheet, text
 
 ROW_HEIGHT = 44
 BOX_NAMES = ("Living Room", "Bedroom", "Kitchen", "Kids Room", "Office", "Guest Room", "Den")
@@ -232,11 +232,8 @@ class SettingsScreen:
         import pygame
 
         t = self.theme
-        rect = side_panel(canvas, t, max(t.list_width, 760))
-        scrim(canvas, t)
-        panel(canvas, rect, t, alpha=250)
-        title, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
-        text(canvas, title, "Settings", t.text, (rect.x + 28, rect.y + 20))
+        rect = sheet(canvas, t, self.fonts, "Settings")
+        small = self.fonts.get(t.font_small)
         y = rect.y + 76
         rows = (rect.bottom - 64 - y) // ROW_HEIGHT
         self.top = min(max(self.top, self.focus - rows + 1), self.focus)

@@ -69,6 +69,15 @@ def side_panel(canvas, theme: Theme, width: int):
     return pygame.Rect(x, theme.margin, width, canvas.get_height() - 2 * theme.margin)
 
 
+def sheet(canvas, theme: Theme, fonts, title: str):
+    """A titled panel on the skin's side over dimmed live TV (Settings, Paired devices, Other screens); its rect."""
+    scrim(canvas, theme)
+    rect = side_panel(canvas, theme, max(theme.list_width, 760))
+    panel(canvas, rect, theme, alpha=250)
+    text(canvas, fonts.get(theme.font_medium, bold=True), title, theme.text, (rect.x + 28, rect.y + 20))
+    return rect
+
+
 def top_free_y(theme: Theme) -> int:
     """Where a box at the top of live TV may start: under the banner when the skin puts it on top."""
     return theme.margin + (theme.banner_height + 16 if theme.banner_position == "top" else 0)
