@@ -106,10 +106,10 @@ def _summary(samples: list[float]) -> dict:
 class Tv:
     """The box's UI thread: ``App.step`` at 30 Hz as `stb run` runs it, with what it drew when asked."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, label: str = "relay benchmark") -> None:
         from stb.ui.app import FPS
 
-        self.app = app
+        self.app, self.label = app, label
         self.frame_s = 1 / FPS
         self.next_frame = time.monotonic()
 
@@ -132,7 +132,7 @@ class Tv:
         end = time.monotonic() + timeout
         while not done():
             if time.monotonic() > end:
-                raise StbError(f"relay benchmark: {failure} within {timeout:.0f} s")
+                raise StbError(f"{self.label}: {failure} within {timeout:.0f} s")
             self.step()
 
     def measure(self, seconds: float) -> dict:
@@ -453,12 +453,26 @@ def _targets(idle: dict, steps: list[dict], starts: dict, zaps: dict) -> dict:
     }
 
 
+def start_paired(app, device: str, label: str) -> tuple[str, Tv]:
+    """Pair ``device`` with the box (the code read off it, as a person would), start it, wait for the TV's
+    first picture; the token and the box's UI loop."""
+    from stb.player.engine import PlaybackState
+
+    pending = app.auth.begin(device)
+    _, token = app.auth.complete(pending.id, pending.code)
+    app.start()
+    if app.net is None:
+        raise StbError(f"{label}: the box's API did not start")
+    tv = Tv(app, label)
+    tv.run_until(lambda: app.player.state is PlaybackState.PLAYING, FIRST_FRAME_TIMEOUT_S, "no TV picture")
+    return token, tv
+
+
 def run(clients: list[int], seconds: float, starts: int = 4, zaps: int = 6, dwell: float = 2.5, seed: int = 1) -> dict:
     from stb.config import StateStore
     from stb.headend.catalog import demo_lineup
     from stb.headend.process import headend_on_free_port
     from stb.lineup.model import Lineup
-    from stb.player.engine import PlaybackState
     from stb.ui.app import App
 
     began = time.monotonic()
@@ -469,13 +483,7 @@ def run(clients: list[int], seconds: float, starts: int = 4, zaps: int = 6, dwel
         lineup = Lineup(name="bench relay", channels=[c for c in full.channels if c.number in GOOD_CHANNELS])
         app = App(lineup, headless=True, store=StateStore(Path(tmp)), guide_db=Path(tmp) / "g.db", api_port=0)
         try:
-            pending = app.auth.begin("stb bench relay")
-            _, token = app.auth.complete(pending.id, pending.code)
-            app.start()
-            if app.net is None:
-                raise StbError("relay benchmark: the box's API did not start")
-            tv = Tv(app)
-            tv.run_until(lambda: app.player.state is PlaybackState.PLAYING, FIRST_FRAME_TIMEOUT_S, "no TV picture")
+            token, tv = start_paired(app, "stb bench relay", "relay benchmark")
             tv.run_for(2.0)  # the pre-tuned neighbours start too
             bench = Bench(app, tv, child, headend_url, token)
             channel = bench.channel

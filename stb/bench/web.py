@@ -32,6 +32,16 @@ FIRST_FRAME_TIMEOUT_S = 20.0
 CHROMIUM = "/usr/bin/chromium"
 
 
+def _paired_page(browser, base: str, token: str):
+    """A fresh profile (no cache) holding the paired token, the page open on the remote: (context, page)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_init_script(f"localStorage.setItem('stb.token', {json.dumps(token)})")
+    page = context.new_page()
+    page.goto(base + "/")
+    page.wait_for_selector("#app:not([hidden])", timeout=15000)
+    return context, page
+
+
 def _browser_part(base: str, token: str, runs: int) -> dict:
     """Everything the browser does; runs in a worker thread (the box's UI loop owns this one)."""
     from playwright.sync_api import sync_playwright
@@ -49,20 +59,12 @@ def _browser_part(base: str, token: str, runs: int) -> dict:
                 out["floor_ms"].append(page.evaluate("performance.getEntriesByType('navigation')[0].duration"))
                 floor.close()
 
-                context = browser.new_context(viewport={"width": 390, "height": 844})
-                context.add_init_script(f"localStorage.setItem('stb.token', {json.dumps(token)})")
-                page = context.new_page()
-                page.goto(base + "/")
-                page.wait_for_selector("#app:not([hidden])", timeout=15000)
+                context, page = _paired_page(browser, base, token)
                 out["tti_ms"].append(_wait_mark(page, "stb-interactive", 15.0))
                 out["weight_bytes"].append(page.evaluate(_TRANSFERRED))
                 context.close()
 
-            context = browser.new_context(viewport={"width": 390, "height": 844})
-            context.add_init_script(f"localStorage.setItem('stb.token', {json.dumps(token)})")
-            page = context.new_page()
-            page.goto(base + "/")
-            page.wait_for_selector("#app:not([hidden])", timeout=15000)
+            _context, page = _paired_page(browser, base, token)
             before = page.evaluate(_TRANSFERRED)
             page.get_by_role("tab", name="Watch here").click()
             for i in range(runs + 1):
@@ -127,13 +129,12 @@ def _first_frame(page, mark: str) -> float:
 
 
 def run(runs: int = 5) -> dict:
-    from stb.bench.relay import Tv
+    from stb.bench.relay import start_paired
     from stb.config import StateStore
     from stb.guide.store import import_sources
     from stb.headend.catalog import demo_lineup
     from stb.headend.process import headend_on_free_port
     from stb.headend.xmltv import demo_guide
-    from stb.player.engine import PlaybackState
     from stb.ui.app import App
 
     try:
@@ -150,13 +151,7 @@ def run(runs: int = 5) -> dict:
         app = App(demo_lineup("127.0.0.1", port), headless=True, store=StateStore(Path(tmp)),
                   guide_db=Path(tmp) / "guide.db", pretune=0, api_port=0)  # fmt: skip
         try:
-            pending = app.auth.begin("stb bench web")
-            _, token = app.auth.complete(pending.id, pending.code)
-            app.start()
-            if app.net is None:
-                raise StbError("web benchmark: the box's API did not start")
-            tv = Tv(app)
-            tv.run_until(lambda: app.player.state is PlaybackState.PLAYING, FIRST_FRAME_TIMEOUT_S, "no TV picture")
+            token, tv = start_paired(app, "stb bench web", "web benchmark")
             result: dict = {}
 
             def browse() -> None:
