@@ -58,6 +58,20 @@ def headend():
         child.wait(timeout=15)
 
 
+@pytest.fixture
+def demo_box(tmp_path, headend):
+    """A running box (headless, its API on a free loopback port) on the demo head-end's line-up."""
+    from stb.config import StateStore
+    from stb.headend.catalog import demo_lineup
+    from stb.ui.app import App
+
+    app = App(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
+              pretune=0, api_port=0)  # fmt: skip
+    app.start()
+    yield app
+    app.close()
+
+
 @pytest.fixture(scope="session")
 def multitrack_clip(tmp_path_factory):
     """Matroska with two audio tracks (English, German) and English subtitles, for the track pickers."""

@@ -9,18 +9,13 @@ import httpx
 import pytest
 
 from stb.companion.client import Tokens
-from stb.config import StateStore
-from stb.headend.catalog import demo_lineup
-from stb.ui.app import App
 from tests.net.test_api import pair, run_client
 
 
 @pytest.fixture
-def paired_box(tmp_path, headend):
+def paired_box(demo_box):
     """A running box on loopback, and this 'laptop' paired with it (token stored as `stb pair` stores it)."""
-    app = App(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
-              pretune=0, api_port=0)  # fmt: skip
-    app.start()
+    app = demo_box
 
     def client(base):
         with httpx.Client(timeout=10) as c:
@@ -28,8 +23,7 @@ def paired_box(tmp_path, headend):
 
     token = run_client(app, client)
     Tokens.default().put(app.box.settings.box_id, token, app.box.settings.box_name)
-    yield app, f"127.0.0.1:{app.net.bound_port}", token
-    app.close()
+    return app, f"127.0.0.1:{app.net.bound_port}", token
 
 
 def stb(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:

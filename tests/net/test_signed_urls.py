@@ -9,10 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from stb.config import StateStore
-from stb.headend.catalog import CHANNELS, demo_lineup
+from stb.headend.catalog import CHANNELS
 from stb.net.signed import IN_USE_GRACE_S, SECRET_FILE, SignatureError, StreamSigner, scope_of
-from stb.ui.app import App
 from tests.net.test_api import pair, run_client
 
 
@@ -61,24 +59,15 @@ def test_a_signature_is_checked_keeps_going_while_in_use_and_the_secret_is_priva
         signer.sign("dev1", "/api/v1/state")
 
 
-@pytest.fixture
-def box(tmp_path, headend):
-    app = App(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
-              pretune=0, api_port=0)  # fmt: skip
-    app.start()
-    yield app
-    app.close()
-
-
 @pytest.mark.slow
-def test_signed_urls_through_the_box(box):
+def test_signed_urls_through_the_box(demo_box):
     channel = CHANNELS[1].id
     playlist = f"/hls/channel/{channel}/index.m3u8"
 
     def client(base):
         root = base.removesuffix("/api/v1")
         with httpx.Client(timeout=20) as c:
-            token = pair(c, base, box)
+            token = pair(c, base, demo_box)
             auth = {"Authorization": f"Bearer {token}"}
             made = c.post(f"{base}/stream-urls", json={"path": playlist}, headers=auth)
             url = made.json()["url"]
@@ -94,7 +83,7 @@ def test_signed_urls_through_the_box(box):
             longer = c.get(f"{root}{path}", params={"sig": sig, "exp": exp + 60, "dev": dev})
             elsewhere = c.get(f"{root}/hls/live/index.m3u8", params={"sig": sig, "exp": exp, "dev": dev})
             partial = c.get(f"{root}{path}", params={"sig": sig})
-            stale, _ = box.net.ctx.signer.sign(dev, playlist, 300, now=time.time() - 400)  # signed 400 s ago
+            stale, _ = demo_box.net.ctx.signer.sign(dev, playlist, 300, now=time.time() - 400)  # signed 400 s ago
             expired = c.get(f"{root}{stale}")
             nothing = c.get(f"{root}{playlist}")
             not_a_stream = c.post(f"{base}/stream-urls", json={"path": "/api/v1/state"}, headers=auth)
@@ -105,7 +94,7 @@ def test_signed_urls_through_the_box(box):
                     not_a_stream, stranger, revoked)  # fmt: skip
 
     (made, good, segment, ts_status, tampered, longer, elsewhere, partial, expired, nothing, not_a_stream, stranger,
-     revoked) = run_client(box, client, 60)  # fmt: skip
+     revoked) = run_client(demo_box, client, 60)  # fmt: skip
     assert made.status_code == 200 and time.time() + 250 < made.json()["expires"] <= time.time() + 301
     assert good.status_code == 200 and segment.status_code == 200 and ts_status == 200
     for refused in (tampered, longer, elsewhere):

@@ -7,24 +7,13 @@ import subprocess
 import httpx
 import pytest
 
-from stb.config import StateStore
 from stb.headend import marker
-from stb.headend.catalog import CHANNELS, demo_lineup
+from stb.headend.catalog import CHANNELS
 from stb.headend.media import HEIGHT, WIDTH
 from stb.ts.packets import PACKET, SYNC, pid_of
-from stb.ui.app import App
 from tests.net.test_api import pair, run_client
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def box(tmp_path, headend):
-    app = App(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
-              pretune=0, api_port=0)  # fmt: skip
-    app.start()
-    yield app
-    app.close()
 
 
 def decode(url: str, frames: int = 50) -> tuple[list[int | None], str]:
@@ -41,13 +30,13 @@ def decode(url: str, frames: int = 50) -> tuple[list[int | None], str]:
     )
 
 
-def test_ffmpeg_plays_a_channel_over_hls_with_a_token_and_with_a_signed_url(box):
+def test_ffmpeg_plays_a_channel_over_hls_with_a_token_and_with_a_signed_url(demo_box):
     channel = CHANNELS[2]
 
     def client(base):
         root = base.removesuffix("/api/v1")
         with httpx.Client(timeout=20) as c:
-            token = pair(c, base, box)
+            token = pair(c, base, demo_box)
             playlist = c.get(f"{root}/hls/channel/{channel.id}/index.m3u8", params={"token": token})
             first_uri = next(line for line in playlist.text.splitlines() if not line.startswith("#"))
             segment = c.get(f"{root}/hls/channel/{channel.id}/{first_uri}")
@@ -59,7 +48,8 @@ def test_ffmpeg_plays_a_channel_over_hls_with_a_token_and_with_a_signed_url(box)
             stats = c.get(f"{base}/relay", params={"token": token}).json()
             return playlist, first_uri, segment, with_token, signed, with_signature, gone, stats, token
 
-    playlist, first_uri, segment, with_token, signed, with_signature, gone, stats, token = run_client(box, client, 120)
+    answers = run_client(demo_box, client, 120)
+    playlist, first_uri, segment, with_token, signed, with_signature, gone, stats, token = answers
     assert playlist.status_code == 200 and playlist.headers["content-type"] == "application/vnd.apple.mpegurl"
     assert playlist.headers["cache-control"] == "no-store" and playlist.text.startswith("#EXTM3U\n")
     assert first_uri.endswith(f".ts?token={token}"), "segments carry the playlist's credentials"
@@ -76,11 +66,11 @@ def test_ffmpeg_plays_a_channel_over_hls_with_a_token_and_with_a_signed_url(box)
     assert stats["channels"][channel.id]["clients"] == 1
 
 
-def test_hls_refusals_are_problems(box):
+def test_hls_refusals_are_problems(demo_box):
     def client(base):
         root = base.removesuffix("/api/v1")
         with httpx.Client(timeout=20) as c:
-            token = pair(c, base, box)
+            token = pair(c, base, demo_box)
             return (
                 c.get(f"{root}/hls/channel/{CHANNELS[0].id}/index.m3u8"),
                 c.get(f"{root}/hls/channel/nope/index.m3u8", params={"token": token}),
@@ -89,7 +79,7 @@ def test_hls_refusals_are_problems(box):
                 c.get(f"{root}/hls/live/123456.ts", params={"token": token}),
             )
 
-    stranger, unknown, dead, not_running, live_segment = run_client(box, client, 60)
+    stranger, unknown, dead, not_running, live_segment = run_client(demo_box, client, 60)
     assert stranger.status_code == 401
     assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
     assert dead.status_code == 502 and dead.json()["title"] == "Channel unavailable"
