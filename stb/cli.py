@@ -27,7 +27,7 @@ COMMAND_MODULES = (
     "stb.companion.remote_cli",  # pair, remote
     "stb.companion.watch_cli",  # mirror, watch, fling
     "stb.companion.take_cli",  # take
-    "stb.bench.cli",  # bench guide|zap|soak|ui|discovery
+    "stb.bench.cli",  # bench guide|zap|soak|ui|discovery|relay|web|reliability
 )
 
 

@@ -80,6 +80,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(w)
     w.set_defaults(handler=bench_web)
 
+    rel = scenarios.add_parser(
+        "reliability",
+        help="hostile inputs and faults (broken files, hostile requests, dead streams, kill -9): "
+        "cases tried, passed and data lost; exit 1 if any failed",
+    )
+    rel.add_argument("--area", action="append", help="only this area (repeatable), e.g. M3U or 'HTTP API'")
+    rel.add_argument("--case", action="append", help="only cases whose name contains this (repeatable)")
+    add_json_flag(rel)
+    rel.set_defaults(handler=bench_reliability)
+
 
 def bench_guide(args: argparse.Namespace) -> int:
     from stb.bench import guide
@@ -156,3 +166,14 @@ def bench_web(args: argparse.Namespace) -> int:
     _positive(args.runs, "--runs")
     emit(args, web.run(args.runs), web.render)
     return 0
+
+
+def bench_reliability(args: argparse.Namespace) -> int:
+    from stb.bench import reliability
+    from stb.errors import StbError
+
+    report = reliability.run(args.area, args.case)
+    if not report["cases"]:
+        raise StbError("no case matches --area/--case")
+    emit(args, report, reliability.render)
+    return 1 if reliability.failed(report) else 0

@@ -1,0 +1,30 @@
+"""Every area's cases, imported only when asked for (some areas pull in libVLC or zeroconf)."""
+
+from __future__ import annotations
+
+import importlib
+
+from stb.reliability.harness import Case
+
+AREA_MODULES = (
+    "stb.reliability.lineup",
+    "stb.reliability.guide",
+    "stb.reliability.skins",
+    "stb.reliability.api",
+    "stb.reliability.mdns",
+    "stb.reliability.streams",
+    "stb.reliability.faults",
+)
+
+
+def all_cases() -> list[Case]:
+    cases: list[Case] = []
+    for name in AREA_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # an area not written yet
+        cases.extend(module.CASES)
+    return cases

@@ -1,0 +1,134 @@
+"""What a reliability case is, and the few checks every case needs.
+
+A case passes when the user gets a *clear* outcome: a message naming the problem and a non-zero
+exit for the CLI, a 4xx for the API, a notice on the TV; never a traceback, a hang or a
+half-written file. ``lost`` counts what a case found lost or corrupt (files, records, settings):
+it must be zero even when ``ok`` is true.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+TRACEBACK = "Traceback (most recent call last)"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    saw: str  # what the user got: the message, the status and body, the notice on the TV
+    lost: int = 0  # files, records or settings lost or left corrupt
+
+
+@dataclass(frozen=True)
+class Case:
+    area: str  # "channels.json", "M3U", "XMLTV", "skins", "HTTP API", "mDNS", "streams", "faults"
+    name: str  # short, unique within its area: it is the test id
+    expect: str  # the clear outcome wanted, in words, for the report
+    check: Callable[[Path], Outcome]  # given an empty scratch folder; STB_STATE_DIR etc. already point into it
+    needs_root: bool = False  # network namespaces, tmpfs mounts
+    seconds: float = 60.0  # past this the case counts as hung
+
+    @property
+    def id(self) -> str:
+        return f"{self.area}: {self.name}"
+
+
+@dataclass(frozen=True)
+class Cli:
+    code: int | None  # None: killed after the time-out
+    out: str
+    err: str
+
+    @property
+    def hung(self) -> bool:
+        return self.code is None
+
+
+def run_cli(args: Sequence[str], *, timeout: float = 60.0, stdin: bytes | None = None,
+            env: dict[str, str] | None = None) -> Cli:  # fmt: skip
+    """``stb ARGS`` in a child process (this interpreter), killed after ``timeout`` seconds."""
+    full_env = {**os.environ, "PYGAME_HIDE_SUPPORT_PROMPT": "1", "SDL_VIDEODRIVER": "dummy",
+                "SDL_AUDIODRIVER": "dummy", **(env or {})}  # fmt: skip
+    child = subprocess.Popen([sys.executable, "-m", "stb", *args], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)  # fmt: skip
+    try:
+        out, err = child.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+        return Cli(None, out.decode(errors="replace"), err.decode(errors="replace"))
+    return Cli(child.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+
+
+def refused(cli: Cli, *words: str) -> Outcome:
+    """The CLI said no clearly: exited non-zero, no traceback, and its message names the problem.
+
+    ``words`` must all appear (case-insensitive) in what it printed.
+    """
+    text = (cli.err + cli.out).strip()
+    last = text.splitlines()[-1] if text else "(nothing printed)"
+    if cli.hung:
+        return Outcome(False, f"hung: killed after the time-out; last said {last!r}")
+    if TRACEBACK in text:
+        return Outcome(False, f"traceback: {last}")
+    if cli.code == 0:
+        return Outcome(False, f"exit 0 (accepted the input): {last}")
+    missing = [w for w in words if w.lower() not in text.lower()]
+    if missing:
+        return Outcome(False, f"exit {cli.code}, the message does not name {missing}: {last}")
+    return Outcome(True, f"exit {cli.code}: {_first_error_line(text)}")
+
+
+def _first_error_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    picked = next((line for line in lines if line.startswith("stb:")), lines[0] if lines else "")
+    return picked if len(picked) <= 160 else picked[:157] + "..."
+
+
+def digest(path: Path) -> str | None:
+    """SHA-256 of a file (None if it does not exist): to show that a refused input changed nothing."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def run_case(case: Case, work: Path) -> Outcome:
+    """Run one case with its own scratch folder and state directories; a hang or a crash is a failed case.
+
+    The case runs on a daemon thread so that a hung one cannot stop the report; the thread is left
+    behind (its resources too) and the outcome says so.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    result: list[Outcome] = []
+
+    def body() -> None:
+        try:
+            result.append(case.check(work))
+        except Exception as exc:  # a crashing case is a failed case, reported as such
+            result.append(Outcome(False, f"the case itself raised {type(exc).__name__}: {exc}"))
+
+    saved = {k: os.environ.get(k) for k in ("STB_STATE_DIR", "STB_CONFIG_DIR")}
+    os.environ["STB_STATE_DIR"] = str(work / "state")
+    os.environ["STB_CONFIG_DIR"] = str(work / "config")
+    try:
+        thread = threading.Thread(target=body, name=f"case {case.id}", daemon=True)
+        thread.start()
+        thread.join(case.seconds)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if not result:
+        return Outcome(False, f"hung: no answer within {case.seconds:.0f} s")
+    return result[0]
