@@ -32,11 +32,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(z)
     z.set_defaults(handler=bench_zap)
 
-    s = scenarios.add_parser("soak", help="many zaps over every demo channel; RSS, fds and threads before/after")
-    s.add_argument("--zaps", type=int, default=200, help="(default: %(default)s)")
-    s.add_argument("--dwell", type=float, default=0.5, help="at most this long on each channel (default: %(default)s)")
+    s = scenarios.add_parser(
+        "soak",
+        help="the whole box used for a long while (zaps, guide, relay clients, phones, reconnects); "
+        "RSS, fds and threads before/after",
+    )
+    s.add_argument("--rounds", type=int, default=300, help="things done by the household (default: %(default)s)")
+    s.add_argument("--dwell", type=float, default=0.5, help="at most this long after each (default: %(default)s)")
     s.add_argument("--pretune", type=int, default=3, help="(default: %(default)s)")
-    s.add_argument("--max-seconds", type=float, default=600, help="stop zapping after this (default: %(default)s)")
+    s.add_argument("--max-seconds", type=float, default=600, help="stop after this (default: %(default)s)")
     add_json_flag(s)
     s.set_defaults(handler=bench_soak)
 
@@ -119,9 +123,9 @@ def bench_zap(args: argparse.Namespace) -> int:
 def bench_soak(args: argparse.Namespace) -> int:
     from stb.bench import soak
 
-    _positive(args.zaps, "--zaps")
+    _positive(args.rounds, "--rounds")
     _positive(args.max_seconds, "--max-seconds")
-    emit(args, soak.run(args.zaps, args.dwell, args.pretune, args.max_seconds), soak.render)
+    emit(args, soak.run(args.rounds, args.dwell, args.pretune, args.max_seconds), soak.render)
     return 0
 
 

@@ -85,7 +85,7 @@ def _process_cpu_s(pid: int | str = "self") -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _get_json(url: str, token: str | None = None) -> dict:
+def get_json(url: str, token: str | None = None) -> dict:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     with urllib.request.urlopen(request, timeout=10) as reply:
         return json.load(reply)
@@ -244,10 +244,10 @@ class Bench:
         return {name: round(100 * (after[i] - before[i]) / wall, 1) for i, name in enumerate(names, 1)}
 
     def headend_clients(self, channel_id: str) -> int:
-        return _get_json(f"{self.headend_url}/health")["channels"][channel_id]["clients"]
+        return get_json(f"{self.headend_url}/health")["channels"][channel_id]["clients"]
 
     def relay_stats(self) -> dict:
-        return _get_json(f"{self.box_url}/api/v1/relay", self.token)
+        return get_json(f"{self.box_url}/api/v1/relay", self.token)
 
     def url(self, mode: str, channel_id: str) -> str:
         return {"direct": f"{self.headend_url}/live/{channel_id}.ts",
