@@ -53,3 +53,17 @@ def test_failed_write_keeps_old_content(tmp_path, monkeypatch):
         atomic_write_bytes(target, b"new content")
     assert json.loads(target.read_bytes()) == {"v": 1}
     assert os.listdir(tmp_path) == ["f.json"]
+
+
+def test_loading_clears_what_killed_saves_left_and_nothing_else(tmp_path):
+    store = StateStore(tmp_path)
+    store.save(BoxState(volume=12))
+    leftovers = [tmp_path / f".state.json.k{i}x_9.tmp" for i in range(3)]  # as mkstemp names them
+    for path in leftovers:
+        path.write_bytes(b'{"vol')  # a save killed half-way
+    others = [tmp_path / ".settings.json.abc.tmp", tmp_path / "state.json.corrupt-20260101-000000"]
+    for path in others:
+        path.write_bytes(b"keep")
+    assert StateStore(tmp_path).load().volume == 12
+    assert not any(path.exists() for path in leftovers)
+    assert all(path.exists() for path in others)  # another store's, and a corrupt copy kept for inspection

@@ -475,6 +475,11 @@ class Player:
         self._mp.video_set_spu(track)
 
     @property
+    def audio_only(self) -> bool:
+        """Playing sound without any video track libVLC can decode (a radio channel, or a codec it lacks)."""
+        return self._audio_only
+
+    @property
     def audio_track(self) -> int:
         return self._mp.audio_get_track()
 

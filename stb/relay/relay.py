@@ -114,7 +114,7 @@ class Relay:
                 feed.unsubscribe(viewer)
                 self._summarise()
         if not sending:
-            raise UpstreamDown(f"{source.name} sends nothing: {feed.error or 'no answer'}")
+            raise UpstreamDown(f"{source.name} sends no usable stream: {feed.error or 'no answer'}")
         return self._drain(feed, viewer)
 
     async def _drain(self, feed: Feed, viewer: Viewer) -> AsyncIterator[bytes]:
@@ -132,7 +132,7 @@ class Relay:
         source = self.live
         feed = self._feed(source, for_tv=True)
         if not await feed.wait_first_data(self.first_data_s):
-            raise UpstreamDown(f"{source.name} sends nothing: {feed.error or 'no answer'}")
+            raise UpstreamDown(f"{source.name} sends no usable stream: {feed.error or 'no answer'}")
         return self.live_stream(internal=True, marks=True)
 
     async def live_stream(self, internal: bool = False, marks: bool = False) -> AsyncIterator[bytes]:

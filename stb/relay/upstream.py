@@ -33,6 +33,7 @@ SCHEMES = ("http", "https", "udp", "rtp")
 CONNECT_TIMEOUT_S = 5.0
 READ_SIZE = PACKET * 348  # ~64 KB
 MAX_REDIRECTS = 3
+NOT_TS_BYTES = 64 * 1024  # this much without three packet syncs in a row is not MPEG-TS (a real stream resyncs in 3)
 USER_AGENT = f"stb/{__version__} (relay)"
 
 
@@ -62,10 +63,16 @@ async def read_ts(url: str, headers: dict[str, str] | None = None, stall_s: floa
     else:
         source = _http(url, headers or {}, stall_s)
     aligner = _Aligner()
+    unsynced = 0  # bytes read since the last whole packet came out
     async for data in source:
         chunk = aligner.feed(data)
         if chunk:
+            unsynced = 0
             yield chunk
+            continue
+        unsynced += len(data)
+        if unsynced > NOT_TS_BYTES:  # noise, an HTML page, another format: say so now, not after a time-out
+            raise UpstreamError(f"what it sends is not MPEG-TS (no packet sync in {unsynced // 1024} KiB)")
     raise UpstreamError("the stream ended")
 
 

@@ -29,6 +29,7 @@ STATE_TEXT = {
     PlaybackState.STALLED: "Signal interrupted",
     PlaybackState.FAILED: "Channel unavailable",  # retried in the background with back-off
 }
+SOUND_ONLY = "Sound only: no picture the box can show"  # a TV channel that sends audio only, or undecodable video
 
 
 class LiveScreen:
@@ -167,14 +168,31 @@ class LiveScreen:
         self.draw_video(canvas, canvas.get_rect())
         if self.locked:
             self._draw_locked(canvas)
-        if not self.locked and self.player.state in (PlaybackState.FAILED, PlaybackState.STALLED):
-            self._draw_centre_message(canvas, STATE_TEXT[self.player.state])
+        message = self.centre_message()
+        if message:
+            self._draw_centre_message(canvas, message)
         if now < self.banner_until or self.player.state is not PlaybackState.PLAYING:
             self._draw_banner(canvas)
         if self.info_visible:
             self._draw_stream_info(canvas, now)
         if self.entry.active:
             self._draw_number_entry(canvas)
+
+    def centre_message(self) -> str | None:
+        """What the screen says over the picture: the playback trouble, or that a TV channel gives sound only.
+
+        Without the second, a channel whose video is missing or in a codec the box cannot decode played its
+        sound over a black screen and said nothing (radio channels of the line-up are meant to do that).
+        """
+        player = self.player
+        if self.locked:
+            return None
+        if player.state in (PlaybackState.FAILED, PlaybackState.STALLED):
+            return STATE_TEXT[player.state]
+        radio = player.channel is not None and player.channel.radio
+        if player.state is PlaybackState.PLAYING and player.audio_only and not radio:
+            return SOUND_ONLY
+        return None
 
     def draw_toasts(self, canvas, now: float) -> None:
         """Volume and short notices: on top of every screen, so "No channel 55" shows in the guide too."""

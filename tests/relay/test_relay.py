@@ -106,7 +106,7 @@ def test_dead_and_garbage_channels_fail_with_a_reason_and_unknown_ones_are_not_f
 
     outcomes = asyncio.run(scenario())
     assert outcomes["dead-channel"].startswith("UpstreamDown") and "404" in outcomes["dead-channel"]
-    assert outcomes["garbage-channel"].startswith("UpstreamDown")
+    assert outcomes["garbage-channel"].startswith("UpstreamDown") and "not MPEG-TS" in outcomes["garbage-channel"]
     assert outcomes["no-such-channel"].startswith("LookupError")
 
 
