@@ -42,6 +42,7 @@ class Feed(FanOut):
         self.error: str | None = None
         self.connects = 0
         self.idle_since: float | None = None
+        self.down_since: float | None = None  # loop time the upstream last stopped sending (None: it sends)
         self._task: asyncio.Task | None = None
         self._first = asyncio.Event()
         self._all_failed = asyncio.Event()  # every URL failed once: a waiting client need not wait longer
@@ -72,6 +73,7 @@ class Feed(FanOut):
                                 self.error = "what it sends is not MPEG-TS (no programme table yet)"
                                 continue
                             self.state, self.error, pause = "playing", None, RETRY_FIRST_S
+                            self.down_since = None
                             self._first.set()
                 except UpstreamError as exc:
                     self.error = str(exc)
@@ -79,6 +81,8 @@ class Feed(FanOut):
                 except Exception as exc:  # a bug or an odd OS error: keep the feed alive, say it loudly
                     self.error = f"internal error: {exc}"
                     log.warning("relay %s: reading %s failed", self.name, url, exc_info=True)
+                if self.state != "retrying" or self.down_since is None:
+                    self.down_since = asyncio.get_running_loop().time()
                 self.state = "retrying"
                 self._first.clear()  # a client arriving now waits for the upstream to come back
             self._all_failed.set()

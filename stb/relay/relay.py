@@ -30,6 +30,7 @@ DEFAULT_MAX_UPSTREAMS = 4
 CLIENT_BACKLOG_BYTES = 2 * 1024 * 1024  # 2 s of an 8 Mbit/s channel (18 s of a demo one); then it is dropped
 LINGER_S = 10.0
 FIRST_DATA_TIMEOUT_S = 10.0
+GIVE_UP_S = 30.0  # a channel's clients are told the end after this long without data (their player may reconnect)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Relay:
         linger_s: float = LINGER_S,
         stall_s: float = 8.0,
         first_data_s: float = FIRST_DATA_TIMEOUT_S,
+        give_up_s: float = GIVE_UP_S,
     ) -> None:
         """``channels(id)`` looks a channel up in the line-up (None: no such channel)."""
         self._channels = channels
@@ -67,6 +69,7 @@ class Relay:
         self.linger_s = linger_s
         self.stall_s = stall_s
         self.first_data_s = first_data_s
+        self.give_up_s = give_up_s
         self.live_connections = 0  # ever opened: a mirror that keeps one connection across zaps adds 1
         self.feeds: dict[str, Feed] = {}
         self.live: ChannelSource | None = None  # what the TV shows, when the relay may show it too
@@ -216,12 +219,21 @@ class Relay:
             self._reaper = asyncio.ensure_future(self._reap())
 
     async def _reap(self) -> None:
-        """Stop feeds nobody has watched for ``linger_s``."""
+        """Stop feeds nobody has watched for ``linger_s``; end the clients of a channel down for ``give_up_s``.
+
+        Without the second, a client of a head-end that died for good kept an open connection that never
+        sent another byte. The live stream's clients stay: they follow the TV, and its next zap feeds them.
+        """
         loop = asyncio.get_running_loop()
         while self.feeds and not self._closed:
-            await asyncio.sleep(min(1.0, self.linger_s / 2))
+            await asyncio.sleep(min(1.0, self.linger_s / 2, self.give_up_s / 2))
             now = loop.time()
+            live_viewers = {client.viewer for client in self._live_clients}
             for feed in list(self.feeds.values()):
+                if feed.down_since is not None and now - feed.down_since >= self.give_up_s:
+                    for viewer in feed.viewers - live_viewers:
+                        log.info("relay %s: no data for %.0f s, ending a client's stream", feed.name, self.give_up_s)
+                        feed.unsubscribe(viewer)
                 if feed.viewers:
                     feed.idle_since = None
                 elif feed.idle_since is None:

@@ -110,6 +110,47 @@ def test_dead_and_garbage_channels_fail_with_a_reason_and_unknown_ones_are_not_f
     assert outcomes["no-such-channel"].startswith("LookupError")
 
 
+def test_the_clients_of_a_channel_gone_for_good_are_told_the_end_not_left_waiting(headend):
+    """A head-end that sends, then disappears for good: the relay ends its clients' streams after give_up_s."""
+    real = f"http://{headend[0]}:{headend[1]}/live/{CHANNELS[0].id}.ts"
+
+    async def scenario():
+        payload = b"".join([chunk async for chunk in _first(read_ts(real), 400_000)])
+
+        async def serve_once(reader, writer):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: video/mp2t\r\nConnection: close\r\n\r\n" + payload)
+            await writer.drain()
+            writer.close()
+            server.close()  # and nobody listens any more: every retry is refused
+
+        server = await asyncio.start_server(serve_once, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        source = ChannelSource("gone", "Gone", (f"http://127.0.0.1:{port}/gone.ts",))
+        relay = Relay(lambda cid: source if cid == "gone" else None, give_up_s=1.5, stall_s=1)
+        stream = await relay.open_channel("gone")
+        loop = asyncio.get_running_loop()
+        got, began = 0, loop.time()
+        async for chunk in stream:  # ends by itself: the relay gave up
+            got += len(chunk)
+        ended_after = loop.time() - began
+        await relay.close()
+        return got, ended_after
+
+    got, ended_after = asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert got > 100_000
+    assert ended_after < 10
+
+
+async def _first(stream, size: int):
+    got = 0
+    async for chunk in stream:
+        yield chunk
+        got += len(chunk)
+        if got >= size:
+            return
+
+
 def test_the_upstream_limit_refuses_a_new_channel_but_frees_an_idle_one(headend):
     async def scenario():
         relay = Relay(lookup(headend), max_upstreams=1)
