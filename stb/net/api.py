@@ -604,7 +604,7 @@ def create_app(ctx: NetContext) -> FastAPI:
               responses=problems(*BODY, 409, 429))  # fmt: skip
     async def pair_begin(body: PairRequest) -> PairingStarted:
         pending = ctx.auth.begin(body.name)
-        return PairingStarted(pairing_id=pending.id, expires_in=round(pending.expires_at - time.time()))
+        return PairingStarted(pairing_id=pending.id, expires_in=round(pending.expires_at - ctx.auth.clock()))
 
     @app.post(f"{API}/pairing/{{pairing_id}}", summary="Send the code from the TV; returns the token once",
               responses=problems(*BODY, 403, 404, 409, 410, 429))  # fmt: skip
