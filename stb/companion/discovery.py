@@ -22,6 +22,7 @@ from stb.net.announce import lan_addresses
 
 __all__ = [
     "MAX_BOXES",
+    "MAX_BOXES_PER_ADDRESS",
     "BoxBrowser",
     "FoundBox",
     "async_discover",
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 
 STB_TYPE = "_stb._tcp.local."
 MAX_BOXES = 256
+# A host announcing hundreds of boxes is a flood, not a household: each address gets this many entries at
+# most, so one device cannot fill MAX_BOXES and push the real boxes out (several stb on one machine still fit).
+MAX_BOXES_PER_ADDRESS = 16
 _MAX_TXT_BYTES = 9000  # RFC 6763 §6.2: keep a TXT record under this; read no further
 _MAX_VALUE = 255
 _RESOLVE_MS = 1500
@@ -174,7 +178,7 @@ class BoxBrowser:
         if box is None:
             log.debug("ignoring unusable record %r", name)
             return
-        if box.box_id not in self._by_id and len(self._by_id) >= MAX_BOXES:
+        if box.box_id not in self._by_id and (len(self._by_id) >= MAX_BOXES or self._crowded(box)):
             return
         self._id_of[name.lower()] = box.box_id
         self._by_id[box.box_id] = box
@@ -185,6 +189,11 @@ class BoxBrowser:
             except Exception as exc:  # raised to the caller once browsing is over (e.g. a closed pipe)
                 self.errors.append(exc)
         self._tell()
+
+    def _crowded(self, box: FoundBox) -> bool:
+        """True when one of ``box``'s addresses already has MAX_BOXES_PER_ADDRESS boxes listed."""
+        wanted = set(box.addresses)
+        return any(sum(1 for b in self._by_id.values() if a in b.addresses) >= MAX_BOXES_PER_ADDRESS for a in wanted)
 
     def _tell(self) -> None:
         if self.on_change is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import logging
 import re
@@ -115,6 +116,27 @@ def _unusable_ipv6() -> set[ipaddress.IPv6Address]:
                 if int(fields[4], 16) & (_IFA_F_TENTATIVE | _IFA_F_DADFAILED):
                     result.add(ipaddress.IPv6Address(int(fields[0], 16)))
     return result
+
+
+_LINK_ERRORS = {errno.ENETUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL, errno.EHOSTUNREACH}
+
+
+class _LinkDownWithoutTraceback(logging.Filter):
+    """python-zeroconf logs a send on a link that is down, or that lost its address, with a traceback; a Wi-Fi
+    drop or a DHCP renewal is not a bug, so it stays one warning line (the announcement resumes by itself)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, OSError) and exc.errno in _LINK_ERRORS:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_link_errors() -> None:
+    """Install the filter above on python-zeroconf's logger (once)."""
+    logger = logging.getLogger("zeroconf")
+    if not any(isinstance(f, _LinkDownWithoutTraceback) for f in logger.filters):
+        logger.addFilter(_LinkDownWithoutTraceback())
 
 
 def _fit(text: str, limit: int) -> str:
@@ -293,6 +315,7 @@ class Announcer:
 
     @staticmethod
     def _new_zeroconf(addresses: LanAddresses) -> AsyncZeroconf:
+        quiet_link_errors()
         return AsyncZeroconf(interfaces=list(addresses.bind), ip_version=addresses.ip_version)
 
     def _instance(self, number: int, name: str | None = None) -> str:

@@ -358,6 +358,7 @@ class NowNext(BaseModel):
 
 
 MAX_BODY = 64 * 1024  # bytes: every body this API takes is a few dozen
+MAX_REQUESTS = 128  # in progress at once (event and relay streams included); past it, 503
 MAX_IDS = 200  # channel ids in one query: ~28 KB of URL at most, well under the server's request-head limit
 BODY = (400, 413)  # what a route with a body can add: not JSON, too large
 
@@ -415,8 +416,10 @@ def host_allowed(host_header: str | None) -> bool:
     return True
 
 
-class HostCheck:
-    """Refuses a Host that is someone else's DNS name (421) and a body over MAX_BODY (413), before any route.
+class Gate:
+    """What every request passes before any route: a Host that is someone else's DNS name gets 421, a body
+    over MAX_BODY 413 (by its Content-Length, or as a chunked body arrives), and a request past
+    MAX_REQUESTS in progress 503, each as problem JSON.
 
     Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware cancels a streaming
     response (the relay's, the event stream) when it is not read at once.
@@ -424,20 +427,60 @@ class HostCheck:
 
     def __init__(self, app) -> None:
         self.app = app
+        self.in_progress = 0
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-            length = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), "0")
-            response = None
-            if not host_allowed(host):
-                response = problem(421, "Wrong host", "use the box's address or its .local name")
-            elif not length.isdigit() or int(length) > MAX_BODY:  # FastAPI would read any size into memory
-                response = problem(413, "Too large", f"a request body here is at most {MAX_BODY} bytes")
-            if response is not None:
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        host = next((v.decode("latin-1") for k, v in headers if k == b"host"), None)
+        length = next((v.decode("latin-1") for k, v in headers if k == b"content-length"), "0")
+        if not host_allowed(host):
+            await problem(421, "Wrong host", "use the box's address or its .local name")(scope, receive, send)
+            return
+        if not length.isdigit() or int(length) > MAX_BODY:  # FastAPI would read any size into memory
+            await _too_large()(scope, receive, send)
+            return
+        if self.in_progress >= MAX_REQUESTS:
+            busy = problem(503, "Box busy", f"{MAX_REQUESTS} requests are in progress; try again in a moment",
+                           {"Retry-After": "1"})  # fmt: skip
+            await busy(scope, receive, send)
+            return
+        self.in_progress += 1
+        try:
+            if any(k == b"transfer-encoding" for k, _ in headers):  # chunked: no length to check beforehand
+                replay = await _capped_body(receive)
+                if replay is None:
+                    await _too_large()(scope, receive, send)
+                    return
+                receive = replay
+            await self.app(scope, receive, send)
+        finally:
+            self.in_progress -= 1
+
+
+def _too_large() -> JSONResponse:
+    """413, and the connection closed: the rest of the body is not read."""
+    return problem(413, "Too large", f"a request body here is at most {MAX_BODY} bytes", {"Connection": "close"})
+
+
+async def _capped_body(receive):
+    """Read a body without a length up to MAX_BODY; a ``receive`` that replays it, or None when it is longer."""
+    messages, size = [], 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if size > MAX_BODY:
+            return None
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+
+    async def replay() -> dict:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
 
 
 _BEARER = HTTPBearer(auto_error=False, description="The token from pairing.")
@@ -458,7 +501,7 @@ def create_app(ctx: NetContext) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(HostCheck)
+    app.add_middleware(Gate)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, exc: StarletteHTTPException):
@@ -561,7 +604,7 @@ def create_app(ctx: NetContext) -> FastAPI:
               responses=problems(*BODY, 409, 429))  # fmt: skip
     async def pair_begin(body: PairRequest) -> PairingStarted:
         pending = ctx.auth.begin(body.name)
-        return PairingStarted(pairing_id=pending.id, expires_in=round(pending.expires_at - time.time()))
+        return PairingStarted(pairing_id=pending.id, expires_in=round(pending.expires_at - ctx.auth.clock()))
 
     @app.post(f"{API}/pairing/{{pairing_id}}", summary="Send the code from the TV; returns the token once",
               responses=problems(*BODY, 403, 404, 409, 410, 429))  # fmt: skip
@@ -805,7 +848,7 @@ def create_app(ctx: NetContext) -> FastAPI:
         add_page(app, ctx.theme)
 
     def base_url(request: Request) -> str:
-        return f"{request.url.scheme}://{request.headers['host']}"  # checked by HostCheck: ours to echo
+        return f"{request.url.scheme}://{request.headers['host']}"  # checked by Gate: ours to echo
 
     def url_token(request: Request) -> str | None:
         return None if ctx.open_on_lan() else presented_token(request)

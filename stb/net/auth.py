@@ -13,6 +13,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,10 +97,12 @@ class Auth:
         self._lockouts = 0
         self._locked_until = 0.0
         self.version = 0  # bumped on any change the TV shows (a code to display, a device paired)
+        #: Wall-clock seconds for codes and lock-outs; a test moves it on rather than wait out a lock-out.
+        self.clock: Callable[[], float] = time.time
 
     # -- pairing ----------------------------------------------------------------------------------------
     def begin(self, client_name: str, now: float | None = None) -> PendingPairing:
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         name = " ".join(client_name.split())[:NAME_MAX]
         if not name:
             raise AuthError(422, "Bad name", "give the device a name, e.g. 'Anna's phone'")
@@ -117,7 +120,7 @@ class Auth:
 
     def complete(self, pairing_id: str, code: str, now: float | None = None) -> tuple[Device, str]:
         """The new device and its token (shown once, never stored)."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         with self._lock:
             pending = self.pending
             if pending is None or not hmac.compare_digest(pending.id.encode(), pairing_id.encode()):
@@ -151,7 +154,7 @@ class Auth:
             self._end_pairing()
 
     def code_to_show(self, now: float | None = None) -> PendingPairing | None:
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         with self._lock:
             if self.pending is not None and now >= self.pending.expires_at:
                 self._end_pairing()
@@ -165,7 +168,7 @@ class Auth:
         with self._lock:
             for device in self.paired.devices:
                 if hmac.compare_digest(device.token_sha256, digest):
-                    device.last_seen = time.time()  # in memory; written with the next change
+                    device.last_seen = self.clock()  # in memory; written with the next change
                     return device
         return None
 

@@ -17,6 +17,7 @@ import uvicorn
 from stb.errors import StbError
 from stb.net.announce import Announcer
 from stb.net.api import NetContext, create_app
+from stb.net.http import BoxH11Protocol
 from stb.net.peers import Peers
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,11 @@ START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
 # h11's default (16 KiB) cut off a guide query for ~120 long channel ids with a connection reset, not an
 # answer; 512 KiB takes the longest request the API documents (api.MAX_IDS ids) many times over, so
-# even a malformed one gets its 422 (at most 64 MiB over limit_concurrency connections). h11 is named,
-# not left to "auto": httptools, when installed, has limits of its own.
+# even a malformed one gets its 422 (at most 128 MiB over http.MAX_CONNECTIONS connections). The h11
+# protocol is named, not left to "auto": httptools, when installed, has limits of its own, and ours
+# (stb.net.http) adds the request time-out and the connection cap. Requests in progress are bounded
+# by the API (api.Gate), with a problem JSON 503, not by uvicorn's limit_concurrency, which counted
+# idle connections too and answered in plain text.
 REQUEST_HEAD_MAX = 512 * 1024
 
 
@@ -67,8 +71,8 @@ class NetworkSide:
     def _run(self) -> None:
         config = uvicorn.Config(create_app(self.ctx), host=self.host, port=self.port, log_level="warning",
                                 lifespan="off", access_log=False, timeout_keep_alive=10,
-                                timeout_graceful_shutdown=2, limit_concurrency=128,
-                                http="h11", h11_max_incomplete_event_size=REQUEST_HEAD_MAX)  # fmt: skip
+                                timeout_graceful_shutdown=2, http=BoxH11Protocol,
+                                h11_max_incomplete_event_size=REQUEST_HEAD_MAX)  # fmt: skip
         self._server = uvicorn.Server(config)
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
