@@ -157,7 +157,7 @@ def bench_relay(args: argparse.Namespace) -> int:
     except ValueError:
         raise StbError(f"--clients takes numbers separated by commas, not {args.clients!r}") from None
     if not clients or min(clients) < 1 or max(clients) > relay.MAX_CLIENTS:
-        raise StbError(f"--clients: each count from 1 to {relay.MAX_CLIENTS} (the box serves 64 connections at once)")
+        raise StbError(f"--clients: each count from 1 to {relay.MAX_CLIENTS} (the box serves 128 requests at once)")
     for value, flag in ((args.seconds, "--seconds"), (args.starts, "--starts"), (args.zaps, "--zaps")):
         _positive(value, flag)
     emit(args, relay.run(clients, args.seconds, args.starts, args.zaps), relay.render)
