@@ -20,6 +20,7 @@ counted: on good channels there must be none.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import random
 import re
@@ -186,6 +187,7 @@ class Household:
         end = time.monotonic() + FEEDS_STOP_TIMEOUT_S
         while self.upstreams() and time.monotonic() < end:
             self.tv.run_for(1.0)
+        gc.collect()  # closed screens in reference cycles hold their fonts (and files) until a collection
 
 
 def run(rounds: int, dwell: float, pretune: int, max_seconds: float, seed: int = 1) -> dict:
