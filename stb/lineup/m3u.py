@@ -333,7 +333,7 @@ def _urls(entry: _Entry, url_line: int, url: str, problems: list[Problem], local
     """The entry's playable URLs, main one first; None (entry skipped) when the main one is bad."""
     urls = []
     for number, candidate in [(url_line, url), *entry.fallbacks]:
-        found = stream_url_problem(candidate) or _local_file_problem(candidate, local_root)
+        found = _local_file_problem(candidate, local_root) or stream_url_problem(candidate)
         if found and found[0] == "error":
             if number != url_line:
                 problems.append(Problem(f"line {number}", f"{found[1]}; fallback skipped"))
