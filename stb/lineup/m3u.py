@@ -349,13 +349,17 @@ def _urls(entry: _Entry, url_line: int, url: str, problems: list[Problem], local
 
 def _local_file_problem(url: str, local_root: Path | None) -> tuple[Severity, str] | None:
     """A `file:` URL of a playlist may only name a file in the playlist's own folder (or below)."""
-    if urlsplit(url).scheme.lower() != "file":
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None  # malformed: stream_url_problem says how
+    if parts.scheme.lower() != "file":
         return None
     if local_root is None:
         return "error", f"file: URL in a playlist that is not a local file: {url!r}"
     root = local_root.resolve()
     try:
-        target = Path(unquote(urlsplit(url).path)).resolve()
+        target = Path(unquote(parts.path)).resolve()
     except (OSError, ValueError):
         target = root.parent
     if root not in target.parents:
