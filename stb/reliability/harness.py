@@ -54,10 +54,12 @@ class Cli:
 
 
 # The child prints its own peak RSS as it exits: the parent's RUSAGE_CHILDREN is a maximum over every
-# child it ever had, so it cannot tell one case's child from another's.
-_MEASURED = ("import atexit, resource, sys\n"
-             "atexit.register(lambda: print('\\nstb-peak-rss-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-             " file=sys.stderr))\n"
+# child it ever had, and ru_maxrss counts the forked copy of the parent before exec; VmHWM does not.
+_MEASURED = ("import atexit, sys\n"
+             "def peak():\n"
+             "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+             "    print('\\nstb-peak-rss-kb', hwm[0].split()[1] if hwm else 0, file=sys.stderr)\n"
+             "atexit.register(peak)\n"
              "from stb.cli import main\nsys.exit(main(sys.argv[1:]))\n")  # fmt: skip
 _PEAK = "\nstb-peak-rss-kb "
 
@@ -80,7 +82,7 @@ def run_cli(args: Sequence[str], *, timeout: float = 60.0, stdin: bytes | None =
         out, err = child.communicate()
         return Cli(None, out.decode(errors="replace"), err.decode(errors="replace"))
     text, _, peak = err.decode(errors="replace").partition(_PEAK)
-    peak_mb = int(peak.split()[0]) / 1024 if peak.strip() else None
+    peak_mb = int(peak.split()[0]) / 1024 if peak.strip() and peak.split()[0] != "0" else None
     return Cli(child.returncode, out.decode(errors="replace"), text, peak_mb)
 
 
