@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stb.config import cache_dir
 from stb.errors import StbError
-from stb.guide.sources import open_guide
+from stb.guide.sources import GuideSourceError, open_guide
 from stb.guide.xmltv import PROGRAMME_COLUMNS, GuideChannel, ParseCounts, parse_guide
 
 SCHEMA_VERSION = 3  # a guide of another version is dropped and imported again: it is a cache
@@ -117,6 +117,22 @@ def import_sources(
     except (ValueError, ZoneInfoNotFoundError):
         raise StbError(f"unknown time zone {zone!r} (use an IANA name such as Europe/Berlin)") from None
     started = time.monotonic()
+    try:
+        report = _import_all(db, sources, zone, prune_days, now)
+    except sqlite3.Error as exc:
+        raise StbError(_store_error(db, exc)) from None
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _store_error(db: Path, exc: sqlite3.Error) -> str:
+    """One line for a failed write to the store; the transaction was rolled back, the old guide stands."""
+    if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "full" in str(exc):
+        return f"the disk holding the guide {db} is full; the previous guide is kept"
+    return f"guide store {db}: {exc}; the previous guide is kept"
+
+
+def _import_all(db: Path, sources: list[str], zone: str, prune_days: int, now: float | None) -> ImportReport:
     report = ImportReport()
     conn = connect(db)
     try:
@@ -139,7 +155,6 @@ def import_sources(
         raise
     finally:
         conn.close()
-    report.seconds = time.monotonic() - started
     return report
 
 
@@ -178,6 +193,9 @@ def _import_one(conn: sqlite3.Connection, source: str, zone: str) -> SourceRepor
         }.items()
         if v
     }
+    if not counts.programmes and report.skipped:  # a guide broken throughout must not replace a good one
+        why = ", ".join(f"{n} {reason}" for reason, n in report.skipped.items())
+        raise GuideSourceError(f"{source}: no programme could be read (skipped {why}); the previous guide is kept")
     return report
 
 

@@ -24,9 +24,11 @@ changed value):
 from __future__ import annotations
 
 import codecs
+import io
 import math
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -34,8 +36,7 @@ from urllib.parse import quote, unquote, urlsplit
 from pydantic import ValidationError
 
 from stb.errors import StbError
-from stb.lineup.check import Problem, json_path, stream_url_problem
-from stb.lineup.load import read_input
+from stb.lineup.check import Problem, Severity, json_path, stream_url_problem
 from stb.lineup.model import Channel, Lineup
 
 ATTRIBUTE = re.compile(r"""([A-Za-z0-9_-]+)=(?:"([^"]*)"|'([^']*)'|([^\s"',]*))""")
@@ -45,6 +46,9 @@ VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 NUMBER_ATTRIBUTES = ("tvg-chno", "channel-id", "channel-number")
 MAX_NUMBER = 99999
 MAX_NAME = 200
+MAX_LINE = 64 * 1024  # characters; longer lines are skipped (the longest real URLs are a few KiB)
+NO_HEADER = "no #EXTM3U header; reading it as a playlist anyway"
+MAX_PROBLEMS = 1000  # listed; the rest are counted
 DEFAULT_NAME = "Imported playlist"
 
 
@@ -121,22 +125,48 @@ def split_pipe_headers(url: str) -> tuple[str, dict[str, str]]:
     return url, headers
 
 
-def parse_m3u(text: str, name: str = DEFAULT_NAME) -> M3UResult:
+def parse_m3u(text: str, name: str = DEFAULT_NAME, local_root: Path | None = None) -> M3UResult:
     """Parse an IPTV playlist into a line-up called ``name``; never raises for any input text."""
-    problems: list[Problem] = []
-    text, name = _valid_unicode(text, problems), _valid_unicode(name, [])
+    return parse_m3u_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), name, local_root)
+
+
+def parse_m3u_lines(lines: Iterable[str], name: str = DEFAULT_NAME, local_root: Path | None = None) -> M3UResult:
+    """Parse a playlist given line by line (without line ends), keeping only one line in memory.
+
+    At most MAX_NUMBER entries are read (a line-up has no more channel numbers) and MAX_PROBLEMS
+    problems listed, so a huge or hostile file costs bounded memory. ``file:`` URLs are imported
+    only inside ``local_root`` (the playlist's folder): a downloaded playlist must not reach
+    into the box's files.
+    """
+    problems = _Problems()
+    name = _valid_unicode(name)
     header = _Header()
     entries: list[tuple[_Entry, int, str]] = []  # (entry, line of its URL, URL)
     entry: _Entry | None = None
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    first = next((n for n, line in enumerate(lines, start=1) if line.strip().lstrip("\ufeff")), 1)
-    if not lines[first - 1].strip().lstrip("\ufeff").upper().startswith("#EXTM3U"):
-        problems.append(Problem(f"line {first}", "no #EXTM3U header; reading it as a playlist anyway", "warning"))
+    seen_first = False
     for number, raw in enumerate(lines, start=1):
+        if isinstance(raw, LongLine):
+            entry = _skip_long_line(raw, number, entry, problems)
+            continue
+        if SURROGATE.search(raw):
+            if not problems.bad_text:
+                problems.bad_text = True
+                problems.append(Problem(f"line {number}", "invalid characters (lone surrogates) replaced by U+FFFD",
+                                        "warning"))  # fmt: skip
+            raw = SURROGATE.sub("\ufffd", raw)
         line = raw.strip().lstrip("\ufeff")
         upper = line.upper()
         if not line:
             continue
+        if not seen_first:
+            seen_first = True
+            if not upper.startswith("#EXTM3U"):
+                problems.append(Problem(f"line {number}", NO_HEADER, "warning"))
+        if len(entries) >= MAX_NUMBER and (upper.startswith("#EXTINF") or not line.startswith("#")):
+            problems.append(Problem(f"line {number}", f"more than {MAX_NUMBER} entries; the rest of the playlist "
+                                    "was not read"))  # fmt: skip
+            entry = None
+            break
         if upper.startswith("#EXTM3U"):
             _read_header(line[7:], number, header, problems)
         elif upper.startswith("#EXTINF"):  # the `:` is often missing in hand-made files
@@ -157,20 +187,54 @@ def parse_m3u(text: str, name: str = DEFAULT_NAME) -> M3UResult:
             entry = None
     if entry is not None and entry.has_extinf and not entry.broken:
         problems.append(Problem(f"line {entry.line}", "#EXTINF without a URL; entry skipped"))
-    channels = _build_channels(entries, header, problems)
+    channels = _build_channels(entries, header, problems, local_root)
     lineup_name = _one_line(name).strip()[:MAX_NAME] or DEFAULT_NAME
-    problems.sort(key=lambda p: int(p.path.removeprefix("line ")))  # stable: same line keeps its order
-    return M3UResult(Lineup(name=lineup_name, guide_sources=header.guide_sources, channels=channels), problems)
+    listed = problems.listed()
+    listed.sort(key=lambda p: int(p.path.removeprefix("line ")))  # stable: same line keeps its order
+    return M3UResult(Lineup(name=lineup_name, guide_sources=header.guide_sources, channels=channels), listed)
 
 
-def _valid_unicode(text: str, problems: list[Problem]) -> str:
+class _Problems(list):
+    """A problem list that keeps the first MAX_PROBLEMS and counts the rest (a junk file has millions)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+        self.first_dropped_line = 0
+        self.bad_text = False  # lone surrogates are reported once, where first met
+
+    def append(self, problem: Problem) -> None:
+        if len(self) < MAX_PROBLEMS:
+            super().append(problem)
+            return
+        if not self.dropped:
+            self.first_dropped_line = int(problem.path.removeprefix("line "))
+        self.dropped += 1
+
+    def listed(self) -> list[Problem]:
+        if not self.dropped:
+            return list(self)
+        more = Problem(f"line {self.first_dropped_line}", f"{self.dropped} more problem(s) from here on, not listed")
+        return [*self, more]
+
+
+class LongLine(str):
+    """What the file reader yields for a line over MAX_LINE characters: its start only."""
+
+
+def _skip_long_line(line: LongLine, number: int, entry: _Entry | None, problems: list[Problem]) -> _Entry | None:
+    """An over-long line is skipped with the entry it belongs to (an #EXTINF eats the URL after it)."""
+    problems.append(Problem(f"line {number}", f"line longer than {MAX_LINE // 1024} KiB; skipped with its entry"))
+    start = line.strip().lstrip("\ufeff").upper()
+    if start.startswith("#EXTINF"):
+        return _Entry(number, has_extinf=True, broken=True)
+    if start.startswith("#"):
+        return entry  # a tag line: the entry goes on without it
+    return None  # the URL line: its entry ends here, skipped
+
+
+def _valid_unicode(text: str) -> str:
     """``text`` with lone surrogates (from `surrogateescape` decoding) replaced: they are not Unicode."""
-    match = SURROGATE.search(text)
-    if match is None:
-        return text
-    before = text[: match.start()]
-    line = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
-    problems.append(Problem(f"line {line}", "invalid characters (lone surrogates) replaced by U+FFFD", "warning"))
     return SURROGATE.sub("\ufffd", text)
 
 
@@ -265,11 +329,11 @@ def _age(text: str | None, number: int, problems: list[Problem]) -> int | None:
     return None
 
 
-def _urls(entry: _Entry, url_line: int, url: str, problems: list[Problem]) -> list[str] | None:
+def _urls(entry: _Entry, url_line: int, url: str, problems: list[Problem], local_root: Path | None) -> list[str] | None:
     """The entry's playable URLs, main one first; None (entry skipped) when the main one is bad."""
     urls = []
     for number, candidate in [(url_line, url), *entry.fallbacks]:
-        found = stream_url_problem(candidate)
+        found = _local_file_problem(candidate, local_root) or stream_url_problem(candidate)
         if found and found[0] == "error":
             if number != url_line:
                 problems.append(Problem(f"line {number}", f"{found[1]}; fallback skipped"))
@@ -283,13 +347,35 @@ def _urls(entry: _Entry, url_line: int, url: str, problems: list[Problem]) -> li
     return urls
 
 
-def _build_channels(entries: list[tuple[_Entry, int, str]], header: _Header, problems: list[Problem]) -> list[Channel]:
+def _local_file_problem(url: str, local_root: Path | None) -> tuple[Severity, str] | None:
+    """A `file:` URL of a playlist may only name a file in the playlist's own folder (or below)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None  # malformed: stream_url_problem says how
+    if parts.scheme.lower() != "file":
+        return None
+    if local_root is None:
+        return "error", f"file: URL in a playlist that is not a local file: {url!r}"
+    root = local_root.resolve()
+    try:
+        target = Path(unquote(parts.path)).resolve()
+    except (OSError, ValueError):
+        target = root.parent
+    if root not in target.parents:
+        return "error", f"file: URL outside the playlist's folder {str(root)!r}: {url!r}"
+    return None
+
+
+def _build_channels(
+    entries: list[tuple[_Entry, int, str]], header: _Header, problems: list[Problem], local_root: Path | None
+) -> list[Channel]:
     used_numbers: dict[int, int] = {}  # number -> line that took it
     used_ids: set[str] = set()
     pending: list[tuple[_Entry, dict]] = []
     for entry, url_line, raw_url in entries:
         url, pipe_headers = split_pipe_headers(raw_url)
-        urls = _urls(entry, url_line, url, problems)
+        urls = _urls(entry, url_line, url, problems, local_root)
         if urls is None:
             continue
         a = entry.attrs
@@ -357,31 +443,56 @@ def _unique_id(attrs: dict[str, str], name: str, used: set[str]) -> str:
 
 
 def read_m3u_file(path: Path | str, name: str | None = None) -> M3UResult:
-    """Read a playlist file: BOM stripped, UTF-8 or (with a warning) Latin-1; the name defaults to the file's."""
+    """Read a playlist file line by line: BOM stripped, UTF-8 or (with a warning) Latin-1; the name
+    defaults to the file's. Memory stays bounded however large the file (see `parse_m3u_lines`)."""
     path = Path(path)
-    raw = read_input(path, "playlist")
-    text, warning = decode_playlist(raw)
-    if text is None:
-        raise StbError(f"{path} is not a playlist (binary data)")
-    result = parse_m3u(text, name or path.stem)
-    if warning:
-        result.problems.insert(0, warning)
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed below, after the lines are read
+    except FileNotFoundError:
+        raise StbError(f"playlist {path} not found") from None
+    except IsADirectoryError:
+        raise StbError(f"playlist {path} is a directory, not a file") from None
+    except OSError as exc:
+        raise StbError(f"cannot read playlist {path}: {exc.strerror or exc}") from None
+    with raw:
+        reader = _PlaylistReader(raw, path)
+        result = parse_m3u_lines(reader.lines(), name or path.stem, local_root=path.parent)
+    if reader.latin1_from:
+        message = f"not UTF-8 (from line {reader.latin1_from}); read as Latin-1"
+        result.problems.insert(0, Problem("line 1", message, "warning"))
     return result
 
 
-def decode_playlist(raw: bytes) -> tuple[str | None, Problem | None]:
-    """(text, warning): UTF-8 with or without BOM, UTF-16 with BOM, else Latin-1 with a warning; None for binary."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+class _PlaylistReader:
+    """Lines of a playlist file, decoded one at a time; a line over MAX_LINE becomes a LongLine."""
+
+    def __init__(self, raw: io.BufferedReader, path: Path) -> None:
+        head = raw.peek(4096)[:4096]
+        utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        if not utf16 and b"\x00" in head:
+            raise StbError(f"{path} is not a playlist (binary data)")
+        self.path = path
+        self.latin1_from = 0  # the first line that was not UTF-8
+        encoding, errors = ("utf-16", "strict") if utf16 else ("utf-8-sig", "surrogateescape")
+        self._text = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=None)  # any line end
+
+    def lines(self) -> Iterator[str]:
+        number = 0
         try:
-            return raw.decode("utf-16"), None
+            while line := self._text.readline(MAX_LINE + 1):
+                number += 1
+                if len(line) > MAX_LINE:
+                    yield LongLine(line[:100])
+                    while (rest := self._text.readline(MAX_LINE)) and not rest.endswith("\n"):
+                        pass
+                    continue
+                line = line.removesuffix("\n")
+                if SURROGATE.search(line):  # bytes that are not UTF-8: this line is Latin-1
+                    self.latin1_from = self.latin1_from or number
+                    line = line.encode("utf-8", "surrogateescape").decode("latin-1")
+                yield line
         except UnicodeDecodeError:
-            return None, None
-    if b"\x00" in raw[:4096]:
-        return None, None
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        return raw.decode("latin-1"), Problem("line 1", f"not UTF-8 (byte {exc.start}); read as Latin-1", "warning")
+            raise StbError(f"{self.path} is not a playlist (broken UTF-16 text)") from None
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -46,18 +46,34 @@ class Cli:
     code: int | None  # None: killed after the time-out
     out: str
     err: str
+    peak_rss_mb: float | None = None  # the child's own peak, when run_cli(measure=True)
 
     @property
     def hung(self) -> bool:
         return self.code is None
 
 
+# The child prints its own peak RSS as it exits: the parent's RUSAGE_CHILDREN is a maximum over every
+# child it ever had, and ru_maxrss counts the forked copy of the parent before exec; VmHWM does not.
+_MEASURED = ("import atexit, sys\n"
+             "def peak():\n"
+             "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+             "    print('\\nstb-peak-rss-kb', hwm[0].split()[1] if hwm else 0, file=sys.stderr)\n"
+             "atexit.register(peak)\n"
+             "from stb.cli import main\nsys.exit(main(sys.argv[1:]))\n")  # fmt: skip
+_PEAK = "\nstb-peak-rss-kb "
+
+
 def run_cli(args: Sequence[str], *, timeout: float = 60.0, stdin: bytes | None = None,
-            env: dict[str, str] | None = None) -> Cli:  # fmt: skip
-    """``stb ARGS`` in a child process (this interpreter), killed after ``timeout`` seconds."""
+            env: dict[str, str] | None = None, measure: bool = False) -> Cli:  # fmt: skip
+    """``stb ARGS`` in a child process (this interpreter), killed after ``timeout`` seconds.
+
+    ``measure``: also report the child's peak RSS (``Cli.peak_rss_mb``).
+    """
     full_env = {**os.environ, "PYGAME_HIDE_SUPPORT_PROMPT": "1", "SDL_VIDEODRIVER": "dummy",
                 "SDL_AUDIODRIVER": "dummy", **(env or {})}  # fmt: skip
-    child = subprocess.Popen([sys.executable, "-m", "stb", *args], stdin=subprocess.PIPE,
+    command = [sys.executable, "-c", _MEASURED] if measure else [sys.executable, "-m", "stb"]
+    child = subprocess.Popen([*command, *args], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)  # fmt: skip
     try:
         out, err = child.communicate(stdin, timeout=timeout)
@@ -65,7 +81,9 @@ def run_cli(args: Sequence[str], *, timeout: float = 60.0, stdin: bytes | None =
         child.kill()
         out, err = child.communicate()
         return Cli(None, out.decode(errors="replace"), err.decode(errors="replace"))
-    return Cli(child.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+    text, _, peak = err.decode(errors="replace").partition(_PEAK)
+    peak_mb = int(peak.split()[0]) / 1024 if peak.strip() and peak.split()[0] != "0" else None
+    return Cli(child.returncode, out.decode(errors="replace"), text, peak_mb)
 
 
 def refused(cli: Cli, *words: str) -> Outcome:

@@ -210,9 +210,13 @@ def _load_error(path: Path, kind: str) -> str | None:
             pygame.font.init()
             pygame.font.Font(path, 12).render("Aé", True, (0, 0, 0))
         else:
-            image = pygame.image.load(str(path))
-            if max(image.get_size()) > MAX_IMAGE_SIDE:
-                return f"{image.get_width()}×{image.get_height()} is larger than {MAX_IMAGE_SIDE} px"
+            from stb.images import decode_problem
+
+            with path.open("rb") as f:
+                problem = decode_problem(f.read(MAX_IMAGE_BYTES), MAX_IMAGE_SIDE)  # before SDL allocates it
+            if problem:
+                return problem
+            pygame.image.load(str(path))
     except (pygame.error, OSError, ValueError) as exc:
         return str(exc) or type(exc).__name__
     return None

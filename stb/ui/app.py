@@ -88,6 +88,8 @@ class RunReport:
     frames_drawn: int = 0
     channel: str | None = None
     state: str = "idle"
+    skin: str | None = None  # the skin drawn with (None: the built-in look)
+    notices: list[str] = field(default_factory=list)  # what the TV told the viewer, in order
 
 
 class App:
@@ -258,7 +260,9 @@ class App:
             self.net.ctx.hub.publish(kind, data)
 
     def _on_box_event(self, event: Event) -> None:
-        if isinstance(event, ChannelChanged):
+        if isinstance(event, Notice):
+            self.report.notices.append(event.text)
+        elif isinstance(event, ChannelChanged):
             self.mirroring = None  # a zap from anywhere (a phone too) brings this box's own channels back
             if self.box.is_flung(event.channel):  # a flung stream has no channel id: a "stream" event says what plays
                 self._publish("stream", describe(event.channel))
@@ -687,6 +691,7 @@ class App:
 
         self.report.channel = self.box.current.id if self.box.current else None
         self.report.state = self.player.state.value
+        self.report.skin = self.skin.name if self.skin else None
         self.box.flush()
         if self.net is not None:
             self.net.stop()

@@ -87,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
             "state": report.state,
             "zaps": report.zaps,
             "frames_drawn": report.frames_drawn,
+            "skin": report.skin,
+            "notices": report.notices,
         }
         emit(args, data, _render_report)
     return 0

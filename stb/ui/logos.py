@@ -17,6 +17,7 @@ from stb.lineup.logo import FETCH_TIMEOUT_S, RETRY_AFTER_S, fetch
 from stb.ui.widgets import fit_image
 
 log = logging.getLogger(__name__)
+MAX_LOGO_SIDE = 4096  # pixels: logos are drawn at most a few hundred wide
 
 
 class Logos:
@@ -78,6 +79,12 @@ class Logos:
     def _decode(source: str, data: bytes, size: tuple[int, int]):
         import pygame
 
+        from stb.images import decode_problem
+
+        problem = decode_problem(data, MAX_LOGO_SIDE)  # a bomb would kill the TV before any exception
+        if problem:
+            log.info("logo %s not drawn: %s", source, problem)
+            return None
         try:
             image = pygame.image.load(io.BytesIO(data))
         except (pygame.error, ValueError) as exc:
