@@ -41,6 +41,8 @@ class StillPlayer:
     frames: object = field(default_factory=lambda: type("NoFrames", (), {"frames": 0})())
     audio_track: int = 1
     subtitle_track: int = -1
+    channel: object = None  # what a real player plays; the screen asks whether it is a radio channel
+    audio_only: bool = False
 
     def stats(self) -> StreamStats:
         return StreamStats(1280, 720, "h264", "mp4a", 4200, 12345, 2)
