@@ -91,6 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     rel.add_argument("--area", action="append", help="only this area (repeatable), e.g. M3U or 'HTTP API'")
     rel.add_argument("--case", action="append", help="only cases whose name contains this (repeatable)")
+    rel.add_argument("--short", action="store_true", help="skip the long cases (as the test suite does)")
     add_json_flag(rel)
     rel.set_defaults(handler=bench_reliability)
 
@@ -176,7 +177,7 @@ def bench_reliability(args: argparse.Namespace) -> int:
     from stb.bench import reliability
     from stb.errors import StbError
 
-    report = reliability.run(args.area, args.case)
+    report = reliability.run(args.area, args.case, args.short)
     if not report["cases"]:
         raise StbError("no case matches --area/--case")
     emit(args, report, reliability.render)

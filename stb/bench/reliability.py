@@ -3,7 +3,7 @@
 The cases are the same ones the test suite runs (``stb.reliability``); here they run one after the
 other in this process, each with its own scratch folder and time limit, and the report counts them
 per area. Cases that need root (network namespaces, a small tmpfs for "disk full") are counted as
-skipped when not root.
+skipped when not root, and the long ones (a 256 MB playlist) with ``--short``.
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ from stb.reliability.catalog import all_cases
 from stb.reliability.harness import run_case
 
 
-def run(areas: list[str] | None = None, names: list[str] | None = None) -> dict:
+def run(areas: list[str] | None = None, names: list[str] | None = None, short: bool = False) -> dict:
     cases = [c for c in all_cases() if (not areas or c.area in areas) and (not names or any(n in c.id for n in names))]
     root = os.geteuid() == 0
     rows = []
     with tempfile.TemporaryDirectory(prefix="stb-bench-reliability-") as scratch:
         for index, case in enumerate(cases):
-            if case.needs_root and not root:
+            skip = "needs root" if case.needs_root and not root else "long (--short)" if case.long and short else None
+            if skip:
                 rows.append({"area": case.area, "case": case.name, "result": "skipped", "lost": 0,
-                             "saw": "needs root", "seconds": 0.0})  # fmt: skip
+                             "saw": skip, "seconds": 0.0})  # fmt: skip
                 continue
             began = time.monotonic()
             outcome = run_case(case, Path(scratch) / f"case-{index}")

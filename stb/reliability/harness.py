@@ -35,6 +35,7 @@ class Case:
     check: Callable[[Path], Outcome]  # given an empty scratch folder; STB_STATE_DIR etc. already point into it
     needs_root: bool = False  # network namespaces, tmpfs mounts
     seconds: float = 60.0  # past this the case counts as hung
+    long: bool = False  # a big input or a long run: `stb bench reliability` runs it, the test suite does not
 
     @property
     def id(self) -> str:

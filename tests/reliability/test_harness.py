@@ -37,3 +37,14 @@ def test_a_hung_or_crashing_case_fails_and_the_state_dirs_point_into_the_scratch
     assert not hung.ok and "hung" in hung.saw
     crashed = run_case(Case("x", "raises", "", lambda work: 1 / 0), tmp_path / "b")
     assert not crashed.ok and "ZeroDivisionError" in crashed.saw
+
+
+def test_every_area_loads_and_each_case_has_its_own_name():
+    from stb.reliability.catalog import all_cases
+
+    cases = all_cases()
+    ids = [case.id for case in cases]
+    assert len(ids) == len(set(ids))
+    assert {case.area for case in cases} == {"channels.json", "M3U", "XMLTV", "skins", "HTTP API", "mDNS", "streams",
+                                             "faults"}  # fmt: skip
+    assert all(case.expect and case.seconds > 0 for case in cases)
