@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import BinaryIO
 
 from stb.config import atomic_write_bytes
 from stb.errors import StbError
@@ -13,8 +14,14 @@ from stb.lineup.model import Lineup
 
 def read_input(path: Path, what: str) -> bytes:
     """The bytes of a file the user named; every way it can fail is one StbError line."""
+    with open_input(path, what) as f:
+        return f.read()
+
+
+def open_input(path: Path, what: str) -> BinaryIO:
+    """A file the user named, opened for reading (for one too large to read whole); failures as in read_input."""
     try:
-        return path.read_bytes()
+        return open(path, "rb")  # the caller closes it
     except FileNotFoundError:
         raise StbError(f"{what} {path} not found") from None
     except IsADirectoryError:

@@ -445,16 +445,10 @@ def _unique_id(attrs: dict[str, str], name: str, used: set[str]) -> str:
 def read_m3u_file(path: Path | str, name: str | None = None) -> M3UResult:
     """Read a playlist file line by line: BOM stripped, UTF-8 or (with a warning) Latin-1; the name
     defaults to the file's. Memory stays bounded however large the file (see `parse_m3u_lines`)."""
+    from stb.lineup.load import open_input
+
     path = Path(path)
-    try:
-        raw = open(path, "rb")  # noqa: SIM115 - closed below, after the lines are read
-    except FileNotFoundError:
-        raise StbError(f"playlist {path} not found") from None
-    except IsADirectoryError:
-        raise StbError(f"playlist {path} is a directory, not a file") from None
-    except OSError as exc:
-        raise StbError(f"cannot read playlist {path}: {exc.strerror or exc}") from None
-    with raw:
+    with open_input(path, "playlist") as raw:
         reader = _PlaylistReader(raw, path)
         result = parse_m3u_lines(reader.lines(), name or path.stem, local_root=path.parent)
     if reader.latin1_from:
