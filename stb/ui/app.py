@@ -78,6 +78,9 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+MAX_REPORTED_NOTICES = 50  # notices kept for the `--run-for` report
+
+
 @dataclass
 class RunReport:
     """What a run did, for `stb run --run-for` and for tests."""
@@ -89,7 +92,7 @@ class RunReport:
     channel: str | None = None
     state: str = "idle"
     skin: str | None = None  # the skin drawn with (None: the built-in look)
-    notices: list[str] = field(default_factory=list)  # what the TV told the viewer, in order
+    notices: list[str] = field(default_factory=list)  # what the TV told the viewer, in order (the latest ones)
 
 
 class App:
@@ -261,7 +264,8 @@ class App:
 
     def _on_box_event(self, event: Event) -> None:
         if isinstance(event, Notice):
-            self.report.notices.append(event.text)
+            kept = self.report.notices[-(MAX_REPORTED_NOTICES - 1) :]  # the latest: a box runs for months
+            self.report.notices = [*kept, event.text]
         elif isinstance(event, ChannelChanged):
             self.mirroring = None  # a zap from anywhere (a phone too) brings this box's own channels back
             if self.box.is_flung(event.channel):  # a flung stream has no channel id: a "stream" event says what plays
