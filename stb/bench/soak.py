@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import http.client
 import os
 import random
 import re
@@ -94,8 +95,6 @@ class Household:
     # other screens and phones, each on a thread of its own
     def _get(self, path: str, seconds: float | None = None) -> int:
         """GET ``path``; with ``seconds``, read the body for that long and hang up. Bytes read."""
-        import http.client
-
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             conn.request("GET", path, headers={"Authorization": f"Bearer {self.token}"})
@@ -124,7 +123,7 @@ class Household:
             got = self._get(path, seconds)
             if must_get and not got:
                 raise StbError("no data")
-        except (OSError, StbError) as exc:
+        except (OSError, http.client.HTTPException, StbError) as exc:  # HTTPException: a body cut short
             with self._lock:
                 self.errors.append(f"{kind} {path.split('?')[0]}: {exc}")
 
