@@ -37,6 +37,7 @@ from pydantic import ValidationError
 
 from stb.errors import StbError
 from stb.lineup.check import Problem, Severity, json_path, stream_url_problem
+from stb.lineup.load import open_input
 from stb.lineup.model import Channel, Lineup
 
 ATTRIBUTE = re.compile(r"""([A-Za-z0-9_-]+)=(?:"([^"]*)"|'([^']*)'|([^\s"',]*))""")
@@ -445,8 +446,6 @@ def _unique_id(attrs: dict[str, str], name: str, used: set[str]) -> str:
 def read_m3u_file(path: Path | str, name: str | None = None) -> M3UResult:
     """Read a playlist file line by line: BOM stripped, UTF-8 or (with a warning) Latin-1; the name
     defaults to the file's. Memory stays bounded however large the file (see `parse_m3u_lines`)."""
-    from stb.lineup.load import open_input
-
     path = Path(path)
     with open_input(path, "playlist") as raw:
         reader = _PlaylistReader(raw, path)
