@@ -103,12 +103,19 @@ def on_tv(page, number: str) -> None:
     playwright.expect(page.locator("#now-channel")).to_have_text(re.compile(rf"^{number}\s"), timeout=10_000)
 
 
+def until(page, expression: str, failure: str, timeout: float = 15.0):
+    """Poll ``expression`` in the page until it is truthy, and return it (the page's CSP blocks Playwright's
+    wait_for_function, which evaluates a string)."""
+    deadline = time.monotonic() + timeout
+    while not (value := page.evaluate(expression)):
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.05)
+    return value
+
+
 def interactive(page, timeout: float = 15.0) -> None:
     """Wait for the page's own mark: line-up, state and guide loaded, the event stream opened."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate("performance.getEntriesByName('stb-interactive').length"):
-        assert time.monotonic() < deadline, "the page never became interactive"
-        time.sleep(0.05)
+    until(page, "performance.getEntriesByName('stb-interactive').length", "the page never became interactive", timeout)
 
 
 def pair_in_page(page, base: str, app: App, on_box: OnBox) -> None:
@@ -188,8 +195,10 @@ def test_guide_lists_every_channel_with_now_next_and_a_tap_zaps_the_tv(box):
         rows = page.locator("#guide-list > li")
         rows.first.wait_for()
         count = rows.count()
-        logos = page.evaluate(
-            "[...document.querySelectorAll('#guide-list img')].filter(i => i.complete && i.naturalWidth > 0).length"
+        logos = until(  # the box fetches a logo from the head-end on the first request for it
+            page,
+            "[...document.querySelectorAll('#guide-list img')].filter(i => i.complete && i.naturalWidth > 0).length",
+            "no channel logo showed in the guide",
         )
         rows.nth(4).get_by_role("button").click()  # channel 5's day view
         playwright.expect(page.locator("#day-title")).to_have_text(re.compile(r"^5\s"))
