@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 from stb.reliability.catalog import all_cases
-from stb.reliability.harness import run_case
+from stb.reliability.harness import Case, run_case
 
 
 def run(areas: list[str] | None = None, names: list[str] | None = None, short: bool = False) -> dict:
-    cases = [c for c in all_cases() if (not areas or c.area in areas) and (not names or any(n in c.id for n in names))]
+    cases = [c for c in all_cases() if _chosen(c, areas, names)]
     root = os.geteuid() == 0
     rows = []
     with tempfile.TemporaryDirectory(prefix="stb-bench-reliability-") as scratch:
@@ -36,6 +36,12 @@ def run(areas: list[str] | None = None, names: list[str] | None = None, short: b
                 "lost": outcome.lost, "saw": outcome.saw, "seconds": round(time.monotonic() - began, 2),
             })  # fmt: skip
     return {"cases": rows, "areas": _per_area(rows)}
+
+
+def _chosen(case: Case, areas: list[str] | None, names: list[str] | None) -> bool:
+    """In one of ``areas`` and named like one of ``names`` (case-insensitive; none given: every case)."""
+    in_area = not areas or case.area.lower() in {a.lower() for a in areas}
+    return in_area and (not names or any(n.lower() in case.id.lower() for n in names))
 
 
 def _per_area(rows: list[dict]) -> list[dict]:
