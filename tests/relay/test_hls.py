@@ -7,16 +7,14 @@ renditions through a running box's HTTP API with ffmpeg as the HLS client.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 
 import pytest
 
-from stb.headend import marker
 from stb.headend.catalog import CHANNELS
-from stb.headend.media import HEIGHT, WIDTH
 from stb.relay.hls import Rendition, Segment
 from stb.relay.relay import Relay
 from stb.ts.packets import PACKET, SYNC, pid_of, pmt_pid, random_access, video_pid
+from tests.headend.pictures import decoded_markers
 from tests.relay.test_relay import headend_clients, lookup
 
 pytestmark = pytest.mark.slow
@@ -38,12 +36,7 @@ def markers(data: bytes, tmp_path, name: str) -> list[int | None]:
     """The channel marker of every picture ffmpeg decodes from ``data``."""
     path = tmp_path / name
     path.write_bytes(data)
-    raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        check=True, capture_output=True, timeout=60,
-    ).stdout  # fmt: skip
-    size = WIDTH * HEIGHT * 3
-    return [marker.decode(raw[at : at + size], WIDTH, HEIGHT, WIDTH * 3, 3) for at in range(0, len(raw), size)]
+    return decoded_markers(path, timeout=60).markers
 
 
 async def collect(rendition: Rendition, into: dict[int, Segment], seconds: float) -> None:

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import httpx
 import pytest
 
-from stb.headend import marker
 from stb.headend.catalog import CHANNELS
-from stb.headend.media import HEIGHT, WIDTH
 from stb.ts.packets import PACKET, SYNC, pid_of
+from tests.headend.pictures import Decoded, decoded_markers
 from tests.net.test_api import pair, run_client
 
 pytestmark = pytest.mark.slow
 
 
-def decode(url: str, frames: int = 50) -> tuple[list[int | None], str]:
+def decode(url: str, frames: int = 50) -> Decoded:
     """Markers of the first ``frames`` pictures ffmpeg decodes from an HLS URL, and what it said."""
-    done = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", url, "-map", "0:v", "-frames:v", str(frames),
-         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        capture_output=True, timeout=60,
-    )  # fmt: skip
-    size = WIDTH * HEIGHT * 3
-    raw = done.stdout
-    return [marker.decode(raw[at : at + size], WIDTH, HEIGHT, WIDTH * 3, 3) for at in range(0, len(raw), size)], (
-        done.stderr.decode(errors="replace")
-    )
+    return decoded_markers(url, frames, timeout=60, check=False)
 
 
 def test_ffmpeg_plays_a_channel_over_hls_with_a_token_and_with_a_signed_url(demo_box):

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
 
 import httpx
 import pytest
 
-from stb.headend import marker
 from stb.headend.catalog import CHANNELS, demo_lineup
-from stb.headend.media import HEIGHT, WIDTH
 from stb.relay.feed import ChannelSource
 from stb.relay.relay import Relay, RelayBusy, UpstreamDown
 from stb.relay.upstream import UpstreamError, check_url, read_ts
 from stb.ts.packets import PACKET, SYNC
+from tests.headend.pictures import decoded_markers
 
 pytestmark = pytest.mark.slow
 
@@ -232,12 +230,7 @@ def test_live_follows_every_zap_in_one_stream(headend, tmp_path):
     assert stats["live_connections"] == 1 and stats["live_clients"] == 1
     path = tmp_path / "live.ts"
     path.write_bytes(recorded)
-    raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        check=True, capture_output=True, timeout=120,
-    ).stdout  # fmt: skip
-    size = WIDTH * HEIGHT * 3
-    seen = [marker.decode(raw[at : at + size], WIDTH, HEIGHT, WIDTH * 3, 3) for at in range(0, len(raw), size)]
+    seen = decoded_markers(path).markers
     shown = [n for i, n in enumerate(seen) if n is not None and (i == 0 or seen[i - 1] != n)]
     assert shown == order, f"the live stream showed {shown}"
 

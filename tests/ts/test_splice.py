@@ -4,11 +4,11 @@ import subprocess
 
 import pytest
 
-from stb.headend import marker
 from stb.headend.catalog import CHANNELS
-from stb.headend.media import CLIP_SECONDS, HEIGHT, WIDTH, clip_path
+from stb.headend.media import CLIP_SECONDS, clip_path
 from stb.ts.packets import PACKET, pid_of
 from stb.ts.splice import FIRST_ES_PID, PAT_PID, PMT_PID, SDT_PID, Splicer, crc32_mpeg
+from tests.headend.pictures import decoded_markers
 
 SECONDS_EACH = 2
 SEQUENCE = [1, 2, 3, 1, 2]  # channel numbers, as a viewer zaps
@@ -33,16 +33,6 @@ def _spliced(media_dir) -> bytes:
     return bytes(out)
 
 
-def _markers(path) -> list[int]:
-    """The channel marker of every decoded frame, in order."""
-    raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        check=True, capture_output=True, timeout=120,
-    ).stdout  # fmt: skip
-    size = WIDTH * HEIGHT * 3
-    return [marker.decode(raw[at : at + size], WIDTH, HEIGHT, WIDTH * 3, 3) for at in range(0, len(raw), size)]
-
-
 def test_crc_is_the_mpeg2_one():
     assert crc32_mpeg(b"123456789") == 0x0376E6E7  # the catalogued check value of CRC-32/MPEG-2
 
@@ -51,7 +41,7 @@ def test_crc_is_the_mpeg2_one():
 def test_a_decoder_plays_through_every_splice_and_sees_each_channel(media_dir, tmp_path):
     out = tmp_path / "spliced.ts"
     out.write_bytes(_spliced(media_dir))
-    seen = _markers(out)
+    seen = decoded_markers(out).markers
     order = [n for i, n in enumerate(seen) if n is not None and (i == 0 or seen[i - 1] != n)]
     assert order == SEQUENCE, f"channels decoded in order {order}"
     frames_expected = len(SEQUENCE) * SECONDS_EACH * 25
