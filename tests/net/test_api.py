@@ -32,8 +32,11 @@ def box(tmp_path):
     app.close()
 
 
-def run_client(app: App, client: Callable[[str], object], timeout: float = 20.0):
-    """Run ``client(base_url)`` in a thread while the box's loop runs here; return what it returned."""
+def run_client(app: App, client: Callable[[str], object], timeout: float = 20.0,
+               between: Callable[[], None] = lambda: None):  # fmt: skip
+    """Run ``client(base_url)`` in a thread while the box's loop runs here; return what it returned.
+
+    ``between`` runs on the box's thread after each of its frames (the web tests run calls there)."""
     result: dict = {}
 
     def target() -> None:
@@ -47,6 +50,7 @@ def run_client(app: App, client: Callable[[str], object], timeout: float = 20.0)
     deadline = time.monotonic() + timeout
     while thread.is_alive() and time.monotonic() < deadline:
         app.step()
+        between()
         time.sleep(0.01)
     assert not thread.is_alive(), "the client did not finish"
     if "error" in result:

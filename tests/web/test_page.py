@@ -11,7 +11,6 @@ import os
 import queue
 import re
 import shutil
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -24,6 +23,7 @@ from stb.guide.store import import_sources
 from stb.headend.catalog import demo_lineup
 from stb.headend.xmltv import demo_guide
 from stb.ui.app import App
+from tests.net.test_api import run_client
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -55,47 +55,37 @@ OnBox = Callable[[Callable[[], object]], object]
 def run_browser(app: App, scenario: Callable, width: str = "phone", timeout: float = 120.0):
     """Run ``scenario(page, base_url, on_box)`` in a browser thread while the box's loop runs here."""
     calls: queue.Queue[tuple[Callable[[], object], Future]] = queue.Queue()
-    result: dict = {}
 
     def on_box(call: Callable[[], object]) -> object:
         done: Future = Future()
         calls.put((call, done))
         return done.result(timeout=20)
 
-    def target() -> None:
-        try:
-            with playwright.sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=CHROMIUM, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
-                )
-                w, h = WIDTHS[width]
-                page = browser.new_page(viewport={"width": w, "height": h})
-                errors: list[str] = []
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
-                try:
-                    result["value"] = scenario(page, f"http://127.0.0.1:{app.net.bound_port}", on_box)
-                finally:
-                    browser.close()
-                assert not errors, f"the page threw: {errors}"
-        except BaseException as exc:
-            result["error"] = exc
+    def browse(api_base: str) -> object:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
+            )
+            w, h = WIDTHS[width]
+            page = browser.new_page(viewport={"width": w, "height": h})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            try:
+                value = scenario(page, api_base.removesuffix("/api/v1"), on_box)
+            finally:
+                browser.close()
+            assert not errors, f"the page threw: {errors}"
+            return value
 
-    thread = threading.Thread(target=target)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    while thread.is_alive() and time.monotonic() < deadline:
-        app.step()
+    def run_calls() -> None:
         while not calls.empty():
             call, done = calls.get()
             try:
                 done.set_result(call())
             except BaseException as exc:
                 done.set_exception(exc)
-        time.sleep(0.01)
-    assert not thread.is_alive(), "the browser did not finish"
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
+
+    return run_client(app, browse, timeout, between=run_calls)
 
 
 def on_tv(page, number: str) -> None:
