@@ -89,7 +89,7 @@ class NetworkSide:
     async def _serve(self) -> None:
         server = self._server
         assert server is not None
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(self._uvicorn(server))
         while not server.started and not task.done():
             await asyncio.sleep(0.01)
         if server.started:
@@ -109,6 +109,14 @@ class NetworkSide:
             await self.announcer.async_stop()  # goodbyes, so other screens drop the box at once
         if not server.started:
             raise OSError(f"could not listen on {self.host}:{self.port} (in use?)")
+
+    async def _uvicorn(self, server: uvicorn.Server) -> None:
+        """uvicorn's serve(), with its sys.exit on a failed start (a port in use) turned into an OSError: the
+        SystemExit stopped the loop before anyone read the task, and asyncio printed a traceback at exit."""
+        try:
+            await server.serve()
+        except SystemExit:
+            raise OSError(f"could not listen on {self.host}:{self.port} (in use?)") from None
 
     async def _async_announce(self) -> None:
         """Start the announcer; a failure leaves the API up (reachable by address) and is reported."""
