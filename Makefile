@@ -13,8 +13,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # iproute2 (network namespaces in tests), fonts-dejavu-core (burnt-in text of the demo channels),
 # xvfb + xauth (a virtual display for window tests).
 DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 fonts-dejavu-core xvfb xauth
-# Only for the tests and `stb bench web`: Debian's chromium, the real browser Playwright drives.
-DEB_TEST_PACKAGES := chromium
+# Only for the tests and `stb bench web`: Debian's chromium, the real browser Playwright drives;
+# libatomic1, which Playwright's bundled node driver links (a minbase Debian lacks it); curl, the stock HTTP
+# client the LAN tests run inside network namespaces. tests/test_dependencies.py checks this list is complete.
+DEB_TEST_PACKAGES := chromium libatomic1 curl
 
 .PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media vendor-hls
 
