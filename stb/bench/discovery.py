@@ -3,7 +3,7 @@
 All mDNS runs on a throw-away LAN of network namespaces made here (``stb.netns``) and removed at the
 end, on an error or Ctrl-C too; nothing multicasts on the machine's real interfaces. Each actor is
 its own process in its own namespace host (``stb.bench.mdns_actors``): two browser hosts, one running
-stb's discovery (``stb.companion.discovery.async_discover``), the other the library floor (a bare
+stb's discovery (``stb.lan.discovery.async_discover``), the other the library floor (a bare
 ``AsyncServiceBrowser`` resolving each name with ``AsyncServiceInfo.async_request``), a host for the
 new box of part (a), and the N boxes of part (b), a few real ``Announcer``s per host.
 

@@ -1,7 +1,7 @@
 """The mDNS side of ``stb bench discovery``: processes that run inside a namespace host, never elsewhere.
 
     python -m stb.bench.mdns_actors boxes            # Announcers on eth0
-    python -m stb.bench.mdns_actors browser product  # stb's discovery (stb.companion.discovery)
+    python -m stb.bench.mdns_actors browser product  # stb's discovery (stb.lan.discovery)
     python -m stb.bench.mdns_actors browser bare     # the library floor: AsyncServiceBrowser + async_request
     python -m stb.bench.mdns_actors listen ADDRESS   # notes every mDNS query on the LAN (sends nothing)
 
@@ -33,7 +33,7 @@ from stb import __version__
 
 INTERFACE = "eth0"
 _WATCH_LIMIT_S = 3600.0  # a watch ends with "unwatch" or end of input; this only bounds a forgotten one
-_RESOLVE_MS = 1500  # as stb.companion.discovery
+_RESOLVE_MS = 1500  # as stb.lan.discovery
 
 
 def say(event: str, **fields) -> None:
@@ -164,7 +164,7 @@ async def run_listener(address: str) -> None:
 
 async def browse_product(on_seen: Callable[[str], None], stop: asyncio.Event) -> None:
     """stb's own discovery: ``async_discover`` on eth0, stopped early by cancelling it."""
-    from stb.companion.discovery import async_discover
+    from stb.lan.discovery import async_discover
 
     task = asyncio.ensure_future(async_discover(_WATCH_LIMIT_S, [INTERFACE], on_found=lambda box: on_seen(box.box_id)))
     stopper = asyncio.ensure_future(stop.wait())

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_discover(args: argparse.Namespace) -> int:
     import asyncio
 
-    from stb.companion.discovery import async_discover
+    from stb.lan.discovery import async_discover
 
     if not 0 < args.timeout <= _MAX_TIMEOUT_S:
         raise StbError(f"--timeout wants seconds in (0, {_MAX_TIMEOUT_S:g}], not {args.timeout:g}")

@@ -1,73 +1,19 @@
 """Talking to a box from a laptop: its HTTP API with a stored token, and errors as one line each.
 
-Tokens are kept per box id in the user's config directory (`companion-tokens.json`, readable by
-the user only, written atomically). BOX on the command line is an address (`10.0.0.5`,
-`10.0.0.5:8600`, `[fe80::1]:8600`), or a name or id found by discovery.
+Tokens are kept per box id in the user's config directory (`companion-tokens.json`, see
+`stb.lan.tokens`).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import os
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from stb.config import atomic_write_bytes, config_dir
 from stb.errors import StbError
+from stb.lan.tokens import API, DEFAULT_PORT, Tokens, address_of
 
-DEFAULT_PORT = 8600
-API = "/api/v1"
-
-
-def address_of(box: str) -> tuple[str, int] | None:
-    """(host, port) when BOX is an address, else None (a name or id, for discovery)."""
-    text = box.strip()
-    host, port = text, DEFAULT_PORT
-    if text.startswith("["):  # [v6]:port
-        host, _, rest = text[1:].partition("]")
-        port = int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else DEFAULT_PORT
-    elif text.count(":") == 1:
-        host, _, p = text.partition(":")
-        if not p.isdigit():
-            return None
-        port = int(p)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return (host, port) if host == "localhost" or host.endswith(".local") else None
-    return host, port
-
-
-@dataclass
-class Tokens:
-    path: Path
-
-    @classmethod
-    def default(cls) -> Tokens:
-        return cls(config_dir() / "companion-tokens.json")
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise StbError(f"cannot read {self.path}: {exc}; delete it and pair again") from None
-        return data if isinstance(data, dict) else {}
-
-    def get(self, box_id: str) -> str | None:
-        entry = self._read().get(box_id)
-        return entry.get("token") if isinstance(entry, dict) else None
-
-    def put(self, box_id: str, token: str, name: str) -> None:
-        data = self._read()
-        data[box_id] = {"token": token, "name": name}
-        atomic_write_bytes(self.path, json.dumps(data, indent=2).encode())
-        os.chmod(self.path, 0o600)
+__all__ = ["API", "DEFAULT_PORT", "BoxClient", "Tokens", "address_of"]
 
 
 class BoxClient:

@@ -33,7 +33,7 @@ def connect(box: str, with_token: bool = True):
     address = address_of(box)
     if address is None:
         try:
-            from stb.companion.discovery import discover, match_box
+            from stb.lan.discovery import discover, match_box
         except ImportError:  # discovery not available: addresses only
             raise StbError(f"{box!r} is not an address; give the box's IP address") from None
         found = match_box(discover(3.0), box)
@@ -46,7 +46,7 @@ def connect(box: str, with_token: bool = True):
 
 
 def pair(args: argparse.Namespace) -> int:
-    from stb.companion.client import Tokens
+    from stb.lan.tokens import Tokens
 
     client, info = connect(args.box, with_token=False)
     with client:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from stb.headend import marker
 from stb.lineup.model import Channel
 from stb.player.engine import Engine, EngineOptions, PlaybackState
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
-from stb.ui.theme import Theme
 from stb.ui.video import draw_latest_frame
 
 LABEL_S = 4.0

@@ -35,11 +35,12 @@ from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stb import __version__
+from stb.actions import ACTIONS
+from stb.commands import CommandQueue
+from stb.lan.auth import Auth, AuthError, Device
 from stb.lineup.logo import fetch as fetch_logo
 from stb.lineup.model import ChannelId, Lineup
 from stb.net import exports
-from stb.net.auth import Auth, AuthError, Device
-from stb.net.commands import CommandQueue
 from stb.net.signed import (
     DEFAULT_LIFETIME_S,
     MAX_LIFETIME_S,
@@ -50,9 +51,8 @@ from stb.net.signed import (
 )
 from stb.relay.errors import ChannelLocked, NothingLive, RelayBusy, UpstreamDown
 from stb.relay.relay import Relay
+from stb.skin.theme import Theme
 from stb.streams import TITLE_MAX, TITLE_PATTERN, URL_PATTERN, fling_problem
-from stb.ui.keymap import ACTIONS
-from stb.ui.theme import Theme
 from stb.web.routes import add_page
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ from collections.abc import Callable
 import uvicorn
 
 from stb.errors import StbError
+from stb.lan.peers import Peers
 from stb.net.announce import Announcer
 from stb.net.api import NetContext, create_app
 from stb.net.http import BoxH11Protocol
-from stb.net.peers import Peers
 
 log = logging.getLogger(__name__)
 

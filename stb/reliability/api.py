@@ -568,7 +568,7 @@ def _lock_out(c, box: LiveBox) -> tuple[list[int], str, str, Any]:
 @case("pairing brute force", "403 for each wrong code, the fifth 429 with Retry-After; during the lock-out the right "
       "code pairs nothing and a new pairing gets 429; the next lock-out lasts twice as long")  # fmt: skip
 def _brute_force(box: LiveBox) -> Outcome:
-    from stb.net.auth import FIRST_LOCKOUT_S
+    from stb.lan.auth import FIRST_LOCKOUT_S
 
     clock = Skewed()
     box.app.auth.clock = clock

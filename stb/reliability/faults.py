@@ -31,7 +31,7 @@ KINDS = ("state", "settings", "paired")
 
 def _stores(directory: Path) -> dict:
     from stb.config import StateStore
-    from stb.net.auth import PairedStore
+    from stb.lan.auth import PairedStore
     from stb.settings import SettingsStore
 
     return {"state": StateStore(directory), "settings": SettingsStore(directory), "paired": PairedStore(directory)}
@@ -40,7 +40,7 @@ def _stores(directory: Path) -> dict:
 def _value(kind: str, n: int):
     """The value saved as counter ``n``: every field that matters changes with it."""
     from stb.config import BoxState
-    from stb.net.auth import Device, PairedDevices
+    from stb.lan.auth import Device, PairedDevices
     from stb.settings import Settings
 
     if kind == "state":

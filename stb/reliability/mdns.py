@@ -281,7 +281,7 @@ def _under_attack(kind: str, check: Callable[[Lan, Discovery], list[str]], saw: 
 
 
 def _bounded(lan: Lan, found: Discovery) -> list[str]:
-    from stb.companion.discovery import MAX_BOXES, MAX_BOXES_PER_ADDRESS
+    from stb.lan.discovery import MAX_BOXES, MAX_BOXES_PER_ADDRESS
 
     problems = []
     boxes = found.boxes or []

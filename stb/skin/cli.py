@@ -83,8 +83,8 @@ def skin_preview(args: argparse.Namespace) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     import pygame
 
-    from stb.skin import preview
     from stb.skin.resolve import SkinError, resolve
+    from stb.ui import preview
 
     try:
         skin = resolve(args.name)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from stb.lineup.check import Problem, json_path, parse_json_bytes
 from stb.skin.manifest import API_VERSION, RESOLUTION, Colours, Manifest, Widgets
-from stb.ui.theme import RGB, Theme
+from stb.skin.theme import RGB, Theme
 
 MANIFEST = "skin.json"
 DEFAULT_SKIN = "default"

@@ -12,19 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stb import __version__
+from stb.actions import ACTIONS
 from stb.box import Box, ChannelChanged, Event, Notice, SettingsChanged, StandbyChanged, VolumeChanged
+from stb.commands import CommandQueue
 from stb.config import StateStore
 from stb.errors import StbError
 from stb.guide.query import Guide
 from stb.guide.refresh import GuideRefresher
 from stb.guide.store import default_db_path
+from stb.lan.auth import Auth
+from stb.lan.peers import Peers
 from stb.lineup.model import Channel, Lineup
 from stb.net.announce import Announcer
 from stb.net.api import NetContext, NotFound
-from stb.net.auth import Auth
-from stb.net.commands import CommandQueue
 from stb.net.guide import NetGuide
-from stb.net.peers import Peers
 from stb.net.server import NetworkSide
 from stb.net.signed import StreamSigner
 from stb.player.engine import Engine, EngineOptions, PlaybackState, Player
@@ -32,6 +33,7 @@ from stb.player.zapper import Zapper
 from stb.relay.feed import ChannelSource
 from stb.relay.relay import Relay
 from stb.skin.resolve import SkinError, installed_skins, resolve, resolve_with_fallback
+from stb.skin.theme import Theme
 from stb.streams import describe, stream_channel
 from stb.ui import mirror
 from stb.ui.channellist import ChannelListScreen
@@ -39,14 +41,13 @@ from stb.ui.details import DetailsScreen
 from stb.ui.devices import DevicesScreen
 from stb.ui.fonts import Fonts
 from stb.ui.grid import GridScreen
-from stb.ui.keymap import ACTIONS, load_keymap, user_keymap_path
+from stb.ui.keymap import load_keymap, user_keymap_path
 from stb.ui.live import LiveScreen
 from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks
 from stb.ui.pairing import PairingScreen
 from stb.ui.pin import PinDialog
 from stb.ui.settings import Hooks, SettingsScreen
 from stb.ui.standby import StandbyScreen
-from stb.ui.theme import Theme
 from stb.ui.tracks import TrackPicker
 
 log = logging.getLogger(__name__)

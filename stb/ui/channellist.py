@@ -14,10 +14,10 @@ from collections.abc import Callable
 from stb.box import Box
 from stb.guide.query import Guide
 from stb.lineup.model import Channel
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
 from stb.ui.text import fit
-from stb.ui.theme import Theme
 from stb.ui.widgets import side_panel, star
 
 ALL, FAVOURITES, RECENT = "All channels", "Favourites", "Recent"

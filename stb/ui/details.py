@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 from stb.guide.query import Programme
 from stb.lineup.model import Channel
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.programmeinfo import facts, heading, when
 from stb.ui.text import wrap
-from stb.ui.theme import Theme
 from stb.ui.widgets import dialog, progress, text
 
 PANEL_SIZE = (1000, 560)

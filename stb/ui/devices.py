@@ -8,12 +8,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from stb.net.auth import Auth
+from stb.lan.auth import Auth
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.qr import qr_surface
 from stb.ui.text import fit
-from stb.ui.theme import Theme
 from stb.ui.widgets import sheet, text
 
 ROW_HEIGHT = 56

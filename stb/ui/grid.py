@@ -22,12 +22,12 @@ from stb.guide.genres import genre_family
 from stb.guide.query import Guide, Programme
 from stb.guide.times import format_local
 from stb.lineup.model import Channel
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.gridmodel import SLOT_S, GridModel
 from stb.ui.numberentry import NumberEntry
 from stb.ui.programmeinfo import facts, heading, when
 from stb.ui.text import fit, wrap
-from stb.ui.theme import Theme
 from stb.ui.widgets import FittedImages, star, text
 
 PREVIEW_SIZE = (384, 216)

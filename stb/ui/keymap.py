@@ -12,15 +12,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from stb.actions import ACTIONS
 from stb.errors import StbError
-
-ACTIONS = frozenset(
-    {"channel_up", "channel_down", "last_channel", "ok", "back", "info", "quit", "mute", "volume_up", "volume_down"}
-    | {"power", "other_screens"}
-    | {"up", "down", "left", "right", "list", "favourite", "audio_track", "subtitles", "guide", "menu"}
-    | {"red", "green", "yellow", "blue"}
-    | {f"digit_{d}" for d in range(10)}
-)
 
 # What still reaches live TV while a dialog (PIN, pairing code, devices) keeps every other key.
 THROUGH_DIALOGS = frozenset({"quit", "mute", "volume_up", "volume_down"})

@@ -10,13 +10,13 @@ from stb.guide.query import Guide
 from stb.guide.times import format_local
 from stb.player.engine import PlaybackState, Player
 from stb.player.zapper import PlaybackChanged, Zapper
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
 from stb.ui.pin import PinPad, draw_pad
 from stb.ui.streaminfo import describe
 from stb.ui.text import fit
-from stb.ui.theme import Theme
 from stb.ui.video import draw_latest_frame
 from stb.ui.widgets import FittedImages, centred_text, panel, progress, star, text, top_free_y
 

@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from stb.companion.discovery import FoundBox
+from stb.lan.discovery import FoundBox
+from stb.lan.peers import LiveTarget
 from stb.lineup.model import Channel
-from stb.net.peers import LiveTarget
 
 # What leaves mirror mode when it reaches live TV: the viewer is back on this box's own channels.
 LEAVE_KEYS = frozenset({"channel_up", "channel_down", "last_channel", "back"})

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from stb.companion.discovery import FoundBox
+from stb.lan.discovery import FoundBox
+from stb.lan.peers import LiveTarget, Outcome
 from stb.lineup.model import Channel, Lineup
-from stb.net.peers import LiveTarget, Outcome
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.text import fit
-from stb.ui.theme import Theme
 from stb.ui.widgets import centred_text, sheet, text
 
 ROW_HEIGHT = 80
@@ -27,7 +27,7 @@ CODE_LENGTH = 6
 
 
 class PeersView(Protocol):
-    """What the screen needs of ``stb.net.peers.Peers`` (a fixed list in the previews)."""
+    """What the screen needs of ``stb.lan.peers.Peers`` (a fixed list in the previews)."""
 
     boxes: tuple[FoundBox, ...]
     error: str | None

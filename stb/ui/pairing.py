@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 
-from stb.net.auth import Auth
+from stb.lan.auth import Auth
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
-from stb.ui.theme import Theme
 from stb.ui.widgets import centred_text, dialog
 
 

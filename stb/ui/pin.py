@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from stb.parental import PinResult
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
-from stb.ui.theme import Theme
 from stb.ui.widgets import centred_text, dialog
 
 PIN_LENGTH = 4

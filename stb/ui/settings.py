@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from stb.box import Box
 from stb.parental import PinResult
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.pin import PinDialog
 from stb.ui.text import fit
-from stb.ui.theme import Theme
 from stb.ui.widgets import sheet, text
 
 ROW_HEIGHT = 44

@@ -11,8 +11,8 @@ import random
 import time
 
 from stb.guide.times import format_local
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
-from stb.ui.theme import Theme
 
 BLACK = (0, 0, 0)
 DIM = 0.55  # share of text_dim's brightness the clock keeps

@@ -8,9 +8,9 @@ closes, and so does a few seconds without a key.
 from __future__ import annotations
 
 from stb.player.engine import Player
+from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.streaminfo import OFF, next_track
-from stb.ui.theme import Theme
 from stb.ui.widgets import panel, text
 
 HIDE_AFTER_S = 6.0

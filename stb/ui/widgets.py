@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from stb.skin.theme import RGB, Theme
 from stb.ui.text import fit
-from stb.ui.theme import RGB, Theme
 
 
 def panel(canvas, rect, theme: Theme, colour: RGB | None = None, alpha: int | None = None) -> None:

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from stb.ui.theme import RGB, Theme
+from stb.skin.theme import RGB, Theme
 from stb.web.assets import Asset, load_assets
 
 CSP = (

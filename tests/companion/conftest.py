@@ -8,7 +8,7 @@ import sys
 import httpx
 import pytest
 
-from stb.companion.client import Tokens
+from stb.lan.tokens import Tokens
 from tests.net.test_api import pair, run_client
 
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from stb.companion.client import address_of
 from stb.config import StateStore
+from stb.lan.tokens import address_of
 from stb.lineup.model import Channel, Lineup
 from stb.ui.app import App
 

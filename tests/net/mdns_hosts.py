@@ -110,7 +110,7 @@ async def run_watch() -> None:
 async def run_discover(seconds: float) -> None:
     from dataclasses import asdict
 
-    from stb.companion.discovery import async_discover
+    from stb.lan.discovery import async_discover
 
     boxes = await async_discover(seconds, ["eth0"], on_found=lambda box: say("found", box=asdict(box)))
     say("done", boxes=[asdict(box) for box in boxes])

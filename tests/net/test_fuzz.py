@@ -46,12 +46,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from stb.commands import CommandQueue
 from stb.config import StateStore
 from stb.guide.store import import_sources
 from stb.headend.xmltv import demo_guide
 from stb.lineup.load import load_lineup
 from stb.net.api import API, NetContext, create_app
-from stb.net.commands import CommandQueue
 from stb.streams import fling_problem
 from stb.ui.app import App
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from stb.net.auth import token_hash
+from stb.lan.auth import token_hash
 from tests.netns import netns_lan
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]

@@ -28,7 +28,7 @@ import pytest
 from stb.headend import marker
 from stb.headend.catalog import CHANNELS, demo_lineup
 from stb.headend.media import WIDTH
-from stb.net.auth import token_hash
+from stb.lan.auth import token_hash
 from tests.net.mdns_hosts import Actor
 from tests.net.test_other_screens import peek_until, wait_for_headend
 from tests.netns import netns_lan

@@ -9,8 +9,8 @@ import pytest
 
 from stb.config import StateStore
 from stb.lineup.model import Channel, Lineup
+from stb.skin.theme import Theme
 from stb.ui.app import App
-from stb.ui.theme import Theme
 
 LINEUP = Lineup(name="t", channels=[Channel(number=1, id="a", name="A", urls=["http://127.0.0.1:9/a.ts"])])
 

@@ -77,7 +77,7 @@ def test_check_of_a_folder_without_a_manifest_says_so(tmp_path):
 
 @pytest.mark.slow
 def test_preview_renders_every_screen_and_a_contact_sheet(tmp_path):
-    from stb.skin.preview import SCREENS
+    from stb.ui.preview import SCREENS
 
     done = stb("skin", "preview", "operator", "-o", str(tmp_path / "out"), "--json")
     assert done.returncode == 0, done.stderr

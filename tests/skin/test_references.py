@@ -1,6 +1,6 @@
 """Every shipped skin renders every screen, compared with a reviewed reference PNG per skin.
 
-The renders come from `stb.skin.preview` (real Box, real SQLite guide, the player as the one seam)
+The renders come from `stb.ui.preview` (real Box, real SQLite guide, the player as the one seam)
 at a fixed clock in UTC. A screen or skin that changes on purpose: rerun with
 STB_UPDATE_REFERENCES=1, look at the PNGs in tests/skin/references/<skin>/, commit them.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 import pygame
 import pytest
 
-from stb.skin import preview
 from stb.skin.resolve import installed_skins, resolve
+from stb.ui import preview
 
 REFERENCES = Path(__file__).parent / "references"
 NOW = 1_800_000_000 + 10 * 60  # 08:10 UTC on a Friday

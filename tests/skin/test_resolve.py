@@ -10,7 +10,7 @@ import pytest
 
 from stb.skin.manifest import json_schema
 from stb.skin.resolve import SkinError, resolve, resolve_with_fallback
-from stb.ui.theme import Theme
+from stb.skin.theme import Theme
 
 REPO_SKINS = Path(__file__).parents[2] / "skins"
 

@@ -3,8 +3,9 @@ import json
 import pygame
 import pytest
 
+from stb.actions import ACTIONS
 from stb.errors import StbError
-from stb.ui.keymap import ACTIONS, load_keymap
+from stb.ui.keymap import load_keymap
 
 
 @pytest.fixture(autouse=True)

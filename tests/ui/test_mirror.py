@@ -10,10 +10,10 @@ import pygame
 import pytest
 
 from stb.bench.zap import channel_on_screen
-from stb.companion.discovery import FoundBox
 from stb.config import StateStore
 from stb.headend.catalog import demo_lineup
-from stb.net.peers import LiveTarget
+from stb.lan.discovery import FoundBox
+from stb.lan.peers import LiveTarget
 from stb.player.engine import EngineOptions, PlaybackState
 from stb.ui.app import App
 from tests.ui.keys import press, step_until

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from stb.companion.discovery import FoundBox
+from stb.lan.discovery import FoundBox
+from stb.lan.peers import LiveTarget, Outcome, live_stream_url
 from stb.lineup.model import Channel, Lineup
-from stb.net.peers import LiveTarget, Outcome, live_stream_url
+from stb.skin.theme import Theme
 from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks, same_channel
-from stb.ui.theme import Theme
 
 LINEUP = Lineup(name="t", channels=[Channel(number=n, id=f"c{n}", name=f"Channel {n}", urls=[f"http://x/{n}"])
                                     for n in (1, 2, 3)])  # fmt: skip

@@ -8,8 +8,8 @@ from stb.box import Box
 from stb.config import StateStore
 from stb.lineup.model import Channel, Lineup
 from stb.settings import SettingsStore
+from stb.skin.theme import Theme
 from stb.ui.settings import Hooks, SettingsScreen
-from stb.ui.theme import Theme
 
 LINEUP = Lineup(name="t", channels=[Channel(number=1, id="c1", name="Channel 1", urls=["http://127.0.0.1:9/1.ts"])])
 

@@ -19,13 +19,13 @@ from stb.guide.query import Guide
 from stb.guide.store import import_sources
 from stb.lineup.model import Channel, Lineup
 from stb.player.engine import PlaybackState, StreamStats
+from stb.skin.theme import Theme
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
 from stb.ui.grid import GridScreen
 from stb.ui.live import LiveScreen
 from stb.ui.pin import PinDialog
 from stb.ui.settings import Hooks, SettingsScreen
-from stb.ui.theme import Theme
 from stb.ui.tracks import TrackPicker
 
 ThemeFor = Callable[[str], Theme]
@@ -252,7 +252,7 @@ def pin_dialog(s: Scene) -> None:
 
 
 def _demo_auth(s: Scene):
-    from stb.net.auth import Auth, Device
+    from stb.lan.auth import Auth, Device
 
     auth = Auth(directory=s.box.store.path.parent)
     auth.paired.devices = [Device("a1", "Anna's phone", "0" * 64, s.now - 86400, s.now - 600),
@@ -289,7 +289,7 @@ def standby(s: Scene) -> None:
 
 def _two_boxes():
     """Other screens as a box would list them: one showing a channel this line-up has, one hiding it."""
-    from stb.companion.discovery import FoundBox
+    from stb.lan.discovery import FoundBox
 
     common = {"port": 8600, "model": "stb", "version": "0.1", "api_path": "/api/v1", "host": "stb.local."}
     return (
@@ -321,7 +321,7 @@ class StillPeers:
 
 
 def _outcome(ok: bool, value=None):
-    from stb.net.peers import Outcome
+    from stb.lan.peers import Outcome
 
     return Outcome(ok, value)
 
@@ -350,7 +350,7 @@ def other_screens_code(s: Scene) -> None:
 
 
 def live_mirroring(s: Scene) -> None:
-    from stb.net.peers import LiveTarget
+    from stb.lan.peers import LiveTarget
     from stb.ui import mirror
 
     den = _two_boxes()[0]

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from stb.net.peers import signed_live_url
+from stb.lan.peers import signed_live_url
 from tests.net.test_api import box, pair, run_client  # noqa: F401  (box is a fixture)
 
 

@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 from zeroconf.asyncio import AsyncZeroconf
 
-from stb.companion.client import API, Tokens
-from stb.companion.discovery import BoxBrowser, FoundBox
+from stb.commands import CommandQueue
 from stb.errors import StbError
-from stb.net.announce import lan_addresses
-from stb.net.commands import CommandQueue
+from stb.lan.addresses import lan_addresses
+from stb.lan.discovery import BoxBrowser, FoundBox
+from stb.lan.tokens import API, Tokens
 
 __all__ = ["LiveTarget", "Outcome", "Peers", "live_stream_url", "signed_live_url"]
 

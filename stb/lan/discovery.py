@@ -18,7 +18,7 @@ from zeroconf import ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
 from stb.errors import StbError
-from stb.net.announce import lan_addresses
+from stb.lan.addresses import lan_addresses
 
 __all__ = [
     "MAX_BOXES",

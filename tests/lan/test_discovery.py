@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stb.companion.discovery import FoundBox, box_from_txt, match_box, parse_txt
 from stb.errors import StbError
+from stb.lan.discovery import FoundBox, box_from_txt, match_box, parse_txt
 from tests.net.mdns_hosts import Actor
 from tests.netns import netns_lan
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from stb.net.commands import CommandQueue
+from stb.commands import CommandQueue
 
 
 def test_calls_run_on_the_thread_that_drains_and_results_come_back():

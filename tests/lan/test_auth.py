@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stb.net.auth import CODE_TTL_S, MAX_CODE_TRIES, Auth, AuthError, PairedStore
+from stb.lan.auth import CODE_TTL_S, MAX_CODE_TRIES, Auth, AuthError, PairedStore
 
 T0 = 1_800_000_000.0
 

@@ -1,0 +1,11 @@
+"""The named actions a remote key can send: the vocabulary shared by the keymap, the TV's screens and the API."""
+
+from __future__ import annotations
+
+ACTIONS = frozenset(
+    {"channel_up", "channel_down", "last_channel", "ok", "back", "info", "quit", "mute", "volume_up", "volume_down"}
+    | {"power", "other_screens"}
+    | {"up", "down", "left", "right", "list", "favourite", "audio_track", "subtitles", "guide", "menu"}
+    | {"red", "green", "yellow", "blue"}
+    | {f"digit_{d}" for d in range(10)}
+)
