@@ -25,6 +25,7 @@ RECENT_KEPT = 12
 class ChannelChanged:
     channel: Channel
     previous: Channel | None
+    flung: bool = False  # a stream flung from another screen, not a line-up channel
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class StandbyChanged:
 @dataclass(frozen=True)
 class SettingsChanged:
     """A screen changed ``settings`` (the box's name, "open on this LAN"…): the announcement follows."""
+
+    box_name: str = ""
+    open_on_lan: bool = False
+    show_channel_on_lan: bool = True
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,8 @@ class Box:
     def settings_changed(self) -> None:
         """A screen changed ``settings``: saved with the next flush, and said to whoever shows them."""
         self._settings_dirty = True
-        self._emit(SettingsChanged())
+        s = self.settings
+        self._emit(SettingsChanged(s.box_name, s.open_on_lan, s.show_channel_on_lan))
 
     def flush(self) -> None:
         """Save state and settings if they changed; called by the UI loop off the key-press path, and at exit."""
@@ -235,7 +241,7 @@ class Box:
             self.state.last_channel = channel.id
             self.state.recent = [channel.id, *(c for c in self.state.recent if c != channel.id)][:RECENT_KEPT]
             self._dirty = True
-        self._emit(ChannelChanged(channel, previous))
+        self._emit(ChannelChanged(channel, previous, flung=stream))
 
     def _volume_changed(self) -> None:
         self._dirty = True

@@ -117,6 +117,44 @@ def _wait_text(seconds: float) -> str:
     return f"{math.ceil(seconds)} s" if seconds < 120 else f"{math.ceil(seconds / 60)} min"
 
 
+@dataclass(frozen=True)
+class ParentalRule:
+    """The one rule that decides whether a channel, with what is on it now, is hidden behind the PIN.
+
+    An immutable copy of the lock's state at one moment: the TV asks it every frame, and the network side
+    (the relay's streams, the API) reads the copy the TV published last, so no thread but the UI thread
+    ever touches the lock itself.
+    """
+
+    enabled: bool = False  # a PIN is set
+    unlocked_until: float = 0.0  # epoch seconds; the right PIN was entered recently
+    locked_channels: frozenset[str] = frozenset()
+    age_limit: int | None = None
+
+    def hides(
+        self,
+        channel_id: str,
+        rating: str | None,
+        rating_system: str | None,
+        now: float,
+        *,
+        channel_locked: bool = False,
+        channel_age: int | None = None,
+    ) -> bool:
+        """Whether this programme on this channel needs the PIN before it is seen or heard.
+
+        ``channel_locked`` and ``channel_age`` carry the line-up's own ``locked`` and ``age_rating``.
+        """
+        if not self.enabled or now < self.unlocked_until:
+            return False
+        if channel_locked or channel_id in self.locked_channels:
+            return True
+        if self.age_limit is None:
+            return False
+        ages = (age_of(rating, rating_system), channel_age)
+        return any(age is not None and age >= self.age_limit for age in ages)
+
+
 class ParentalLock:
     """Applies the parental rules to one :class:`~stb.settings.ParentalSettings`, in place.
 
@@ -148,6 +186,12 @@ class ParentalLock:
             self._unlocked_until = now + span
         return now < self._unlocked_until
 
+    def rule(self, now: float) -> ParentalRule:
+        """The rule as it stands at ``now``, to apply here or hand to another thread."""
+        unlocked_until = self._unlocked_until if self.is_unlocked(now) else 0.0
+        s = self.settings
+        return ParentalRule(self.enabled, unlocked_until, frozenset(s.locked_channels), s.age_limit)
+
     def needs_pin(
         self,
         channel_id: str,
@@ -158,19 +202,10 @@ class ParentalLock:
         channel_locked: bool = False,
         channel_age: int | None = None,
     ) -> bool:
-        """Whether showing this programme on this channel must ask for the PIN first.
-
-        ``channel_locked`` and ``channel_age`` carry the line-up's own ``locked`` and ``age_rating``.
-        """
-        if self.is_unlocked(now):
-            return False
-        if channel_locked or channel_id in self.settings.locked_channels:
-            return True
-        limit = self.settings.age_limit
-        if limit is None:
-            return False
-        ages = (age_of(rating, rating_system), channel_age)
-        return any(age is not None and age >= limit for age in ages)
+        """Whether showing this programme on this channel must ask for the PIN first (:meth:`ParentalRule.hides`)."""
+        return self.rule(now).hides(
+            channel_id, rating, rating_system, now, channel_locked=channel_locked, channel_age=channel_age
+        )
 
     def wait_s(self, now: float) -> float:
         """Seconds until a PIN may be tried again (0 if now).

@@ -61,11 +61,11 @@ def headend():
 @pytest.fixture
 def demo_box(tmp_path, headend):
     """A running box (headless, its API on a free loopback port) on the demo head-end's line-up."""
+    from stb.assembly import build_app
     from stb.config import StateStore
     from stb.headend.catalog import demo_lineup
-    from stb.ui.app import App
 
-    app = App(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
+    app = build_app(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
               pretune=0, api_port=0)  # fmt: skip
     app.start()
     yield app

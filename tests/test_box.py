@@ -119,7 +119,7 @@ def test_a_settings_change_is_said_so_the_announcement_can_follow(tmp_path):
     box, events = make_box(tmp_path)
     box.settings.box_name = "Den"
     box.settings_changed()
-    assert events == [SettingsChanged()]
+    assert events == [SettingsChanged(box_name="Den", open_on_lan=False, show_channel_on_lan=True)]
 
 
 def test_a_flung_stream_plays_until_the_next_zap_and_is_never_saved(tmp_path):
@@ -131,7 +131,7 @@ def test_a_flung_stream_plays_until_the_next_zap_and_is_never_saved(tmp_path):
     stream = stream_channel("http://10.0.0.9:8000/cam/front.ts", "Front door")
     box.play_stream(stream)
     assert box.current is stream and box.is_flung(box.current) and tuned(events)[-1] == 1  # the model's number
-    assert events[-1] == ChannelChanged(stream, box.lineup.by_number(3))
+    assert events[-1] == ChannelChanged(stream, box.lineup.by_number(3), flung=True)
     box.zap_last()  # "last" from a stream: the line-up channel watched before it
     assert box.current.number == 3 and box.flung is None
     box.play_stream(stream)

@@ -469,11 +469,11 @@ def start_paired(app, device: str, label: str) -> tuple[str, Tv]:
 
 
 def run(clients: list[int], seconds: float, starts: int = 4, zaps: int = 6, dwell: float = 2.5, seed: int = 1) -> dict:
+    from stb.assembly import build_app
     from stb.config import StateStore
     from stb.headend.catalog import demo_lineup
     from stb.headend.process import headend_on_free_port
     from stb.lineup.model import Lineup
-    from stb.ui.app import App
 
     began = time.monotonic()
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -481,7 +481,7 @@ def run(clients: list[int], seconds: float, starts: int = 4, zaps: int = 6, dwel
         headend_url = f"http://127.0.0.1:{port}"
         full = demo_lineup("127.0.0.1", port)
         lineup = Lineup(name="bench relay", channels=[c for c in full.channels if c.number in GOOD_CHANNELS])
-        app = App(lineup, headless=True, store=StateStore(Path(tmp)), guide_db=Path(tmp) / "g.db", api_port=0)
+        app = build_app(lineup, headless=True, store=StateStore(Path(tmp)), guide_db=Path(tmp) / "g.db", api_port=0)
         try:
             token, tv = start_paired(app, "stb bench relay", "relay benchmark")
             tv.run_for(2.0)  # the pre-tuned neighbours start too

@@ -190,15 +190,15 @@ class Household:
 
 
 def run(rounds: int, dwell: float, pretune: int, max_seconds: float, seed: int = 1) -> dict:
+    from stb.assembly import build_app
     from stb.config import StateStore
     from stb.headend.catalog import demo_lineup
     from stb.headend.process import headend_on_free_port
-    from stb.ui.app import App
 
     rng = random.Random(seed)
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     with tempfile.TemporaryDirectory(prefix="stb-bench-soak-") as tmp, headend_on_free_port() as (_, port):
-        app = App(demo_lineup("127.0.0.1", port), headless=True, store=StateStore(Path(tmp)),
+        app = build_app(demo_lineup("127.0.0.1", port), headless=True, store=StateStore(Path(tmp)),
                   guide_db=Path(tmp) / "guide.db", pretune=pretune, api_port=0)  # fmt: skip
         try:
             token, tv = start_paired(app, "stb bench soak", "soak benchmark")

@@ -129,13 +129,13 @@ def _first_frame(page, mark: str) -> float:
 
 
 def run(runs: int = 5) -> dict:
+    from stb.assembly import build_app
     from stb.bench.relay import start_paired
     from stb.config import StateStore
     from stb.guide.store import import_sources
     from stb.headend.catalog import demo_lineup
     from stb.headend.process import headend_on_free_port
     from stb.headend.xmltv import demo_guide
-    from stb.ui.app import App
 
     try:
         import playwright.sync_api  # noqa: F401
@@ -148,7 +148,7 @@ def run(runs: int = 5) -> dict:
     with tempfile.TemporaryDirectory(prefix="stb-bench-web-") as tmp, headend_on_free_port() as (_child, port):
         (Path(tmp) / "guide.xml").write_bytes(demo_guide())
         import_sources(Path(tmp) / "guide.db", [str(Path(tmp) / "guide.xml")])
-        app = App(demo_lineup("127.0.0.1", port), headless=True, store=StateStore(Path(tmp)),
+        app = build_app(demo_lineup("127.0.0.1", port), headless=True, store=StateStore(Path(tmp)),
                   guide_db=Path(tmp) / "guide.db", pretune=0, api_port=0)  # fmt: skip
         try:
             token, tv = start_paired(app, "stb bench web", "web benchmark")

@@ -37,6 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stb import __version__
 from stb.actions import ACTIONS
 from stb.commands import CommandQueue
+from stb.errors import NotFound
 from stb.lan.auth import Auth, AuthError, Device
 from stb.lineup.logo import fetch as fetch_logo
 from stb.lineup.model import ChannelId, Lineup
@@ -128,11 +129,6 @@ class EventHub:
     @property
     def clients(self) -> int:
         return len(self._clients)
-
-
-class NotFound(LookupError):
-    """No such channel, key, device…: a 404 with a sentence. Only this, not any LookupError: a KeyError
-    from a bug must show as the 500 it is, not pass for a client's mistake."""
 
 
 # -- request bodies ----------------------------------------------------------------------------------------

@@ -77,15 +77,15 @@ def running_box(work: Path) -> Iterator[LiveBox]:
     made: dict[str, Any] = {}
 
     def tv() -> None:
+        from stb.assembly import build_app
         from stb.config import StateStore
         from stb.lineup.model import Channel, Lineup
-        from stb.ui.app import App
 
         lineup = Lineup(name="reliability", channels=[
             Channel(number=n, id=f"c{n}", name=f"Channel {n}", urls=[f"http://127.0.0.1:9/{n}.ts"]) for n in (1, 2, 3)
         ])  # fmt: skip
         try:
-            app = App(lineup, headless=True, store=StateStore(work / "state"), guide_db=work / "guide.db",
+            app = build_app(lineup, headless=True, store=StateStore(work / "state"), guide_db=work / "guide.db",
                       pretune=0, api_port=0)  # fmt: skip
             app.start()
         except BaseException as exc:

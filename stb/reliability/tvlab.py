@@ -252,16 +252,16 @@ class BoxLab:
         self.close()
 
     def _open(self) -> None:
+        from stb.assembly import build_app
         from stb.bench.relay import Tv, start_paired
         from stb.config import StateStore
         from stb.lineup.model import Channel, Lineup
-        from stb.ui.app import App
 
         channels = self._good_channels()
         if self.bad_url is not None:
             channels.append(Channel(number=BAD_NUMBER, id=BAD_ID, name="Bad Stream", urls=[self.bad_url]))
         lineup = Lineup(name="reliability", channels=channels)
-        self.app = App(lineup, headless=True, store=StateStore(self.work / "state"), guide_db=self.work / "g.db",
+        self.app = build_app(lineup, headless=True, store=StateStore(self.work / "state"), guide_db=self.work / "g.db",
                        pretune=0, api_port=0)  # fmt: skip
         if self._wait_for_picture:
             self.token, self.tv = start_paired(self.app, "reliability client", "reliability case")

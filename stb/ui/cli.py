@@ -51,9 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stb.assembly import build_app
     from stb.lineup.load import load_lineup
     from stb.player.engine import EngineOptions
-    from stb.ui.app import App, display_available
+    from stb.ui.app import display_available
 
     lineup = load_lineup(args.lineup)
     if not lineup.channels:
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print("stb: no display found, running headless (still playing; Ctrl-C to stop)", file=sys.stderr)
         headless = True
     with _headend_if_needed(lineup, allowed=not args.no_headend):
-        app = App(
+        app = build_app(
             lineup,
             headless=headless,
             fullscreen=args.fullscreen,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from stb.box import Box, ChannelChanged, Event, Notice, StandbyChanged, VolumeChanged
-from stb.guide.query import Guide
+from stb.box import ChannelChanged, Notice, StandbyChanged, VolumeChanged
 from stb.guide.times import format_local
 from stb.player.engine import PlaybackState, Player
-from stb.player.zapper import PlaybackChanged, Zapper
+from stb.player.zapper import PlaybackChanged
 from stb.skin.theme import Theme
+from stb.tv.core import TvCore
+from stb.tv.events import LockChanged, MirrorChanged, TvEvent
 from stb.ui.fonts import Fonts
 from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
@@ -19,8 +20,6 @@ from stb.ui.streaminfo import describe
 from stb.ui.text import fit
 from stb.ui.video import draw_latest_frame
 from stb.ui.widgets import FittedImages, centred_text, panel, progress, star, text, top_free_y
-
-NOW_NEXT_TTL_S = 5.0
 
 STATE_TEXT = {
     PlaybackState.IDLE: "",
@@ -33,38 +32,53 @@ SOUND_ONLY = "Sound only: no picture the box can show"  # a TV channel that send
 
 
 class LiveScreen:
-    """Owns nothing but presentation state; actions go to the Box, pixels come from the Player."""
+    """Owns nothing but presentation state: actions go to the Box, the lock and mirroring are the TV core's,
+    pixels come from the Player."""
 
     context = "live"
 
-    def __init__(self, box: Box, zapper: Zapper, theme: Theme, guide: Guide | None = None) -> None:
-        self.guide = guide
-        self.zapper = zapper
+    def __init__(self, tv: TvCore, theme: Theme) -> None:
+        self.tv = tv
+        self.box = tv.box
+        self.zapper = tv.zapper
         self._video = None  # the last picture drawn, kept on screen while a zap waits for the next
         self._video_shown = False
         self.info_visible = False
-        self.volume: tuple[int, bool] = (box.state.volume, box.state.muted)
+        self.volume: tuple[int, bool] = (tv.box.state.volume, tv.box.state.muted)
         self.volume_until = 0.0
         self._info_lines: list[str] = []
         self._info_lines_until = 0.0
-        self._now_next_cache: dict[str, tuple[float, tuple]] = {}
-        self.box = box
         self.theme = theme
         self.entry = NumberEntry()
         self.logos = Logos()
         self.brand = FittedImages()
-        self.locked = False  # the parental lock hides this channel's picture and sound until the PIN
         self.pin = PinPad()
         self.pin_message = ""
-        self.on_lock_change: Callable[[bool], None] = lambda locked: None
         self.relay_summary: Callable[[], tuple[int, ...] | None] = lambda: None  # set when the box relays
-        #: While another box is mirrored: the banner's two lines ("Mirroring Den", "Showing: News").
-        self.mirror_label: Callable[[], tuple[str, str] | None] = lambda: None
         self.fonts = Fonts(theme.fonts)
         self.banner_until = 0.0
         self.notice: str | None = None
         self.notice_until = 0.0
-        box.subscribe(self.on_event)
+        tv.subscribe(self.on_event)
+
+    @property
+    def guide(self):
+        return self.tv.guide
+
+    @property
+    def locked(self) -> bool:
+        """The parental lock hides this channel's picture and sound until the PIN (the TV core decides)."""
+        return self.tv.locked
+
+    def mirror_label(self) -> tuple[str, str] | None:
+        """While another box is mirrored: the banner's two lines ("Mirroring Den", "Showing: News")."""
+        return self.tv.mirror_label()
+
+    def now_next(self, channel_id: str):
+        return self.tv.now_next(channel_id)
+
+    def set_guide(self, guide) -> None:
+        self.tv.set_guide(guide)
 
     # -- input ---------------------------------------------------------------------------------------
     def handle(self, action: str, now: float) -> bool:
@@ -98,10 +112,12 @@ class LiveScreen:
         handler()
         return True
 
-    def on_event(self, event: Event | PlaybackChanged) -> None:
+    def on_event(self, event: TvEvent) -> None:
         now = time.monotonic()
-        if isinstance(event, ChannelChanged):
+        if isinstance(event, ChannelChanged | MirrorChanged):
             self.show_banner(now)
+        elif isinstance(event, LockChanged):
+            self.pin.digits, self.pin_message = "", ""
         elif isinstance(event, Notice):
             self.notice, self.notice_until = event.text, now + self.theme.notice_seconds
         elif isinstance(event, PlaybackChanged) and event.state is not PlaybackState.PLAYING:
@@ -136,27 +152,10 @@ class LiveScreen:
             return
         pin = self.pin.press(int(action[6:]))
         if pin is not None:
-            result = self.box.parental.try_pin(pin, time.time())
+            result = self.tv.try_pin(pin)
             self.pin_message = "" if result.ok else result.message
-            self.check_lock()
-
-    def check_lock(self) -> None:
-        """Ask the parental lock about the channel and what is on it (checked every frame: rules are cheap)."""
-        channel = self.box.current
-        locked = False
-        if channel is not None and self.box.parental.enabled and self.mirror_label() is None:
-            current, _ = self.now_next(channel.id)
-            locked = self.box.parental.needs_pin(
-                channel.id, current.rating if current else None, current.rating_system if current else None,
-                time.time(), channel_locked=channel.locked, channel_age=channel.age_rating,
-            )  # fmt: skip
-        if locked != self.locked:
-            self.locked = locked
-            self.pin.digits, self.pin_message = "", ""
-            self.on_lock_change(locked)
 
     def update(self, now: float) -> None:
-        self.check_lock()
         number = self.entry.due(now)
         if number is not None:
             self.box.zap_number(number)
@@ -311,22 +310,6 @@ class LiveScreen:
         if name.bottom + 14 + 2 * small.get_height() <= rect.bottom - 8:  # a skin's short banner leaves it out
             hint = "Back, P+/P− or a number: this box's own channels"
             text(canvas, small, hint, t.text_dim, (x, name.bottom + 14 + small.get_height()), rect.width - 56)
-
-    def now_next(self, channel_id: str):
-        """The banner's now/next, asked of the guide at most every few seconds, not every frame."""
-        if self.guide is None:
-            return None, None
-        now = time.monotonic()
-        cached = self._now_next_cache.get(channel_id)
-        if cached is None or now - cached[0] > NOW_NEXT_TTL_S:
-            pair = self.guide.now_next(channel_ids=[channel_id]).get(channel_id, (None, None))
-            self._now_next_cache[channel_id] = cached = (now, pair)
-        return cached[1]
-
-    def set_guide(self, guide) -> None:
-        """Use a (re)opened guide; forget answers from the old one."""
-        self.guide = guide
-        self._now_next_cache.clear()
 
     def _draw_stream_info(self, canvas, now: float) -> None:
         import pygame

@@ -20,6 +20,7 @@ from stb.guide.store import import_sources
 from stb.lineup.model import Channel, Lineup
 from stb.player.engine import PlaybackState, StreamStats
 from stb.skin.theme import Theme
+from stb.tv.core import TvCore
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
 from stb.ui.grid import GridScreen
@@ -62,8 +63,22 @@ class StillPlayer:
 
 @dataclass
 class StillZapper:
+    """The zapper the TV core drives (stb.tv.ports.ZapperPort), with one still picture and nothing to tune."""
+
     active: StillPlayer = field(default_factory=StillPlayer)
     pretuned: dict = field(default_factory=lambda: {"b": PlaybackState.PLAYING, "c": PlaybackState.PLAYING})
+
+    def zap(self, channel: Channel) -> bool:
+        return False
+
+    def step(self, now: float) -> list:
+        return []
+
+    def set_audio(self, volume: int, muted: bool) -> None:
+        pass
+
+    def stop_all(self) -> None:
+        pass
 
 
 CHANNELS = [  # names in the scripts the fonts must cover, and one too long for any box
@@ -116,7 +131,7 @@ class Scene:
     canvas: object
 
     def live(self, zapper: StillZapper | None = None) -> LiveScreen:
-        screen = LiveScreen(self.box, zapper or StillZapper(), self.theme_for("live"), self.guide)
+        screen = LiveScreen(TvCore(self.box, zapper or StillZapper(), self.guide), self.theme_for("live"))
         screen.notice = None
         return screen
 
@@ -189,7 +204,7 @@ def live_locked(s: Scene) -> None:
     s.box.parental.toggle_channel_lock("cinema")
     s.box.zap_number(3)
     screen = s.live()
-    screen.update(time.monotonic())
+    screen.tv.check_lock()
     screen.pin.press(1)
     screen.pin_message = "Wrong PIN, 2 tries left"
     screen.draw(s.canvas, time.monotonic())
@@ -351,7 +366,7 @@ def other_screens_code(s: Scene) -> None:
 
 def live_mirroring(s: Scene) -> None:
     from stb.lan.peers import LiveTarget
-    from stb.ui import mirror
+    from stb.tv import mirror
 
     den = _two_boxes()[0]
     state = mirror.start(den, LiveTarget("http://10.0.0.5:8600/stream/live", den.channel))

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from stb.assembly import build_app
 from stb.config import StateStore
 from stb.lan.tokens import address_of
 from stb.lineup.model import Channel, Lineup
@@ -22,7 +23,7 @@ LINEUP = Lineup(name="t", channels=[
 
 @pytest.fixture
 def box(tmp_path):
-    app = App(LINEUP, headless=True, store=StateStore(tmp_path / "box"), guide_db=tmp_path / "g.db", pretune=0,
+    app = build_app(LINEUP, headless=True, store=StateStore(tmp_path / "box"), guide_db=tmp_path / "g.db", pretune=0,
               api_port=0)  # fmt: skip
     app.start()
     yield app

@@ -134,13 +134,13 @@ def run_cli(argv: list[str]) -> int:
 
 def run_app(state_dir: str) -> None:
     """The whole box (pygame, libVLC, API, announcer) on eth0; keys from stdin are pressed on its TV."""
+    from stb.assembly import build_app
     from stb.config import StateStore
     from stb.lineup.model import Channel, Lineup
-    from stb.ui.app import App
 
     lineup = Lineup(name="t", channels=[Channel(number=1, id="c1", name="Channel 1", urls=["http://127.0.0.1:9/1.ts"])])
     store = StateStore(Path(state_dir))
-    app = App(lineup, headless=True, store=store, guide_db=Path(state_dir) / "g.db", pretune=0, api_port=0,
+    app = build_app(lineup, headless=True, store=store, guide_db=Path(state_dir) / "g.db", pretune=0, api_port=0,
               api_host="0.0.0.0", interfaces=["eth0"])  # fmt: skip
     app.start()
     lines: queue.Queue[str] = queue.Queue()
@@ -186,13 +186,13 @@ def run_tv(state_dir: str, lineup_file: str) -> None:
     """A whole box that plays: keys pressed as on its remote, and ``peek`` says what it shows and lists."""
     import pygame
 
+    from stb.assembly import build_app
     from stb.bench.zap import channel_on_screen
     from stb.config import StateStore
     from stb.lineup.load import load_lineup
-    from stb.ui.app import App
     from tests.ui.keys import press
 
-    app = App(load_lineup(Path(lineup_file)), headless=True, store=StateStore(Path(state_dir)),
+    app = build_app(load_lineup(Path(lineup_file)), headless=True, store=StateStore(Path(state_dir)),
               guide_db=Path(state_dir) / "g.db", pretune=0, api_port=8600, api_host="0.0.0.0",
               interfaces=["eth0"])  # fmt: skip
     app.start()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from stb.assembly import build_app
 from stb.config import StateStore
 from stb.lineup.model import Channel, Lineup
 from stb.ui.app import App
@@ -26,7 +27,9 @@ LINEUP = Lineup(name="t", channels=[
 
 @pytest.fixture
 def box(tmp_path):
-    app = App(LINEUP, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0, api_port=0)
+    app = build_app(
+        LINEUP, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0, api_port=0
+    )
     app.start()
     yield app
     app.close()
@@ -182,7 +185,9 @@ def test_the_openapi_document_describes_the_api(box):
 
 
 def test_stopping_the_box_stops_the_server(tmp_path):
-    app = App(LINEUP, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0, api_port=0)
+    app = build_app(
+        LINEUP, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0, api_port=0
+    )
     app.start()
     port = app.net.bound_port
     app.close()
@@ -198,7 +203,7 @@ def test_a_taken_port_leaves_the_tv_running_and_says_why(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        app = App(LINEUP, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0,
+        app = build_app(LINEUP, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0,
                   api_port=port)  # fmt: skip
         try:
             app.start()

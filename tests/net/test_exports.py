@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from stb.assembly import build_app
 from stb.config import StateStore
 from stb.guide.query import Guide
 from stb.guide.store import import_sources
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.slow
 def box(tmp_path, headend):
     lineup = demo_lineup(*headend)
     import_sources(tmp_path / "g.db", lineup.guide_sources)
-    app = App(lineup, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0, api_port=0)
+    app = build_app(
+        lineup, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0, api_port=0
+    )
     app.start()
     yield app
     app.close()

@@ -12,9 +12,9 @@ import json
 import httpx
 import pytest
 
+from stb.assembly import build_app
 from stb.config import StateStore
 from stb.player.engine import EngineOptions, PlaybackState
-from stb.ui.app import App
 from tests.net.test_api import LINEUP, pair, run_client
 from tests.ui.keys import step_until
 
@@ -23,8 +23,8 @@ DEAD = "http://127.0.0.1:9/elsewhere/garden-cam.ts?token=secret"  # not in the l
 
 @pytest.fixture
 def box(tmp_path):
-    app = App(LINEUP, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0, api_port=0,
-              engine_options=EngineOptions(connect_timeout_s=3.0))  # fmt: skip
+    app = build_app(LINEUP, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0,
+                    api_port=0, engine_options=EngineOptions(connect_timeout_s=3.0))  # fmt: skip
     app.start()
     yield app
     app.close()

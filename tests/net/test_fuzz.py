@@ -46,6 +46,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from stb.assembly import build_app
 from stb.commands import CommandQueue
 from stb.config import StateStore
 from stb.guide.store import import_sources
@@ -138,7 +139,7 @@ def fuzz_box(tmp_path_factory) -> Iterator[FuzzBox]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("STB_STATE_DIR", str(tmp / "state"))
         env.setenv("STB_CONFIG_DIR", str(tmp / "config"))
-        app = App(lineup, headless=True, store=StateStore(tmp / "state"), guide_db=tmp / "guide.db", pretune=0,
+        app = build_app(lineup, headless=True, store=StateStore(tmp / "state"), guide_db=tmp / "guide.db", pretune=0,
                   api_port=0)  # fmt: skip
         app.start()
         try:

@@ -11,10 +11,10 @@ import json
 import httpx
 import pytest
 
+from stb.assembly import build_app
 from stb.config import StateStore
 from stb.headend.catalog import demo_lineup
 from stb.player.engine import EngineOptions, PlaybackState
-from stb.ui.app import App
 from tests.net.test_api import pair, run_client
 from tests.ui.keys import step_until
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def box(headend, tmp_path):
     host, port = headend
-    app = App(demo_lineup(host, port), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
+    app = build_app(demo_lineup(host, port), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db",
               pretune=1, api_port=0, engine_options=EngineOptions(connect_timeout_s=4.0))  # fmt: skip
     app.start()
     yield app

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from stb.assembly import build_app
 from stb.config import StateStore
 from stb.guide.store import import_sources
 from stb.headend.catalog import demo_lineup
@@ -42,7 +43,7 @@ pytestmark = [
 def box(tmp_path, headend):
     (tmp_path / "guide.xml").write_bytes(demo_guide())
     import_sources(tmp_path / "guide.db", [str(tmp_path / "guide.xml")])
-    app = App(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "guide.db",
+    app = build_app(demo_lineup(*headend), headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "guide.db",
               pretune=0, api_port=0)  # fmt: skip
     app.start()
     yield app
