@@ -174,7 +174,7 @@ def bench_web(args: argparse.Namespace) -> int:
 
 
 def bench_reliability(args: argparse.Namespace) -> int:
-    from stb.bench import reliability
+    from stb.reliability import report as reliability
     from stb.errors import StbError
 
     report = reliability.run(args.area, args.case, args.short)
