@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from stb import __version__
@@ -78,13 +79,13 @@ def attach_network(app: App, port: int, host: str, interfaces: list[str] | None)
         settings.box_id = secrets.token_hex(8)
         box.settings_changed()
     net_guide = NetGuide(app.guide_db, lineup=box.lineup)
+    relay = Relay(lambda channel_id: channel_source(tv.snapshot, channel_id), max_upstreams=settings.relay_channels)
+    remote = TvRemote(tv, app.act)
     context = NetContext(
-        box_info=lambda: TvRemote(tv, app.act).api_box_info(), commands=tv.commands, auth=app.auth,
-        box=TvRemote(tv, app.act), guide=net_guide.get, open_on_lan=lambda: tv.snapshot.open_on_lan,
-        relay=Relay(lambda channel_id: channel_source(tv.snapshot, channel_id), max_upstreams=settings.relay_channels),
-        lineup=lambda: tv.snapshot.lineup, theme=lambda: app.theme, signer=StreamSigner(box.store.path.parent),
+        box_info=remote.api_box_info, commands=tv.commands, auth=app.auth, box=remote, guide=net_guide.get,
+        open_on_lan=lambda: tv.snapshot.open_on_lan, relay=relay, lineup=lambda: tv.snapshot.lineup,
+        theme=lambda: app.theme, signer=StreamSigner(box.store.path.parent),
     )  # fmt: skip
-    relay = context.relay
     app.screen.relay_summary = lambda: dataclasses.astuple(relay.summary)
     on_lan = host not in LOOPBACK
     if on_lan:  # the box looks for the others where it announces itself
@@ -101,7 +102,7 @@ def attach_network(app: App, port: int, host: str, interfaces: list[str] | None)
     return net
 
 
-def _announcer(app: App, interfaces: list[str] | None):
+def _announcer(app: App, interfaces: list[str] | None) -> Callable[[int], Announcer]:
     settings = app.box.settings
 
     def make(port: int) -> Announcer:

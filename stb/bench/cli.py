@@ -174,8 +174,8 @@ def bench_web(args: argparse.Namespace) -> int:
 
 
 def bench_reliability(args: argparse.Namespace) -> int:
-    from stb.reliability import report as reliability
     from stb.errors import StbError
+    from stb.reliability import report as reliability
 
     report = reliability.run(args.area, args.case, args.short)
     if not report["cases"]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from stb.box import Box, ChannelChanged, Notice, StandbyChanged, VolumeChanged
 from stb.box import Event as BoxEvent
 from stb.commands import CommandQueue
-from stb.guide.query import Guide
+from stb.guide.query import Guide, Programme
 from stb.guide.refresh import GuideRefresher
 from stb.lan.discovery import FoundBox
 from stb.lan.peers import LiveTarget
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 NOW_NEXT_TTL_S = 5.0  # the guide is asked about a channel at most this often, not every frame
 
 Listener = Callable[[TvEvent], None]
+NowNext = tuple[Programme | None, Programme | None]
 
 
 class TvCore:
@@ -60,7 +61,7 @@ class TvCore:
         self.peer_boxes: Callable[[], tuple[FoundBox, ...]] = tuple  # the boxes on the LAN, when the box looks
         self.on_follow: Callable[[str | None], None] | None = None  # the relay's live stream follows this
         self._following: str | None = None
-        self._now_next_cache: dict[str, tuple[float, tuple]] = {}
+        self._now_next_cache: dict[str, tuple[float, NowNext]] = {}
         self._listeners: list[Listener] = []
         self.snapshot = TvSnapshot(box.lineup)
         box.subscribe(self._on_box_event)
@@ -175,7 +176,7 @@ class TvCore:
         return self.box.likely_next(channel) if self.box.lineup.by_id(channel.id) is not None else []
 
     # -- the guide -------------------------------------------------------------------------------------
-    def now_next(self, channel_id: str) -> tuple:
+    def now_next(self, channel_id: str) -> NowNext:
         """Now/next of a channel, asked of the guide at most every few seconds, not every frame."""
         if self.guide is None:
             return None, None

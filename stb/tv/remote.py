@@ -44,9 +44,9 @@ class TvRemote:
     def api_state(self) -> dict[str, Any]:
         s = self.box.state
         current = self.box.current
-        flung = self.box.is_flung(current)
+        flung = current is not None and self.box.is_flung(current)
         return {"channel": channel_dict(current) if current and not flung else None,
-                "stream": describe(current) if flung else None, "playback": self.core.zapper.active.state.value,
+                "stream": describe(current) if current is not None and flung else None, "playback": self.core.zapper.active.state.value,
                 "volume": s.volume, "muted": s.muted, "locked": self.core.locked,
                 "standby": self.box.standby}  # fmt: skip
 
