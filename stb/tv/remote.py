@@ -47,8 +47,8 @@ class TvRemote:
         flung = current is not None and self.box.is_flung(current)
         return {"channel": channel_dict(current) if current and not flung else None,
                 "stream": describe(current) if current is not None and flung else None,
-                "playback": self.core.zapper.active.state.value, "volume": s.volume, "muted": s.muted, "locked": self.core.locked,
-                "standby": self.box.standby}  # fmt: skip
+                "playback": self.core.zapper.active.state.value, "volume": s.volume, "muted": s.muted,
+                "locked": self.core.locked, "standby": self.box.standby}  # fmt: skip
 
     def api_zap(self, channel_id: str | None, number: int | None, direction: str | None) -> dict[str, Any]:
         if channel_id is not None and self.box.lineup.by_id(channel_id) is None:
