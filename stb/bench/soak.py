@@ -179,7 +179,7 @@ class Household:
 
     def settle(self) -> None:
         """The same steady state for both readings: channel 2 after 3, no screen open, no relay feed running."""
-        self.app.overlays = []
+        self.app.stack.clear()
         self.app.box.zap_number(3)
         self.app.box.zap_number(2)
         self.tv.run_for(SETTLE_S)

@@ -63,7 +63,7 @@ def _timed_frames(app, frames: int, before_each=None) -> list[float]:
 
 
 def _scroll(app, cached: bool, frames: int) -> list[float]:
-    app.overlays = [app.open_guide(cached=cached)]
+    app.stack.replace(app.open_guide(cached=cached))
     _timed_frames(app, 15)  # warm: fonts opened, first rows loaded
     keys = SCROLL_KEYS * (frames // len(SCROLL_KEYS) + 1)
     return _timed_frames(app, frames, lambda i: app.act(keys[i]))
@@ -131,7 +131,7 @@ def run(channels: int = 1000, days: int = 14, frames: int = 300, keys: int = 60,
                 time.monotonic())))  # fmt: skip
             result["grid_scrolling"] = _stats(_scroll(app, cached=True, frames=frames))
             result["grid_full_redraw"] = _stats(_scroll(app, cached=False, frames=frames))
-            app.overlays = [app.open_guide()]
+            app.stack.replace(app.open_guide())
             _timed_frames(app, 15)
             result["key_to_frame"] = _stats(_key_to_frame(app, keys, seed))
             result["key_to_frame"]["frames_p99"] = round(result["key_to_frame"]["p99_ms"] / FRAME_MS, 2)

@@ -17,6 +17,7 @@ from stb.lineup.model import Channel
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.numberentry import NumberEntry
+from stb.ui.screen import Dismissable
 from stb.ui.text import fit
 from stb.ui.widgets import side_panel, star
 
@@ -45,7 +46,7 @@ def channels_in(box: Box, group: str) -> list[Channel]:
     return [c for c in ordered if group in c.groups]
 
 
-class ChannelListScreen:
+class ChannelListScreen(Dismissable):
     context = "list"
     opaque = False
 
@@ -54,7 +55,6 @@ class ChannelListScreen:
         self.box, self.theme, self.guide = box, theme, guide
         self.fonts = Fonts(theme.fonts)
         self.entry = NumberEntry()
-        self.closed = False
         self.group = ALL
         self.channels = channels_in(box, ALL)
         current = box.current.id if box.current else None
@@ -85,13 +85,13 @@ class ChannelListScreen:
                     self._jump(number)
             elif self.focused is not None:
                 self.box.zap(self.focused.id)
-                self.closed = True
+                self.dismiss()
         elif action == "favourite" and self.focused is not None:
             self.box.toggle_favourite(self.focused.id)
             if self.group == FAVOURITES:
                 self._show_group(FAVOURITES)
         elif action in ("back", "list"):
-            self.closed = True
+            self.dismiss()
         else:
             return False  # volume, mute, info…: the live screen below handles them
         return True

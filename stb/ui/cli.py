@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from stb.assembly import build_app
     from stb.lineup.load import load_lineup
     from stb.player.engine import EngineOptions
-    from stb.ui.app import display_available
+    from stb.ui.window import display_available
 
     lineup = load_lineup(args.lineup)
     if not lineup.channels:

@@ -13,20 +13,20 @@ from stb.lineup.model import Channel
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.programmeinfo import facts, heading, when
+from stb.ui.screen import Dismissable
 from stb.ui.text import wrap
 from stb.ui.widgets import dialog, progress, text
 
 PANEL_SIZE = (1000, 560)
 
 
-class DetailsScreen:
+class DetailsScreen(Dismissable):
     context = "details"
     opaque = False
 
     def __init__(self, programme: Programme, channel: Channel, theme: Theme, watch: Callable[[Channel], None]) -> None:
         self.programme, self.channel, self.theme, self.watch = programme, channel, theme, watch
         self.fonts = Fonts(theme.fonts)
-        self.closed = False
 
     def on_now(self, now: float) -> bool:
         return self.programme.start <= now < self.programme.stop
@@ -35,9 +35,9 @@ class DetailsScreen:
         if action == "ok":
             if self.on_now(time.time()):
                 self.watch(self.channel)
-            self.closed = True
+            self.dismiss()
         elif action in ("back", "info", "green"):
-            self.closed = True
+            self.dismiss()
         else:
             return action.startswith("digit_") or action in ("up", "down", "left", "right")  # nothing to move here
         return True

@@ -13,6 +13,7 @@ from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.qr import qr_surface
+from stb.ui.screen import Dismissable
 from stb.ui.text import fit
 from stb.ui.widgets import sheet, text
 
@@ -20,7 +21,7 @@ ROW_HEIGHT = 56
 QR_SIZE = 180
 
 
-class DevicesScreen:
+class DevicesScreen(Dismissable):
     context = "devices"
     opaque = False
 
@@ -28,7 +29,6 @@ class DevicesScreen:
         self.auth, self.theme, self.say, self.page_url = auth, theme, say, page_url
         self._qr: tuple[str, object] | None = None  # (url, surface): made once per address
         self.fonts = Fonts(theme.fonts)
-        self.closed = False
         self.focus = 0
 
     def handle(self, action: str, now: float) -> bool:
@@ -41,7 +41,7 @@ class DevicesScreen:
                 self.say(f"{device.name} removed: it must pair again")
             self.focus = max(0, min(self.focus, len(devices) - 2))
         elif action == "back":
-            self.closed = True
+            self.dismiss()
         return action not in THROUGH_DIALOGS
 
     def update(self, now: float) -> None:

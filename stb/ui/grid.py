@@ -27,6 +27,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.gridmodel import SLOT_S, GridModel
 from stb.ui.numberentry import NumberEntry
 from stb.ui.programmeinfo import facts, heading, when
+from stb.ui.screen import Dismissable
 from stb.ui.text import fit, wrap
 from stb.ui.widgets import FittedImages, star, text
 
@@ -48,7 +49,7 @@ def _family(categories: tuple[str, ...]) -> str | None:
     return genre_family(categories)  # a guide repeats a few category sets thousands of times
 
 
-class GridScreen:
+class GridScreen(Dismissable):
     context = "guide"
     opaque = True  # covers live TV (whose picture it shows in its own corner)
 
@@ -68,7 +69,6 @@ class GridScreen:
         self.cached = cached
         self.fonts = Fonts(theme.fonts)
         self.entry = NumberEntry()
-        self.closed = False
         t = theme
         self.preview = (1280 - t.margin - PREVIEW_SIZE[0], t.margin, *PREVIEW_SIZE)
         self.time_bar_y = t.margin + PREVIEW_SIZE[1] + 16
@@ -120,7 +120,7 @@ class GridScreen:
             focus = model.focus
             if focus is None or focus.start <= time.time() < focus.stop:
                 self.box.zap(model.channel.id)  # on now (or no guide): watch it
-                self.closed = True
+                self.dismiss()
             else:
                 self.open_details(focus, model.channel)
         elif action in ("info", "green") and model.focus is not None:
@@ -128,7 +128,7 @@ class GridScreen:
         elif action == "favourite":
             self.box.toggle_favourite(model.channel.id)
         elif action in ("back", "guide"):
-            self.closed = True
+            self.dismiss()
         else:
             return False  # volume, mute…: live TV below takes them
         return True

@@ -19,6 +19,7 @@ from stb.lineup.model import Channel, Lineup
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
+from stb.ui.screen import Dismissable
 from stb.ui.text import fit
 from stb.ui.widgets import centred_text, sheet, text
 
@@ -63,7 +64,7 @@ def same_channel(lineup: Lineup, box: FoundBox) -> Channel | None:
     return next((c for c in lineup.sorted_channels() if " ".join(c.name.split()).casefold() == wanted), None)
 
 
-class OtherScreensScreen:
+class OtherScreensScreen(Dismissable):
     """States: ``list`` → ``actions`` (one box) → ``busy`` (a call is out) / ``code`` (typing a pairing code)."""
 
     context = "screens"
@@ -72,7 +73,6 @@ class OtherScreensScreen:
     def __init__(self, theme: Theme, hooks: ScreensHooks) -> None:
         self.theme, self.hooks = theme, hooks
         self.fonts = Fonts(theme.fonts)
-        self.closed = False
         self.state = "list"
         self.focus = 0
         self.focus_id: str | None = None  # the list keeps its focus on a box while others come and go
@@ -123,7 +123,7 @@ class OtherScreensScreen:
             self.chosen = boxes[self._focus_index()]
             self.state, self.action, self.message = "actions", 0, ""
         elif action in ("back", "other_screens", "menu"):
-            self.closed = True
+            self.dismiss()
 
     def _focus_index(self) -> int:
         boxes = self.boxes
@@ -153,7 +153,7 @@ class OtherScreensScreen:
                 channel = same_channel(self.hooks.lineup(), box)
                 if channel is not None:
                     self.hooks.tune(channel)
-                    self.closed = True
+                    self.dismiss()
 
     def _busy_key(self, action: str) -> None:
         if action == "back":
@@ -200,7 +200,7 @@ class OtherScreensScreen:
     def _opened(self, box: FoundBox, outcome: Outcome) -> None:
         if outcome.ok:
             self.hooks.mirror(box, outcome.value)
-            self.closed = True
+            self.dismiss()
         elif outcome.status == 401:  # no token, or this box was removed from its paired devices
             self._pair(box)
         else:

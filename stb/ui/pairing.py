@@ -12,30 +12,30 @@ from stb.lan.auth import Auth
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
+from stb.ui.screen import Dismissable
 from stb.ui.widgets import centred_text, dialog
 
 
-class PairingScreen:
+class PairingScreen(Dismissable):
     context = "pairing"
     opaque = False
 
     def __init__(self, auth: Auth, theme: Theme) -> None:
         self.auth, self.theme = auth, theme
         self.fonts = Fonts(theme.fonts)
-        self.closed = False
         pending = auth.code_to_show()
         self.pairing_id = pending.id if pending else None
 
     def handle(self, action: str, now: float) -> bool:
         if action == "back":
             self.auth.cancel()
-            self.closed = True
+            self.dismiss()
         return action not in THROUGH_DIALOGS
 
     def update(self, now: float) -> None:
         pending = self.auth.code_to_show()
         if pending is None or pending.id != self.pairing_id:
-            self.closed = True
+            self.dismiss()
 
     def draw(self, canvas, now: float) -> None:
 

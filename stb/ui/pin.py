@@ -13,6 +13,7 @@ from stb.parental import PinResult
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
+from stb.ui.screen import Dismissable
 from stb.ui.widgets import centred_text, dialog
 
 PIN_LENGTH = 4
@@ -53,7 +54,7 @@ def draw_pad(canvas, fonts: Fonts, theme: Theme, centre: tuple[int, int], typed:
             pygame.draw.rect(canvas, theme.accent, box, width=3, border_radius=8)
 
 
-class PinDialog:
+class PinDialog(Dismissable):
     """Asks for a PIN and hands it to ``submit``; closes when the answer is ok, shows why when not.
 
     ``submit`` returns a PinResult (checked against the lock) or None (a new PIN was only collected).
@@ -66,7 +67,6 @@ class PinDialog:
         self.title, self.theme, self.submit, self.hint = title, theme, submit, hint
         self.pad = PinPad()
         self.fonts = Fonts(theme.fonts)
-        self.closed = False
         self.message = ""
 
     def handle(self, action: str, now: float) -> bool:
@@ -75,13 +75,13 @@ class PinDialog:
             if pin is not None:
                 result = self.submit(pin)
                 if result is None or result.ok:
-                    self.closed = True
+                    self.dismiss()
                 else:
                     self.message = result.message
             return True
         if action == "back":
             if not self.pad.back():
-                self.closed = True
+                self.dismiss()
             return True
         return action not in THROUGH_DIALOGS  # the dialog keeps the keys
 

@@ -16,6 +16,7 @@ from stb.parental import PinResult
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.pin import PinDialog
+from stb.ui.screen import Dismissable
 from stb.ui.text import fit
 from stb.ui.widgets import sheet, text
 
@@ -55,14 +56,13 @@ class Hooks:
     open_devices: Callable[[], None] = lambda: None
 
 
-class SettingsScreen:
+class SettingsScreen(Dismissable):
     context = "settings"
     opaque = False
 
     def __init__(self, box: Box, theme: Theme, hooks: Hooks) -> None:
         self.box, self.theme, self.hooks = box, theme, hooks
         self.fonts = Fonts(theme.fonts)
-        self.closed = False
         self.focus = 0
         self.top = 0  # first row shown: the list scrolls when it is longer than the panel
         self.items = self._items()
@@ -217,7 +217,7 @@ class SettingsScreen:
         elif action == "ok" and (item.activate is not None or item.change is not None):
             self._guarded(item.activate or (lambda: item.change(1)), item)
         elif action in ("back", "menu"):
-            self.closed = True
+            self.dismiss()
         elif action.startswith("digit_") or action in ("left", "right", "ok", "channel_up", "channel_down"):
             pass  # nothing to do here, and nothing for live TV below either
         else:

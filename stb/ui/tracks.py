@@ -10,6 +10,7 @@ from __future__ import annotations
 from stb.player.engine import Player
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
+from stb.ui.screen import Dismissable
 from stb.ui.streaminfo import OFF, next_track
 from stb.ui.widgets import panel, text
 
@@ -18,14 +19,13 @@ WIDTH = 420
 ROW_HEIGHT = 44
 
 
-class TrackPicker:
+class TrackPicker(Dismissable):
     context = "tracks"
     opaque = False
 
     def __init__(self, kind: str, player: Player, theme: Theme, now: float) -> None:
         self.kind, self.player, self.theme = kind, player, theme  # kind: "audio_track" or "subtitles"
         self.fonts = Fonts(theme.fonts)
-        self.closed = False
         self.hide_at = now + HIDE_AFTER_S
         self.step(+1, now)
 
@@ -61,14 +61,14 @@ class TrackPicker:
         elif action == "up":
             self.step(-1, now)
         elif action in ("ok", "back"):
-            self.closed = True
+            self.dismiss()
         else:
             return False  # volume, zapping…: live TV below takes them (a zap closes the picker)
         return True
 
     def update(self, now: float) -> None:
         if now >= self.hide_at:
-            self.closed = True
+            self.dismiss()
 
     def draw(self, canvas, now: float) -> None:
         import pygame

@@ -57,13 +57,13 @@ def test_skin_dev_reloads_a_changed_token_without_touching_playback(skins, tmp_p
         write_skin(skins, "mine", {"accent": "#405060"})
         manifest = skins / "mine" / "skin.json"
         os.utime(manifest, ns=(manifest.stat().st_atime_ns, manifest.stat().st_mtime_ns + 10**9))
-        app._skin_checked_at = 0.0  # the next frame looks at the files (once a second)
+        app.look.look_again()  # the next frame looks at the files (once a second)
         app.step()
         assert app.screen.theme.accent == (0x40, 0x50, 0x60) and app.top.theme.accent == (0x40, 0x50, 0x60)
         assert app.screen.notice == "Skin mine reloaded" and app.player is player  # same player, same channel
         write_skin(skins, "mine", {"accent": "#zzzzzz"})
         os.utime(manifest, ns=(manifest.stat().st_atime_ns, manifest.stat().st_mtime_ns + 2 * 10**9))
-        app._skin_checked_at = 0.0
+        app.look.look_again()
         app.step()
         assert app.screen.theme.accent == (0x40, 0x50, 0x60)  # a broken edit keeps the look it had
         assert app.screen.notice.startswith("Skin not reloaded:") and "colours.accent" in app.screen.notice

@@ -1,0 +1,110 @@
+"""The screens that named actions open over live TV (list, guide, Settings, tracks, Other screens), and their hooks.
+
+Kept apart from the window's frame loop: each opener builds a screen from the TV core, the look and the
+services it needs, or says on the live screen why there is nothing to open.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stb.guide.refresh import GuideRefresher
+from stb.lan.auth import Auth
+from stb.lan.peers import Peers
+from stb.lineup.model import Channel
+from stb.skin.resolve import installed_skins
+from stb.tv.core import TvCore
+from stb.ui.channellist import ChannelListScreen
+from stb.ui.details import DetailsScreen
+from stb.ui.devices import DevicesScreen
+from stb.ui.grid import GridScreen
+from stb.ui.live import LiveScreen
+from stb.ui.look import Look
+from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks
+from stb.ui.screen import Screen, ScreenStack
+from stb.ui.settings import Hooks, SettingsScreen
+from stb.ui.tracks import TrackPicker
+
+
+@dataclass
+class Openers:
+    """Builds the screens; ``use_skin`` and ``page_url`` come from the window, ``peers`` when the box is on a LAN."""
+
+    tv: TvCore
+    look: Look
+    stack: ScreenStack
+    live: LiveScreen
+    auth: Auth
+    refresher: GuideRefresher
+    use_skin: Callable[[str], bool]
+    page_url: Callable[[], str | None]
+    peers: Callable[[], Peers | None]
+
+    def for_action(self, action: str) -> Callable[[], Screen | None] | None:
+        """The opener of a main screen for ``action``, or None when the action opens nothing."""
+        return {
+            "list": self.channel_list,
+            "guide": self.guide,
+            "audio_track": lambda: self.track_picker("audio_track"),
+            "subtitles": lambda: self.track_picker("subtitles"),
+            "menu": self.settings,
+            "other_screens": self.other_screens,
+        }.get(action)
+
+    def channel_list(self) -> ChannelListScreen:
+        return ChannelListScreen(self.tv.box, self.look.theme_for("list"), lambda: self.tv.guide)
+
+    def guide(self, cached: bool = True) -> GridScreen:
+        return GridScreen(self.tv.box, self.look.theme_for("guide"), lambda: self.tv.guide, self.live.draw_video,
+                          self.details, cached=cached)  # fmt: skip
+
+    def details(self, programme, channel: Channel) -> None:
+        self.stack.push(DetailsScreen(programme, channel, self.look.theme_for("details"), self.watch))
+
+    def watch(self, channel: Channel) -> None:
+        """Watch ``channel`` from a screen over live TV: tune it and go back to live TV."""
+        self.tv.box.zap(channel.id)
+        self.stack.clear()
+
+    def settings(self) -> SettingsScreen:
+        box, refresher = self.tv.box, self.refresher
+        return SettingsScreen(box, self.look.theme_for("settings"), Hooks(
+            push=self.stack.push,
+            set_pretuning=self.tv.zapper.set_pretuning,
+            set_refresh_hours=lambda hours: setattr(refresher, "interval_s", hours * 3600.0),
+            refresh_guide_now=refresher.refresh_now,
+            use_skin=self.use_skin,
+            devices=lambda: len(self.auth.devices()),
+            open_devices=lambda: self.stack.push(DevicesScreen(self.auth, self.look.theme_for("devices"),
+                                                               self.live.say, self.page_url)),
+            skins=lambda: [folder.name for folder in installed_skins()] or [box.settings.skin],
+        ))  # fmt: skip
+
+    def track_picker(self, kind: str) -> TrackPicker | None:
+        """The picker, or a notice when there is nothing to choose from."""
+        player = self.tv.zapper.active
+        if kind == "audio_track" and len(player.audio_tracks()) < 2:
+            self.live.say("Only one audio track" if player.audio_tracks() else "No audio")
+            return None
+        if kind == "subtitles" and not player.subtitle_tracks():
+            self.live.say("No subtitles on this channel")
+            return None
+        return TrackPicker(kind, player, self.look.theme_for("tracks"), time.monotonic())
+
+    def other_screens(self) -> OtherScreensScreen | None:
+        peers = self.peers()
+        if peers is None:
+            self.live.say("Other screens: this box is not on the network (stb run --listen 0.0.0.0)")
+            return None
+        box = self.tv.box
+        hooks = ScreensHooks(peers, lambda: box.lineup, lambda: box.settings.box_name,
+                             mirror=self.tv.start_mirror, tune=self.tune_here)  # fmt: skip
+        return OtherScreensScreen(self.look.theme_for("screens"), hooks)
+
+    def tune_here(self, channel: Channel) -> None:
+        """ "Tune the same channel": from our own line-up, leaving a mirror first (it may be our channel already)."""
+        if self.tv.mirroring is not None:
+            self.tv.leave_mirror()
+        self.watch(channel)
