@@ -81,5 +81,13 @@ class BoxClient:
         return self.request("GET", "/lineup")
 
     def stream_url(self, path: str) -> str:
-        """``/stream/…`` of the box with the token in the URL (for libVLC, which sends no headers)."""
-        return f"{self.root}{path}?token={self.token}" if self.token else f"{self.root}{path}"
+        """``/stream/…`` or ``/hls/…`` of the box as a short-lived signed URL, for libVLC, which sends no headers.
+
+        As box to box: the long-lived token never goes into a URL, so neither libVLC's logs nor a leaked URL
+        carry it; the signed one ends a minute after the player stops using it. There is no fallback to
+        ``?token=``: a box too old to sign says so (404) and the command stops with that line.
+        """
+        if not self.token:
+            return f"{self.root}{path}"  # a box open on its LAN: nothing to sign
+        signed = self.request("POST", "/stream-urls", json={"path": path})
+        return f"{self.root}{signed['url']}"

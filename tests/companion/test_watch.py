@@ -85,3 +85,23 @@ def test_watch_another_channel_and_fling_channels_to_the_tv(paired_box):
 def _headend(app: App) -> tuple[str, int]:
     ref = app.box.lineup.headend
     return ref.host, ref.port
+
+
+@pytest.mark.slow
+def test_the_laptops_player_gets_a_short_lived_signed_url_never_the_token(paired_box):
+    """libVLC sends no headers: what mirror, watch and take hand it is a signed URL, as box to box."""
+    from stb.companion.client import BoxClient
+
+    app, address, token = paired_box
+    host, port = address.rsplit(":", 1)
+
+    def laptop(base):
+        with BoxClient(host, int(port), token) as client:
+            url = client.stream_url("/stream/channel/" + app.box.lineup.by_number(2).id)
+        with httpx.Client(timeout=10) as c, c.stream("GET", url) as response:
+            first = next(response.iter_bytes(), b"")
+            return url, response.status_code, first
+
+    url, status, first = run_client(app, laptop)
+    assert token not in url and "token=" not in url and "sig=" in url and "exp=" in url
+    assert status == 200 and first[:1] == b"\x47"  # MPEG-TS sync byte: it plays
