@@ -49,7 +49,9 @@ def test_a_stream_is_named_by_its_title_else_its_last_path_part_else_its_host():
 def test_a_logged_url_keeps_neither_credentials_nor_query():
     from stb.streams import loggable
 
-    assert loggable("http://user:pw@10.0.0.5:8600/stream/live?sig=abc&exp=1&dev=d") == "http://10.0.0.5:8600/stream/live?…"
+    assert (
+        loggable("http://user:pw@10.0.0.5:8600/stream/live?sig=abc&exp=1&dev=d") == "http://10.0.0.5:8600/stream/live?…"
+    )
     assert loggable("http://[fe80::1]:8600/x?token=T") == "http://[fe80::1]:8600/x?…"
     assert loggable("udp://@239.0.0.1:5000") == "udp://239.0.0.1:5000"
     assert loggable("http://[::1") == "(a malformed URL)"
