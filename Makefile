@@ -14,7 +14,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # xvfb + xauth (a virtual display for window tests).
 DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 fonts-dejavu-core xvfb xauth
 # Only for the tests and `stb bench web`: Debian's chromium, the real browser Playwright drives.
-DEB_TEST_PACKAGES := chromium
+# vlc-bin (cvlc) and mpv: the stock players households run, the judges of /stream/live and /hls/live across
+# zaps (tests/relay/test_stock_players.py, `stb bench relay`).
+DEB_TEST_PACKAGES := chromium vlc-bin mpv
 
 .PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media vendor-hls
 
