@@ -13,10 +13,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # iproute2 (network namespaces in tests), fonts-dejavu-core (burnt-in text of the demo channels),
 # xvfb + xauth (a virtual display for window tests).
 DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 fonts-dejavu-core xvfb xauth
-# Only for the tests and `stb bench web`: Debian's chromium, the real browser Playwright drives;
-# libatomic1, which Playwright's bundled node driver links (a minbase Debian lacks it); curl, the stock HTTP
-# client the LAN tests run inside network namespaces. tests/test_dependencies.py checks this list is complete.
-DEB_TEST_PACKAGES := chromium libatomic1 curl
+# Only for the tests and the benches: Debian's chromium, the real browser Playwright drives; libatomic1, which
+# Playwright's bundled node driver links (a minbase Debian lacks it); curl, the stock HTTP client the LAN tests
+# run inside network namespaces; vlc-bin (cvlc) and mpv, the stock players households run, the judges of
+# /stream/live and /hls/live across zaps (tests/relay/test_stock_players.py, `stb bench relay`).
+# tests/test_dependencies.py checks this list is complete.
+DEB_TEST_PACKAGES := chromium libatomic1 curl vlc-bin mpv
 
 .PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media vendor-hls
 

@@ -43,6 +43,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from stb.bench.stock_clients import PLAYERS, StockPlayer, zap_gaps
 from stb.bench.zap import GOOD_CHANNELS, channel_on_screen
 from stb.errors import StbError
 
@@ -62,6 +63,9 @@ MAX_CLIENTS = 60  # of the 128 requests the box serves at once (api.MAX_REQUESTS
 TARGET_CLIENTS = 50
 TARGET_MIRROR_START_MS = 1000.0
 TARGET_ZAP_AFTER_TV_MS = 1000.0
+TARGET_LIVE_COST = 1.3  # a /stream/live client against a /stream/channel one, at 50 clients
+TARGET_HLS_FIRST_BYTE_MS = 1500.0
+TARGET_STOCK_GAP_MS = 500.0  # the longest time a stock player goes without a new picture at a zap
 
 
 # -- measuring ---------------------------------------------------------------------------------------
@@ -373,12 +377,18 @@ class Bench:
         return out
 
     # -- zap → mirror
-    def zaps(self, count: int, dwell: float, seed: int) -> dict:
+    def zaps(self, count: int, dwell: float, seed: int, stock: bool = True) -> dict:
+        """Zaps on the TV while the bench's mirror client and stock players (ffmpeg, mpv, VLC) watch /stream/live."""
         rng = random.Random(seed)
         mirror = Client({"kind": "mirror", "url": self.url("relay_live", "")})
+        names = [n for n in PLAYERS if StockPlayer.available(n)] if stock else []
+        players = [StockPlayer(name, self.url("relay_live", "")).start() for name in names]
+        pressed_at: list[tuple[float, int]] = []
         runs = []
         try:
             first = mirror.wait(self.tv, lambda e: e["event"] == "picture", "a first picture on the mirror")
+            # every stock player shows pictures before the first zap (ffmpeg probes for seconds at its start)
+            self.tv.run_until(lambda: all(p.pictures for p in players), EVENT_TIMEOUT_S, "a stock player's picture")
             self.tv.run_for(1.0)
             current = first["channel"]
             for _ in range(count):
@@ -386,6 +396,7 @@ class Bench:
                 channel = self.app.box.lineup.by_number(number)
                 warm = channel is not None and channel.id in self.relay_stats()["channels"]
                 pressed, tv_at = self.zap_tv(number)
+                pressed_at.append((pressed, number))
                 spliced = mirror.wait(self.tv, _after(pressed, "pmt"), f"the mirror's stream switches to {number}")
                 shown = mirror.wait(self.tv, _after(pressed, "picture", number), f"the mirror shows channel {number}")
                 runs.append({"channel": number, "relay_feed_was_running": warm,
@@ -395,9 +406,64 @@ class Bench:
                              "mirror_after_tv_ms": round((shown["t"] - tv_at) * 1000, 1)})  # fmt: skip
                 current = number
                 self.tv.run_for(max(0.0, dwell - (time.monotonic() - pressed)))
+            self.tv.run_for(1.0)
         finally:
             mirror.close()
-        return {"runs": runs, **{f: _summary([r[f] for r in runs]) for f in ZAP_FIGURES}}
+            for player in players:
+                player.stop()
+        # beside them, when the bench's own mirror client showed the new channel (it reports changes, not gaps)
+        stock_gaps: dict = {"bench_mirror_new_channel_ms": _summary([r["mirror_picture_ms"] for r in runs])}
+        for player in players:
+            zapped = zap_gaps(player.pictures, pressed_at)
+            gaps = [z["gap_ms"] for z in zapped if z["gap_ms"] is not None]
+            stock_gaps[player.name] = {"followed": sum(z["followed"] for z in zapped), "zaps": len(zapped),
+                                       "gap_ms": _summary(gaps), "runs": zapped}  # fmt: skip
+        missing = [n for n in PLAYERS if n not in names]
+        return {"runs": runs, **{f: _summary([r[f] for r in runs]) for f in ZAP_FIGURES},
+                "stock_players": stock_gaps, "stock_players_missing": missing}  # fmt: skip
+
+    # -- an HLS channel's first byte through the relay
+    def hls_upstream(self, lineup, starts: int) -> dict:
+        """Time to the first byte of an HLS head-end channel through a cold relay feed, against a TS channel's.
+
+        A relay of its own in this process (the box's would keep a feed lingering between the runs), on the
+        same head-end: each open is cold, from the playlist request (ffmpeg's start included) to the first TS.
+        """
+        import asyncio
+
+        from stb.relay.feed import ChannelSource
+        from stb.relay.relay import Relay
+
+        hls = next((c for c in lineup.channels if c.urls and c.urls[0].endswith(".m3u8")), None)
+        if hls is None:
+            return {"error": "the head-end has no HLS channel"}
+        ts = self.channel
+
+        def source(cid: str) -> ChannelSource | None:
+            channel = lineup.by_id(cid)
+            return ChannelSource(channel.id, channel.name, tuple(channel.urls)) if channel else None
+
+        async def first_byte(channel_id: str) -> float:
+            relay = Relay(source)
+            try:
+                began = time.monotonic()
+                stream = await relay.open_channel(channel_id)
+                await anext(stream)
+                took = time.monotonic() - began
+                await stream.aclose()
+                return took * 1000
+            finally:
+                await relay.close()
+
+        async def measure() -> tuple[list[float], list[float]]:
+            await first_byte(ts.id)  # warm-up: the TLS context and the imports, made once per process
+            return ([await first_byte(hls.id) for _ in range(starts)], [await first_byte(ts.id) for _ in range(starts)])
+
+        hls_ms, ts_ms = asyncio.run(measure())
+        hls_sum, ts_sum = _summary(hls_ms), _summary(ts_ms)
+        return {"channel": hls.id, "hls": hls_sum, "ts": ts_sum,
+                "hls_upstream_first_byte_ms": hls_sum["p50_ms"], "hls_upstream_first_byte_max_ms": hls_sum["max_ms"],
+                "vs_ts": round(hls_sum["p50_ms"] / max(ts_sum["p50_ms"], 1.0), 1)}  # fmt: skip
 
 
 def _after(pressed: float, kind: str, channel: int | None = None) -> Callable[[dict], bool]:
@@ -429,11 +495,16 @@ def _ratios(idle: dict, steps: list[dict]) -> list[dict]:
             row[f"{mode}_throughput_vs_direct"] = round(
                 step["per_client_mbit_s"]["median"] / max(step["direct_reference_mbit_s"], 1e-6), 3
             )
+        if "relay_live_cpu_percent" in row and "relay_channel_cpu_percent" in row:
+            # what a /stream/live client costs the relay against a /stream/channel client, same N, same run
+            row["live_cost_ratio"] = round(
+                max(row["relay_live_cpu_percent"], 0.1) / max(row["relay_channel_cpu_percent"], 0.1), 2
+            )
         out.append(row)
     return out
 
 
-def _targets(idle: dict, steps: list[dict], starts: dict, zaps: dict) -> dict:
+def _targets(idle: dict, steps: list[dict], starts: dict, zaps: dict, ratios: list[dict] | None = None) -> dict:
     relay_steps = [s for s in steps if s["mode"] != "direct"]
     biggest = max((s["clients"] for s in steps), default=0)
     at_biggest = [s for s in relay_steps if s["clients"] == biggest]
@@ -441,7 +512,12 @@ def _targets(idle: dict, steps: list[dict], starts: dict, zaps: dict) -> dict:
     healthy = all(s["clients_dropped"] == 0 and s["clients_with_data"] == s["clients"] for s in steps)
     start_max = max((starts[k]["picture_ms"].get("max_ms", 0) for k in ("relay_cold", "relay_warm")), default=0)
     after_tv = zaps["mirror_after_tv_ms"].get("max_ms")
+    at_most = next((r for r in reversed(ratios or []) if "live_cost_ratio" in r), {})
+    live_cost = at_most.get("live_cost_ratio")
     return {
+        "live_cost_ratio": live_cost,
+        "live_cost_clients": at_most.get("clients"),
+        "live_cost_target_met": live_cost is not None and live_cost <= TARGET_LIVE_COST and biggest >= TARGET_CLIENTS,
         "clients_tested": biggest,
         "tv_pictures_kept_at_most_clients": tv_kept,
         "no_client_dropped": healthy,
@@ -450,6 +526,20 @@ def _targets(idle: dict, steps: list[dict], starts: dict, zaps: dict) -> dict:
         "mirror_start_target_met": start_max <= TARGET_MIRROR_START_MS,
         "zap_mirror_after_tv_max_ms": after_tv,
         "zap_target_met": after_tv is not None and after_tv <= TARGET_ZAP_AFTER_TV_MS,
+    }
+
+
+def _hls_and_stock_targets(hls: dict, zaps: dict) -> dict:
+    first_byte = hls.get("hls_upstream_first_byte_ms")
+    stock = {k: v for k, v in zaps["stock_players"].items() if k in PLAYERS}
+    worst = max((v["gap_ms"].get("max_ms", 0.0) for v in stock.values()), default=None)
+    followed = all(v["followed"] == v["zaps"] for v in stock.values())
+    return {
+        "hls_upstream_first_byte_ms": first_byte,
+        "hls_first_byte_target_met": first_byte is not None and first_byte <= TARGET_HLS_FIRST_BYTE_MS,
+        "stock_players_followed_every_zap": followed,
+        "stock_zap_gap_max_ms": worst,
+        "stock_zap_gap_target_met": bool(stock) and followed and worst is not None and worst <= TARGET_STOCK_GAP_MS,
     }
 
 
@@ -491,8 +581,10 @@ def run(clients: list[int], seconds: float, starts: int = 4, zaps: int = 6, dwel
             steps = [bench.fan_out(mode, n, seconds) for n in clients for mode in MODES]
             mirror_starts = bench.mirror_starts(starts)
             zapping = bench.zaps(zaps, dwell, seed)
+            hls_upstream = bench.hls_upstream(full, max(2, starts))
         finally:
             app.close()
+    ratios = _ratios(idle, steps)
     return {
         "channel": {"id": channel.id, "name": channel.name, "number": channel.number},
         "seconds_per_step": seconds,
@@ -500,10 +592,14 @@ def run(clients: list[int], seconds: float, starts: int = 4, zaps: int = 6, dwel
         "cores": os.cpu_count(),
         "idle": idle,
         "steps": steps,
-        "ratios": _ratios(idle, steps),
+        "ratios": ratios,
         "mirror_start": mirror_starts,
         "zap_to_mirror": zapping,
-        "targets": _targets(idle, steps, mirror_starts, zapping),
+        "hls_upstream": hls_upstream,
+        "targets": {
+            **_targets(idle, steps, mirror_starts, zapping, ratios),
+            **_hls_and_stock_targets(hls_upstream, zapping),
+        },
         "total_s": round(time.monotonic() - began, 1),
     }
 
@@ -556,8 +652,33 @@ def render(d: dict) -> str:
     for f, label in ZAP_FIGURES.items():
         s = z[f]
         lines.append(f"    {label:<28} {s.get('p50_ms', '-'):>7} {s.get('p95_ms', '-'):>7} {s.get('max_ms', '-'):>7}")
+    lines.append("  stock players on /stream/live at each zap: longest time without a new picture (p50 / max ms), "
+                 "zaps followed:")  # fmt: skip
+    for name, s in z["stock_players"].items():
+        if name in PLAYERS:
+            gap = s["gap_ms"]
+            lines.append(f"    {name:<8} {gap.get('p50_ms', '-'):>7} {gap.get('max_ms', '-'):>7}   "
+                         f"followed {s['followed']}/{s['zaps']}")  # fmt: skip
+    mirror = z["stock_players"]["bench_mirror_new_channel_ms"]
+    lines.append(
+        f"    (the bench's mirror client showed the new channel after p50 {mirror.get('p50_ms', '-')} / max "
+        f"{mirror.get('max_ms', '-')} ms; not run: {', '.join(z['stock_players_missing']) or 'none'})"
+    )
+    h = d["hls_upstream"]
+    if "hls" in h:
+        lines.append(
+            f"  HLS channel's first byte through a cold relay feed: p50 {h['hls']['p50_ms']} / max "
+            f"{h['hls']['max_ms']} ms; a TS channel's p50 {h['ts']['p50_ms']} ms ({h['vs_ts']}x)"
+        )
     t = d["targets"]
     verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    lines.append(
+        f"  live cost per client vs /stream/channel: {t['live_cost_ratio']}x at {t['live_cost_clients']} "
+        f"clients (≤ {TARGET_LIVE_COST}x at {TARGET_CLIENTS}: {verdict(t['live_cost_target_met'])}); "
+        f"HLS first byte ≤ {TARGET_HLS_FIRST_BYTE_MS:.0f} ms: {verdict(t['hls_first_byte_target_met'])}; "
+        f"stock players ≤ {TARGET_STOCK_GAP_MS:.0f} ms without a picture: "
+        f"{verdict(t['stock_zap_gap_target_met'])}"
+    )
     if t["clients_tested"] >= TARGET_CLIENTS:
         clients = f"{t['clients_tested']} clients, no TV picture or client lost: {verdict(t['clients_target_met'])}"
     else:

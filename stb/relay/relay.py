@@ -1,10 +1,12 @@
 """The box's stream relay: any channel to other screens, and the live stream that follows the TV.
 
 Runs on the network side's asyncio loop. Each upstream channel has one :class:`Feed`, however many
-clients watch it. ``/stream/live`` clients get the TV's channel through a :class:`Splicer`, so at
-each zap the content changes inside the same connection. A feed nobody watches lingers a few
-seconds (zapping back, a reconnecting player) and then stops; at most ``max_upstreams`` feeds run
-for clients, and the TV's own channel is always relayed on top of that, so a mirror never fails.
+clients watch it. ``/stream/live`` clients share one :class:`LiveOutput`: the TV's channel spliced
+once, so at each zap the content changes inside the same connection, on one continuous clock. A feed
+nobody watches lingers a few seconds (zapping back, a reconnecting player) and then stops; at most
+``max_upstreams`` feeds run for clients, and the TV's own channel is always relayed on top of that
+(for the live stream and for ``/stream/channel/<the TV's channel>`` alike), so a mirror or a take
+never fails for want of room.
 
 HLS renditions (:mod:`stb.relay.hls`) are clients of this relay like any other: one reads a
 channel's stream or the live one, and serves every browser and phone that asks for it.
@@ -20,9 +22,9 @@ from dataclasses import dataclass
 
 from stb.relay.errors import ChannelLocked, NothingLive, RelayBusy, UpstreamDown
 from stb.relay.feed import ChannelSource, Feed
-from stb.relay.hls import SPLICE, HlsRenditions
+from stb.relay.hls import HlsRenditions
+from stb.relay.live import LiveOutput
 from stb.ts.fanout import Viewer
-from stb.ts.splice import Splicer
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +42,6 @@ class RelaySummary:
     upstreams: int = 0
     clients: int = 0  # other screens: stream connections and HLS clients
     hls_clients: int = 0  # of which HLS (browsers, phones)
-
-
-class _LiveClient:
-    def __init__(self, internal: bool) -> None:
-        self.internal = internal
-        self.viewer: Viewer | None = None
-        self.feed: Feed | None = None
-        self.changed = asyncio.Event()
-        self.changed.set()  # first pass: subscribe to what the TV shows
 
 
 class Relay:
@@ -74,7 +67,7 @@ class Relay:
         self.feeds: dict[str, Feed] = {}
         self.live: ChannelSource | None = None  # what the TV shows, when the relay may show it too
         self.summary = RelaySummary()
-        self._live_clients: set[_LiveClient] = set()
+        self.live_output: LiveOutput | None = None  # runs while anyone reads the live stream
         self._reaper: asyncio.Task | None = None
         self._stopping: set[asyncio.Future] = set()
         self._closed = False
@@ -88,10 +81,8 @@ class Relay:
         if source == self.live:
             return
         self.live = source
-        for client in self._live_clients:
-            client.changed.set()
-            if client.viewer is not None and client.feed is not None:
-                client.feed.unsubscribe(client.viewer)  # its next() returns None: the stream switches
+        if self.live_output is not None:
+            self.live_output.follow(source)
 
     # -- clients -----------------------------------------------------------------------------------
 
@@ -143,46 +134,26 @@ class Relay:
 
         ``marks``: yield SPLICE (empty bytes) before each channel's first bytes, for a reader that cuts there.
         """
-        client = _LiveClient(internal)
         self.live_connections += 1
-        splicer = Splicer(self.live.name if self.live else "")
-        self._live_clients.add(client)
-        try:
-            while not self._closed:
-                if client.changed.is_set():
-                    client.changed.clear()
-                    self._switch(client)
-                    if client.viewer is not None:
-                        splicer.splice(self.live.name if self.live else "")
-                        if marks:
-                            yield SPLICE
-                if client.viewer is None:
-                    await client.changed.wait()  # nothing to relay now (locked, no channel): wait for a zap
-                    continue
-                chunk = await client.viewer.next()
-                if chunk is None:
-                    if client.viewer.dropped:
-                        log.info("relay: dropped a live client that stopped reading")
-                        return
-                    continue  # unsubscribed by a zap (or by close)
-                out = splicer.feed(chunk)
-                if out:
-                    yield out
-        finally:
-            self._live_clients.discard(client)
-            if client.viewer is not None and client.feed is not None:
-                client.feed.unsubscribe(client.viewer)
-            self._summarise()
-
-    def _switch(self, client: _LiveClient) -> None:
-        if client.viewer is not None and client.feed is not None:
-            client.feed.unsubscribe(client.viewer)
-        client.viewer = client.feed = None
-        if self.live is not None:
-            client.feed = self._feed(self.live, for_tv=True)
-            client.viewer = client.feed.subscribe(self.backlog_bytes)
-            client.viewer.internal = client.internal
+        output = self.live_output
+        if output is None:
+            output = self.live_output = LiveOutput(lambda source: self._feed(source, for_tv=True), self.backlog_bytes)
+            output.start(self.live)
+        viewer = output.subscribe(self.backlog_bytes)
+        viewer.internal, viewer.marks = internal, marks
         self._summarise()
+        try:
+            while not self._closed and (chunk := await viewer.next()) is not None:
+                if chunk or marks:
+                    yield chunk
+            if viewer.dropped:
+                log.info("relay: dropped a live client that stopped reading")
+        finally:
+            output.unsubscribe(viewer)
+            if not output.viewers and self.live_output is output:
+                self.live_output = None  # nobody reads it: its feed may linger and stop
+                self._stop_later(output.stop())
+            self._summarise()
 
     # -- feeds -------------------------------------------------------------------------------------
 
@@ -194,8 +165,8 @@ class Relay:
         if feed is not None:  # the line-up changed the channel's URLs: start over
             self._stop_feed(feed)
         self._ensure_reaper()
-        busy = [f for f in self.feeds.values() if not self._is_live(f)]
-        if not for_tv and len(busy) >= self.max_upstreams:
+        busy = [f for f in self.feeds.values() if not self._is_tvs(f.source)]
+        if not for_tv and not self._is_tvs(source) and len(busy) >= self.max_upstreams:
             idle = [f for f in busy if not f.viewers]
             if not idle:
                 raise RelayBusy(f"the relay already reads {len(busy)} channels (the limit is {self.max_upstreams})")
@@ -205,12 +176,16 @@ class Relay:
         self.feeds[source.id] = feed
         return feed
 
-    def _is_live(self, feed: Feed) -> bool:
-        return self.live is not None and feed.source.id == self.live.id and bool(self._live_clients)
+    def _is_tvs(self, source: ChannelSource) -> bool:
+        """The TV shows this channel: it is relayed on top of the cap (the live stream, a take of it)."""
+        return self.live is not None and source.id == self.live.id
 
     def _stop_feed(self, feed: Feed) -> None:
         self.feeds.pop(feed.name, None)
-        task = asyncio.ensure_future(feed.stop())
+        self._stop_later(feed.stop())
+
+    def _stop_later(self, stopping) -> None:
+        task = asyncio.ensure_future(stopping)
         self._stopping.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._stopping.discard)
 
@@ -228,7 +203,7 @@ class Relay:
         while self.feeds and not self._closed:
             await asyncio.sleep(min(1.0, self.linger_s / 2, self.give_up_s / 2))
             now = loop.time()
-            live_viewers = {client.viewer for client in self._live_clients}
+            live_viewers = self.live_output.inputs if self.live_output is not None else set()
             for feed in list(self.feeds.values()):
                 if feed.down_since is not None and now - feed.down_since >= self.give_up_s:
                     for viewer in feed.viewers - live_viewers:
@@ -244,6 +219,8 @@ class Relay:
 
     def _summarise(self) -> None:
         screens = sum(not v.internal for f in self.feeds.values() for v in f.viewers)
+        if self.live_output is not None:
+            screens += sum(not v.internal for v in self.live_output.viewers)
         hls = self.hls.clients() if self.hls.renditions else 0
         self.summary = RelaySummary(len(self.feeds), screens + hls, hls)
 
@@ -252,7 +229,7 @@ class Relay:
             "max_upstreams": self.max_upstreams,
             "upstreams": len(self.feeds),
             "clients": sum(len(f.viewers) for f in self.feeds.values()),
-            "live_clients": len(self._live_clients),
+            "live_clients": len(self.live_output.viewers) if self.live_output is not None else 0,
             "live_channel": self.live.id if self.live else None,
             "live_connections": self.live_connections,
             "channels": {cid: feed.stats() for cid, feed in self.feeds.items()},
@@ -267,8 +244,9 @@ class Relay:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
-        for client in self._live_clients:
-            client.changed.set()
+        if self.live_output is not None:
+            await self.live_output.stop()
+            self.live_output = None
         feeds, self.feeds = list(self.feeds.values()), {}
         await asyncio.gather(*(feed.stop() for feed in feeds), *self._stopping)
         self._summarise()

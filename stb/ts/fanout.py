@@ -25,6 +25,7 @@ class Viewer:
     def __init__(self, limit_bytes: int = BACKLOG_BYTES) -> None:
         self.limit_bytes = limit_bytes
         self.internal = False  # the box's own reader (an HLS rendition), not another screen
+        self.marks = False  # wants an empty chunk where the stream changes source (see FanOut.mark)
         self.dropped = False
         self.closed = False
         self._chunks: collections.deque[bytes] = collections.deque()
@@ -53,6 +54,14 @@ class Viewer:
     def close(self) -> None:
         self.closed = True
         self._ready.set()
+
+    def take(self) -> bytes | None:
+        """The next chunk if one is queued (None otherwise), without waiting."""
+        if not self._chunks or self.dropped:
+            return None
+        chunk = self._chunks.popleft()
+        self._bytes -= len(chunk)
+        return chunk
 
     async def next(self) -> bytes | None:
         """The next chunk, waiting for one; None once dropped or closed."""
@@ -89,13 +98,21 @@ class FanOut:
                     self.dropped += 1
                     log.info("%s: dropped a viewer that stopped reading", self.name)
 
-    def subscribe(self, limit_bytes: int = BACKLOG_BYTES, fast_join: bool = True) -> Viewer:
-        """A new viewer, primed with the join data (PAT, PMT, the GOP so far) when there is any.
+    def mark(self, chunk: bytes = b"") -> None:
+        """Hand ``chunk`` (empty: a mark where the source changes) to the viewers that asked for marks."""
+        for viewer in list(self.viewers):
+            if viewer.marks:
+                viewer.offer(chunk)
+
+    def subscribe(
+        self, limit_bytes: int = BACKLOG_BYTES, fast_join: bool = True, viewer: Viewer | None = None
+    ) -> Viewer:
+        """A new viewer (or ``viewer``), primed with the join data (PAT, PMT, the GOP so far) when there is any.
 
         ``fast_join=False`` starts it at the live edge instead, like most servers: the player then
         waits for the next PAT/PMT and keyframe (the zap benchmark's harder case).
         """
-        viewer = Viewer(limit_bytes)
+        viewer = viewer or Viewer(limit_bytes)
         first = self.join_point.join_data() if fast_join else b""
         if first:
             viewer.offer(first)

@@ -66,7 +66,10 @@ class JoinPoint:
     """Tracks the latest PAT, PMT and everything since the latest video keyframe.
 
     A viewer that joins gets ``PAT + PMT + data since the keyframe`` first, so its decoder has a
-    picture at once instead of waiting up to a GOP (and libVLC's demuxer up to its caching).
+    picture at once instead of waiting up to a GOP (and libVLC's demuxer up to its caching). The
+    PAT and PMT put in front take the continuity counter just before the first PAT and PMT of that
+    data, so the counters a player checks go on without a jump (VLC reported "TS discontinuity" at
+    every join when they carried the latest table's counter and the older tables followed).
     """
 
     MAX_BYTES = 4 * 1024 * 1024  # a GOP longer than this (a broken stream) is not worth replaying
@@ -78,10 +81,12 @@ class JoinPoint:
         self._video_pid: int | None = None
         self._gop: list[bytes] = []
         self._gop_bytes = 0
+        self._gop_cc: dict[int, int] = {}  # PID → counter of the first PAT/PMT packet in the GOP
 
     def feed(self, data: bytes) -> None:
         """Feed 188-byte-aligned TS data (whole chunks are kept, not copied packet by packet)."""
         gop_start = None
+        tables: list[tuple[int, int]] = []  # (offset, PID) of this chunk's PAT and PMT packets
         for at in range(0, len(data) - PACKET + 1, PACKET):
             if data[at] != SYNC:
                 continue
@@ -89,21 +94,39 @@ class JoinPoint:
             if pid == 0:
                 self.pat = data[at : at + PACKET]
                 self._pmt_pid = pmt_pid(self.pat) or self._pmt_pid
+                tables.append((at, pid))
             elif pid == self._pmt_pid:
                 self.pmt = data[at : at + PACKET]
                 self._video_pid = video_pid(self.pmt) or self._video_pid
+                tables.append((at, pid))
             elif pid == self._video_pid and data[at + 3] & 0x20 and data[at + 4] and data[at + 5] & 0x40:
                 gop_start = at  # random_access_indicator: a keyframe starts here
         if gop_start is not None:
             self._gop, self._gop_bytes = [data[gop_start:]], len(data) - gop_start
+            self._gop_cc = {}
         elif self._gop and self._gop_bytes < self.MAX_BYTES:
             self._gop.append(data)
             self._gop_bytes += len(data)
+        else:
+            return
+        start = gop_start or 0
+        for at, pid in tables:
+            if at >= start and pid not in self._gop_cc:
+                self._gop_cc[pid] = data[at + 3] & 0x0F
 
     def join_data(self) -> bytes:
         if self.pat is None or self.pmt is None or not self._gop:
             return b""
-        return self.pat + self.pmt + b"".join(self._gop)
+        return self._before_gop(self.pat, 0) + self._before_gop(self.pmt, self._pmt_pid) + b"".join(self._gop)
+
+    def _before_gop(self, table: bytes, pid: int | None) -> bytes:
+        """The table with the counter that precedes the GOP's own first copy of it (if the GOP has one)."""
+        first = self._gop_cc.get(pid) if pid is not None else None
+        if first is None:
+            return table
+        packet = bytearray(table)
+        packet[3] = (packet[3] & 0xF0) | (first - 1) & 0x0F
+        return bytes(packet)
 
 
 def pes_time(packet: bytes | memoryview) -> int | None:

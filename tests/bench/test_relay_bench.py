@@ -90,3 +90,8 @@ def test_bench_relay_reports_every_figure_and_the_relay_reads_the_headend_once()
     for figure in ("tv_picture_ms", "mirror_stream_ms", "mirror_picture_ms", "mirror_after_tv_ms"):
         assert d["zap_to_mirror"][figure]["n"] == 2
     assert set(d["targets"]) >= {"clients_target_met", "mirror_start_target_met", "zap_target_met"}
+    assert d["targets"]["live_cost_ratio"] == d["ratios"][-1]["live_cost_ratio"] > 0
+    assert d["targets"]["hls_upstream_first_byte_ms"] == d["hls_upstream"]["hls_upstream_first_byte_ms"] > 0
+    stock = d["zap_to_mirror"]["stock_players"]
+    for name in ("ffmpeg", "mpv", "vlc"):
+        assert stock[name]["zaps"] == 2 and stock[name]["followed"] >= 1, (name, stock[name])

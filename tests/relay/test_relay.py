@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import subprocess
 
 import httpx
 import pytest
@@ -233,6 +235,13 @@ def test_live_follows_every_zap_in_one_stream(headend, tmp_path):
     seen = decoded_markers(path).markers
     shown = [n for i, n in enumerate(seen) if n is not None and (i == 0 or seen[i - 1] != n)]
     assert shown == order, f"the live stream showed {shown}"
+    # one clock across the zaps, as libavformat reads it: every picture one frame after the one before
+    times = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts", "-of", "csv=p=0", str(path)],
+        check=True, capture_output=True, text=True, timeout=60,
+    ).stdout.split()  # fmt: skip
+    steps = {int(b.strip(",")) - int(a.strip(",")) for a, b in itertools.pairwise(times)}
+    assert steps == {90_000 // 25}, f"the pictures' times jump: steps {sorted(steps)[:8]} (ticks)"
 
 
 def test_live_shows_nothing_while_the_tv_hides_the_channel_and_resumes_after(headend):
@@ -258,3 +267,50 @@ def test_live_shows_nothing_while_the_tv_hides_the_channel_and_resumes_after(hea
     silent, again = asyncio.run(scenario())
     assert silent, "the live stream went on while the TV hid the channel"
     assert again[0] == SYNC
+
+
+def test_live_clients_share_one_splice_and_one_reader_of_the_channel(headend):
+    async def scenario():
+        relay = Relay(lookup(headend))
+        relay.follow(CHANNELS[0].id)
+        streams = [relay.live_stream() for _ in range(5)]
+        data = await asyncio.gather(*(take(s, 100_000) for s in streams))
+        stats, output = relay.stats(), relay.live_output
+        for s in streams:
+            await s.aclose()
+        gone = relay.live_output
+        await relay.close()
+        return data, stats, output, gone
+
+    data, stats, output, gone = asyncio.run(scenario())
+    assert stats["live_clients"] == 5 and stats["live_connections"] == 5
+    assert stats["channels"][CHANNELS[0].id]["clients"] == 1, "the live output is the channel's one reader"
+    assert output is not None and output.splicer.splices == 1, "one splicer for every live client"
+    assert gone is None, "the live output stops with its last client"
+    for chunk in data:
+        assert chunk[0] == SYNC and chunk[:PACKET][1:3] == b"\x40\x00", "each client starts at the PAT"
+
+
+def test_the_tvs_own_channel_is_relayed_beyond_the_cap(headend):
+    """`stb take` while other screens fill the cap: the channel the TV shows is never refused."""
+
+    async def scenario():
+        relay = Relay(lookup(headend), max_upstreams=1)
+        relay.follow(CHANNELS[2].id)
+        other = await relay.open_channel(CHANNELS[0].id)
+        await take(other, 10_000)
+        tvs = await relay.open_channel(CHANNELS[2].id)
+        got = await take(tvs, 10_000)
+        try:
+            await relay.open_channel(CHANNELS[1].id)
+            refused = None
+        except RelayBusy as exc:
+            refused = str(exc)
+        for stream in (other, tvs):
+            await stream.aclose()
+        await relay.close()
+        return got, refused
+
+    got, refused = asyncio.run(scenario())
+    assert got[0] == SYNC
+    assert refused is not None and "limit is 1" in refused, "a third channel still counts against the cap"

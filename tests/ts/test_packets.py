@@ -31,3 +31,31 @@ def test_nothing_to_join_before_the_first_keyframe():
     point = JoinPoint()
     point.feed(b"\x47\x1f\xff\x10" + bytes(PACKET - 4))  # a null packet
     assert point.join_data() == b""
+
+
+def counter_jumps(data: bytes) -> list[str]:
+    """Every place a PID's continuity counter does not follow on from its previous packet's."""
+    last: dict[int, int] = {}
+    jumps = []
+    for at in range(0, len(data) - PACKET + 1, PACKET):
+        packet = data[at : at + PACKET]
+        pid, cc = pid_of(packet), packet[3] & 0x0F
+        if packet[3] & 0x10:
+            if pid in last and cc != (last[pid] + 1) & 0x0F:
+                jumps.append(f"PID {pid:#x} at packet {at // PACKET}: {cc} after {last[pid]}")
+            last[pid] = cc
+    return jumps
+
+
+def test_a_joining_viewer_sees_counters_go_on_without_a_jump_pat_and_pmt_included(media_dir):
+    """The tables put in front of the GOP carry the counter before the GOP's own tables (VLC: TS discontinuity)."""
+    data = clip_path(CHANNELS[1], media_dir).read_bytes()[: 400 * PACKET * 10]
+    assert not counter_jumps(data), "the clip itself has continuous counters"
+    chunk = PACKET * 70
+    for joined_at in range(chunk * 20, chunk * 40, chunk * 3):  # joins at several places in the GOPs
+        point = JoinPoint()
+        for at in range(0, joined_at, chunk):
+            point.feed(data[at : at + chunk])
+        viewer_sees = point.join_data() + data[joined_at : joined_at + chunk * 30]
+        assert pid_of(viewer_sees[:PACKET]) == 0
+        assert not counter_jumps(viewer_sees), f"joined at {joined_at}: {counter_jumps(viewer_sees)[:3]}"
