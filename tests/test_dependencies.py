@@ -34,20 +34,26 @@ STARTERS = {
     "which",
     "_require",
 }
+# Our own helpers around subprocess (``_spawn``, ``host.run``, ``popen``…), when given an argv list.
+WRAPPERS = re.compile(r"spawn|popen|run|exec|call", re.IGNORECASE)
+OUR_CLI = {"main", "run_cli", "stb", "run_stb"}  # they take argv lists of `stb` itself
 ARGV_NAMES = re.compile(r"(command|cmd)$", re.IGNORECASE)  # argv lists of our own CLI are not programs
 # Code that only tests and benchmarks run: its programs may come from the test packages.
 TEST_ONLY = ("tests/", "stb/bench/", "stb/reliability/", "stb/netns.py")
 
 
-def _program(node: ast.expr) -> str | None:
-    """The program a call argument or an assigned argv names, when the source says it literally."""
+def _programs(node: ast.expr) -> list[str]:
+    """The programs a call argument or an assigned argv names, when the source says it literally: a name, an argv
+    list (after any ``*prefix``), or every value of a ``{…}[key]`` table of names."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.List | ast.Tuple) and node.elts:
-        first = node.elts[0]
+        return [node.value]
+    if isinstance(node, ast.List | ast.Tuple):
+        first = next((e for e in node.elts if not isinstance(e, ast.Starred)), None)
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            return first.value
-    return None
+            return [first.value]
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Dict):
+        return [v.value for v in node.value.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+    return []
 
 
 def programs_started() -> dict[str, list[str]]:
@@ -56,19 +62,22 @@ def programs_started() -> dict[str, list[str]]:
     for path in sorted([*ROOT.joinpath("stb").rglob("*.py"), *ROOT.joinpath("tests").rglob("*.py")]):
         where = path.relative_to(ROOT).as_posix()
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            program = None
+            programs: list[str] = []
             if isinstance(node, ast.Call) and node.args:
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-                if name in STARTERS:
-                    program = _program(node.args[0])
+                first = node.args[0]
+                wrapper = isinstance(first, ast.List) and WRAPPERS.search(name or "") and name not in OUR_CLI
+                if name in STARTERS or wrapper:
+                    programs = _programs(first)
             elif (
                 isinstance(node, ast.Assign)
                 and isinstance(node.value, ast.List)
                 and any(isinstance(t, ast.Name) and ARGV_NAMES.search(t.id) for t in node.targets)
             ):
-                program = _program(node.value)
-            if program and "/" not in program and " " not in program:
-                found.setdefault(program, []).append(f"{where}:{node.lineno}")
+                programs = _programs(node.value)
+            for program in programs:
+                if "/" not in program and " " not in program:
+                    found.setdefault(program, []).append(f"{where}:{node.lineno}")
     return found
 
 
@@ -113,7 +122,7 @@ def required_priority(package: str) -> bool:
 def test_the_scan_finds_the_programs_we_know_we_start():
     """The scan itself can fail: it must see programs known to be started, from both trees."""
     found = programs_started()
-    for program in ("ffmpeg", "ffprobe", "ip", "chromium"):
+    for program in ("ffmpeg", "ffprobe", "ip", "chromium", "mpv", "cvlc"):
         assert program in found, f"the scan no longer sees {program}: {sorted(found)}"
 
 
