@@ -44,20 +44,6 @@ def host_of(url: str) -> str:
     return _clean(host) or "stream"
 
 
-def loggable(url: str) -> str:
-    """``url`` as a log line may show it: scheme, host, port and path, without user, password or query (where
-    tokens, signatures and provider credentials travel)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "(a malformed URL)"
-    host = f"[{host}]" if ":" in host else host
-    query = "?…" if parts.query else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}{query}"
-
-
 def title_for(url: str, title: str | None = None) -> str:
     """``title`` if given, else the URL's last path part (``5.ts``), else its host."""
     if title and _clean(title):

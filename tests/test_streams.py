@@ -47,7 +47,7 @@ def test_a_stream_is_named_by_its_title_else_its_last_path_part_else_its_host():
 
 
 def test_a_logged_url_keeps_neither_credentials_nor_query():
-    from stb.streams import loggable
+    from stb.urls import loggable
 
     assert (
         loggable("http://user:pw@10.0.0.5:8600/stream/live?sig=abc&exp=1&dev=d") == "http://10.0.0.5:8600/stream/live?…"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from stb.relay.upstream import UpstreamError, read_ts
 from stb.ts.fanout import FanOut
+from stb.urls import loggable
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +78,10 @@ class Feed(FanOut):
                             self._first.set()
                 except UpstreamError as exc:
                     self.error = str(exc)
-                    log.info("relay %s: %s (%s)", self.name, exc, url)
+                    log.info("relay %s: %s (%s)", self.name, exc, loggable(url))
                 except Exception as exc:  # a bug or an odd OS error: keep the feed alive, say it loudly
                     self.error = f"internal error: {exc}"
-                    log.warning("relay %s: reading %s failed", self.name, url, exc_info=True)
+                    log.warning("relay %s: reading %s failed", self.name, loggable(url), exc_info=True)
                 if self.state != "retrying" or self.down_since is None:
                     self.down_since = asyncio.get_running_loop().time()
                 self.state = "retrying"
