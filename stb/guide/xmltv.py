@@ -163,9 +163,11 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
     if not title:
         counts.skipped_no_title += 1
         return None
-    clump = CLUMP.match(get("clumpidx") or "")
-    index = int(clump[1]) if clump and int(clump[1]) < int(clump[2]) else 0
-    counts.clumped += index > 0
+    index = 0
+    if clumpidx := get("clumpidx"):  # rare: the regex only runs when there is one
+        clump = CLUMP.match(clumpidx)
+        index = int(clump[1]) if clump and int(clump[1]) < int(clump[2]) else 0
+        counts.clumped += index > 0
     return (
         channel, start, stop, title, sub_title, description, "\n".join(categories) or None, ns, onscreen,
         icon, rating_system, rating, star, is_new, previously_shown, language, index,
