@@ -1,6 +1,8 @@
 """`stb bench guide`: import speed and memory against a naive importer, then query latencies.
 
-Each importer runs in a child process, so its peak RSS is its own (read from wait4's rusage).
+Each importer runs in a child process, so its peak RSS is its own (read from wait4's rusage). Beside
+the synthetic guide (short English texts), a real-shaped one (six languages, three of them written
+without spaces, long descriptions, credits) is imported and searched: the figure users see.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stb.bench.synthetic import write_guide
+from stb.bench.synthetic import write_guide, write_real_guide
 from stb.errors import StbError
 
 
@@ -45,6 +47,12 @@ def _naive(xml: Path, db: Path) -> tuple[float, int]:
     return float(out.split()[1]), rss
 
 
+def _import_row(path: Path, n: int, seconds: float, rss: int) -> dict:
+    mb = path.stat().st_size / 1e6
+    return {"file_mb": round(mb, 1), "programmes": n, "seconds": round(seconds, 2),
+            "programmes_per_s": round(n / seconds), "mb_per_s": round(mb / seconds, 1), "peak_rss_mb": rss}  # fmt: skip
+
+
 def _latencies(fn, runs: int) -> dict[str, float]:
     samples = []
     for _ in range(runs):
@@ -70,13 +78,7 @@ def run(channels: int, days: int, scale: int, runs: int) -> dict:
         if scale > 1:
             big = work / "big.xml"
             sizes.append((big, write_guide(big, channels * scale, days)))
-        imports = []
-        for path, n in sizes:
-            seconds, rss = _ours(path, work / "g.db")
-            mb = path.stat().st_size / 1e6
-            imports.append({"file_mb": round(mb, 1), "programmes": n, "seconds": round(seconds, 2),
-                            "programmes_per_s": round(n / seconds), "mb_per_s": round(mb / seconds, 1),
-                            "peak_rss_mb": rss})  # fmt: skip
+        imports = [_import_row(path, n, *_ours(path, work / "g.db")) for path, n in sizes]
         naive_s, naive_rss = _naive(small, work / "naive.db")
         ours_small = imports[0]
         result["import"] = imports
@@ -106,7 +108,38 @@ def run(channels: int, days: int, scale: int, runs: int) -> dict:
             "search": _latencies(lambda: guide.search("detective island", limit=50, after=now), runs),
         }
         guide.close()
+        # Real guides are smaller and far wordier: a twentieth of the channels, about as many MB.
+        result["real"] = _real_shaped(work, max(6, channels // 20), days, runs)
     return result
+
+
+def _real_shaped(work: Path, channels: int, days: int, runs: int) -> dict:
+    """Import and search figures on the real-shaped guide of ``channels`` channels."""
+    from stb.bench.synthetic import LANGUAGES
+    from stb.guide.query import Guide
+    from stb.lineup.model import Channel, Lineup
+
+    path, db = work / "real.xml", work / "real.db"
+    n = write_real_guide(path, channels, days)
+    row = _import_row(path, n, *_ours(path, db))
+    langs = list(LANGUAGES)
+    lineup = Lineup(
+        name="bench",
+        channels=[Channel(number=c + 1, id=f"r{c}", name=f"Real {c}", urls=["http://h.test/x"],
+                          guide_id=f"real{c}.{langs[c % len(langs)]}") for c in range(channels)],
+    )  # fmt: skip
+    guide = Guide(db, lineup)
+    now = time.time()
+    searches = {"search_words": "weather report", "search_chinese": "新闻", "search_japanese": "ニュース",
+                "search_thai": "ข่าว"}  # fmt: skip
+    try:
+        queries = {name: _latencies(lambda t=text: guide.search(t, limit=50, after=now), runs)
+                   for name, text in searches.items()}  # fmt: skip
+        found = {name: len(guide.search(text, limit=50, after=now)) for name, text in searches.items()}
+        queries["now_next_all_channels"] = _latencies(lambda: guide.now_next(now), runs)
+    finally:
+        guide.close()
+    return {"channels": channels, "import": row, "queries": queries, "found": found}
 
 
 def render(d: dict) -> str:
@@ -124,4 +157,14 @@ def render(d: dict) -> str:
                  f"with {r['rss_vs_naive']}x the memory")  # fmt: skip
     for name, q in d["queries"].items():
         lines.append(f"  {name:<24} p50 {q['p50_ms']:7.2f} ms   p99 {q['p99_ms']:7.2f} ms")
+    real = d["real"]
+    i = real["import"]
+    lines.append(
+        f"  real-shaped guide ({real['channels']} channels, 6 languages, long texts, credits): {i['file_mb']:.1f} MB, "
+        f"{i['programmes']} programmes "
+        f"in {i['seconds']:.2f} s = {i['programmes_per_s']}/s, {i['mb_per_s']:.1f} MB/s, peak RSS {i['peak_rss_mb']} MB"
+    )
+    for name, q in real["queries"].items():
+        found = f"   ({real['found'][name]} found)" if name in real["found"] else ""
+        lines.append(f"  {name:<24} p50 {q['p50_ms']:7.2f} ms   p99 {q['p99_ms']:7.2f} ms{found}")
     return "\n".join(lines)

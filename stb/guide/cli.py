@@ -21,8 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     imp = actions.add_parser("import", help="import XMLTV files or URLs (plain, .gz, .xz, .bz2)")
     imp.add_argument("sources", nargs="*", help="paths or http(s) URLs (default: the line-up's guide sources)")
-    imp.add_argument("--zone", help="time zone for times without an offset (default: the box's zone)")
+    imp.add_argument("--zone", default="UTC",
+                     help="IANA zone of times written without one (default: UTC, as the XMLTV DTD says; "
+                          "give it for providers that write local times without saying so)")  # fmt: skip
     imp.add_argument("--prune-days", type=int, default=2, help="drop programmes that ended this many days ago")
+    imp.add_argument("--force", action="store_true",
+                     help="import a source even when it leaves no programme, or far fewer than before")  # fmt: skip
+    imp.add_argument("--min-fraction", type=_fraction, default=0.1, metavar="F",
+                     help="refuse a source that leaves under this share of what its previous guide still had "
+                          "(default: %(default)s)")  # fmt: skip
     common(imp)
     imp.set_defaults(handler=cmd_import)
 
@@ -37,6 +44,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--limit", type=int, default=20)
     common(search)
     search.set_defaults(handler=cmd_search)
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"wants a number from 0 to 1, not {text!r}")
+    return value
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -54,14 +71,13 @@ def _lineup(args: argparse.Namespace):
 def cmd_import(args: argparse.Namespace) -> int:
     from stb.guide.matching import match_lineup
     from stb.guide.store import connect, import_sources
-    from stb.guide.times import local_zone_name
 
     lineup = _lineup(args) if (not args.sources or args.lineup.exists()) else None
     sources = args.sources or (lineup.guide_sources if lineup else [])
     if not sources:
         raise StbError(f"no guide sources given and none in {args.lineup}")
-    zone = args.zone or local_zone_name()
-    report = import_sources(_db(args), sources, zone=zone, prune_days=args.prune_days)
+    report = import_sources(_db(args), sources, zone=args.zone, prune_days=args.prune_days, force=args.force,
+                            min_fraction=args.min_fraction)  # fmt: skip
     data = report.as_dict()
     if lineup is not None:
         conn = connect(_db(args))
@@ -79,8 +95,9 @@ def _render_import(d: dict) -> str:
         kind = f", {s['compression']}" if s["compression"] else ""
         skipped = "; skipped " + ", ".join(f"{n} {why}" for why, n in s["skipped"].items()) if s["skipped"] else ""
         cut = f"; {s['truncated']} over-long texts cut" if s["truncated"] else ""
+        clumped = f"; {s['clumped']} sharing a slot with another" if s["clumped"] else ""
         lines.append(f"{s['source']}: {s['programmes']} programmes, {s['channels']} channels "
-                     f"({s['bytes'] / 1e6:.1f} MB{kind}){skipped}{cut}")  # fmt: skip
+                     f"({s['bytes'] / 1e6:.1f} MB{kind}){skipped}{cut}{clumped}; {s['kept']} kept")  # fmt: skip
     lines.append(
         f"timeline: {d['overlaps_fixed']} overlaps trimmed, {d['duplicates_removed']} duplicates removed, "
         f"{d['gaps']} gaps, {d['stops_guessed']} missing stops filled; {d['pruned']} old programmes pruned"
@@ -91,7 +108,9 @@ def _render_import(d: dict) -> str:
         lines.append(f"matched {m['matched']} channels ({rules or 'none'})")
         if m["unmatched"]:
             lines.append("unmatched: " + ", ".join(m["unmatched"]))
-    lines.append(f"imported {d['programmes']} programmes in {d['seconds']:.2f} s")
+    old = d["programmes"] - d["kept"]  # read but not kept: ended before the pruning cut-off, or repaired away
+    gone = f" ({old} of them old or duplicates, not kept)" if old > 0 else ""
+    lines.append(f"imported {d['programmes']} programmes in {d['seconds']:.2f} s; {d['kept']} in the guide{gone}")
     return "\n".join(lines)
 
 

@@ -2,8 +2,9 @@
 
 Rules, in order: the line-up's guide id (tvg-id) equals a guide channel id; then the guide name
 (tvg-name) and then the channel name, normalised, equal a normalised display name of a guide
-channel. Normalising drops case, accents, punctuation, spaces and quality suffixes (HD, FHD, UHD,
-4K, SD), so "BBC One HD" finds "bbc one".
+channel (or a channel id, since some guides have no <channel> elements). Normalising drops case,
+accents, punctuation, spaces and quality suffixes (HD, FHD, UHD, 4K, SD), so "BBC One HD" finds
+"bbc one"; but `+` stays a difference ("plus"): CCTV-5+ is not CCTV-5, nor SPORT1+ SPORT1.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass
 
+from stb.guide.xmltv import channel_id as guide_channel_id
 from stb.lineup.model import Lineup
 
 QUALITY_SUFFIX = re.compile(r"(?:\s*[\[(]?\s*(?:hd|fhd|uhd|4k|sd|hevc|h265)\s*[\])]?)+$", re.IGNORECASE)
@@ -22,7 +24,7 @@ RULES = ("guide id", "guide name", "channel name")
 def normalise(name: str) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold().strip()
-    text = QUALITY_SUFFIX.sub("", text)
+    text = QUALITY_SUFFIX.sub("", text).replace("+", " plus ").replace("＋", " plus ")
     return re.sub(r"[\W_]+", "", text)
 
 
@@ -57,8 +59,8 @@ def match_lineup(lineup: Lineup, conn: sqlite3.Connection) -> MatchReport:
     for channel in lineup.sorted_channels():
         shift = round(channel.guide_shift * 3600)
         found: tuple[str, str] | None = None
-        if channel.guide_id:
-            hit = ids.get(channel.guide_id) or folded_ids.get(channel.guide_id.casefold())
+        if guide_id := guide_channel_id(channel.guide_id):  # the same normalisation as the guide's own ids
+            hit = ids.get(guide_id) or folded_ids.get(guide_id.casefold())
             found = (hit, "guide id") if hit else None
         if found is None and channel.guide_name and (hit := names.get(normalise(channel.guide_name))):
             found = (hit, "guide name")

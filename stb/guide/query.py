@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from stb.guide.matching import MatchReport, match_lineup
+from stb.guide.scripts import contains_all, pair_query, split_query
 from stb.guide.store import connect
 from stb.lineup.model import Lineup
 
@@ -85,9 +86,10 @@ class Guide:
         rows = self.conn.execute(
             f"WITH m(lid, ch, t) AS (VALUES {values}) "
             f"SELECT m.lid, 0, {PREFIXED} FROM m JOIN programmes p ON p.id = "
-            "(SELECT id FROM programmes WHERE channel = m.ch AND start <= m.t ORDER BY start DESC LIMIT 1) "
+            "(SELECT id FROM programmes WHERE channel = m.ch AND start <= m.t AND clump = 0 "
+            "ORDER BY start DESC LIMIT 1) "
             f"UNION ALL SELECT m.lid, 1, {PREFIXED} FROM m JOIN programmes p ON p.id = "
-            "(SELECT id FROM programmes WHERE channel = m.ch AND start > m.t ORDER BY start LIMIT 1)",
+            "(SELECT id FROM programmes WHERE channel = m.ch AND start > m.t AND clump = 0 ORDER BY start LIMIT 1)",
             params,
         ).fetchall()
         result: dict[str, tuple[Programme | None, Programme | None]] = {lid: (None, None) for lid in matches}
@@ -101,7 +103,10 @@ class Guide:
         return result
 
     def window(self, channel_ids: list[str], t0: float, t1: float) -> dict[str, list[Programme]]:
-        """Programmes of ``channel_ids`` overlapping [t0, t1), in time order: one row of the grid each."""
+        """Programmes of ``channel_ids`` overlapping [t0, t1), in time order: one row of the grid each.
+
+        A slot shared by several programmes (XMLTV clumpidx) shows its first; search finds the others.
+        """
         result: dict[str, list[Programme]] = {cid: [] for cid in channel_ids}
         longest = self._longest()
         for cid in channel_ids:
@@ -111,7 +116,7 @@ class Guide:
             a, b = int(t0) - match.shift_s, int(t1) - match.shift_s
             rows = self.conn.execute(
                 f"SELECT {FIELDS} FROM programmes WHERE channel = ? AND start < ? AND start > ? AND stop > ? "
-                "ORDER BY start",
+                "AND clump = 0 ORDER BY start",
                 (match.guide_channel, b, a - longest, a),
             ).fetchall()
             result[cid] = [self._programme(r, cid, match.shift_s) for r in rows]
@@ -130,22 +135,31 @@ class Guide:
         return None
 
     def search(self, text: str, limit: int = 50, after: float | None = None) -> list[Programme]:
-        """Full-text search over titles, sub-titles and descriptions; upcoming first, matched channels only."""
-        terms = [t for t in "".join(c if c.isalnum() else " " for c in text).split() if t]
-        if not terms:
+        """Full-text search over titles, sub-titles and descriptions; upcoming first, matched channels only.
+
+        Words are looked up in the word index; text in scripts without spaces (新闻, ニュース, ข่าว)
+        anywhere inside words, through the character-pair index (stb.guide.scripts).
+        """
+        terms, runs = split_query(text)
+        if not terms and not runs:
             return []
         # Whole words, and the last one as a prefix (what someone typing a search means). FTS5 walks
         # an exact word's list lazily but merges a prefix's lists first: one prefix keeps it cheap.
-        query = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"*'])
+        words = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"*']) if terms else ""
+        # With spaceless text the pair index drives and the words, if any, filter.
+        source = ("programmes_pairs", pair_query(runs), words) if runs else ("programmes_fts", words, "")
         after = int(after if after is not None else time.time())
         shifts = [0, *(m.shift_s for m in self.matching.matches.values())]
         self.conn.execute("BEGIN")  # one snapshot: an import committing meanwhile renumbers seq
         try:
-            return self._search(query, limit, after, min(shifts), max(shifts))
+            return self._search(source, runs, limit, after, min(shifts), max(shifts))
         finally:
             self.conn.execute("COMMIT")
 
-    def _search(self, query: str, limit: int, after: int, min_shift: int, max_shift: int) -> list[Programme]:
+    def _search(
+        self, source: tuple[str, str, str], runs: list[str], limit: int, after: int, min_shift: int, max_shift: int
+    ) -> list[Programme]:
+        table, query, words = source
         # In guide time (before tvg-shift) a programme still on at `after` ends after `after - shift`;
         # the largest shift bounds them all, and each channel's own shift is checked below.
         guide_after = after - max_shift
@@ -155,10 +169,11 @@ class Guide:
         ).fetchone()
         if row[0] is None:
             return []  # nothing in the guide starts late enough to be on
+        also = " AND p.seq IN (SELECT rowid FROM programmes_fts WHERE programmes_fts MATCH ?)" if words else ""
         cursor = self.conn.execute(
-            f"SELECT {PREFIXED} FROM programmes_fts f JOIN programmes p ON p.seq = f.rowid "
-            "WHERE programmes_fts MATCH ? AND f.rowid >= ? AND p.stop > ? ORDER BY f.rowid",
-            (query, row[0], guide_after),
+            f"SELECT {PREFIXED} FROM {table} f JOIN programmes p ON p.seq = f.rowid "
+            f"WHERE {table} MATCH ? AND f.rowid >= ? AND p.stop > ?{also} ORDER BY f.rowid",
+            (query, row[0], guide_after, *([words] if words else [])),
         )
         found: list[Programme] = []
         # Rows come in guide start order; shifted, a later row can still start earlier for the
@@ -168,6 +183,8 @@ class Guide:
                 if len(found) >= limit and row_[2] + min_shift > sorted(p.start for p in found)[limit - 1]:
                     cursor.close()
                     return sorted(found, key=lambda p: p.start)[:limit]
+                if runs and not contains_all(runs, row_[4], row_[5], row_[6]):
+                    continue  # its pairs are there, but not side by side
                 for lid, shift in self._by_guide.get(row_[1], []):
                     programme = self._programme(row_, lid, shift)
                     if programme.stop > after:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from stb.errors import StbError
 from stb.guide.store import ImportReport, connect, import_sources
-from stb.guide.times import local_zone_name
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ class GuideRefresher:
             if self._stop.is_set():
                 return
             try:
-                report = import_sources(self.db, self.sources, zone=local_zone_name())
+                report = import_sources(self.db, self.sources)  # times without a zone are UTC (the DTD)
                 log.info("guide refreshed: %d programmes in %.1f s", report.programmes, report.seconds)
                 self.results.put(RefreshResult(report, None))
             except StbError as exc:

@@ -2,7 +2,9 @@
 
 WAL mode lets the UI keep reading the old guide while an import runs; the import commits at the
 very end, so a reader sees the whole old guide or the whole new one, never half. Any failure (a
-broken file, a full disk) rolls back and leaves the previous guide as it was.
+broken file, a full disk) rolls back and leaves the previous guide as it was. So does a source that
+leaves nothing, or far less than the previous guide still had (what a failed grabber writes: `<tv></tv>`),
+unless the import is forced.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stb.config import cache_dir
 from stb.errors import StbError
+from stb.guide.scripts import pairs
 from stb.guide.sources import GuideSourceError, open_guide
 from stb.guide.xmltv import PROGRAMME_COLUMNS, GuideChannel, ParseCounts, parse_guide
 
-SCHEMA_VERSION = 3  # a guide of another version is dropped and imported again: it is a cache
+SCHEMA_VERSION = 4  # a guide of another version is dropped and imported again: it is a cache
 BATCH = 5000
 DEFAULT_PRUNE_DAYS = 2
+DEFAULT_MIN_FRACTION = 0.1  # a source leaving less than this share of what its previous guide still had is refused
 GUESSED_LENGTH_S = 3600  # last programme of a channel without a stop
 
 SCHEMA = f"""
@@ -34,16 +38,19 @@ CREATE INDEX IF NOT EXISTS programmes_channel_start ON programmes (channel, star
 -- first hour that can still be on, so "upcoming matches first" stops after a page, not after
 -- every match (a common word can match half the guide).
 CREATE INDEX IF NOT EXISTS programmes_seq ON programmes (seq);
+CREATE INDEX IF NOT EXISTS programmes_spaceless ON programmes (seq) WHERE spaceless;
 CREATE TABLE IF NOT EXISTS seq_hours (hour INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS programmes_fts USING fts5(
     title, sub_title, description, content='programmes', content_rowid='seq', tokenize='unicode61 remove_diacritics 2',
     detail=none);
+-- character pairs of text in scripts without spaces (stb.guide.scripts), rowid = seq
+CREATE VIRTUAL TABLE IF NOT EXISTS programmes_pairs USING fts5(pairs, content='', tokenize='ascii', detail=none);
 """
 
 
-ORDERED = (  # each programme with the start of the next one on its channel
+ORDERED = (  # each slot with the start of the next one on its channel; a clump's others follow its first
     "WITH ordered AS (SELECT id, start, stop, lead(start) OVER (PARTITION BY channel ORDER BY start, id) AS nxt "
-    "FROM programmes) "
+    "FROM programmes WHERE clump = 0) "
 )
 
 
@@ -73,7 +80,8 @@ def _drop_if_outdated(conn: sqlite3.Connection) -> None:
     if not has_meta or (version and version[0] == str(SCHEMA_VERSION)):
         return
     conn.executescript(
-        "BEGIN IMMEDIATE; DROP TABLE IF EXISTS programmes_fts; DROP TABLE IF EXISTS programmes; "
+        "BEGIN IMMEDIATE; DROP TABLE IF EXISTS programmes_fts; DROP TABLE IF EXISTS programmes_pairs; "
+        "DROP TABLE IF EXISTS programmes; "
         "DROP TABLE IF EXISTS seq_hours; "
         "DROP TABLE IF EXISTS channels; DROP TABLE IF EXISTS meta; COMMIT;"
     )
@@ -82,8 +90,10 @@ def _drop_if_outdated(conn: sqlite3.Connection) -> None:
 @dataclass
 class SourceReport:
     source: str
-    channels: int = 0
+    channels: int = 0  # with a <channel> element or only named by programmes
     programmes: int = 0
+    kept: int = 0  # of this source's programmes, those in the guide after pruning
+    clumped: int = 0  # programmes sharing a slot with an earlier one (clumpidx), all kept
     skipped: dict[str, int] = field(default_factory=dict)
     truncated: int = 0
     bytes: int = 0
@@ -104,21 +114,36 @@ class ImportReport:
     def programmes(self) -> int:
         return sum(s.programmes for s in self.sources)
 
+    @property
+    def kept(self) -> int:
+        return sum(s.kept for s in self.sources)
+
     def as_dict(self) -> dict:
-        return {**asdict(self), "programmes": self.programmes}
+        return {**asdict(self), "programmes": self.programmes, "kept": self.kept}
 
 
 def import_sources(
-    db: Path, sources: list[str], zone: str = "UTC", prune_days: int = DEFAULT_PRUNE_DAYS, now: float | None = None
+    db: Path,
+    sources: list[str],
+    zone: str = "UTC",
+    prune_days: int = DEFAULT_PRUNE_DAYS,
+    now: float | None = None,
+    force: bool = False,
+    min_fraction: float = DEFAULT_MIN_FRACTION,
 ) -> ImportReport:
-    """Replace the guide of each source with its current content, all in one transaction."""
+    """Replace the guide of each source with its current content, all in one transaction.
+
+    ``zone`` reads times written without an offset (UTC per the DTD). A source that leaves no
+    programme, or under ``min_fraction`` of what its previous guide still offered, is refused and
+    the whole import rolled back, unless ``force``.
+    """
     try:
         ZoneInfo(zone)
     except (ValueError, ZoneInfoNotFoundError):
         raise StbError(f"unknown time zone {zone!r} (use an IANA name such as Europe/Berlin)") from None
     started = time.monotonic()
     try:
-        report = _import_all(db, sources, zone, prune_days, now)
+        report = _import_all(db, sources, zone, prune_days, now, None if force else min_fraction)
     except sqlite3.Error as exc:
         raise StbError(_store_error(db, exc)) from None
     report.seconds = time.monotonic() - started
@@ -132,18 +157,29 @@ def _store_error(db: Path, exc: sqlite3.Error) -> str:
     return f"guide store {db}: {exc}; the previous guide is kept"
 
 
-def _import_all(db: Path, sources: list[str], zone: str, prune_days: int, now: float | None) -> ImportReport:
+def _import_all(
+    db: Path, sources: list[str], zone: str, prune_days: int, now: float | None, min_fraction: float | None
+) -> ImportReport:
     report = ImportReport()
     conn = connect(db)
+    cutoff = int((now or time.time()) - prune_days * 86400)
     try:
         conn.execute("BEGIN IMMEDIATE")
+        before = dict(
+            conn.execute("SELECT source, count(*) FROM programmes WHERE stop >= ? GROUP BY source", (cutoff,))
+        )
         for source in sources:
             report.sources.append(_import_one(conn, source, zone))
         _repair_timeline(conn, report)
-        cutoff = int((now or time.time()) - prune_days * 86400)
         report.pruned = conn.execute("DELETE FROM programmes WHERE stop < ?", (cutoff,)).rowcount
+        kept = dict(conn.execute("SELECT source, count(*) FROM programmes GROUP BY source"))
+        for source_report in report.sources:
+            source_report.kept = kept.get(source_report.source, 0)
+            if min_fraction is not None:
+                _refuse_if_shrunk(source_report, before.get(source_report.source, 0), min_fraction, prune_days)
         _number_in_start_order(conn)
         conn.execute("INSERT INTO programmes_fts(programmes_fts) VALUES ('rebuild')")
+        _index_pairs(conn)
         conn.execute(  # the window query's look-back: how long the longest programme is
             "INSERT OR REPLACE INTO meta SELECT 'longest', coalesce(max(stop - start), 0) FROM programmes"
         )
@@ -158,6 +194,23 @@ def _import_all(db: Path, sources: list[str], zone: str, prune_days: int, now: f
     return report
 
 
+def _refuse_if_shrunk(report: SourceReport, before: int, min_fraction: float, prune_days: int) -> None:
+    """Raise (the caller rolls back) when the source leaves nothing, or far less than it did before."""
+    if report.kept and report.kept >= min_fraction * before:
+        return
+    if report.kept:
+        why = (f"only {report.kept} programmes left, under {min_fraction:.0%} of the {before} its previous guide "
+               "still had")  # fmt: skip
+    elif report.skipped and not report.programmes:
+        why = "no programme could be read (skipped " + ", ".join(f"{n} {r}" for r, n in report.skipped.items()) + ")"
+    elif report.programmes:
+        why = f"all {report.programmes} programmes ended more than {prune_days} days ago"
+    else:
+        why = "no programmes in it"
+    previous = "the previous guide is kept" if before else "nothing was imported"
+    raise GuideSourceError(f"{report.source}: {why}; {previous} (--force imports it anyway)")
+
+
 def _import_one(conn: sqlite3.Connection, source: str, zone: str) -> SourceReport:
     conn.execute("DELETE FROM programmes WHERE source = ?", (source,))
     conn.execute("DELETE FROM channels WHERE source = ?", (source,))
@@ -166,22 +219,30 @@ def _import_one(conn: sqlite3.Connection, source: str, zone: str) -> SourceRepor
         f"VALUES (?, {', '.join('?' for _ in PROGRAMME_COLUMNS)})"
     )
     counts = ParseCounts()
+    declared: set[str] = set()
+    named: set[str] = set()  # channel ids of programmes: real per-channel files have no <channel> at all
     with open_guide(source) as stream:
         raw = stream.raw
         batch: list[tuple] = []
         for item in parse_guide(stream, source, zone, counts):
             if isinstance(item, GuideChannel):
+                declared.add(item.id)
                 conn.execute(
                     "INSERT OR REPLACE INTO channels VALUES (?, ?, ?, ?)",
                     (item.id, source, "\n".join(item.names), item.icon),
                 )
                 continue
+            named.add(item[0])
             batch.append((source, *item))
             if len(batch) >= BATCH:
                 conn.executemany(insert, batch)
                 batch.clear()
         conn.executemany(insert, batch)
-        report = SourceReport(source, counts.channels, counts.programmes, truncated=counts.truncated)
+        conn.executemany(
+            "INSERT OR IGNORE INTO channels VALUES (?, ?, '', NULL)", ((c, source) for c in named - declared)
+        )
+        report = SourceReport(source, len(declared | named), counts.programmes, truncated=counts.truncated,
+                              clumped=counts.clumped)  # fmt: skip
         report.bytes = raw.bytes_read
         report.compression = raw.compression
     report.skipped = {
@@ -193,9 +254,6 @@ def _import_one(conn: sqlite3.Connection, source: str, zone: str) -> SourceRepor
         }.items()
         if v
     }
-    if not counts.programmes and report.skipped:  # a guide broken throughout must not replace a good one
-        why = ", ".join(f"{n} {reason}" for reason, n in report.skipped.items())
-        raise GuideSourceError(f"{source}: no programme could be read (skipped {why}); the previous guide is kept")
     return report
 
 
@@ -203,16 +261,20 @@ def _repair_timeline(conn: sqlite3.Connection, report: ImportReport) -> None:
     """Make each channel's programmes a non-overlapping sequence, counting what had to change.
 
     One pass surveys the timeline; the fixing statements (each a full pass) run only for the
-    problems that pass found, so a clean guide, the usual case, costs one scan.
+    problems that pass found, so a clean guide, the usual case, costs one scan. A clump (programmes
+    sharing a slot) is one slot: its first programme is on the timeline, the others take its times.
     """
+    clumps = any(s.clumped for s in report.sources)
+    if clumps:
+        _settle_clumps(conn, report)
     survey = conn.execute(
         ORDERED + "SELECT coalesce(sum(stop IS NULL), 0), coalesce(sum(nxt = start), 0), "
         "coalesce(sum(nxt < stop), 0), coalesce(sum(nxt > stop), 0) FROM ordered"
     ).fetchone()
     missing_stops, duplicates, overlaps, report.gaps = survey
     if duplicates:  # two programmes at the same start: keep the first read (before stops are guessed,
-        report.duplicates_removed = conn.execute(  # or a stopless first copy would get zero length)
-            "DELETE FROM programmes WHERE id NOT IN (SELECT min(id) FROM programmes GROUP BY channel, start)"
+        report.duplicates_removed += conn.execute(  # or a stopless first copy would get zero length)
+            "DELETE FROM programmes WHERE id NOT IN (SELECT min(id) FROM programmes GROUP BY channel, start, clump)"
         ).rowcount
     if missing_stops:  # a missing stop is the next programme's start; the last of a channel gets a guessed length
         report.stops_guessed = _changes(
@@ -228,6 +290,23 @@ def _repair_timeline(conn: sqlite3.Connection, report: ImportReport) -> None:
             "WHERE programmes.id = ordered.id AND ordered.nxt IS NOT NULL AND programmes.stop > ordered.nxt",
         )
         report.gaps = conn.execute(ORDERED + "SELECT count(*) FROM ordered WHERE stop < nxt").fetchone()[0]
+    if clumps:
+        conn.execute(
+            "UPDATE programmes SET stop = (SELECT f.stop FROM programmes f WHERE f.channel = programmes.channel "
+            "AND f.start = programmes.start AND f.clump = 0) WHERE clump > 0"
+        )
+
+
+def _settle_clumps(conn: sqlite3.Connection, report: ImportReport) -> None:
+    """The same clump index twice is a duplicate; a clump whose first programme is missing gets one."""
+    report.duplicates_removed += conn.execute(
+        "DELETE FROM programmes WHERE clump > 0 AND id NOT IN "
+        "(SELECT min(id) FROM programmes WHERE clump > 0 GROUP BY channel, start, clump)"
+    ).rowcount
+    conn.execute(
+        "UPDATE programmes SET clump = 0 WHERE clump > 0 AND clump = (SELECT min(o.clump) FROM programmes o "
+        "WHERE o.channel = programmes.channel AND o.start = programmes.start)"
+    )
 
 
 def _number_in_start_order(conn: sqlite3.Connection) -> None:
@@ -240,6 +319,13 @@ def _number_in_start_order(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX programmes_seq ON programmes (seq)")
     conn.execute("DELETE FROM seq_hours")
     conn.execute("INSERT INTO seq_hours SELECT start / 3600, min(seq) FROM programmes GROUP BY start / 3600")
+
+
+def _index_pairs(conn: sqlite3.Connection) -> None:
+    """Rebuild the character-pair index of text in scripts without spaces (rowid = seq)."""
+    conn.execute("INSERT INTO programmes_pairs(programmes_pairs) VALUES ('delete-all')")
+    rows = conn.execute("SELECT seq, title, sub_title, description FROM programmes WHERE spaceless")
+    conn.executemany("INSERT INTO programmes_pairs(rowid, pairs) VALUES (?, ?)", ((r[0], pairs(*r[1:])) for r in rows))
 
 
 def _changes(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:

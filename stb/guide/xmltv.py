@@ -3,16 +3,22 @@
 Memory stays flat however large the file: only the element being read exists. The parser never
 expands entities, never loads a DTD and never touches the network (the prolog was already checked
 for entity declarations by `sources.open_guide`).
+
+What the DTD leaves implicit is read its way: `<episode-num>` without `system` is "onscreen";
+programmes that share a slot (`clumpidx="1/2"`) are all kept, numbered within their clump; a channel
+id is one string however it is spaced around (`channel_id`), in `<channel>` and `<programme>` alike.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from lxml import etree
 
+from stb.guide.scripts import has_spaceless
 from stb.guide.sources import GuideSourceError
 from stb.guide.times import parse_time
 
@@ -26,7 +32,9 @@ MAX_NAME = 200  # ids, display names, languages, rating systems
 PROGRAMME_COLUMNS = (
     "channel", "start", "stop", "title", "sub_title", "description", "categories", "episode_ns",
     "episode_onscreen", "icon", "rating_system", "rating", "star_rating", "is_new", "previously_shown", "language",
+    "clump", "spaceless",
 )  # fmt: skip
+CLUMP = re.compile(r"^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$")
 
 
 @dataclass
@@ -37,6 +45,7 @@ class ParseCounts:
     skipped_no_title: int = 0
     skipped_bad_length: int = 0
     truncated: int = 0
+    clumped: int = 0  # programmes after the first of a shared slot
     notes: list[str] = field(default_factory=list)
 
 
@@ -55,6 +64,12 @@ def _bounded(text: str | None, limit: int, counts: ParseCounts) -> str | None:
         counts.truncated += 1
         return text[:limit]
     return text or None
+
+
+def channel_id(text: str | None) -> str:
+    """A guide channel id as stored and matched: without the spaces around it (WebGrab+Plus writes
+    `id="GO "`), at most MAX_NAME characters; "" when there is none."""
+    return (text or "").strip()[:MAX_NAME]
 
 
 def parse_guide(stream: BinaryIO, name: str, zone: str, counts: ParseCounts) -> Iterator[GuideChannel | tuple]:
@@ -89,14 +104,14 @@ def parse_guide(stream: BinaryIO, name: str, zone: str, counts: ParseCounts) -> 
 
 
 def _channel(element, counts: ParseCounts) -> GuideChannel | None:
-    channel_id = (element.get("id") or "").strip()
-    if not channel_id:
+    cid = channel_id(element.get("id"))
+    if not cid:
         return None
     names = tuple(name for n in element.iterchildren("display-name") if (name := _bounded(n.text, MAX_NAME, counts)))[
         :20
     ]
     icon = next((i.get("src") for i in element.iterchildren("icon") if i.get("src")), None)
-    return GuideChannel(channel_id[:MAX_NAME], names, _bounded(icon, MAX_URL, counts))
+    return GuideChannel(cid, names, _bounded(icon, MAX_URL, counts))
 
 
 def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
@@ -104,7 +119,7 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
     start = parse_time(get("start") or "", zone)
     stop_text = get("stop")
     stop = parse_time(stop_text, zone) if stop_text else None
-    channel = get("channel")
+    channel = channel_id(get("channel"))
     if start is None or not channel or (stop_text and stop is None):
         counts.skipped_bad_time += 1
         return None
@@ -129,7 +144,7 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
             if child.text and child.text.strip() and len(categories) < 10:
                 categories.append(child.text.strip()[:100])
         elif tag == "episode-num":
-            system = child.get("system")
+            system = child.get("system") or "onscreen"  # the DTD's default
             if system == "xmltv_ns":
                 ns = _bounded(child.text, 100, counts)
             elif system == "onscreen":
@@ -148,7 +163,13 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
     if not title:
         counts.skipped_no_title += 1
         return None
+    index = 0
+    if clumpidx := get("clumpidx"):  # rare: the regex only runs when there is one
+        clump = CLUMP.match(clumpidx)
+        index = int(clump[1]) if clump and int(clump[1]) < int(clump[2]) else 0
+        counts.clumped += index > 0
     return (
-        channel[:MAX_NAME], start, stop, title, sub_title, description, "\n".join(categories) or None, ns, onscreen,
-        icon, rating_system, rating, star, is_new, previously_shown, language,
+        channel, start, stop, title, sub_title, description, "\n".join(categories) or None, ns, onscreen,
+        icon, rating_system, rating, star, is_new, previously_shown, language, index,
+        int(has_spaceless(title, sub_title, description)),
     )  # fmt: skip

@@ -2,7 +2,8 @@
 
 from stb.lineup.check import Problem, check_lineup
 from stb.lineup.load import load_lineup, save_lineup
-from stb.lineup.m3u import M3UResult, parse_m3u, read_m3u_file, write_m3u
+from stb.lineup.m3u import M3UResult, parse_m3u, read_m3u_file
+from stb.lineup.m3u_write import write_m3u
 from stb.lineup.model import Channel, HeadendRef, Lineup, json_schema
 
 __all__ = [

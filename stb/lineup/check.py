@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from stb.lineup.model import Lineup
 
-STREAM_SCHEMES = frozenset({"http", "https", "udp", "rtp", "rtsp", "rtmp"})
+# What libVLC plays from a playlist: mms:// and its variants are still how many radio stations stream.
+STREAM_SCHEMES = frozenset({"http", "https", "udp", "rtp", "rtsp", "rtmp", "mms", "mmsh", "mmst", "mmsu"})
 MULTICAST_SCHEMES = frozenset({"udp", "rtp"})  # `udp://@:5000` listens on any address: no host needed
 GUIDE_SCHEMES = frozenset({"http", "https"})
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

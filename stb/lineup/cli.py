@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("-o", "--output", type=Path, help="write channels.json here (default: print it)")
     imp.add_argument("--name", help="line-up name (default: the playlist's file name)")
     imp.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    imp.add_argument("--previous", type=Path, metavar="LINEUP",
+                     help="line-up this import replaces: channels still there keep their ids "
+                          "(default: the output file, when it exists)")  # fmt: skip
     add_json_flag(imp)
     imp.set_defaults(handler=cmd_import)
 
@@ -64,15 +67,25 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from stb.lineup.load import dump_lineup, write_output
+    from stb.lineup.load import dump_lineup, load_lineup, write_output
     from stb.lineup.m3u import read_m3u_file
 
     if args.output and args.output.exists() and not args.force:
         raise StbError(f"{args.output} exists; use --force to replace it")
-    result = read_m3u_file(args.playlist, args.name)
+    previous_path = args.previous or (args.output if args.output and args.output.is_file() else None)
+    previous = None
+    if args.previous:
+        previous = load_lineup(args.previous)
+    elif previous_path:
+        try:
+            previous = load_lineup(previous_path)
+        except StbError as exc:  # replacing a broken file is allowed (--force): its ids cannot be kept
+            sys.stderr.write(f"warning: ids not kept from the file being replaced: {exc}\n")
+    result = read_m3u_file(args.playlist, args.name, previous=previous)
     if not result.lineup.channels:
-        first = f" ({result.problems[0]})" if result.problems else ""
-        raise StbError(f"no channel could be imported from {args.playlist}{first}")
+        # the first error says why (a broken #EXTINF), not a warning before it (a missing #EXTM3U)
+        why = next((p for p in result.problems if p.severity == "error"), None) or next(iter(result.problems), None)
+        raise StbError(f"no channel could be imported from {args.playlist}" + (f" ({why})" if why else ""))
     data = dump_lineup(result.lineup)
     if args.output:
         write_output(args.output, data)
@@ -81,6 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = {
         "output": str(args.output) if args.output else None,
         "channels": len(result.lineup.channels),
+        "ids_kept": _ids_kept(previous, result.lineup) if previous else None,
         "guide_sources": result.lineup.guide_sources,
         "problems": [p.as_dict() for p in result.problems],
     }
@@ -88,6 +102,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     def text(r: dict[str, Any]) -> str:
         where = f" into {r['output']}" if r["output"] else ""
         summary = f"imported {r['channels']} channel(s){where}, {len(r['problems'])} problem(s)"
+        if r["ids_kept"] is not None:
+            summary += f"; {r['ids_kept']} channel(s) still there kept their ids from {previous_path}"
         return "\n".join([*map(str, result.problems), summary])
 
     if args.output:
@@ -96,6 +112,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         with redirect_stdout(sys.stderr):
             emit(args, report, text)
     return 0
+
+
+def _ids_kept(previous, lineup) -> int:
+    """Channels of ``previous`` whose id is in the new line-up (each the same station: see stb.lineup.ids)."""
+    new_ids = {c.id for c in lineup.channels}
+    return sum(c.id in new_ids for c in previous.channels)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

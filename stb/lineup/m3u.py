@@ -18,7 +18,14 @@ changed value):
 - a `|` in a stream URL starts Kodi's header suffix (`stb lineup check` warns about it);
 - import strips the whitespace around names, groups and tag lines;
 - only `catchup*` keys of `catchup` are read back; the line-up's `name`, `$schema` and `headend` are not
-  written (the importer names the line-up).
+  written (the importer names the line-up);
+- catch-up attributes of the `#EXTM3U` line apply to every channel (as in IPTV Simple): a channel
+  written without one of them gets it back on import.
+
+Stream headers are written for both players: `User-Agent` and `Referer` as `#EXTVLCOPT:http-user-agent`
+/ `http-referrer` lines before a plain URL (VLC reads them, and IPTV Simple reads them too), and only
+when other headers are needed (a cookie, a token) all of them in Kodi's `URL|Header=…` form as well, which
+VLC cannot play but which such a stream needs anyway.
 """
 
 from __future__ import annotations
@@ -27,24 +34,29 @@ import codecs
 import io
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import ValidationError
 
 from stb.errors import StbError
 from stb.lineup.check import Problem, Severity, json_path, stream_url_problem
+from stb.lineup.ids import IdSource, assign_ids
 from stb.lineup.load import open_input
 from stb.lineup.model import Channel, Lineup
 
 ATTRIBUTE = re.compile(r"""([A-Za-z0-9_-]+)=(?:"([^"]*)"|'([^']*)'|([^\s"',]*))""")
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 SURROGATE = re.compile("[\ud800-\udfff]")
-VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 NUMBER_ATTRIBUTES = ("tvg-chno", "channel-id", "channel-number")
+HEADER_ATTRIBUTES = {"http-user-agent": "User-Agent", "http-referrer": "Referer", "http-referer": "Referer"}
+# Attributes read into fields of their own; any other one is kept as it is in Channel.attributes.
+KNOWN_ATTRIBUTES = frozenset({*NUMBER_ATTRIBUTES, *HEADER_ATTRIBUTES, "tvg-id", "tvg-name", "tvg-logo", "group-title",
+                              "tvg-shift", "radio", "stb-id", "stb-locked", "stb-age"})  # fmt: skip
+GUIDE_URL_ATTRIBUTES = ("url-tvg", "x-tvg-url")
+MAX_ATTRIBUTES = 50  # kept per line; a line of thousands of junk attributes is not a channel's business
 MAX_NUMBER = 99999
 MAX_NAME = 200
 MAX_LINE = 64 * 1024  # characters; longer lines are skipped (the longest real URLs are a few KiB)
@@ -81,6 +93,11 @@ class _Entry:
 class _Header:
     guide_sources: list[str] = field(default_factory=list)
     shift: float = 0.0
+    attributes: dict[str, str] = field(default_factory=dict)  # all but the guide URLs, kept for export
+
+    @property
+    def catchup(self) -> dict[str, str]:
+        return {k: v for k, v in self.attributes.items() if k.startswith("catchup")}
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -109,12 +126,6 @@ def parse_attributes(text: str) -> dict[str, str]:
     return {m[1].lower(): next(v for v in m.groups()[1:] if v is not None) for m in ATTRIBUTE.finditer(text)}
 
 
-def slug(text: str) -> str:
-    """A channel id made from a name: lower-case ASCII words joined by `-`."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "channel"
-
-
 def split_pipe_headers(url: str) -> tuple[str, dict[str, str]]:
     """Kodi's `URL|User-Agent=…&Referer=…` suffix into (URL, headers), URL-decoded."""
     url, sep, suffix = url.partition("|")
@@ -126,18 +137,24 @@ def split_pipe_headers(url: str) -> tuple[str, dict[str, str]]:
     return url, headers
 
 
-def parse_m3u(text: str, name: str = DEFAULT_NAME, local_root: Path | None = None) -> M3UResult:
+def parse_m3u(
+    text: str, name: str = DEFAULT_NAME, local_root: Path | None = None, previous: Lineup | None = None
+) -> M3UResult:
     """Parse an IPTV playlist into a line-up called ``name``; never raises for any input text."""
-    return parse_m3u_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), name, local_root)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return parse_m3u_lines(lines, name, local_root, previous)
 
 
-def parse_m3u_lines(lines: Iterable[str], name: str = DEFAULT_NAME, local_root: Path | None = None) -> M3UResult:
+def parse_m3u_lines(
+    lines: Iterable[str], name: str = DEFAULT_NAME, local_root: Path | None = None, previous: Lineup | None = None
+) -> M3UResult:
     """Parse a playlist given line by line (without line ends), keeping only one line in memory.
 
     At most MAX_NUMBER entries are read (a line-up has no more channel numbers) and MAX_PROBLEMS
     problems listed, so a huge or hostile file costs bounded memory. ``file:`` URLs are imported
     only inside ``local_root`` (the playlist's folder): a downloaded playlist must not reach
-    into the box's files.
+    into the box's files. Channels still there from ``previous`` (the line-up this import
+    replaces) keep their ids.
     """
     problems = _Problems()
     name = _valid_unicode(name)
@@ -188,11 +205,13 @@ def parse_m3u_lines(lines: Iterable[str], name: str = DEFAULT_NAME, local_root: 
             entry = None
     if entry is not None and entry.has_extinf and not entry.broken:
         problems.append(Problem(f"line {entry.line}", "#EXTINF without a URL; entry skipped"))
-    channels = _build_channels(entries, header, problems, local_root)
+    channels = _build_channels(entries, header, problems, local_root, previous)
     lineup_name = _one_line(name).strip()[:MAX_NAME] or DEFAULT_NAME
     listed = problems.listed()
     listed.sort(key=lambda p: int(p.path.removeprefix("line ")))  # stable: same line keeps its order
-    return M3UResult(Lineup(name=lineup_name, guide_sources=header.guide_sources, channels=channels), listed)
+    lineup = Lineup(name=lineup_name, guide_sources=header.guide_sources, playlist_attributes=header.attributes,
+                    channels=channels)  # fmt: skip
+    return M3UResult(lineup, listed)
 
 
 class _Problems(list):
@@ -240,13 +259,20 @@ def _valid_unicode(text: str) -> str:
 
 
 def _read_header(body: str, number: int, header: _Header, problems: list[Problem]) -> None:
+    """Guide sources, and the attributes IPTV Simple applies to every channel (catch-up, tvg-shift)."""
     attrs = parse_attributes(body)
-    for key in ("url-tvg", "x-tvg-url"):
+    for key in GUIDE_URL_ATTRIBUTES:
         for source in attrs.get(key, "").split(","):
             if source.strip() and source.strip() not in header.guide_sources:
                 header.guide_sources.append(source.strip())
     if "tvg-shift" in attrs:
-        header.shift = _shift(attrs["tvg-shift"], number, 0.0, problems)
+        header.shift = _shift(attrs["tvg-shift"], number, math.nan, problems)
+        if math.isnan(header.shift):  # reported; not kept, so export does not write it again
+            header.shift = 0.0
+            del attrs["tvg-shift"]
+    for key, value in attrs.items():
+        if key not in GUIDE_URL_ATTRIBUTES and len(header.attributes) < MAX_ATTRIBUTES:
+            header.attributes[key] = value
 
 
 def _read_extinf(body: str, number: int, entry: _Entry, problems: list[Problem]) -> None:
@@ -273,9 +299,8 @@ def _read_tag(line: str, number: int, entry: _Entry | None) -> _Entry | None:
         entry.groups += [g.strip() for g in value.split(";") if g.strip()]
     elif tag == "#EXTVLCOPT":
         key, _, option = value.partition("=")
-        header = {"http-user-agent": "User-Agent", "http-referrer": "Referer", "http-referer": "Referer"}
-        if key.strip().lower() in header:
-            entry.headers[header[key.strip().lower()]] = option
+        if key.strip().lower() in HEADER_ATTRIBUTES:
+            entry.headers[HEADER_ATTRIBUTES[key.strip().lower()]] = option
         else:
             entry.vlc_options.append(value)
     elif tag == "#KODIPROP":
@@ -369,10 +394,13 @@ def _local_file_problem(url: str, local_root: Path | None) -> tuple[Severity, st
 
 
 def _build_channels(
-    entries: list[tuple[_Entry, int, str]], header: _Header, problems: list[Problem], local_root: Path | None
+    entries: list[tuple[_Entry, int, str]],
+    header: _Header,
+    problems: list[Problem],
+    local_root: Path | None,
+    previous: Lineup | None,
 ) -> list[Channel]:
     used_numbers: dict[int, int] = {}  # number -> line that took it
-    used_ids: set[str] = set()
     pending: list[tuple[_Entry, dict]] = []
     for entry, url_line, raw_url in entries:
         url, pipe_headers = split_pipe_headers(raw_url)
@@ -388,9 +416,10 @@ def _build_channels(
         if number is not None:
             used_numbers[number] = entry.line
         groups = [g.strip() for g in a.get("group-title", "").split(";") if g.strip()]
+        attribute_headers = {HEADER_ATTRIBUTES[k]: v for k, v in a.items() if k in HEADER_ATTRIBUTES}
+        others = [(k, v) for k, v in a.items() if k not in KNOWN_ATTRIBUTES and not k.startswith("catchup")]
         fields = {
             "number": number,
-            "id": _unique_id(a, entry.name, used_ids),
             "name": entry.name,
             "urls": urls,
             "groups": list(dict.fromkeys(groups + entry.groups)),
@@ -401,12 +430,17 @@ def _build_channels(
             "radio": a.get("radio", "").lower() == "true",
             "locked": a.get("stb-locked", "").lower() == "true",
             "age_rating": _age(a.get("stb-age"), entry.line, problems),
-            "headers": {**entry.headers, **pipe_headers},
-            "catchup": {k: v for k, v in a.items() if k.startswith("catchup")},
+            "headers": {**attribute_headers, **entry.headers, **pipe_headers},
+            "catchup": {**header.catchup, **{k: v for k, v in a.items() if k.startswith("catchup")}},
             "kodi_props": entry.kodi_props,
             "vlc_options": entry.vlc_options,
+            "attributes": dict(others[:MAX_ATTRIBUTES]),
         }
         pending.append((entry, fields))
+    sources = [IdSource(e.name, f["urls"][0], e.attrs.get("tvg-id"), e.attrs.get("stb-id")) for e, f in pending]
+    for (_, fields), channel_id in zip(pending, assign_ids(sources, previous.channels if previous else ()),
+                                       strict=True):  # fmt: skip
+        fields["id"] = channel_id
     return _number_and_validate(pending, max(used_numbers, default=0) + 1, problems)
 
 
@@ -432,24 +466,13 @@ def _number_and_validate(
     return channels
 
 
-def _unique_id(attrs: dict[str, str], name: str, used: set[str]) -> str:
-    """A stable id: stb-id (our own export), else tvg-id, else the name's slug; `-2`, `-3` if taken."""
-    base = next((c for c in (attrs.get("stb-id"), attrs.get("tvg-id")) if c and VALID_ID.match(c)), None)
-    base = base or slug(attrs.get("tvg-id") or name)
-    candidate, n = base, 2
-    while candidate in used:
-        candidate, n = f"{base[:120]}-{n}", n + 1
-    used.add(candidate)
-    return candidate
-
-
-def read_m3u_file(path: Path | str, name: str | None = None) -> M3UResult:
+def read_m3u_file(path: Path | str, name: str | None = None, previous: Lineup | None = None) -> M3UResult:
     """Read a playlist file line by line: BOM stripped, UTF-8 or (with a warning) Latin-1; the name
     defaults to the file's. Memory stays bounded however large the file (see `parse_m3u_lines`)."""
     path = Path(path)
     with open_input(path, "playlist") as raw:
         reader = _PlaylistReader(raw, path)
-        result = parse_m3u_lines(reader.lines(), name or path.stem, local_root=path.parent)
+        result = parse_m3u_lines(reader.lines(), name or path.stem, local_root=path.parent, previous=previous)
     if reader.latin1_from:
         message = f"not UTF-8 (from line {reader.latin1_from}); read as Latin-1"
         result.problems.insert(0, Problem("line 1", message, "warning"))
@@ -488,53 +511,15 @@ class _PlaylistReader:
             raise StbError(f"{self.path} is not a playlist (broken UTF-16 text)") from None
 
 
-# --- writing -----------------------------------------------------------------------------------
-
-
 def _one_line(value: object) -> str:
     """The value with line breaks as spaces: import splits lines on CR and LF only."""
     return re.sub(r"[\r\n]+", " ", str(value))
 
 
-def _attr(key: str, value: object) -> str:
-    # IPTV Simple has no escape for quotes inside values; a `"` would end the value early.
-    return f'{key}="{_one_line(value).replace(chr(34), chr(39))}"'
+def __getattr__(name: str) -> object:
+    """`write_m3u` lives in `m3u_write` (which imports this module); `from stb.lineup.m3u import write_m3u` works."""
+    if name == "write_m3u":
+        from stb.lineup.m3u_write import write_m3u
 
-
-def _extinf(c: Channel) -> str:
-    attrs = [_attr("tvg-chno", c.number)]
-    for key, value in (("tvg-id", c.guide_id), ("tvg-name", c.guide_name), ("tvg-logo", c.logo)):
-        if value:
-            attrs.append(_attr(key, value))
-    if c.groups:
-        attrs.append(_attr("group-title", ";".join(c.groups)))
-    if c.radio:
-        attrs.append(_attr("radio", "true"))
-    if c.guide_shift:
-        attrs.append(_attr("tvg-shift", c.guide_shift))
-    attrs += [_attr(k, v) for k, v in c.catchup.items() if ATTRIBUTE_NAME.match(k)]
-    attrs.append(_attr("stb-id", c.id))
-    if c.locked:
-        attrs.append(_attr("stb-locked", "true"))
-    if c.age_rating is not None:
-        attrs.append(_attr("stb-age", c.age_rating))
-    return f"#EXTINF:-1 {' '.join(attrs)},{_one_line(c.name)}"
-
-
-def write_m3u(lineup: Lineup, guide_url: str | None = None) -> str:
-    """The line-up as an IPTV Simple playlist that `parse_m3u` reads back into the same channels.
-
-    ``guide_url`` replaces the line-up's guide sources in `url-tvg` (the head-end serves its own).
-    """
-    sources = lineup.guide_sources if guide_url is None else [guide_url] if guide_url else []
-    out = ["#EXTM3U" + (f" {_attr('url-tvg', ','.join(sources))}" if sources else "")]
-    for c in lineup.sorted_channels():
-        out.append(_extinf(c))
-        out += [f"#KODIPROP:{_one_line(p)}" for p in c.kodi_props]
-        out += [f"#EXTVLCOPT:{_one_line(o)}" for o in c.vlc_options]
-        out += [f"#STB-FALLBACK:{u}" for u in c.urls[1:]]  # before the URL: the URL ends an entry
-        url = c.urls[0]
-        if c.headers:
-            url += "|" + "&".join(f"{quote(k, safe='-')}={quote(v, safe='')}" for k, v in c.headers.items())
-        out.append(url)
-    return "\n".join(out) + "\n"
+        return write_m3u
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -54,6 +54,10 @@ class Channel(_Strict):
     vlc_options: list[str] = Field(
         default_factory=list, description="Other #EXTVLCOPT lines kept from M3U (key=value)."
     )
+    attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Other #EXTINF attributes kept for export (tvg-country, tvg-language, tvg-type, …).",
+    )
 
 
 class HeadendRef(_Strict):
@@ -69,6 +73,11 @@ class Lineup(_Strict):
     schema_: str | None = Field(default=None, alias="$schema")
     name: str = Field(min_length=1, max_length=200)
     guide_sources: list[str] = Field(default_factory=list, description="XMLTV files or URLs (M3U url-tvg).")
+    playlist_attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Attributes of the playlist's #EXTM3U line (catchup…, tvg-shift), already applied to every "
+        "channel and written back on export.",
+    )
     headend: HeadendRef | None = None
     channels: list[Channel] = Field(default_factory=list)
 

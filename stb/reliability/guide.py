@@ -104,6 +104,18 @@ def _giant_title(path: Path, megabytes: int = 50) -> None:
         out.write("</title></programme></tv>\n")
 
 
+def _empty(path: Path) -> None:
+    path.write_text("<tv></tv>\n")  # what a failed grabber writes
+
+
+def _a_twentieth(path: Path) -> None:
+    """The same guide with only every twentieth programme left: a grabber that half failed."""
+    lines = path.read_text().splitlines()
+    programmes = [line for line in lines if line.startswith("<programme")]
+    rest = [line for line in lines if not line.startswith("<programme") and line.strip() != "</tv>"]
+    path.write_text("\n".join([*rest, *programmes[::20], "</tv>"]) + "\n")
+
+
 def _not_xml(path: Path) -> None:
     path.write_bytes(bytes(range(256)) * 64)
 
@@ -205,6 +217,8 @@ CASES = [
     _refused_case("truncated gzip", _truncated_gzip, "gzip", "truncated"),
     _refused_case("invalid dates", _invalid_dates, "bad time"),
     _refused_case("50 MB title", _giant_title, "line"),
+    _refused_case("empty guide", _empty, "no programmes in it", "previous guide is kept"),
+    _refused_case("a twentieth of the guide", _a_twentieth, "under 10%", "previous guide is kept"),
     _refused_case("not XML", _not_xml, "not an XMLTV guide"),
     _refused_case("wrong root", _wrong_root, "no <tv> element"),
     _disk_full_case(),

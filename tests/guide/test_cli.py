@@ -229,3 +229,65 @@ def test_http_source_failures_are_one_line_and_keep_the_guide(tmp_path, guide_se
     assert result.stderr.startswith(f"stb: {url}") and result.stderr.count("\n") == 1 and expected in result.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM programmes").fetchone()[0] == 1
+
+
+# --- a guide that would wipe the previous one --------------------------------------------------------
+
+
+def cli(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "stb", "guide", *argv], capture_output=True, text=True, timeout=120)
+
+
+def programmes_in(db) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM programmes").fetchone()[0]
+
+
+def test_an_empty_guide_is_refused_in_one_line_and_the_old_one_kept_unless_forced(tmp_path, write, now):
+    db, path = str(tmp_path / "g.db"), write("g.xml", document({"a": ["A"]}, [programme("a", now, now + HOUR)]))
+    assert cli("import", path, "--db", db, "--lineup", "/nonexistent").returncode == 0
+    write("g.xml", "<tv></tv>")  # what a failed grabber leaves
+    refused = cli("import", path, "--db", db, "--lineup", "/nonexistent")
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    assert "no programmes in it; the previous guide is kept (--force imports it anyway)" in refused.stderr
+    assert programmes_in(db) == 1
+    assert cli("import", path, "--db", db, "--lineup", "/nonexistent", "--force").returncode == 0
+    assert programmes_in(db) == 0
+
+
+def test_a_guide_far_smaller_than_before_is_refused_with_a_configurable_fraction(tmp_path, write, now):
+    db = str(tmp_path / "g.db")
+    path = write(
+        "g.xml", document({"a": ["A"]}, [programme("a", now + i * HOUR, now + (i + 1) * HOUR) for i in range(40)])
+    )
+    assert cli("import", path, "--db", db, "--lineup", "/nonexistent").returncode == 0
+    write("g.xml", document({"a": ["A"]}, [programme("a", now + i * HOUR, now + (i + 1) * HOUR) for i in range(3)]))
+    refused = cli("import", path, "--db", db, "--lineup", "/nonexistent")
+    assert refused.returncode == 1 and "only 3 programmes left, under 10% of the 40" in refused.stderr
+    assert programmes_in(db) == 40
+    assert cli("import", path, "--db", db, "--lineup", "/nonexistent", "--min-fraction", "0.05").returncode == 0
+    assert programmes_in(db) == 3
+    assert "wants a number from 0 to 1" in cli("import", path, "--db", db, "--min-fraction", "2").stderr
+
+
+def test_a_guide_whose_programmes_all_ended_says_so_and_what_forcing_keeps(tmp_path, write, now):
+    db = str(tmp_path / "g.db")
+    old = [programme("a", now - 10 * 86400 + i * HOUR, now - 10 * 86400 + (i + 1) * HOUR) for i in range(5)]
+    path = write("g.xml", document({"a": ["A"]}, old))
+    refused = cli("import", path, "--db", db, "--lineup", "/nonexistent")
+    assert refused.returncode == 1
+    assert "all 5 programmes ended more than 2 days ago; nothing was imported" in refused.stderr
+    forced = cli("import", path, "--db", db, "--lineup", "/nonexistent", "--force")
+    assert forced.returncode == 0
+    assert forced.stdout.splitlines()[-1].endswith("; 0 in the guide (5 of them old or duplicates, not kept)")
+
+
+def test_times_without_an_offset_are_utc_unless_a_zone_is_given(tmp_path, write):
+    doc = '<tv><programme start="20300101120000" stop="20300101130000" channel="a"><title>Noon</title></programme></tv>'
+    path = write("g.xml", doc)
+    for zone, expected in ((None, 1893499200), ("Europe/Berlin", 1893499200 - 3600)):
+        db = str(tmp_path / f"{zone or 'utc'}.db".replace("/", "-"))
+        argv = ["import", path, "--db", db, "--lineup", "/nonexistent", *(["--zone", zone] if zone else [])]
+        assert cli(*argv).returncode == 0
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT start FROM programmes").fetchone()[0] == expected

@@ -167,7 +167,7 @@ def test_programmes_of_a_channel_never_overlap_after_import(tmp_path_factory, sl
     directory = tmp_path_factory.mktemp("prop")
     path = directory / "g.xml"
     path.write_text(document({"a": ["A"], "b": ["B"]}, progs))
-    import_sources(directory / "g.db", [str(path)], now=base)
+    import_sources(directory / "g.db", [str(path)], now=base, force=True)  # forced: the list may be empty
     with sqlite3.connect(directory / "g.db") as conn:
         for channel in ("a", "b"):
             rows = conn.execute("SELECT start, stop FROM programmes WHERE channel = ? ORDER BY start", (channel,))

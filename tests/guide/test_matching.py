@@ -91,7 +91,8 @@ def test_the_guide_channel_id_counts_as_a_name(conn):
         ("BBC ONE", "bbc1.uk"),
         ("Frânce 2", "france2.fr"),  # accents
         ("Canal +", "canalplus.fr"),  # spaces and punctuation
-        ("Canal Plus", None),  # a different word is a different name
+        ("Canal Plus", "canalplus.fr"),  # `+` reads as "plus"
+        ("Canal", None),  # and is not dropped: Canal is another channel
         ("France-2", "france2.fr"),
         ("T.F.1", "tf1.fr"),
         ("BBC One HD", "bbc1.uk"),  # quality suffixes
@@ -140,6 +141,51 @@ def test_two_line_up_channels_may_share_a_guide_channel_each_with_its_shift(conn
         "c1": ("bbc1.uk", 0),
         "c2": ("bbc1.uk", 3600),
         "c3": ("bbc1.uk", -9000),
+    }
+
+
+@pytest.mark.parametrize(
+    ("plain", "plus"),
+    [("CCTV-5", "CCTV-5+"), ("SPORT1", "SPORT1+"), ("M4 Sport", "M4 Sport+"), ("ITV", "ITV +1")],
+)
+def test_a_plus_channel_never_gets_the_schedule_of_its_namesake(tmp_path, write, now, plain, plus):
+    guide = {f"{plain}.test": [plain], f"{plus}.test": [plus]}
+    progs = [programme(cid, now, now + HOUR, f"{cid} show") for cid in guide]
+    import_sources(tmp_path / "p.db", [write("p.xml", document(guide, progs))], now=now)
+    c = connect(tmp_path / "p.db")
+    try:
+        report = match_lineup(lineup(ch(1, f"{plus} HD"), ch(2, plain)), c)
+        alone = match_lineup(lineup(ch(1, plus)), c)
+    finally:
+        c.close()
+    assert {cid: m.guide_channel for cid, m in report.matches.items()} == {"c1": f"{plus}.test", "c2": f"{plain}.test"}
+    assert alone.matches["c1"].guide_channel == f"{plus}.test"
+
+
+def test_a_plus_channel_without_its_own_guide_stays_unmatched(tmp_path, write, now):
+    guide = {"cctv5.cn": ["CCTV-5"]}
+    import_sources(tmp_path / "p.db", [write("p.xml", document(guide, [programme("cctv5.cn", now, now + HOUR)]))],
+                   now=now)  # fmt: skip
+    c = connect(tmp_path / "p.db")
+    try:
+        assert match_lineup(lineup(ch(1, "CCTV-5+")), c).unmatched == ["c1"]
+    finally:
+        c.close()
+
+
+def test_guides_without_channel_elements_match_by_the_ids_their_programmes_use(tmp_path, write, now):
+    """Real per-channel files have only <programme channel="GO">, and WebGrab+Plus pads ids with a space."""
+    progs = [programme("GO", now, now + HOUR, "Go show"), programme("Sport 1 ", now, now + HOUR, "Match")]
+    import_sources(tmp_path / "p.db", [write("p.xml", document({}, progs))], now=now)
+    c = connect(tmp_path / "p.db")
+    try:
+        report = match_lineup(lineup(ch(1, "Go"), ch(2, "Whatever", guide_id="Sport 1"), ch(3, "sport 1")), c)
+    finally:
+        c.close()
+    assert {cid: (m.guide_channel, m.rule) for cid, m in report.matches.items()} == {
+        "c1": ("GO", "channel name"),
+        "c2": ("Sport 1", "guide id"),
+        "c3": ("Sport 1", "channel name"),
     }
 
 

@@ -192,3 +192,50 @@ def test_search_orders_by_the_time_the_viewer_sees(shifted, now):
     ]  # fmt: skip
     starts = [p.start for p in shifted.search("shifted", limit=10, after=now)]
     assert starts == sorted(starts) and len(starts) == 10
+
+
+# --- search in scripts without spaces between words --------------------------------------------------
+
+SPACELESS = [  # (channel, title, description), shaped like real Chinese, Japanese and Thai guides
+    ("cn", "晚间新闻联播", "今日要闻与天气预报"),
+    ("cn", "新闻30分", "国内外新闻"),
+    ("cn", "体育新闻", None),
+    ("cn", "电视剧：闻联", "不是那个节目"),  # has the pairs 闻联 but not 新闻联播
+    ("jp", "ＮＨＫニュース７", "きょうのニュースと気象情報"),
+    ("jp", "ドラマ", "ニュースではない物語"),
+    ("th", "ข่าวเช้า", "รายการข่าวประจำวัน"),
+    ("th", "ละคร", "ไม่มีข่าว"),
+    ("th", "สารคดี", "สัตว์ป่า"),
+]
+
+
+@pytest.fixture
+def spaceless(tmp_path, write, now):
+    progs = [
+        programme(ch, now + i * HOUR, now + (i + 1) * HOUR, title, f"<desc>{desc}</desc>" if desc else "")
+        for i, (ch, title, desc) in enumerate(SPACELESS)
+    ]
+    progs.append(programme("cn", now + 20 * HOUR, now + 21 * HOUR, "CCTV News 新闻", "<desc>English words</desc>"))
+    import_sources(tmp_path / "cjk.db", [write("cjk.xml", document({"cn": ["CN"], "jp": ["JP"], "th": ["TH"]}, progs))],
+                   now=now)  # fmt: skip
+    lineup = Lineup(name="t", channels=[channel(1, "cn", "CN"), channel(2, "jp", "JP"), channel(3, "th", "TH")])
+    g = Guide(tmp_path / "cjk.db", lineup)
+    yield g
+    g.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        ("新闻", ["晚间新闻联播", "新闻30分", "体育新闻", "CCTV News 新闻"]),  # two characters, anywhere in a word
+        ("新闻联播", ["晚间新闻联播"]),  # its pairs are in 电视剧：闻联 too, but not side by side
+        ("闻", ["晚间新闻联播", "新闻30分", "体育新闻", "电视剧：闻联", "CCTV News 新闻"]),  # one character
+        ("ニュース", ["ＮＨＫニュース７", "ドラマ"]),  # in a title and inside a description
+        ("ข่าว", ["ข่าวเช้า", "ละคร"]),  # Thai with its tone mark
+        ("ข่าว ประจำ", ["ข่าวเช้า"]),  # every part must be there
+        ("news 新闻", ["CCTV News 新闻"]),  # words and spaceless text together
+        ("สัตว์", ["สารคดี"]),
+    ],
+)
+def test_search_finds_text_inside_words_of_scripts_without_spaces(spaceless, now, text, titles):
+    assert [p.title for p in spaceless.search(text, after=now)] == titles

@@ -159,9 +159,12 @@ def test_binary_junk_is_a_one_line_error_and_keeps_the_previous_guide(tmp_path, 
     assert count(db) == 24
 
 
-def test_an_empty_tv_element_is_a_valid_empty_guide(tmp_path, write, now):
-    """The root check refuses what is not XMLTV, not a guide that happens to list nothing."""
+def test_an_empty_tv_element_is_an_xmltv_guide_that_imports_only_when_forced(tmp_path, write, now):
+    """The root check refuses what is not XMLTV; an empty guide is XMLTV, refused (store) unless forced."""
     for encoding in ("utf-8", "utf-16"):
         text = f'<?xml version="1.0" encoding="{encoding}"?>\n<tv generator-info-name="x"/>'
-        report = import_sources(tmp_path / "g.db", [write(f"{encoding}.xml", text.encode(encoding))], now=now)
+        path = write(f"{encoding}.xml", text.encode(encoding))
+        with pytest.raises(GuideSourceError, match="no programmes in it"):
+            import_sources(tmp_path / "g.db", [path], now=now)
+        report = import_sources(tmp_path / "g.db", [path], now=now, force=True)
         assert report.programmes == 0 and report.sources[0].channels == 0

@@ -37,6 +37,15 @@ guide_sources = st.one_of(
     st.builds(lambda p: f"/srv/guide/{p}.xml", ident),
 ).filter(lambda s: "," not in s and '"' not in s)  # url-tvg is one quoted attribute value
 header_names = st.text(ALNUM + "!#$%&'*+.^_`|~-", min_size=1, max_size=20)  # RFC 9110 tokens
+other_attributes = st.sampled_from(["tvg-country", "tvg-language", "tvg-type", "tvg-rec", "timeshift", "provider"])
+playlist_attributes = st.fixed_dictionaries(
+    {},
+    optional={
+        "tvg-shift": st.floats(-24, 24, allow_nan=False).map(str),
+        "refresh": st.sampled_from(["3600", ""]),
+        "x-provider-note": attribute_values,
+    },
+)
 vlc_keys = ident.filter(lambda k: not k.lower().startswith(("http-user-agent", "http-refer")))
 
 
@@ -65,6 +74,7 @@ def channels(draw: st.DrawFn, number: int, channel_id: str) -> Channel:
         ),
         kodi_props=draw(st.lists(st.builds(lambda k, v: f"{k}={v}", ident, short_text), max_size=2)),
         vlc_options=draw(st.lists(st.builds(lambda k, v: f"{k}={v}", vlc_keys, short_text), max_size=2)),
+        attributes=draw(st.dictionaries(other_attributes, st.just("") | attribute_values, max_size=3)),
     )
 
 
@@ -82,6 +92,7 @@ def lineups(draw: st.DrawFn, m3u_only: bool = True) -> Lineup:
     return Lineup(
         name=draw(text(max_size=60)),
         guide_sources=draw(st.lists(guide_sources, max_size=2, unique=True)),
+        playlist_attributes=draw(playlist_attributes),
         channels=[draw(channels(n, i)) for n, i in zip(numbers, ids, strict=True)],
         **extra,
     )

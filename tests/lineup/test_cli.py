@@ -46,7 +46,7 @@ def test_check_prints_each_problem_and_a_summary_and_exits_1(write, good, capsys
     assert out.splitlines() == [
         "$.channels[1].number: number 1 is also used by $.channels[0]",
         "$.channels[1].urls[0]: unsupported URL scheme 'ftp' in 'ftp://x.test/a' "
-        "(use http, https, rtmp, rtp, rtsp, udp)",
+        "(use http, https, mms, mmsh, mmst, mmsu, rtmp, rtp, rtsp, udp)",
         "$.channels[1].groups[0]: warning: empty group name",
         f"{path}: 2 error(s), 1 warning(s)",
     ]
@@ -147,6 +147,40 @@ def test_import_into_a_directory_is_a_one_line_error(write, tmp_path, capsys):
 )
 def test_import_of_junk_is_a_one_line_error(write, capsys, content, text):
     assert_one_line_error(*run(capsys, "lineup", "import", str(write("p.m3u", content))), text)
+
+
+def test_a_broken_extinf_is_reported_with_its_real_reason_not_the_missing_header(write, capsys):
+    code, out, err = run(capsys, "lineup", "import", str(write("p.m3u", "#EXTINF:-1 tvg-id=x\nhttp://a.test/1\n")))
+    assert_one_line_error(code, out, err, "line 1: #EXTINF without ',' and a channel name")
+
+
+REVISION_1 = "#EXTM3U\n" + "".join(
+    f"#EXTINF:-1,{name}\nhttp://radio.test/{i}.mp3\n" for i, name in enumerate(["新闻", "音乐", "Радио", "ข่าว"])
+)
+REVISION_2 = "#EXTM3U\n" + "".join(  # reordered, one gone, two new (one named like an old one)
+    f"#EXTINF:-1,{name}\nhttp://radio.test/{i}.mp3\n"
+    for i, name in [(9, "体育"), (3, "ข่าว"), (0, "新闻"), (2, "Радио"), (8, "新闻")]
+)
+
+
+def test_reimport_over_the_lineup_keeps_the_ids_of_channels_still_there(write, tmp_path, capsys):
+    out_path = tmp_path / "channels.json"
+    assert run(capsys, "lineup", "import", str(write("v1.m3u", REVISION_1)), "-o", str(out_path))[0] == 0
+    before = {c.urls[0]: c.id for c in load_lineup(out_path).channels}
+    code, out, _ = run(capsys, "lineup", "import", str(write("v2.m3u", REVISION_2)), "-o", str(out_path), "--force")
+    after = {c.urls[0]: c.id for c in load_lineup(out_path).channels}
+    assert code == 0 and out.splitlines()[-1].endswith(f"3 channel(s) still there kept their ids from {out_path}")
+    assert {url: after[url] for url in before if url in after} == {url: before[url] for url in after if url in before}
+    assert after["http://radio.test/8.mp3"] not in before.values()  # the new 新闻 is another station
+
+
+def test_previous_names_the_lineup_whose_ids_are_kept(write, tmp_path, capsys):
+    old = tmp_path / "old.json"
+    run(capsys, "lineup", "import", str(write("v1.m3u", REVISION_1)), "-o", str(old))
+    code, out, err = run(capsys, "lineup", "import", str(write("v2.m3u", REVISION_2)), "--previous", str(old), "--json")
+    assert code == 0 and json.loads(err)["ids_kept"] == 3
+    ids = {c["urls"][0]: c["id"] for c in json.loads(out)["channels"]}
+    assert ids["http://radio.test/0.mp3"] == load_lineup(old).channels[0].id
 
 
 def test_import_of_missing_or_directory_is_a_one_line_error(tmp_path, capsys):

@@ -1,5 +1,7 @@
 """M3U import of real-world playlists, export for Kodi's IPTV Simple, and the round trip."""
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -242,6 +244,54 @@ def test_catchup_attributes_are_kept():
     }
 
 
+def test_catchup_on_the_header_applies_to_every_channel_and_is_kept_on_export():
+    text = (
+        '#EXTM3U url-tvg="http://g/1.xml" catchup="append" catchup-days="7" catchup-source="?utc={utc}" '
+        'tvg-shift="1" refresh="3600"\n'
+        "#EXTINF:-1,A\nhttp://a/1\n"
+        '#EXTINF:-1 catchup-days="2" tvg-shift="0",B\nhttp://a/2\n'
+    )
+    lineup = parse_m3u(text).lineup
+    a, b = lineup.channels
+    assert a.catchup == {"catchup": "append", "catchup-days": "7", "catchup-source": "?utc={utc}"}
+    assert b.catchup == {**a.catchup, "catchup-days": "2"}
+    assert (a.guide_shift, b.guide_shift) == (1.0, 0.0)
+    exported = write_m3u(lineup)
+    assert exported.splitlines()[0] == (
+        '#EXTM3U url-tvg="http://g/1.xml" catchup="append" catchup-days="7" catchup-source="?utc={utc}" '
+        'tvg-shift="1" refresh="3600"'
+    )
+    assert parse_m3u(exported).lineup.channels == lineup.channels
+
+
+def test_per_entry_header_attributes_and_other_attributes_survive_export():
+    text = (
+        '#EXTM3U\n#EXTINF:-1 tvg-id="r1" http-user-agent="Radio/2.0" http-referrer="http://site.test/" '
+        'tvg-country="TH" tvg-language="Thai" tvg-type="radio",สถานี\nhttp://a.test/r1.mp3\n'
+    )
+    channel = parse_m3u(text).lineup.channels[0]
+    assert channel.headers == {"User-Agent": "Radio/2.0", "Referer": "http://site.test/"}
+    assert channel.attributes == {"tvg-country": "TH", "tvg-language": "Thai", "tvg-type": "radio"}
+    exported = write_m3u(lineup_of(channel))
+    assert 'tvg-country="TH" tvg-language="Thai" tvg-type="radio"' in exported
+    assert parse_m3u(exported).lineup.channels[0] == channel
+
+
+def test_export_gives_vlc_a_plain_url_and_kodi_the_pipe_form_only_when_other_headers_are_needed():
+    ua_only = Channel(number=1, id="a", name="A", urls=["http://a/1"], headers={"User-Agent": "UA", "Referer": "R"})
+    cookie = ua_only.model_copy(update={"number": 2, "id": "b", "headers": {"User-Agent": "UA", "Cookie": "k=v"}})
+    lines = write_m3u(lineup_of(ua_only, cookie)).splitlines()
+    assert lines[2:5] == ["#EXTVLCOPT:http-user-agent=UA", "#EXTVLCOPT:http-referrer=R", "http://a/1"]
+    assert lines[6:] == ["#EXTVLCOPT:http-user-agent=UA", "http://a/1|User-Agent=UA&Cookie=k%3Dv"]
+    assert [c.headers for c in parse_m3u("\n".join(lines)).lineup.channels] == [ua_only.headers, cookie.headers]
+
+
+@pytest.mark.parametrize("url", ["mms://radio.test/live", "mmsh://radio.test:8080/live", "rtmp://a.test/app/s"])
+def test_schemes_libvlc_plays_are_accepted(url):
+    result = parse_m3u(f"#EXTM3U\n#EXTINF:-1,Radio\n{url}\n")
+    assert [c.urls for c in result.lineup.channels] == [[url]] and result.problems == []
+
+
 def test_url_without_extinf_is_named_after_the_url():
     text = "#EXTM3U\nhttp://a.test/live/Sky%20News.m3u8?x=1|User-Agent=x\nudp://@239.1.1.1:5000\n"
     result = parse_m3u(text)
@@ -250,35 +300,37 @@ def test_url_without_extinf_is_named_after_the_url():
 
 
 def test_ids_are_stable_valid_and_unique():
-    text = "#EXTM3U\n" + "".join(
-        f"#EXTINF:-1{attrs},{name}\nhttp://a/{i}\n"
-        for i, (attrs, name) in enumerate(
-            [
-                ("", "Same Name"),
-                ("", "Same Name"),
-                ("", "Same Name"),
-                (' tvg-id="bbc1.uk"', "BBC"),
-                (' tvg-id="bbc1.uk"', "BBC HD"),
-                (' tvg-id="Canal+ France"', "Canal+"),
-                ("", "Ça & là!"),
-                ("", "!!!"),
-                (' stb-id="mine" tvg-id="theirs"', "X"),
-            ]
-        )
-    )
-    ids = [c.id for c in parse_m3u(text).lineup.channels]
-    assert ids == [
-        "same-name",
-        "same-name-2",
-        "same-name-3",
-        "bbc1.uk",
-        "bbc1.uk-2",
-        "canal-france",
-        "ca-la",
-        "channel",
-        "mine",
+    entries = [
+        ("", "Same Name"),
+        ("", "Same Name"),
+        ("", "Same Name"),
+        (' tvg-id="bbc1.uk"', "BBC"),
+        (' tvg-id="bbc1.uk"', "BBC HD"),
+        (' tvg-id="Canal+ France"', "Canal+"),
+        ("", "Ça & là!"),
+        ("", "!!!"),
+        (' stb-id="mine" tvg-id="theirs"', "X"),
+        ("", "CCTV-1 综合"),
+        ("", "新闻"),
+        ("", "体育"),
     ]
+    text = "#EXTM3U\n" + "".join(f"#EXTINF:-1{a},{name}\nhttp://a/{i}\n" for i, (a, name) in enumerate(entries))
+    ids = [c.id for c in parse_m3u(text).lineup.channels]
+    hashed = r"[0-9a-f]{8}"
+    patterns = ["same-name", f"same-name-{hashed}", f"same-name-{hashed}", "bbc1.uk", f"bbc1.uk-{hashed}",
+                "canal-france", "ca-la", f"ch-{hashed}", "mine", f"cctv-1-{hashed}", f"ch-{hashed}",
+                f"ch-{hashed}"]  # fmt: skip
+    assert all(re.fullmatch(p, i) for p, i in zip(patterns, ids, strict=True)), ids
+    assert len(set(ids)) == len(ids)
     assert ids == [c.id for c in parse_m3u(text).lineup.channels]
+
+
+def test_ids_do_not_depend_on_the_order_of_the_playlist():
+    names = ["新闻", "新闻", "Радио", "ข่าว", "A", "A"]
+    entries = [f"#EXTINF:-1,{name}\nhttp://a/{i}\n" for i, name in enumerate(names)]
+    forward = {c.urls[0]: c.id for c in parse_m3u("#EXTM3U\n" + "".join(entries)).lineup.channels}
+    backward = {c.urls[0]: c.id for c in parse_m3u("#EXTM3U\n" + "".join(reversed(entries))).lineup.channels}
+    assert forward == backward
 
 
 def test_lineup_name_comes_from_the_caller_or_the_file_name(write):
@@ -346,8 +398,9 @@ def test_export_writes_what_iptv_simple_reads():
         '#EXTM3U url-tvg="http://g/1.xml,http://g/2.xml"',
         '#EXTINF:-1 tvg-chno="2" tvg-id="a.uk" tvg-logo="http://l/a.png" group-title="News;UK" stb-id="a",A, the first',
         "#KODIPROP:inputstream=inputstream.adaptive",
+        "#EXTVLCOPT:http-user-agent=UA 1",  # VLC reads it, and so does IPTV Simple: the URL stays plain
         "#STB-FALLBACK:http://backup/a",
-        "http://a/a|User-Agent=UA%201",
+        "http://a/a",
         '#EXTINF:-1 tvg-chno="9" stb-id="b",B',
         "http://a/b",
     ]

@@ -50,7 +50,9 @@ def test_save_then_load_is_lossless_for_the_demo(tmp_path):
     assert load_lineup(tmp_path / "c.json") == lineup
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(lineups(m3u_only=False))
 def test_save_then_load_is_lossless(tmp_path, lineup: Lineup):
     path = tmp_path / "c.json"
