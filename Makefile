@@ -59,8 +59,9 @@ test-fast: setup
 	$(VENV)/bin/python -m pytest -q -m "not slow"
 
 # mypy: stb/player (strict, see pyproject.toml) and the screens and skin preview that use its ports
-# (PlayerPort, ZapperPort), so the preview's still player cannot drift from the real one.
-MYPY_PATHS := stb/player stb/ui/live.py stb/ui/tracks.py stb/ui/video.py stb/ui/preview.py
+# (PlayerPort, ZapperView, the TV core's ZapperPort), and the test fakes of its seams, so no stand-in can
+# drift from the real one.
+MYPY_PATHS := stb/player stb/ui/live.py stb/ui/tracks.py stb/ui/video.py stb/ui/preview.py tests/player/fakes.py
 lint: $(STAMPS)/install
 	$(VENV)/bin/ruff check stb tests && $(VENV)/bin/ruff format --check stb tests && $(VENV)/bin/mypy $(MYPY_PATHS)
 
