@@ -17,6 +17,7 @@ from stb.lineup.model import Channel
 from stb.player.framebuffer import FrameBuffer
 from stb.player.playback import EngineOptions, PlaybackState, PlayerMessage, StreamStats
 from stb.player.ports import PlayerAdapter
+from stb.urls import loggable
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class Player:
         self._picture_at = None
         self._audio_only = False
         self._decoded, self._progress_at, self._next_stats_at = -1, self._attempt_at, 0.0
-        log.info("%s: tuning %s (%s)", self.name, self.channel.name, url)
+        log.info("%s: tuning %s (%s)", self.name, self.channel.name, loggable(url))
 
     def _confirm_picture(self) -> bool:
         """PLAYING once a picture came *and* this media's decoder counts one.

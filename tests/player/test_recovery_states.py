@@ -333,3 +333,14 @@ def test_provider_headers_and_vlc_options_go_with_every_attempt(rig):
     rig.step()
     wanted = [":http-user-agent=Box/1.0", ":http-referrer=http://portal/", ":a=1", ":no-audio"]
     assert rig.fake.opened == [("http://h/a", wanted), ("http://h/b", wanted)]
+
+
+def test_log_lines_name_the_stream_without_its_secrets(rig, caplog):
+    caplog.set_level("INFO", logger="stb.player")
+    rig.player.tune(channel(1, "http://user:pw@h/live?token=s3cret", "http://h/b?sig=s3cret"))
+    rig.fake.post("error")  # the fallback URL is tried, and logged
+    rig.step()
+    rig.step(OPTIONS.connect_timeout_s + 0.1)  # and the channel fails
+    assert rig.player.state is PlaybackState.FAILED
+    assert "h/live" in caplog.text and "h/b" in caplog.text
+    assert "s3cret" not in caplog.text and "pw" not in caplog.text
