@@ -2,7 +2,7 @@
 #   make setup   Debian packages, .venv, the package (editable) and the demo media
 #   make demo    setup, then run the box on the demo line-up
 #   make test    setup, then the whole test suite
-#   make lint    ruff
+#   make lint    ruff, and mypy on the typed packages (stb/player strictly) and the code that uses its ports
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -58,8 +58,12 @@ test: setup test-sysdeps lint
 test-fast: setup
 	$(VENV)/bin/python -m pytest -q -m "not slow"
 
+# mypy: stb/player (strict, see pyproject.toml) and the screens and skin preview that use its ports
+# (PlayerPort, ZapperView, the TV core's ZapperPort), and the test fakes of its seams, so no stand-in can
+# drift from the real one.
+MYPY_PATHS := stb/player stb/ui/live.py stb/ui/tracks.py stb/ui/video.py stb/ui/preview.py tests/player/fakes.py
 lint: $(STAMPS)/install
-	$(VENV)/bin/ruff check stb tests && $(VENV)/bin/ruff format --check stb tests
+	$(VENV)/bin/ruff check stb tests && $(VENV)/bin/ruff format --check stb tests && $(VENV)/bin/mypy $(MYPY_PATHS)
 
 clean:
 	rm -rf $(VENV) $(STAMPS) .pytest_cache .ruff_cache

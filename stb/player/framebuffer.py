@@ -11,6 +11,7 @@ import ctypes
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -96,7 +97,7 @@ class FrameBuffer:
             return self._new_frame.wait_for(lambda: self.frames > 0 and self.last_frame_at > after, timeout)
 
     @contextmanager
-    def front(self):
+    def front(self) -> Iterator[tuple[memoryview, FrameFormat] | None]:
         """Hold the newest complete frame for reading: yields (memoryview, FrameFormat) or None."""
         with self._mutex:
             if self.format is None or self.total_frames == 0 or not self._buffers:

@@ -6,7 +6,9 @@ while the screen keeps the last picture. After each zap, once the new channel sh
 players are re-aimed at the new likely next channels, one libVLC call per frame so that no
 frame of the UI waits for more than one of them.
 
-Everything here runs on the UI thread; libVLC's threads only post to the engine's queue.
+Everything here runs on the UI thread; libVLC's threads only post to the engine's queue. The players
+come from a :class:`~stb.player.ports.PlayerSource` (the libVLC engine, or a fake in the tests) and the
+clocks are injectable, so the zap strategy is tested in milliseconds.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from stb.lineup.model import Channel
-from stb.player.engine import Engine, PlaybackState, Player
+from stb.player.playback import PlaybackState
+from stb.player.ports import PlayerSource
+from stb.player.recovery import Player
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +44,16 @@ class Zapper:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: PlayerSource,
         pretune: int,
         likely_next: Callable[[Channel], list[Channel]],
         cpu_budget: float = 1.0,
         cpu_clock: Callable[[], float] = time.process_time,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``cpu_budget``: the whole process's CPU, in cores, above which pre-tuned channels are shed
-        one at a time (least likely first); they come back when the load stays under half of it."""
+        one at a time (least likely first); they come back when the load stays under half of it.
+        ``clock`` stamps zaps; it must be the clock of the ``now`` given to :meth:`step`."""
         if pretune < 0:
             raise ValueError("pretune must be 0 or more")
         self.engine = engine
@@ -56,6 +62,7 @@ class Zapper:
         self.pretuning = True  # the viewer's setting
         self.cpu_budget = cpu_budget
         self._cpu_clock = cpu_clock
+        self._clock = clock
         self._cpu_mark: tuple[float, float] | None = None  # (wall, cpu) at the start of the window
         self._calm_since: float | None = None
         self.likely_next = likely_next
@@ -92,13 +99,13 @@ class Zapper:
             previous.set_audible(False)
         self.active = held
         self._apply_audio()
-        self._reaim_from = time.monotonic()
+        self._reaim_from = self._clock()
         return instant
 
     def set_pretuning(self, on: bool) -> None:
         """Pre-tuning on or off (the Settings screen); off stops the spare players, one per frame."""
         self.pretuning = on
-        self._reaim_from = time.monotonic()
+        self._reaim_from = self._clock()
 
     def stop_all(self) -> None:
         """Standby: every player stops, pre-tuned ones too, so no stream is held open upstream and nothing

@@ -5,25 +5,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from stb.lineup.model import Channel
-from stb.player.engine import PlaybackState
+from stb.player.ports import ZapperView
 from stb.player.zapper import PlaybackChanged
 
 
-class ActivePlayer(Protocol):
-    """The on-screen player, as far as the TV core looks at it."""
-
-    @property
-    def channel(self) -> Channel | None: ...
-
-    @property
-    def state(self) -> PlaybackState: ...
-
-
-class ZapperPort(Protocol):
-    """Puts channels on screen and keeps the likely next ones ready (stb.player.zapper.Zapper)."""
-
-    @property
-    def active(self) -> ActivePlayer: ...
+class ZapperPort(ZapperView, Protocol):
+    """Puts channels on screen and keeps the likely next ones ready (stb.player.zapper.Zapper); what the
+    screens read of it (the on-screen player as a PlayerPort, the pre-tuned channels) is its ZapperView."""
 
     def zap(self, channel: Channel) -> bool: ...
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from stb.box import ChannelChanged, Notice, StandbyChanged, VolumeChanged
 from stb.guide.times import format_local
-from stb.player.engine import PlaybackState, Player
+from stb.player.engine import PlaybackState
+from stb.player.ports import PlayerPort
 from stb.player.zapper import PlaybackChanged
 from stb.skin.theme import Theme
 from stb.tv.core import TvCore
@@ -20,6 +22,9 @@ from stb.ui.streaminfo import describe
 from stb.ui.text import fit
 from stb.ui.video import draw_latest_frame
 from stb.ui.widgets import FittedImages, centred_text, panel, progress, star, text, top_free_y
+
+if TYPE_CHECKING:
+    import pygame
 
 STATE_TEXT = {
     PlaybackState.IDLE: "",
@@ -41,7 +46,7 @@ class LiveScreen:
         self.tv = tv
         self.box = tv.box
         self.zapper = tv.zapper
-        self._video = None  # the last picture drawn, kept on screen while a zap waits for the next
+        self._video: pygame.Surface | None = None  # the last picture drawn, on screen while a zap waits for the next
         self._video_shown = False
         self.info_visible = False
         self.volume: tuple[int, bool] = (tv.box.state.volume, tv.box.state.muted)
@@ -201,7 +206,7 @@ class LiveScreen:
             self._draw_notice(canvas, self.notice)
 
     @property
-    def player(self) -> Player:
+    def player(self) -> PlayerPort:
         return self.zapper.active
 
     def draw_video(self, canvas, rect) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stb.box import Box
 from stb.config import StateStore
@@ -19,8 +20,11 @@ from stb.guide.query import Guide
 from stb.guide.store import import_sources
 from stb.lineup.model import Channel, Lineup
 from stb.player.engine import PlaybackState, StreamStats
+from stb.player.ports import Frame, FrameSource, PlayerPort
+from stb.player.zapper import PlaybackChanged
 from stb.skin.theme import Theme
 from stb.tv.core import TvCore
+from stb.tv.ports import ZapperPort
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
 from stb.ui.grid import GridScreen
@@ -32,18 +36,28 @@ from stb.ui.tracks import TrackPicker
 ThemeFor = Callable[[str], Theme]
 
 
+class NoFrames:
+    """A frame source that never has a picture."""
+
+    frames = 0
+
+    def front(self) -> AbstractContextManager[Frame | None]:
+        return nullcontext(None)
+
+
 @dataclass
 class StillPlayer:
-    """The player seam: a state, figures and tracks, no pictures (so every frame is the same)."""
+    """The player seam (a :class:`PlayerPort`): a state, figures and tracks, no pictures (every frame the same)."""
 
     state: PlaybackState = PlaybackState.PLAYING
     error: str | None = None
     aspect: float | None = 16 / 9
-    frames: object = field(default_factory=lambda: type("NoFrames", (), {"frames": 0})())
+    frames: FrameSource = field(default_factory=NoFrames)
     audio_track: int = 1
     subtitle_track: int = -1
-    channel: object = None  # what a real player plays; the screen asks whether it is a radio channel
+    channel: Channel | None = None  # what a real player plays; the screen asks whether it is a radio channel
     audio_only: bool = False
+    first_frame_at: float | None = None
 
     def stats(self) -> StreamStats:
         return StreamStats(1280, 720, "h264", "mp4a", 4200, 12345, 2)
@@ -63,15 +77,18 @@ class StillPlayer:
 
 @dataclass
 class StillZapper:
-    """The zapper the TV core drives (stb.tv.ports.ZapperPort), with one still picture and nothing to tune."""
+    """The zapper the TV core drives (a :class:`ZapperPort`): the still player on screen, two channels
+    pre-tuned, nothing to tune."""
 
     active: StillPlayer = field(default_factory=StillPlayer)
-    pretuned: dict = field(default_factory=lambda: {"b": PlaybackState.PLAYING, "c": PlaybackState.PLAYING})
+    pretuned: dict[str, PlaybackState] = field(
+        default_factory=lambda: {"b": PlaybackState.PLAYING, "c": PlaybackState.PLAYING}
+    )
 
     def zap(self, channel: Channel) -> bool:
         return False
 
-    def step(self, now: float) -> list:
+    def step(self, now: float) -> list[PlaybackChanged]:
         return []
 
     def set_audio(self, volume: int, muted: bool) -> None:
@@ -79,6 +96,11 @@ class StillZapper:
 
     def stop_all(self) -> None:
         pass
+
+
+def _conforms(player: StillPlayer, zapper: StillZapper) -> tuple[PlayerPort, ZapperPort]:
+    """Never called: mypy (``make lint``) checks here that the stand-ins still fit the ports."""
+    return player, zapper
 
 
 CHANNELS = [  # names in the scripts the fonts must cover, and one too long for any box
@@ -89,7 +111,8 @@ CHANNELS = [  # names in the scripts the fonts must cover, and one too long for 
     (5, "ert", "ΕΡΤ1", ["International"]),
     (6, "empty", "No Guide TV", []),
 ]
-SHOWS = {  # channel → (minutes from the hour, length, title, category, rating)
+Show = tuple[int, int, str, str, str | None]  # minutes from the hour, length, title, category, rating
+SHOWS: dict[str, list[Show]] = {  # channel → its shows
     "news": [(-60, 60, "Evening News", "News", None), (0, 30, "Weather and Traffic", "News", None),
              (30, 60, "World Report: a Long Look at Everything That Happened Today", "News", None),
              (90, 60, "Late News", "News", None)],
@@ -371,7 +394,7 @@ def live_mirroring(s: Scene) -> None:
     den = _two_boxes()[0]
     state = mirror.start(den, LiveTarget("http://10.0.0.5:8600/stream/live", den.channel))
     screen = s.live()
-    screen.mirror_label = lambda: mirror.banner_lines(state, _two_boxes)
+    screen.mirror_label = lambda: mirror.banner_lines(state, _two_boxes)  # type: ignore[method-assign]  # no 2nd box
     screen.show_banner(time.monotonic())
     screen.draw(s.canvas, time.monotonic())
 
@@ -392,7 +415,7 @@ def render(name: str, work: Path, theme_for: ThemeFor, now: float):
         return scene.canvas
 
 
-def contact_sheet(images: dict[str, object], theme: Theme, columns: int = 4):
+def contact_sheet(images: dict[str, Any], theme: Theme, columns: int = 4):
     """Every screen as a thumbnail with its name, on one surface."""
     import pygame
 

@@ -7,7 +7,7 @@ closes, and so does a few seconds without a key.
 
 from __future__ import annotations
 
-from stb.player.engine import Player
+from stb.player.ports import PlayerPort
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.screen import Dismissable
@@ -23,7 +23,7 @@ class TrackPicker(Dismissable):
     context = "tracks"
     opaque = False
 
-    def __init__(self, kind: str, player: Player, theme: Theme, now: float) -> None:
+    def __init__(self, kind: str, player: PlayerPort, theme: Theme, now: float) -> None:
         self.kind, self.player, self.theme = kind, player, theme  # kind: "audio_track" or "subtitles"
         self.fonts = Fonts(theme.fonts)
         self.hide_at = now + HIDE_AFTER_S

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stb.player.engine import Player
+from stb.player.ports import PlayerPort
 
 
 def fit_rect(aspect: float, width: int, height: int):
@@ -18,7 +18,7 @@ def fit_rect(aspect: float, width: int, height: int):
     return pygame.Rect((width - w) // 2, (height - h) // 2, w, h)
 
 
-def draw_latest_frame(player: Player, target: Any, background: Any) -> bool:
+def draw_latest_frame(player: PlayerPort, target: Any, background: Any) -> bool:
     """Scale the player's latest picture into ``target`` (a Surface), letterboxed; False when there is none."""
     import pygame
 

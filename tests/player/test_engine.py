@@ -168,9 +168,9 @@ def test_audio_and_subtitle_tracks_are_listed_and_selected(engine, multitrack_cl
     pump(engine, player, lambda p: p.state is PlaybackState.PLAYING and len(p.audio_tracks()) == 2)
     (first, first_name), (second, second_name) = player.audio_tracks()
     assert "English" in first_name and "German" in second_name
-    assert player._mp.audio_get_track() == first
+    assert player.adapter._mp.audio_get_track() == first
     player.select_audio_track(second)
-    assert player._mp.audio_get_track() == second
+    assert player.adapter._mp.audio_get_track() == second
     subtitles = player.subtitle_tracks()
     assert len(subtitles) == 1
     player.select_subtitle_track(subtitles[0][0])
