@@ -219,7 +219,7 @@ class TvCore:
         self.follow_live()
         self._emit(MirrorChanged(self.mirroring))
 
-    def leave_mirror(self, then: Callable[[], None] | None = None) -> None:
+    def leave_mirror(self, then: Callable[[], object] | None = None) -> None:
         """Back to this box's own line-up: ``then`` runs the viewer's zap or digit; when it tuned nothing
         (a number still being typed, no last channel), the box's own channel comes back."""
         stand_in = self.mirroring.channel if self.mirroring else None

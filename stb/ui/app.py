@@ -241,9 +241,9 @@ class App:
         for screen in self.stack:
             screen.update(now)
         self.stack.prune()  # some close by themselves (the picker)
-        reloaded = self.look.changed_on_disk(now) and self.look.skin is not None
-        if reloaded and self.use_skin(self.look.skin.name, failure="Skin not reloaded"):
-            self.screen.say(f"Skin {self.look.skin.name} reloaded")
+        skin = self.look.skin
+        if skin is not None and self.look.changed_on_disk(now) and self.use_skin(skin.name, "Skin not reloaded"):
+            self.screen.say(f"Skin {skin.name} reloaded")
         self.tv.publish_snapshot()  # what the network thread sees until the next frame
         self.draw(now)
         pygame.display.flip()

@@ -44,14 +44,15 @@ class Openers:
 
     def for_action(self, action: str) -> Callable[[], Screen | None] | None:
         """The opener of a main screen for ``action``, or None when the action opens nothing."""
-        return {
+        table: dict[str, Callable[[], Screen | None]] = {
             "list": self.channel_list,
             "guide": self.guide,
             "audio_track": lambda: self.track_picker("audio_track"),
             "subtitles": lambda: self.track_picker("subtitles"),
             "menu": self.settings,
             "other_screens": self.other_screens,
-        }.get(action)
+        }
+        return table.get(action)
 
     def channel_list(self) -> ChannelListScreen:
         return ChannelListScreen(self.tv.box, self.look.theme_for("list"), lambda: self.tv.guide)

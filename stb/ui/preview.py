@@ -97,6 +97,9 @@ class StillZapper:
     def stop_all(self) -> None:
         pass
 
+    def set_pretuning(self, on: bool) -> None:
+        pass
+
 
 def _conforms(player: StillPlayer, zapper: StillZapper) -> tuple[PlayerPort, ZapperPort]:
     """Never called: mypy (``make lint``) checks here that the stand-ins still fit the ports."""

@@ -16,7 +16,7 @@ from stb.parental import PinResult
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.pin import PinDialog
-from stb.ui.screen import Dismissable
+from stb.ui.screen import Dismissable, Screen
 from stb.ui.text import fit
 from stb.ui.widgets import sheet, text
 
@@ -46,7 +46,7 @@ def _step(options: tuple, current, step: int):
 class Hooks:
     """What the screen may ask of the app beyond the Box: the zapper, the guide refresher, the stack."""
 
-    push: Callable[[object], None]
+    push: Callable[[Screen], None]
     set_pretuning: Callable[[bool], None]
     set_refresh_hours: Callable[[int], None]
     refresh_guide_now: Callable[[], None]
