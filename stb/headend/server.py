@@ -189,7 +189,7 @@ def create_app(headend: Headend) -> Starlette:
         return Response(guide, media_type="application/xml", headers={"Cache-Control": "max-age=3600"})
 
     async def playlist(request: Request) -> Response:
-        from stb.lineup.m3u import write_m3u
+        from stb.lineup.m3u_write import write_m3u
 
         host, port = _address(request)
         return Response(write_m3u(catalog.demo_lineup(host, port)), media_type="audio/x-mpegurl", headers=NO_CACHE)

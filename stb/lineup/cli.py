@@ -122,7 +122,7 @@ def _ids_kept(previous, lineup) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from stb.lineup.load import load_lineup, write_output
-    from stb.lineup.m3u import write_m3u
+    from stb.lineup.m3u_write import write_m3u
 
     if args.output and args.output.resolve() == args.lineup.resolve():
         raise StbError(f"refusing to write the playlist over the line-up {args.lineup}")

@@ -514,12 +514,3 @@ class _PlaylistReader:
 def _one_line(value: object) -> str:
     """The value with line breaks as spaces: import splits lines on CR and LF only."""
     return re.sub(r"[\r\n]+", " ", str(value))
-
-
-def __getattr__(name: str) -> object:
-    """`write_m3u` lives in `m3u_write` (which imports this module); `from stb.lineup.m3u import write_m3u` works."""
-    if name == "write_m3u":
-        from stb.lineup.m3u_write import write_m3u
-
-        return write_m3u
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,16 +10,18 @@ channel at a time, so a 14-day guide of 1000 channels never sits in memory whole
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from lxml import etree
 
 from stb import __version__
-from stb.guide.query import Guide, Programme
-from stb.lineup.m3u import write_m3u
+from stb.guide.query import Programme
+from stb.lineup.m3u_write import write_m3u
 from stb.lineup.model import Lineup
+from stb.net.ports import GuideReader
+from stb.tv.answers import BoxInfoDict
 
 GUIDE_PAST_S = 6 * 3600  # what already ended still helps a guide that opens on "now"
 GUIDE_FUTURE_S = 15 * 86400
@@ -54,7 +56,7 @@ def _stamp(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y%m%d%H%M%S +0000")
 
 
-def xmltv(guide: Guide | None, lineup: Lineup, now: float) -> Iterator[bytes]:
+def xmltv(guide: GuideReader | None, lineup: Lineup, now: float) -> Generator[bytes, None, None]:
     """The guide from ``now - 6 h`` to its end (at most 15 days), as XMLTV, in pieces."""
     buffer = io.BytesIO()
 
@@ -118,7 +120,7 @@ def _programme_element(p: Programme) -> etree._Element:
 # -- HDHomeRun: what Plex, Jellyfin and Emby ask a network tuner -------------------------------------
 
 
-def hdhr_discover(box: dict, base: str, token: str | None, tuners: int) -> dict:
+def hdhr_discover(box: BoxInfoDict, base: str, token: str | None, tuners: int) -> dict:
     """``discover.json``: ``base`` is the URL the user gave the app, ``…/hdhr/TOKEN``."""
     hdhr_base = f"{base}/hdhr/{quote(token, safe='')}" if token else f"{base}/hdhr/open"
     return {

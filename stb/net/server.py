@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
 # h11's default (16 KiB) cut off a guide query for ~120 long channel ids with a connection reset, not an
-# answer; 512 KiB takes the longest request the API documents (api.MAX_IDS ids) many times over, so
+# answer; 512 KiB takes the longest request the API documents (api.guide.MAX_IDS ids) many times over, so
 # even a malformed one gets its 422 (at most 128 MiB over http.MAX_CONNECTIONS connections). The h11
 # protocol is named, not left to "auto": httptools, when installed, has limits of its own, and ours
 # (stb.net.http) adds the request time-out and the connection cap. Requests in progress are bounded
@@ -196,3 +196,4 @@ class NetworkSide:
             self._thread.join(STOP_TIMEOUT_S)
             if self._thread.is_alive():
                 log.warning("the network thread did not stop within %.0f s", STOP_TIMEOUT_S)
+        self.ctx.guide_thread.close()

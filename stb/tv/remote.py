@@ -7,19 +7,27 @@ the UI thread by the command queue, between two frames, like a key press.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from stb import __version__
 from stb.actions import ACTIONS
 from stb.errors import NotFound
 from stb.lineup.model import Channel
 from stb.streams import describe, stream_channel
+from stb.tv.answers import (
+    BoxInfoDict,
+    ChannelRefDict,
+    Direction,
+    HandedOffDict,
+    LineupChannelDict,
+    StateDict,
+    StreamDict,
+)
 from stb.tv.core import TvCore
 
 CAPABILITIES = ["zap", "keys", "volume", "standby", "guide", "events", "pairing"]
 
 
-def channel_dict(channel: Channel) -> dict[str, Any]:
+def channel_dict(channel: Channel) -> ChannelRefDict:
     return {"id": channel.id, "number": channel.number, "name": channel.name}
 
 
@@ -31,26 +39,29 @@ class TvRemote:
         self.box = core.box
         self.press = press
 
-    def api_box_info(self) -> dict[str, Any]:
+    def api_box_info(self) -> BoxInfoDict:
         """Public: who this box is. From the snapshot, so any thread may ask."""
         snap = self.core.snapshot
         return {"id": snap.box_id, "name": snap.box_name, "model": "stb", "version": __version__, "api": "/api/v1",
                 "capabilities": list(CAPABILITIES), "pairing_required": not snap.open_on_lan}  # fmt: skip
 
-    def api_lineup(self) -> list[dict[str, Any]]:
-        return [channel_dict(c) | {"groups": c.groups, "radio": c.radio, "has_logo": bool(c.logo)}
-                for c in self.box.lineup.sorted_channels()]  # fmt: skip
+    def api_lineup(self) -> list[LineupChannelDict]:
+        return [{"id": c.id, "number": c.number, "name": c.name, "groups": c.groups, "radio": c.radio,
+                 "has_logo": bool(c.logo)} for c in self.box.lineup.sorted_channels()]  # fmt: skip
 
-    def api_state(self) -> dict[str, Any]:
+    def api_state(self) -> StateDict:
         s = self.box.state
         current = self.box.current
         flung = current is not None and self.box.is_flung(current)
-        return {"channel": channel_dict(current) if current and not flung else None,
-                "stream": describe(current) if current is not None and flung else None,
-                "playback": self.core.zapper.active.state.value, "volume": s.volume, "muted": s.muted,
-                "locked": self.core.locked, "standby": self.box.standby}  # fmt: skip
+        stream: StreamDict | None = None
+        if current is not None and flung:
+            described = describe(current)
+            stream = {"title": described["title"], "host": described["host"]}
+        return {"channel": channel_dict(current) if current and not flung else None, "stream": stream,
+                "playback": self.core.zapper.active.state.value, "volume": s.volume,
+                "muted": s.muted, "locked": self.core.locked, "standby": self.box.standby}  # fmt: skip
 
-    def api_zap(self, channel_id: str | None, number: int | None, direction: str | None) -> dict[str, Any]:
+    def api_zap(self, channel_id: str | None, number: int | None, direction: Direction | None) -> StateDict:
         if channel_id is not None and self.box.lineup.by_id(channel_id) is None:
             raise NotFound(f"no channel with id {channel_id!r}")
         if number is not None and self.box.lineup.by_number(number) is None:
@@ -63,7 +74,7 @@ class TvRemote:
             {"up": self.box.zap_up, "down": self.box.zap_down, "last": self.box.zap_last}[direction or "up"]()
         return self.api_state()
 
-    def api_play(self, url: str, title: str | None = None) -> dict[str, Any]:
+    def api_play(self, url: str, title: str | None = None) -> StateDict:
         """Fling a URL: a line-up channel's URL zaps to that channel; any other stream URL plays as a temporary
         stream until the next zap (`stb.streams`; the API checked the scheme, ``stream_channel`` checks again)."""
         wanted = url.strip()
@@ -74,7 +85,7 @@ class TvRemote:
             self.box.play_stream(stream_channel(wanted, title))
         return self.api_state()
 
-    def api_handoff(self, channel_id: str | None, taker: str | None) -> dict[str, Any]:
+    def api_handoff(self, channel_id: str | None, taker: str | None) -> HandedOffDict:
         """Another screen took the programme (`stb take`) and shows it: standby, if the viewer wants that
         (Settings → Standby when taken), unless the TV moved on to another channel meanwhile."""
         current, who = self.box.current, taker or "another screen"
@@ -90,18 +101,18 @@ class TvRemote:
             reason = "the TV went to standby"
         return {"standby": self.box.standby, "reason": reason, "state": self.api_state()}
 
-    def api_key(self, action: str) -> dict[str, Any]:
+    def api_key(self, action: str) -> StateDict:
         if action not in ACTIONS or action == "quit":
             raise NotFound(f"no remote key {action!r} (see the keymap's actions)")
         self.press(action)
         return self.api_state()
 
-    def api_standby(self, on: bool | None) -> dict[str, Any]:
+    def api_standby(self, on: bool | None) -> StateDict:
         """Standby on, off, or (None) the other way round, as the power key does."""
         self.box.set_standby(not self.box.standby if on is None else on)
         return self.api_state()
 
-    def api_volume(self, volume: int | None, delta: int | None, muted: bool | None) -> dict[str, Any]:
+    def api_volume(self, volume: int | None, delta: int | None, muted: bool | None) -> StateDict:
         if volume is not None or delta is not None:
             self.box.set_volume(volume if volume is not None else self.box.state.volume + (delta or 0))
         if muted is not None and muted != self.box.state.muted:

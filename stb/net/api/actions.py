@@ -1,0 +1,61 @@
+"""Routes: what the TV shows, and the remote's actions (zap, fling, hand-off, keys, volume, standby).
+
+Each runs on the TV's own thread through the command queue and answers the TV's state afterwards.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from stb.net.api.access import authed, check_token, presented_token
+from stb.net.api.context import API, Ctx
+from stb.net.api.document import BODY, problems
+from stb.net.api.models import HandedOff, Handoff, Key, Play, Standby, State, Volume, Zap
+
+router = APIRouter(prefix=API)
+
+# The answers are the port's plain dicts; FastAPI checks them against the response model on the way out.
+
+
+@router.get("/state", dependencies=authed, summary="Channel, playback, volume", responses=problems(401, 503))
+async def state(ctx: Ctx) -> State:
+    return await ctx.commands.call(ctx.box.api_state)
+
+
+@router.post("/actions/zap", dependencies=authed, summary="Zap by id, number, or up/down/last",
+             responses=problems(*BODY, 401, 404, 503))  # fmt: skip
+async def zap(body: Zap, ctx: Ctx) -> State:
+    how = (getattr(body, "id", None), getattr(body, "number", None), getattr(body, "direction", None))
+    return await ctx.commands.call(ctx.box.api_zap, *how)
+
+
+@router.post("/actions/play", dependencies=authed, summary="Put a stream URL on the TV (fling)",
+             responses=problems(*BODY, 401, 503))  # fmt: skip
+async def play(body: Play, ctx: Ctx) -> State:
+    return await ctx.commands.call(ctx.box.api_play, body.url, body.title)
+
+
+@router.post("/actions/handoff", dependencies=authed, responses=problems(*BODY, 401, 503),
+             summary="This device took the programme over (stb take): standby if Settings say so")  # fmt: skip
+async def handoff(body: Handoff, request: Request, ctx: Ctx) -> HandedOff:
+    device = check_token(ctx, presented_token(request))  # who took it, for the TV's notice
+    taker = device.name if device else None
+    return await ctx.commands.call(ctx.box.api_handoff, body.channel, taker)
+
+
+@router.post("/actions/key", dependencies=authed, summary="Press a remote key (a keymap action)",
+             responses=problems(*BODY, 401, 404, 503))  # fmt: skip
+async def key(body: Key, ctx: Ctx) -> State:
+    return await ctx.commands.call(ctx.box.api_key, body.action)
+
+
+@router.post("/actions/volume", dependencies=authed, summary="Set, change or mute the volume",
+             responses=problems(*BODY, 401, 503))  # fmt: skip
+async def volume(body: Volume, ctx: Ctx) -> State:
+    return await ctx.commands.call(ctx.box.api_volume, body.volume, body.delta, body.muted)
+
+
+@router.post("/actions/standby", dependencies=authed, summary="Standby on or off (as the power key)",
+             responses=problems(*BODY, 401, 503))  # fmt: skip
+async def standby(body: Standby, ctx: Ctx) -> State:
+    return await ctx.commands.call(ctx.box.api_standby, body.on)

@@ -1,0 +1,52 @@
+"""The OpenAPI document's side of errors: every route states each status code it can answer with, errors
+as ``application/problem+json``, so a client generated from it (and the schemathesis fuzz in the tests)
+can rely on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from stb.net.api.gate import MAX_BODY
+from stb.net.api.problems import Problem
+
+BODY = (400, 413)  # what a route with a body can add: not JSON, too large
+
+PROBLEMS = {
+    400: "The body is not JSON",
+    413: f"The body is over {MAX_BODY // 1024} KiB",
+    401: "Not paired: no token, or a revoked one; or a signed stream URL that is altered, expired or revoked",
+    403: "Wrong pairing code, or a channel the parental lock keeps from other screens",
+    404: "No such thing (channel, key, pairing, device, HLS segment)",
+    409: "Busy: another device is pairing, or too many devices",
+    410: "The pairing code expired",
+    421: "The Host header names someone else's domain (DNS rebinding)",
+    422: "The request does not match this document",
+    429: "Pairing locked out after wrong codes (see Retry-After)",
+    502: "The channel's source sends nothing (the detail says what it last said)",
+    503: "The box did not answer in time, every relay slot is taken, or the TV shows nothing to relay (Retry-After)",
+}
+
+
+def problems(*codes: int, ok: dict[str, Any] | None = None) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route that can fail with ``codes`` (421 and 422 always can; 400 with a body), after
+    ``ok``, its 200 answer when the return type does not say it (a stream, an image)."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    answers: dict[int | str, dict[str, Any]] = {200: ok} if ok is not None else {}
+    return answers | {code: {"description": PROBLEMS[code], "content": {"application/problem+json": {"schema": schema}}}
+                      for code in sorted({421, 422, *codes})}  # fmt: skip
+
+
+def with_problem_schema(app: FastAPI) -> None:
+    """``app.openapi()`` is FastAPI's document plus the Problem schema every error response refers to."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

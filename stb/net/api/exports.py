@@ -1,0 +1,86 @@
+"""Routes: the box in the formats other apps already read (:mod:`stb.net.exports`): M3U and XMLTV for VLC
+and Kodi, HDHomeRun for Plex, Jellyfin and Emby. Their token is in the URL: these apps cannot send headers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+
+from stb.net import exports
+from stb.net.api.access import authed, check_token, presented_token
+from stb.net.api.context import Ctx, NetContext
+from stb.net.api.document import problems
+
+M3U_MIME = "audio/x-mpegurl"
+
+router = APIRouter()
+
+
+def base_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.headers['host']}"  # checked by Gate: ours to echo
+
+
+def url_token(ctx: NetContext, request: Request) -> str | None:
+    return None if ctx.open_on_lan() else presented_token(request)
+
+
+@router.get("/playlist.m3u", dependencies=authed, response_class=Response,
+            responses=problems(401, 404, ok={"content": {M3U_MIME: {}}, "description": "M3U playlist"}),
+            summary="The line-up as M3U for VLC or Kodi IPTV Simple, streams through the relay")  # fmt: skip
+async def playlist_m3u(request: Request, ctx: Ctx) -> Response:
+    text = exports.playlist(ctx.current_lineup(), base_url(request), url_token(ctx, request))
+    return Response(text, media_type=M3U_MIME, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/xmltv.xml", dependencies=authed, response_class=StreamingResponse,
+            responses=problems(401, 404, ok={"content": {"application/xml": {}}, "description": "XMLTV"}),
+            summary="The guide as XMLTV, channel ids as in /playlist.m3u")  # fmt: skip
+async def xmltv_xml(ctx: Ctx) -> StreamingResponse:
+    lineup = ctx.current_lineup()
+    has_guide = await ctx.guide_thread.ask(lambda guide: True, False)
+    pieces = exports.xmltv(ctx.guide_thread.current() if has_guide else None, lineup, time.time())
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:  # one channel a step, each on the guide thread (its SQLite connection is there)
+            while (piece := await ctx.guide_thread.run(next, pieces, None)) is not None:
+                yield piece
+        finally:
+            pieces.close()
+
+    return StreamingResponse(stream(), media_type="application/xml", headers={"Cache-Control": "no-store"})
+
+
+def hdhr_token(ctx: NetContext, token: str) -> str | None:
+    """The token in the tuner's URL path, checked; "open" stands for none on an open LAN."""
+    value = None if token == "open" else token[:128]
+    check_token(ctx, value)
+    return None if ctx.open_on_lan() else value
+
+
+@router.get(
+    "/hdhr/{token}/discover.json",
+    summary="HDHomeRun tuner description (Plex, Jellyfin, Emby)",
+    responses=problems(401, 404),
+)
+async def hdhr_discover(token: str, request: Request, ctx: Ctx) -> dict:
+    value = hdhr_token(ctx, token)
+    tuners = ctx.relay.max_upstreams if ctx.relay is not None else 1
+    return exports.hdhr_discover(ctx.box_info(), base_url(request), value, tuners)
+
+
+@router.get("/hdhr/{token}/lineup.json", summary="HDHomeRun channel list", responses=problems(401, 404))
+async def hdhr_lineup(token: str, request: Request, ctx: Ctx) -> list[dict]:
+    return exports.hdhr_lineup(ctx.current_lineup(), base_url(request), hdhr_token(ctx, token))
+
+
+@router.get(
+    "/hdhr/{token}/lineup_status.json",
+    summary="HDHomeRun scan status (never scanning)",
+    responses=problems(401, 404),
+)
+async def hdhr_status(token: str, ctx: Ctx) -> dict:
+    hdhr_token(ctx, token)
+    return exports.HDHR_STATUS

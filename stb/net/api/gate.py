@@ -1,0 +1,99 @@
+"""What every request passes before any route: the Host check (DNS rebinding), the body cap, and the cap on
+requests in progress, each answered as problem JSON."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import MutableMapping
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from stb.net.api.problems import problem
+
+MAX_BODY = 64 * 1024  # bytes: every body this API takes is a few dozen
+MAX_REQUESTS = 128  # in progress at once (event and relay streams included); past it, 503
+
+
+def host_allowed(host_header: str | None) -> bool:
+    """IP literals, localhost and *.local names only: a DNS name of someone else's is a rebinding attempt."""
+    if not host_header:
+        return False
+    host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".local"):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class Gate:
+    """What every request passes before any route: a Host that is someone else's DNS name gets 421, a body
+    over MAX_BODY 413 (by its Content-Length, or as a chunked body arrives), and a request past
+    MAX_REQUESTS in progress 503, each as problem JSON.
+
+    Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware cancels a streaming
+    response (the relay's, the event stream) when it is not read at once.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.in_progress = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        host = next((v.decode("latin-1") for k, v in headers if k == b"host"), None)
+        length = next((v.decode("latin-1") for k, v in headers if k == b"content-length"), "0")
+        if not host_allowed(host):
+            await problem(421, "Wrong host", "use the box's address or its .local name")(scope, receive, send)
+            return
+        if not length.isdigit() or int(length) > MAX_BODY:  # FastAPI would read any size into memory
+            await _too_large()(scope, receive, send)
+            return
+        if self.in_progress >= MAX_REQUESTS:
+            busy = problem(503, "Box busy", f"{MAX_REQUESTS} requests are in progress; try again in a moment",
+                           {"Retry-After": "1"})  # fmt: skip
+            await busy(scope, receive, send)
+            return
+        self.in_progress += 1
+        try:
+            if any(k == b"transfer-encoding" for k, _ in headers):  # chunked: no length to check beforehand
+                replay = await _capped_body(receive)
+                if replay is None:
+                    await _too_large()(scope, receive, send)
+                    return
+                receive = replay
+            await self.app(scope, receive, send)
+        finally:
+            self.in_progress -= 1
+
+
+def _too_large() -> JSONResponse:
+    """413, and the connection closed: the rest of the body is not read."""
+    return problem(413, "Too large", f"a request body here is at most {MAX_BODY} bytes", {"Connection": "close"})
+
+
+async def _capped_body(receive: Receive) -> Receive | None:
+    """Read a body without a length up to MAX_BODY; a ``receive`` that replays it, or None when it is longer."""
+    messages: list[MutableMapping[str, Any]] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if size > MAX_BODY:
+            return None
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+
+    async def replay() -> MutableMapping[str, Any]:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
