@@ -150,7 +150,7 @@ def bench_ui(args: argparse.Namespace) -> int:
 
 
 def bench_relay(args: argparse.Namespace) -> int:
-    from stb.bench import relay
+    from stb.bench import relay, relay_report
     from stb.errors import StbError
 
     try:
@@ -161,7 +161,7 @@ def bench_relay(args: argparse.Namespace) -> int:
         raise StbError(f"--clients: each count from 1 to {relay.MAX_CLIENTS} (the box serves 128 requests at once)")
     for value, flag in ((args.seconds, "--seconds"), (args.starts, "--starts"), (args.zaps, "--zaps")):
         _positive(value, flag)
-    emit(args, relay.run(clients, args.seconds, args.starts, args.zaps), relay.render)
+    emit(args, relay.run(clients, args.seconds, args.starts, args.zaps), relay_report.render)
     return 0
 
 
