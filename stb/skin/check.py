@@ -65,4 +65,29 @@ def check_skin_dir(directory: Path) -> list[Problem]:
     resolved = ResolvedSkin(directory.name, values, chain)
     for screen in (None, *ScreenName.__args__):
         resolved.theme(screen)  # every screen's Theme builds (a bad override would raise here)
-    return problems + contrast_warnings(values["colours"], str(directory / MANIFEST))
+    return problems + contrast_warnings(values["colours"], str(directory / MANIFEST)) + layout_warnings(resolved)
+
+
+def layout_warnings(resolved: ResolvedSkin) -> list[Problem]:
+    """Every preview screen drawn with the skin, judged by the sofa rules (stb.ui.layoutrules): text too small
+    at 3 m, outside the title-safe area, under a toast, or cut with room to spare."""
+    import os
+    import tempfile
+    import time
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # drawn off-screen: no window opens
+    from stb.ui import preview
+
+    warnings = []
+    with tempfile.TemporaryDirectory(prefix="stb-skin-check-") as work:
+        for name in preview.SCREENS:
+            by_rule: dict[str, list] = {}
+            for finding in preview.findings(name, Path(work) / name, resolved.theme, time.time()):
+                by_rule.setdefault(finding.rule, []).append(finding)
+            for found in by_rule.values():  # a few examples per rule and screen, not one line per text
+                for finding in found[:3]:
+                    warnings.append(Problem(f"{resolved.name}: screen {name}", str(finding), "warning"))
+                if len(found) > 3:
+                    warnings.append(Problem(f"{resolved.name}: screen {name}",
+                                            f"{found[0].rule}: and {len(found) - 3} more like these", "warning"))
+    return warnings
