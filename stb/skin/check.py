@@ -88,6 +88,11 @@ def layout_warnings(resolved: ResolvedSkin) -> list[Problem]:
                 for finding in found[:3]:
                     warnings.append(Problem(f"{resolved.name}: screen {name}", str(finding), "warning"))
                 if len(found) > 3:
-                    warnings.append(Problem(f"{resolved.name}: screen {name}",
-                                            f"{found[0].rule}: and {len(found) - 3} more like these", "warning"))
+                    warnings.append(
+                        Problem(
+                            f"{resolved.name}: screen {name}",
+                            f"{found[0].rule}: and {len(found) - 3} more like these",
+                            "warning",
+                        )
+                    )
     return warnings
