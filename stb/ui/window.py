@@ -26,7 +26,7 @@ def open_window(caption: str, headless: bool, fullscreen: bool):
 
     if fullscreen and not headless:
         os.environ.setdefault("SDL_VIDEO_WINDOW_POS", "0,0")  # a bare X server puts a new window where it is told
-    flags = 0 if headless else pygame.SCALED | (pygame.NOFRAME if fullscreen else pygame.RESIZABLE)
+    flags = 0 if headless else pygame.SCALED | (pygame.FULLSCREEN if fullscreen else pygame.RESIZABLE)
     try:
         pygame.display.init()
         pygame.font.init()
@@ -45,9 +45,9 @@ def _fill_the_screen() -> None:
 
     SDL's full-screen request is a message to the window manager; on a bare X server (a box started by
     xinit, a kiosk) nobody answers it and the window stayed 1280x720 in the middle of a 1080p screen.
-    So the window is first made borderless at the screen's size at 0,0 (which X does by itself), and
-    then asked to be full screen, for the window managers that are there. SDL keeps scaling the
-    1280x720 canvas to the window (1.5x on 1080p).
+    So the window leaves full screen, is made borderless at the screen's size at 0,0 (which X does by
+    itself), and asks for full screen again, for the window managers that are there. It was opened
+    full screen, so SDL scales the 1280x720 canvas by any factor (1.5x on 1080p), not whole ones only.
     """
     import warnings
 
@@ -57,6 +57,8 @@ def _fill_the_screen() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # pygame-ce wants Window.get_surface; the canvas stays
         window = pygame.Window.from_display_module()
-    window.position = (0, 0)
+    window.set_windowed()
+    window.borderless = True
     window.size = size
+    window.position = (0, 0)
     window.set_fullscreen(desktop=True)
