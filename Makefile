@@ -16,9 +16,10 @@ DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 
 # Only for the tests and the benches: Debian's chromium, the real browser Playwright drives; libatomic1, which
 # Playwright's bundled node driver links (a minbase Debian lacks it); curl, the stock HTTP client the LAN tests
 # run inside network namespaces; vlc-bin (cvlc) and mpv, the stock players households run, the judges of
-# /stream/live and /hls/live across zaps (tests/relay/test_stock_players.py, `stb bench relay`).
+# /stream/live and /hls/live across zaps (tests/relay/test_stock_players.py, `stb bench relay`); x11-utils
+# (xwininfo), the X server's own word on the window's size when --fullscreen runs on a bare X (tests/ui/test_window.py).
 # tests/test_dependencies.py checks this list is complete.
-DEB_TEST_PACKAGES := chromium libatomic1 curl vlc-bin mpv
+DEB_TEST_PACKAGES := chromium libatomic1 curl vlc-bin mpv x11-utils
 
 .PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media vendor-hls
 

@@ -68,7 +68,7 @@ def _browser_part(base: str, token: str, runs: int) -> dict:
             before = page.evaluate(_TRANSFERRED)
             page.get_by_role("tab", name="Watch here").click()
             for i in range(runs + 1):
-                page.get_by_role("button", name="Watch what the TV shows").click()
+                page.get_by_role("button", name="Watch the TV here").click()
                 ms = _first_frame(page, "stb-watch")
                 if i == 0:
                     out["watch_cold_ms"] = ms

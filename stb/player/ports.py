@@ -50,6 +50,10 @@ class PlayerPort(Protocol):
         """Why the channel is unavailable (shown with FAILED)."""
 
     @property
+    def retry_at(self) -> float | None:
+        """When a failed channel is tried again (the player's clock: monotonic seconds); None if no retry waits."""
+
+    @property
     def first_frame_at(self) -> float | None:
         """time.monotonic() of the first picture since the last tune."""
 

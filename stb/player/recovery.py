@@ -77,6 +77,11 @@ class Player:
         """Which input the adapter plays now: messages of any other are stale."""
         return self.adapter.generation
 
+    @property
+    def retry_at(self) -> float | None:
+        """When the back-off tries a failed channel again (this player's clock); None if no retry waits."""
+        return self._retry_at
+
     # -- commands --------------------------------------------------------------------------------------
     def tune(self, channel: Channel, audible: bool = True) -> None:
         """Start playing ``channel`` from its first URL; returns at once.

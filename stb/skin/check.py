@@ -6,6 +6,7 @@ chain, root completeness), plus the contrast of the colour pairs the screens dra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from stb.lineup.check import Problem
@@ -46,8 +47,11 @@ def contrast_warnings(colours: dict[str, str], where: str) -> list[Problem]:
     return warnings
 
 
-def check_skin_dir(directory: Path) -> list[Problem]:
-    """Every problem of the skin in ``directory`` (its parents found by name), errors and warnings."""
+def check_skin_dir(directory: Path, layout: Callable[[ResolvedSkin], list[Problem]] | None = None) -> list[Problem]:
+    """Every problem of the skin in ``directory`` (its parents found by name), errors and warnings.
+
+    ``layout`` judges the skin's screens as drawn (``stb.ui.layoutcheck.layout_warnings``, given by the CLI:
+    drawing is the views' business, below which this module sits)."""
     if not (directory / MANIFEST).is_file():
         return [Problem(str(directory), f"no {MANIFEST} here: a skin is a folder with a {MANIFEST}")]
     folder = read_folder(directory)
@@ -65,4 +69,5 @@ def check_skin_dir(directory: Path) -> list[Problem]:
     resolved = ResolvedSkin(directory.name, values, chain)
     for screen in (None, *ScreenName.__args__):
         resolved.theme(screen)  # every screen's Theme builds (a bad override would raise here)
-    return problems + contrast_warnings(values["colours"], str(directory / MANIFEST))
+    problems += contrast_warnings(values["colours"], str(directory / MANIFEST))
+    return problems + (layout(resolved) if layout is not None else [])

@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RGB = tuple[int, int, int]
+CANVAS = (1280, 720)  # the logical canvas every screen draws on
+TITLE_SAFE = 0.05  # of the width and of the height, on each side: inside it every TV shows text whole
 
 
 @dataclass(frozen=True)
 class Theme:
     background: RGB = (8, 10, 16)
     surface: RGB = (18, 24, 38)
-    surface_alpha: int = 225
+    surface_alpha: int = 245  # panels over the video: the video's own text must not show through
     scrim_alpha: int = 170  # how much a dialog darkens the screen behind it
     surface_raised: RGB = (52, 60, 82)
     text: RGB = (240, 242, 248)
@@ -61,6 +63,16 @@ class Theme:
     fonts: tuple[tuple[str, str], ...] = ()  # face → font file; empty: the fonts shipped in the package
     brand_logo: str | None = None  # an image file, drawn on the banner and the guide
     skin: str = "built-in"
+
+    @property
+    def margin_x(self) -> int:
+        """Left and right distance of everything from the edge: the skin's margin, never outside title-safe."""
+        return max(self.margin, round(CANVAS[0] * TITLE_SAFE))
+
+    @property
+    def margin_y(self) -> int:
+        """Top and bottom distance: the skin's margin, never outside title-safe."""
+        return max(self.margin, round(CANVAS[1] * TITLE_SAFE))
 
     def genre_colour(self, family: str | None) -> RGB | None:
         return dict(self.genre_colours).get(family) if family else None

@@ -28,6 +28,7 @@ from stb.skin.theme import Theme
 from stb.tv import mirror
 from stb.tv.core import TvCore
 from stb.tv.events import MirrorChanged, TvEvent
+from stb.ui import drawlog
 from stb.ui.fonts import Fonts
 from stb.ui.grid import GridScreen
 from stb.ui.keymap import Keymap
@@ -251,7 +252,9 @@ class App:
         self.box.flush()
 
     def draw(self, now: float) -> None:
-        """Live TV, unless a screen covers it, then the screens from the lowest one seen, then toasts."""
+        """Live TV, unless a screen covers it, then the screens from the lowest one seen, then toasts
+        (placed where the panels drawn this frame are not)."""
+        drawlog.new_frame()
         if self.box.standby:
             self.standby_screen.draw(self.canvas, now)
             return

@@ -16,13 +16,15 @@ from stb.guide.query import Guide
 from stb.lineup.model import Channel
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
+from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
 from stb.ui.screen import Dismissable
-from stb.ui.text import fit
-from stb.ui.widgets import side_panel, star
+from stb.ui.widgets import keys_hint, panel, side_panel, star, text
 
 ALL, FAVOURITES, RECENT = "All channels", "Favourites", "Recent"
 ROW_HEIGHT = 52
+HINT_HEIGHT = 36  # the line under the rows: how many more above and below, and the keys
+LOGO_SIZE = (56, 36)
 NOW_TTL_S = 30.0
 
 
@@ -50,9 +52,11 @@ class ChannelListScreen(Dismissable):
     context = "list"
     opaque = False
 
-    def __init__(self, box: Box, theme: Theme, guide: Callable[[], Guide | None]) -> None:
-        """``guide`` returns the guide in use now (a refresh replaces it while the list is open)."""
+    def __init__(self, box: Box, theme: Theme, guide: Callable[[], Guide | None], logos: Logos | None = None) -> None:
+        """``guide`` returns the guide in use now (a refresh replaces it while the list is open); ``logos`` are
+        the live screen's (fetched once for the banner and the list)."""
         self.box, self.theme, self.guide = box, theme, guide
+        self.logos = logos or Logos()
         self.fonts = Fonts(theme.fonts)
         self.entry = NumberEntry()
         self.group = ALL
@@ -123,7 +127,7 @@ class ChannelListScreen(Dismissable):
     # -- drawing -------------------------------------------------------------------------------------
     @property
     def page_size(self) -> int:
-        return max(1, (720 - 2 * self.theme.margin - 96) // ROW_HEIGHT)
+        return max(1, (720 - 2 * self.theme.margin_y - 96 - HINT_HEIGHT) // ROW_HEIGHT)
 
     def _now_title(self, channel_id: str) -> str | None:
         """What is on, asked of the guide for the visible rows only, at most every NOW_TTL_S."""
@@ -142,37 +146,52 @@ class ChannelListScreen(Dismissable):
 
         t = self.theme
         rect = side_panel(canvas, t, t.list_width)
-        panel = pygame.Surface(rect.size, pygame.SRCALPHA)
-        pygame.draw.rect(panel, (*t.surface, t.surface_alpha), panel.get_rect(), border_radius=t.radius)
-        canvas.blit(panel, rect.topleft)
+        panel(canvas, rect, t)
         medium, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
-        header = medium.render(f"‹  {self.group}  ›", True, t.text)
-        canvas.blit(header, (rect.x + 24, rect.y + 20))
+        text(canvas, medium, f"‹  {self.group}  ›", t.text, (rect.x + 24, rect.y + 20), rect.width - 140)
         if self.entry.active:
-            typed = medium.render(self.entry.digits + "_", True, t.accent)
-            canvas.blit(typed, (rect.right - typed.get_width() - 24, rect.y + 20))
+            typed = self.entry.digits + "_"
+            text(canvas, medium, typed, t.accent, (rect.right - medium.size(typed)[0] - 24, rect.y + 20))
         rows_top = rect.y + 96
         if not self.channels:
-            empty = small.render("No channels here yet (F marks a favourite)", True, t.text_dim)
-            canvas.blit(empty, (rect.x + 24, rows_top))
+            text(canvas, small, "No channels here yet (F marks a favourite)", t.text_dim, (rect.x + 24, rows_top),
+                 rect.width - 48)  # fmt: skip
             return
         size = self.page_size
         self.top = min(max(self.top, self.focus - size + 1), self.focus)  # keep the focus visible
+        current = self.box.current.id if self.box.current else None
+        number_w = small.size("8" * len(str(max(c.number for c in self.channels))))[0]
         for row, channel in enumerate(self.channels[self.top : self.top + size]):
             y = rows_top + row * ROW_HEIGHT
             line = pygame.Rect(rect.x + 12, y, rect.width - 24, ROW_HEIGHT - 6)
             focused = self.top + row == self.focus
             if focused:
                 pygame.draw.rect(canvas, t.accent, line, border_radius=t.radius // 2)
+            if channel.id == current:  # what the TV shows now: a bar at the row's edge
+                pygame.draw.rect(canvas, t.focus_text if focused else t.accent, (line.x + 4, line.y + 8, 5,
+                                 line.height - 16), border_radius=2)  # fmt: skip
             colour = t.focus_text if focused else t.text
-            number = small.render(str(channel.number), True, colour)
-            canvas.blit(number, (line.x + 12, line.centery - number.get_height() // 2))
-            if channel.id in self.box.state.favourites:
-                star(canvas, (line.x + 60, line.centery), 8, colour if focused else t.warning)
-            name = small.render(fit(small, channel.name, 220), True, colour)
-            canvas.blit(name, (line.x + 76, line.centery - name.get_height() // 2))
+            mid = line.centery - small.get_height() // 2
+            text(canvas, small, str(channel.number), colour, (line.x + 16, mid))
+            x = line.x + 16 + number_w + 12
+            logo = self.logos.get(channel.logo, LOGO_SIZE)
+            if logo is not None:
+                canvas.blit(logo, logo.get_rect(center=(x + LOGO_SIZE[0] // 2, line.centery)))
+            x += LOGO_SIZE[0] + 12  # the logo's place is kept: names line up with or without one
+            name_w = (line.right - x) * 9 // 20
+            favourite = channel.id in self.box.state.favourites
+            name = text(canvas, small, channel.name, colour, (x, mid), name_w - (22 if favourite else 0))
+            if favourite:
+                star(canvas, (name.right + 12, line.centery), 8, colour if focused else t.warning)
             title = self._now_title(channel.id)
             if title:
                 dim = t.focus_text if focused else t.text_dim
-                text = small.render(fit(small, title, line.right - line.x - 320), True, dim)
-                canvas.blit(text, (line.x + 310, line.centery - text.get_height() // 2))
+                text(canvas, small, title, dim, (x + name_w + 12, mid), line.right - 12 - x - name_w - 12)
+        above, below = self.top, max(0, len(self.channels) - self.top - size)
+        more = "  ".join(part for part in (f"▲ {above} more" if above else "", f"▼ {below} more" if below else "")
+                         if part)  # fmt: skip
+        hint = keys_hint(("◀ ▶", "group"), ("OK", "watch"))
+        hint_y = rect.bottom - 16 - small.get_height()
+        text(canvas, small, hint, t.text_dim, (rect.x + 24, hint_y), rect.width - 48 - small.size(more)[0] - 24)
+        if more:
+            text(canvas, small, more, t.text_dim, (rect.right - 24 - small.size(more)[0], hint_y))

@@ -1,6 +1,7 @@
 """Paired devices (Settings → Paired devices): who may control the box, and removing one.
 
-OK on a device revokes its token at once: its next request is refused and it must pair again.
+OK on a device asks first (Cancel focused); confirmed, its token is revoked at once: its next request
+is refused and it must pair again.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from collections.abc import Callable
 
 from stb.lan.auth import Auth
 from stb.skin.theme import Theme
+from stb.ui.confirm import ConfirmDialog
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.qr import qr_surface
-from stb.ui.screen import Dismissable
-from stb.ui.text import fit
-from stb.ui.widgets import sheet, text
+from stb.ui.screen import Dismissable, Screen
+from stb.ui.widgets import keys_hint, paragraph, sheet, text
 
 ROW_HEIGHT = 56
 QR_SIZE = 180
@@ -25,8 +26,10 @@ class DevicesScreen(Dismissable):
     context = "devices"
     opaque = False
 
-    def __init__(self, auth: Auth, theme: Theme, say, page_url: Callable[[], str | None] = lambda: None) -> None:
-        self.auth, self.theme, self.say, self.page_url = auth, theme, say, page_url
+    def __init__(self, auth: Auth, theme: Theme, say, page_url: Callable[[], str | None],
+                 push: Callable[[Screen], None]) -> None:  # fmt: skip
+        """``push`` opens the confirmation over this screen (the window's stack)."""
+        self.auth, self.theme, self.say, self.page_url, self.push = auth, theme, say, page_url, push
         self._qr: tuple[str, object] | None = None  # (url, surface): made once per address
         self.fonts = Fonts(theme.fonts)
         self.focus = 0
@@ -37,9 +40,15 @@ class DevicesScreen(Dismissable):
             self.focus = (self.focus + (1 if action == "down" else -1)) % len(devices)
         elif action == "ok" and devices:
             device = devices[min(self.focus, len(devices) - 1)]
-            if self.auth.revoke(device.id):
-                self.say(f"{device.name} removed: it must pair again")
-            self.focus = max(0, min(self.focus, len(devices) - 2))
+
+            def remove() -> None:
+                if self.auth.revoke(device.id):
+                    self.say(f"{device.name} removed: it must pair again")
+                self.focus = max(0, min(self.focus, len(self.auth.devices()) - 1))
+
+            self.push(ConfirmDialog(f"Remove “{device.name}”?",
+                                    "It can no longer control this TV until it pairs again with a new code.",
+                                    "Remove", self.theme, remove))  # fmt: skip
         elif action == "back":
             self.dismiss()
         return action not in THROUGH_DIALOGS
@@ -56,8 +65,8 @@ class DevicesScreen(Dismissable):
         bottom = self._draw_page_qr(canvas, rect, small)
         devices = self.auth.devices()
         if not devices:
-            text(canvas, small, "None yet. A phone or laptop pairs with the code this TV shows.", t.text_dim,
-                 (rect.x + 28, rect.y + 80), rect.width - 56)  # fmt: skip
+            paragraph(canvas, small, "None yet. A phone or laptop pairs with the code this TV shows.", t.text_dim,
+                      (rect.x + 28, rect.y + 80), rect.width - 56, 2)  # fmt: skip
             return
         y = rect.y + 76
         for i, device in enumerate(devices[: (bottom - 60 - y) // ROW_HEIGHT]):
@@ -67,13 +76,15 @@ class DevicesScreen(Dismissable):
                 pygame.draw.rect(canvas, t.accent, row, border_radius=t.radius // 2)
             seen = time.strftime("%d %b %H:%M", time.localtime(device.last_seen)) if device.last_seen else "never"
             colour = t.focus_text if focused else t.text
-            text(canvas, small, fit(small, device.name, row.width // 2), colour,
-                 (row.x + 16, row.centery - small.get_height() // 2))  # fmt: skip
             label = f"last seen {seen}"
+            label_w = small.size(label)[0]
+            text(canvas, small, device.name, colour, (row.x + 16, row.centery - small.get_height() // 2),
+                 row.width - 32 - label_w - 24)  # fmt: skip
             text(canvas, small, label, t.focus_text if focused else t.text_dim,
-                 (row.right - 16 - small.size(label)[0], row.centery - small.get_height() // 2))  # fmt: skip
+                 (row.right - 16 - label_w, row.centery - small.get_height() // 2))  # fmt: skip
             y += ROW_HEIGHT
-        text(canvas, small, "OK: remove the focused device", t.text_dim, (rect.x + 28, bottom - 44))
+        text(canvas, small, keys_hint(("OK", "remove the focused device"), ("Back", "close")), t.text_dim,
+             (rect.x + 28, bottom - 44), rect.width - 56)  # fmt: skip
 
     def _draw_page_qr(self, canvas, rect, small) -> int:
         """The web page's address as a QR code and in words, at the panel's foot; returns where it starts."""
@@ -81,8 +92,9 @@ class DevicesScreen(Dismissable):
         url = self.page_url()
         if url is None:
             note = "Phones: the web remote needs the box on the home network (stb run --listen 0.0.0.0)."
-            text(canvas, small, fit(small, note, rect.width - 56), t.text_dim, (rect.x + 28, rect.bottom - 44))
-            return rect.bottom - 48
+            top = rect.bottom - 20 - 2 * small.get_linesize()
+            paragraph(canvas, small, note, t.text_dim, (rect.x + 28, top), rect.width - 56, 2)
+            return top - 4
         if self._qr is None or self._qr[0] != url:
             self._qr = (url, qr_surface(url, QR_SIZE))
         qr = self._qr[1]
@@ -91,5 +103,5 @@ class DevicesScreen(Dismissable):
         x = rect.x + 28 + qr.get_width() + 24
         text(canvas, small, "Pair a phone: scan this,", t.text, (x, top + 8))
         text(canvas, small, "or open in its browser:", t.text_dim, (x, top + 8 + small.get_height() + 4))
-        text(canvas, small, fit(small, url, rect.right - 28 - x), t.accent, (x, top + 8 + 2 * (small.get_height() + 4)))
+        text(canvas, small, url, t.accent, (x, top + 8 + 2 * (small.get_height() + 4)), rect.right - 28 - x)
         return top - 12

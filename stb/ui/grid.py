@@ -22,14 +22,16 @@ from stb.guide.genres import genre_family
 from stb.guide.query import Guide, Programme
 from stb.guide.times import format_local
 from stb.lineup.model import Channel
-from stb.skin.theme import Theme
+from stb.skin.theme import TITLE_SAFE, Theme
+from stb.ui import drawlog
 from stb.ui.fonts import Fonts
 from stb.ui.gridmodel import SLOT_S, GridModel
+from stb.ui.layoutrules import MIN_TEXT_PX
 from stb.ui.numberentry import NumberEntry
 from stb.ui.programmeinfo import facts, heading, when
 from stb.ui.screen import Dismissable
-from stb.ui.text import fit, wrap
-from stb.ui.widgets import FittedImages, star, text
+from stb.ui.text import wrap
+from stb.ui.widgets import FittedImages, keys_hint, place, star, text
 
 PREVIEW_SIZE = (384, 216)
 TIME_BAR_HEIGHT = 34
@@ -70,12 +72,16 @@ class GridScreen(Dismissable):
         self.fonts = Fonts(theme.fonts)
         self.entry = NumberEntry()
         t = theme
-        self.preview = (1280 - t.margin - PREVIEW_SIZE[0], t.margin, *PREVIEW_SIZE)
-        self.time_bar_y = t.margin + PREVIEW_SIZE[1] + 16
-        self.rows_y = self.time_bar_y + TIME_BAR_HEIGHT + 4
-        self.grid_x = t.margin + t.grid_channel_width
-        self.grid_width = 1280 - t.margin - self.grid_x
-        rows = (720 - t.margin // 2 - FOOTER_HEIGHT - self.rows_y) // t.grid_row_height
+        mx, my = t.margin_x, t.margin_y  # inside the title-safe area, whatever the skin's margin
+        self.footer_y = 720 - round(720 * TITLE_SAFE) - FOOTER_HEIGHT  # the legend sits on the title-safe line
+        self.preview = (1280 - mx - PREVIEW_SIZE[0], my, *PREVIEW_SIZE)
+        self.time_bar_y = my + PREVIEW_SIZE[1] + 8
+        bar_font = self.fonts.get(t.font_small, face="condensed_bold")
+        self.time_bar_height = max(TIME_BAR_HEIGHT, bar_font.get_height() + 8)  # a skin's big text is not clipped
+        self.rows_y = self.time_bar_y + self.time_bar_height + 4
+        self.grid_x = mx + t.grid_channel_width
+        self.grid_width = 1280 - mx - self.grid_x
+        rows = (self.footer_y - 4 - self.rows_y) // t.grid_row_height
         self.model = GridModel(
             box.lineup.sorted_channels(), self._load, time.time() if now is None else now,
             rows=rows, span_s=t.grid_minutes * 60, channel_id=box.current.id if box.current else None,
@@ -156,17 +162,19 @@ class GridScreen(Dismissable):
         t, model = self.theme, self.model
         canvas.fill(t.background)
         focus = model.focus.id if model.focus else None
-        canvas.blit(self._piece(("details", model.channel.id, focus, self.entry.digits, int(wall // 60)),
-                                (self.preview[0] - t.margin, self.time_bar_y - t.margin), self._draw_details, wall),
-                    (t.margin, t.margin))  # fmt: skip
-        canvas.blit(self._piece(("time", model.t0, int(wall // 3600)), (1280 - 2 * t.margin, TIME_BAR_HEIGHT),
-                                self._draw_time_bar, wall), (t.margin, self.time_bar_y))  # fmt: skip
+        mx, my = t.margin_x, t.margin_y
+        place(canvas, self._piece(("details", model.channel.id, focus, self.entry.digits, int(wall // 60)),
+                                  (self.preview[0] - mx, self.time_bar_y - 8 - my), self._draw_details, wall),
+              (mx, my))  # fmt: skip
+        place(canvas, self._piece(("time", model.t0, int(wall // 3600)), (1280 - 2 * mx, self.time_bar_height),
+                                  self._draw_time_bar, wall), (mx, self.time_bar_y))  # fmt: skip
         for index, channel in enumerate(model.visible_channels()):
-            canvas.blit(self._row(channel, wall), (t.margin, self.rows_y + index * t.grid_row_height))
+            place(canvas, self._row(channel, wall), (mx, self.rows_y + index * t.grid_row_height))
         self._draw_focus(canvas, wall)
-        canvas.blit(self._piece(("footer",), (1280 - 2 * t.margin, FOOTER_HEIGHT), self._draw_footer),
-                    (t.margin, 720 - t.margin // 2 - FOOTER_HEIGHT))  # fmt: skip
+        place(canvas, self._piece(("footer",), (1280 - 2 * mx, FOOTER_HEIGHT), self._draw_footer),
+              (mx, self.footer_y))  # fmt: skip
         self.draw_video(canvas, pygame.Rect(self.preview))
+        drawlog.add(canvas, drawlog.Drawn("panel", self.preview))  # the live picture is a widget too
         self._draw_now_line(canvas, wall)
 
     def _row(self, channel: Channel, wall: float, t0: int | None = None):
@@ -178,7 +186,7 @@ class GridScreen(Dismissable):
         key = ("row", channel.id, t0, channel.id in self.box.state.favourites,
                self.box.current is not None and channel.id == self.box.current.id,
                sum(p.stop <= wall for p in programmes), len(programmes))  # fmt: skip
-        return self._piece(key, (1280 - 2 * t.margin, t.grid_row_height), self._draw_row, channel, wall, t0)
+        return self._piece(key, (1280 - 2 * t.margin_x, t.grid_row_height), self._draw_row, channel, wall, t0)
 
     def idle(self, until: float) -> None:
         """Between frames: draw ahead the rows the next key likely shows (the window a half hour on, in
@@ -204,7 +212,7 @@ class GridScreen(Dismissable):
 
         t, model = self.theme, self.model
         y = self.rows_y + (model.row - model.top) * t.grid_row_height
-        canvas.blit(self._head(model.channel, focused=True), (t.margin, y))
+        place(canvas, self._head(model.channel, focused=True), (t.margin_x, y))
         h = t.grid_row_height - t.grid_gap
         focus = model.focus
         if focus is None:
@@ -285,14 +293,14 @@ class GridScreen(Dismissable):
         import pygame
 
         t, model = self.theme, self.model
-        y, grid_x = 0, self.grid_x - t.margin  # the piece starts at the left margin
+        y, grid_x = 0, self.grid_x - t.margin_x  # the piece starts at the left margin
         font = self.fonts.get(t.font_small, face="condensed_bold")
-        text(surface, font, day_label(model.t0, wall), t.text, (0, y + 6), t.grid_channel_width - 12)
+        text(surface, font, day_label(model.t0, wall), t.text, (0, y + 4), t.grid_channel_width - 12)
         per_s = self.grid_width / model.span_s
         for tick in range(model.t0, model.t1, SLOT_S):
             x = grid_x + round((tick - model.t0) * per_s)
-            pygame.draw.line(surface, t.surface_raised, (x, y + 4), (x, y + TIME_BAR_HEIGHT - 2))
-            text(surface, font, format_local(tick), t.text_dim, (x + 6, y + 6))
+            pygame.draw.line(surface, t.surface_raised, (x, y + 4), (x, y + self.time_bar_height - 2))
+            text(surface, font, format_local(tick), t.text_dim, (x + 6, y + 4))
 
     def _draw_head(self, surface, channel: Channel, focused: bool) -> None:
         import pygame
@@ -304,22 +312,27 @@ class GridScreen(Dismissable):
         if self.box.current is not None and channel.id == self.box.current.id:
             pygame.draw.rect(surface, t.accent, (head.x, head.y, 5, head.height), border_radius=2)
         bold = self.fonts.get(t.font_small, face="condensed_bold")
-        text(surface, bold, str(channel.number), t.text_dim, (head.x + 12, head.y + (h - bold.get_height()) // 2))
-        name_x = head.x + 68
-        if channel.id in self.box.state.favourites:
-            star(surface, (name_x + 7, head.centery), 8, t.warning)
-            name_x += 22
-        text(surface, bold, channel.name, t.text, (name_x, head.y + (h - bold.get_height()) // 2),
-             head.right - name_x - 8)  # fmt: skip
+        y = head.y + (h - bold.get_height()) // 2
+        text(surface, bold, str(channel.number), t.text_dim, (head.x + 12, y))
+        name_x = head.x + 12 + self._number_width(bold) + 10  # as wide as the line-up's longest number, no wider
+        room = head.right - name_x - 8
+        favourite = channel.id in self.box.state.favourites
+        name = text(surface, bold, channel.name, t.text, (name_x, y), room - (22 if favourite else 0))
+        if favourite:  # after the name: the name keeps the room
+            star(surface, (name.right + 12, head.centery), 8, t.warning)
+
+    def _number_width(self, font) -> int:
+        widest = max((c.number for c in self.box.lineup.channels), default=0)
+        return font.size("8" * len(str(widest)))[0]
 
     def _draw_row(self, surface, channel: Channel, wall: float, t0: int) -> None:
         """One channel's row, as a piece of its own: scrolling one row draws one row, not the grid."""
         import pygame
 
         t, model = self.theme, self.model
-        grid_x = self.grid_x - t.margin
+        grid_x = self.grid_x - t.margin_x
         self.rows_drawn += 1
-        surface.blit(self._head(channel, focused=False), (0, 0))
+        place(surface, self._head(channel, focused=False), (0, 0))
         programmes = model.programmes(channel.id, t0)
         if not programmes:
             cell = pygame.Rect(grid_x, 0, self.grid_width, t.grid_row_height - t.grid_gap)
@@ -342,7 +355,7 @@ class GridScreen(Dismissable):
         if cell.width < 24:
             return
         label = self._cell_text(p, title, cell.width - 20, focused, past)
-        surface.blit(label, (cell.x + 12, cell.y + (cell.height - label.get_height()) // 2))
+        place(surface, label, (cell.x + 12, cell.y + (cell.height - label.get_height()) // 2))
 
     def _cell_text(self, p: Programme | None, title: str, width: int, focused: bool, past: bool):
         """The cell's title (and times when they fit), rendered once per programme, width and look."""
@@ -356,17 +369,15 @@ class GridScreen(Dismissable):
         t = self.theme
         colour = t.focus_text if focused else (t.text_dim if past or p is None else t.text)
         title_font = self.fonts.get(t.font_small, face="condensed")
-        lines = [title_font.render(fit(title_font, title, width) or " ", True, colour)]
-        if p is not None and width >= 90:
-            times_font = self.fonts.get(t.font_small - 5, face="condensed")
-            span = fit(times_font, f"{format_local(p.start)}–{format_local(p.stop)}", width)
-            lines.append(times_font.render(span or " ", True, t.focus_text if focused else t.text_dim))
-        surface = pygame.Surface((max(s.get_width() for s in lines), sum(s.get_height() for s in lines)),
-                                 pygame.SRCALPHA)  # fmt: skip
-        y = 0
-        for line in lines:
-            surface.blit(line, (0, y))
-            y += line.get_height()
+        times_font = self.fonts.get(max(MIN_TEXT_PX, t.font_small - 4), face="condensed")
+        span = f"{format_local(p.start)}–{format_local(p.stop)}" if p is not None else ""
+        two = bool(span) and width >= times_font.size(span)[0] and \
+            title_font.get_height() + times_font.get_height() <= t.grid_row_height - t.grid_gap  # fmt: skip
+        height = title_font.get_height() + (times_font.get_height() if two else 0)
+        surface = pygame.Surface((max(1, width), height), pygame.SRCALPHA)
+        text(surface, title_font, title or " ", colour, (0, 0), width)
+        if two:
+            text(surface, times_font, span, t.focus_text if focused else t.text_dim, (0, title_font.get_height()))
         self._texts[key] = surface
         if len(self._texts) > TEXT_CACHE_SIZE:
             self._texts.popitem(last=False)
@@ -376,14 +387,18 @@ class GridScreen(Dismissable):
         import pygame
 
         t = self.theme
-        font = self.fonts.get(t.font_small - 2)
-        x, y = 0, 8
+        font = self.fonts.get(max(MIN_TEXT_PX, t.font_small - 2))
+        x, y = 0, (FOOTER_HEIGHT - font.get_height()) // 2
         for colour, label in zip(t.colour_keys, ("Now", "Details", "−24 h", "+24 h"), strict=True):
             pygame.draw.circle(surface, colour, (x + 8, y + font.get_height() // 2), 7)
-            x = text(surface, font, label, t.text_dim, (x + 22, y)).right + 28
-        text(surface, font, "OK  watch or details     0–9  channel     Back  close", t.text_dim, (x + 12, y))
-        logo = self.brand.get(t.brand_logo, (160, FOOTER_HEIGHT - 4))  # the operator's, bottom right
-        if logo is not None:
+            x = text(surface, font, label, t.text_dim, (x + 22, y)).right + 24
+        logo = self.brand.get(t.brand_logo, (160, FOOTER_HEIGHT - 4))
+        room = surface.get_width() - x - 12 - (logo.get_width() + 16 if logo is not None else 0)
+        legend = keys_hint(("OK", "watch or details"), ("0–9", "channel"), ("Back", "close"))
+        if font.size(legend)[0] > room:
+            legend = keys_hint(("OK", "watch"), ("0–9", "channel"), ("Back", "close"))
+        text(surface, font, legend, t.text_dim, (x + 12, y), room)
+        if logo is not None:  # the operator's, bottom right
             surface.blit(logo, (surface.get_width() - logo.get_width(), (FOOTER_HEIGHT - logo.get_height()) // 2))
 
     def _draw_now_line(self, canvas, wall: float) -> None:

@@ -19,21 +19,42 @@ from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
 from stb.ui.pin import PinPad, draw_pad
 from stb.ui.streaminfo import describe
-from stb.ui.text import fit
+from stb.ui.text import fit, wrap
+from stb.ui.trouble import FAILED, FROZEN, STALLED, TroubleWatch
 from stb.ui.video import draw_latest_frame
-from stb.ui.widgets import FittedImages, centred_text, panel, progress, star, text, top_free_y
+from stb.ui.widgets import (
+    FittedImages,
+    centred_text,
+    initials,
+    keys_hint,
+    panel,
+    progress,
+    safe_area,
+    scrim,
+    star,  # fmt: skip
+    text,
+    toast_spot,
+    top_free_y,
+)
 
 if TYPE_CHECKING:
     import pygame
 
-STATE_TEXT = {
+STATE_TEXT = {  # what the banner says beside the clock (trouble has a card of its own)
     PlaybackState.IDLE: "",
     PlaybackState.CONNECTING: "Tuning…",
     PlaybackState.PLAYING: "",
-    PlaybackState.STALLED: "Signal interrupted",
-    PlaybackState.FAILED: "Channel unavailable",  # retried in the background with back-off
+    PlaybackState.STALLED: "",
+    PlaybackState.FAILED: "",
 }
-SOUND_ONLY = "Sound only: no picture the box can show"  # a TV channel that sends audio only, or undecodable video
+SOUND_ONLY = "Sound only"  # a TV channel that sends audio only, or undecodable video
+ANOTHER = "P+ or P− for another channel."
+CARDS = {  # trouble → (title, one plain sentence); what happens next is added when drawn
+    FAILED: ("Channel unavailable", "This channel is not sending a picture right now."),
+    STALLED: ("Signal interrupted", "The picture stopped. The box is reconnecting."),
+    FROZEN: ("Signal interrupted", "The picture has not moved for a few seconds. The box is waiting for it."),
+    "sound": (SOUND_ONLY, "This channel sends sound, but no picture this box can show."),
+}
 
 
 class LiveScreen:
@@ -59,6 +80,8 @@ class LiveScreen:
         self.brand = FittedImages()
         self.pin = PinPad()
         self.pin_message = ""
+        self.pin_open = False  # on a locked channel, OK opens the PIN pad; until then digits zap
+        self.trouble = TroubleWatch()
         self.relay_summary: Callable[[], tuple[int, ...] | None] = lambda: None  # set when the box relays
         self.fonts = Fonts(theme.fonts)
         self.banner_until = 0.0
@@ -87,11 +110,11 @@ class LiveScreen:
 
     # -- input ---------------------------------------------------------------------------------------
     def handle(self, action: str, now: float) -> bool:
-        if self.locked and (action.startswith("digit_") or action == "back"):
+        if self.locked and self.pin_open and (action.startswith("digit_") or action == "back"):
             self._pin_key(action)
             return True
         if action.startswith("digit_"):
-            number = self.entry.press(int(action[6:]), now)
+            number = self.entry.press(int(action[6:]), now, [c.number for c in self.box.lineup.channels])
             if number is not None:
                 self.box.zap_number(number)
             return True
@@ -99,6 +122,9 @@ class LiveScreen:
             number = self.entry.commit()
             if number is not None:
                 self.box.zap_number(number)
+            return True
+        if action == "ok" and self.locked:
+            self.pin_open = True  # as the anchors do: digits stay for zapping until the viewer asks for the PIN
             return True
         handlers = {
             "channel_up": self.box.zap_up,
@@ -122,7 +148,8 @@ class LiveScreen:
         if isinstance(event, ChannelChanged | MirrorChanged):
             self.show_banner(now)
         elif isinstance(event, LockChanged):
-            self.pin.digits, self.pin_message = "", ""
+            self.pin.digits, self.pin_message, self.pin_open = "", "", False
+            self._video_shown = False  # leaving a locked channel: no picture from before it
         elif isinstance(event, Notice):
             self.notice, self.notice_until = event.text, now + self.theme.notice_seconds
         elif isinstance(event, PlaybackChanged) and event.state is not PlaybackState.PLAYING:
@@ -153,7 +180,8 @@ class LiveScreen:
 
     def _pin_key(self, action: str) -> None:
         if action == "back":
-            self.pin.back()
+            if not self.pin.back():
+                self.pin_open, self.pin_message = False, ""
             return
         pin = self.pin.press(int(action[6:]))
         if pin is not None:
@@ -164,6 +192,9 @@ class LiveScreen:
         number = self.entry.due(now)
         if number is not None:
             self.box.zap_number(number)
+        player = self.player
+        shown = getattr(player.frames, "frames", 0)
+        self.trouble.feed(player.channel or self.box.current, player.state, shown, now)
 
     # -- drawing -------------------------------------------------------------------------------------
     def draw(self, canvas, now: float) -> None:
@@ -172,10 +203,10 @@ class LiveScreen:
         self.draw_video(canvas, canvas.get_rect())
         if self.locked:
             self._draw_locked(canvas)
-        message = self.centre_message()
-        if message:
-            self._draw_centre_message(canvas, message)
-        if now < self.banner_until or self.player.state is not PlaybackState.PLAYING:
+        kind = self.card_kind()
+        if kind:
+            self._draw_card(canvas, kind)
+        if now < self.banner_until or self.player.state is not PlaybackState.PLAYING or kind:
             self._draw_banner(canvas)
         if self.info_visible:
             self._draw_stream_info(canvas, now)
@@ -183,25 +214,33 @@ class LiveScreen:
             self._draw_number_entry(canvas)
 
     def centre_message(self) -> str | None:
-        """What the screen says over the picture: the playback trouble, or that a TV channel gives sound only.
+        """The title of the card over the picture: the playback trouble, or that a TV channel gives sound only.
 
         Without the second, a channel whose video is missing or in a codec the box cannot decode played its
         sound over a black screen and said nothing (radio channels of the line-up are meant to do that).
         """
+        kind = self.card_kind()
+        return CARDS[kind][0] if kind else None
+
+    def card_kind(self) -> str | None:
         player = self.player
         if self.locked:
             return None
-        if player.state in (PlaybackState.FAILED, PlaybackState.STALLED):
-            return STATE_TEXT[player.state]
+        if player.state is PlaybackState.FAILED:
+            return FAILED  # at once, also before the first frame's watch ran
+        if self.trouble.kind is not None:
+            return self.trouble.kind
         radio = player.channel is not None and player.channel.radio
         if player.state is PlaybackState.PLAYING and player.audio_only and not radio:
-            return SOUND_ONLY
+            return "sound"
         return None
 
     def draw_toasts(self, canvas, now: float) -> None:
         """Volume and short notices: on top of every screen, so "No channel 55" shows in the guide too."""
         if now < self.volume_until:
             self._draw_volume(canvas)
+        elif self.volume[1]:
+            self._draw_muted(canvas)  # after the bar hides, a muted box still says so
         if self.notice and now < self.notice_until:
             self._draw_notice(canvas, self.notice)
 
@@ -234,66 +273,90 @@ class LiveScreen:
     def _panel(self, canvas, rect) -> None:
         panel(canvas, rect, self.theme)
 
+    def banner_rect(self, canvas):
+        import pygame
+
+        t = self.theme
+        safe = safe_area(canvas, t)
+        y = safe.y if t.banner_position == "top" else safe.bottom - t.banner_height
+        return pygame.Rect(safe.x, y, safe.width, t.banner_height)
+
     def _draw_banner(self, canvas) -> None:
-        """Number, name, favourite mark, clock, stream state, and now/next with a progress bar."""
+        """Number, logo (or its place), name, favourite mark, clock, tuning state, now/next with a progress bar.
+
+        The logo's place is kept whether or not the logo has arrived (or exists): the text never jumps.
+        """
         import pygame
 
         t = self.theme
         channel = self.box.current
         if channel is None:
             return
-        width, height = canvas.get_size()
-        y = t.margin if t.banner_position == "top" else height - t.margin - t.banner_height
-        rect = pygame.Rect(t.margin, y, width - 2 * t.margin, t.banner_height)
-        self._panel(canvas, rect)
+        rect = self.banner_rect(canvas)
+        panel(canvas, rect, t)
         mirrored = self.mirror_label()
         if mirrored is not None:
             self._draw_mirror_banner(canvas, rect, *mirrored)
             return
         number_font = self.fonts.get(t.font_number, bold=True)
         flung = self.box.is_flung(channel)  # a stream flung from a laptop: no number, a play mark
-        number = number_font.render("▶" if flung else str(channel.number), True, t.accent)
-        canvas.blit(number, (rect.x + 28, rect.centery - number.get_height() // 2))
-        name_x = rect.x + 56 + max(number.get_width(), 72)
-        logo = self.logos.get(channel.logo, t.logo_size)
-        if logo is not None:
-            canvas.blit(logo, logo.get_rect(center=(name_x + t.logo_size[0] // 2, rect.centery)))
-            name_x += t.logo_size[0] + 28
+        number = "▶" if flung else str(channel.number)
+        number_w = max(number_font.size("888")[0] if len(number) <= 3 else number_font.size(number)[0], 48)
+        text(canvas, number_font, number, t.accent, (rect.x + 24, rect.centery - number_font.get_height() // 2))
+        slot = pygame.Rect(rect.x + 24 + number_w + 20, 0, *t.logo_size)
+        slot.centery = rect.centery
+        self._draw_logo_slot(canvas, slot, channel)
+        name_x = slot.right + 24
         small, medium = self.fonts.get(t.font_small), self.fonts.get(t.font_medium)
         hhmm = format_local(int(time.time()))
         clock = pygame.Rect((0, 0), medium.size(hhmm))
-        clock.topright = (rect.right - 28, rect.y + 20)
+        clock.topright = (rect.right - 24, rect.y + 18)
         text(canvas, medium, hhmm, t.text, clock.topleft)
-        status = STATE_TEXT[self.player.state]
-        if self.player.state is PlaybackState.FAILED and self.player.error:
-            status = f"{status} ({self.player.error})"
         right_edge = clock.x - 24
         brand = self.brand.get(t.brand_logo, (160, 44))
         if brand is not None:  # the operator's logo, left of the clock
             right_edge -= brand.get_width() + 24
             canvas.blit(brand, (right_edge + 24, clock.centery - brand.get_height() // 2))
+        status = STATE_TEXT[self.player.state]
         if status:
             shown = fit(small, status, rect.width // 3)
-            status_x = rect.right - 28 - small.size(shown)[0]
-            text(canvas, small, shown, t.warning, (status_x, clock.bottom + 8))
+            text(canvas, small, shown, t.text_dim, (rect.right - 24 - small.size(shown)[0], clock.bottom + 8))
         large = self.fonts.get(t.font_large)
-        name = text(canvas, large, channel.name, t.text, (name_x, rect.y + 18), right_edge - name_x - 40)
-        if channel.id in self.box.state.favourites:
-            star(canvas, (name.right + 22, name.centery), large.get_height() // 3, t.warning)
-        line_y = name.bottom + 10
+        star_room = large.get_height() if channel.id in self.box.state.favourites else 0
+        name = text(canvas, large, channel.name, t.text, (name_x, rect.y + 16), right_edge - name_x - star_room)
+        if star_room:
+            star(canvas, (name.right + star_room // 2 + 4, name.centery), large.get_height() // 3, t.warning)
+        line_y = name.bottom + 8
         current, upcoming = self.now_next(channel.id)
+        room = rect.right - 24 - name_x
         if current is None and upcoming is None:
-            text(canvas, small, " · ".join(channel.groups), t.text_dim, (name_x, line_y), rect.right - name_x - 28)
+            text(canvas, small, " · ".join(channel.groups), t.text_dim, (name_x, line_y), room)
             return
-        column = (rect.right - 28 - name_x - 32) // 2
+        nxt = f"Next {format_local(upcoming.start)}  {upcoming.title}" if upcoming is not None else ""
+        next_w = min(small.size(nxt)[0], room * 2 // 5) if nxt else 0
+        now_w = room - (next_w + 32 if nxt else 0)
         if current is not None:
             span = f"{format_local(current.start)}–{format_local(current.stop)}  {current.title}"
-            now_line = text(canvas, small, span, t.text, (name_x, line_y), column)
-            bar = pygame.Rect(name_x, now_line.bottom + 8, min(t.progress_width, column), t.progress_height)
+            now_line = text(canvas, small, span, t.text, (name_x, line_y), now_w)
+            bar = pygame.Rect(name_x, now_line.bottom + 8, min(t.progress_width, now_w), t.progress_height)
             progress(canvas, bar, current.progress(time.time()), t)
-        if upcoming is not None:
-            nxt = f"Next {format_local(upcoming.start)}  {upcoming.title}"
-            text(canvas, small, nxt, t.text_dim, (name_x + column + 32, line_y), column)
+        if nxt:
+            text(canvas, small, nxt, t.text_dim, (rect.right - 24 - next_w, line_y), next_w)
+
+    def _draw_logo_slot(self, canvas, slot, channel) -> None:
+        """The channel's logo fitted in ``slot``; until it arrives, or when there is none, a plate with initials."""
+        import pygame
+
+        t = self.theme
+        logo = self.logos.get(channel.logo, t.logo_size)
+        if logo is not None:
+            canvas.blit(logo, logo.get_rect(center=slot.center))
+            return
+        plate = slot.inflate(-8, -16)
+        pygame.draw.rect(canvas, t.surface_raised, plate, border_radius=max(4, t.radius // 2))
+        font = self.fonts.get(max(t.font_small, plate.height // 3), bold=True)
+        centred_text(canvas, font, initials(channel.name), t.text_dim, plate.centerx,
+                     plate.centery - font.get_height() // 2, plate.width - 12)  # fmt: skip
 
     def _draw_mirror_banner(self, canvas, rect, title: str, showing: str) -> None:
         """Another box's picture: whose, what it shows, the clock, and the stream's state."""
@@ -303,18 +366,18 @@ class LiveScreen:
         large, medium, small = self.fonts.get(t.font_large), self.fonts.get(t.font_medium), self.fonts.get(t.font_small)
         hhmm = format_local(int(time.time()))
         clock = pygame.Rect((0, 0), medium.size(hhmm))
-        clock.topright = (rect.right - 28, rect.y + 20)
+        clock.topright = (rect.right - 24, rect.y + 18)
         text(canvas, medium, hhmm, t.text, clock.topleft)
-        status = STATE_TEXT[self.player.state]
+        status = STATE_TEXT[self.player.state] or (CARDS[FAILED][0] if self.card_kind() else "")
         if status:
             shown = fit(small, status, rect.width // 3)
-            text(canvas, small, shown, t.warning, (rect.right - 28 - small.size(shown)[0], clock.bottom + 8))
-        x = rect.x + 28
-        name = text(canvas, large, title, t.accent, (x, rect.y + 18), clock.x - x - 40)
-        text(canvas, small, showing, t.text, (x, name.bottom + 10), rect.width // 2)
-        if name.bottom + 14 + 2 * small.get_height() <= rect.bottom - 8:  # a skin's short banner leaves it out
-            hint = "Back, P+/P− or a number: this box's own channels"
-            text(canvas, small, hint, t.text_dim, (x, name.bottom + 14 + small.get_height()), rect.width - 56)
+            text(canvas, small, shown, t.warning, (rect.right - 24 - small.size(shown)[0], clock.bottom + 8))
+        x = rect.x + 24
+        name = text(canvas, large, title, t.accent, (x, rect.y + 16), clock.x - x - 40)
+        text(canvas, small, showing, t.text, (x, name.bottom + 8), rect.width - 48 - rect.width // 3)
+        if name.bottom + 12 + 2 * small.get_height() <= rect.bottom - 8:  # a skin's short banner leaves it out
+            hint = keys_hint(("Back, P+/P− or a number", "this box's own channels"))
+            text(canvas, small, hint, t.text_dim, (x, name.bottom + 12 + small.get_height()), rect.width - 48)
 
     def _draw_stream_info(self, canvas, now: float) -> None:
         import pygame
@@ -325,30 +388,31 @@ class LiveScreen:
             self._info_lines_until = now + 0.5
         t = self.theme
         font = self.fonts.get(t.font_small)
-        rendered = [font.render(line, True, t.text) for line in self._info_lines]
-        width = max(r.get_width() for r in rendered) + 48
-        height = sum(r.get_height() + 8 for r in rendered) + 32
-        rect = pygame.Rect(t.margin, top_free_y(t), width, height)
-        self._panel(canvas, rect)
+        safe = safe_area(canvas, t)
+        width = min(max(font.size(line)[0] for line in self._info_lines) + 48, safe.width * 3 // 5)
+        height = len(self._info_lines) * (font.get_height() + 8) + 32
+        rect = pygame.Rect(safe.x, top_free_y(t), width, height)
+        panel(canvas, rect, t)
         y = rect.y + 20
-        for r in rendered:
-            canvas.blit(r, (rect.x + 24, y))
-            y += r.get_height() + 8
+        for line in self._info_lines:
+            y = text(canvas, font, line, t.text, (rect.x + 24, y), rect.width - 48).bottom + 8
 
     def _draw_volume(self, canvas) -> None:
-        """A level bar at the right edge; a muted box says so instead of showing a level."""
+        """A level bar at the right edge, clear of the banner and panels; a muted box says so instead of a level."""
         import pygame
 
         t = self.theme
         level, muted = self.volume
         font = self.fonts.get(t.font_small, bold=True)
-        label = font.render("MUTE" if muted else str(level), True, t.warning if muted else t.text)
-        rect = pygame.Rect(0, 0, 72, 320)
+        label = "MUTE" if muted else str(level)
+        safe = safe_area(canvas, t)
         free_top = top_free_y(t)
-        free_bottom = canvas.get_height() - t.margin - (t.banner_height + 16 if t.banner_position == "bottom" else 0)
-        rect.midright = (canvas.get_width() - t.margin, (free_top + free_bottom) // 2)  # clear of the banner
-        self._panel(canvas, rect)
-        track = pygame.Rect(0, 0, 12, rect.height - 40 - label.get_height() - 16)
+        free_bottom = safe.bottom - (t.banner_height + 16 if t.banner_position == "bottom" else 0)
+        height = min(320, free_bottom - free_top)
+        rect = toast_spot(canvas, t, (max(72, font.size(label)[0] + 24), height), side="right")
+        rect.centery = (free_top + free_bottom) // 2 if rect.right == safe.right else rect.centery
+        panel(canvas, rect, t, alpha=245, kind="toast")
+        track = pygame.Rect(0, 0, 12, rect.height - 40 - font.get_height() - 16)
         track.midtop = (rect.centerx, rect.y + 20)
         pygame.draw.rect(canvas, t.surface_raised, track, border_radius=6)
         if not muted:
@@ -356,50 +420,125 @@ class LiveScreen:
             filled.height = round(track.height * level / 100)
             filled.bottom = track.bottom
             pygame.draw.rect(canvas, t.accent, filled, border_radius=6)
-        canvas.blit(label, label.get_rect(midtop=(rect.centerx, track.bottom + 16)))
+        centred_text(canvas, font, label, t.warning if muted else t.text, rect.centerx, track.bottom + 16)
+
+    def _draw_muted(self, canvas) -> None:
+        """A small speaker with a cross, top right, for as long as the sound is off."""
+        import pygame
+
+        t = self.theme
+        font = self.fonts.get(t.font_small, bold=True)
+        size = (font.size("Muted")[0] + 80, font.get_height() + 24)
+        rect = toast_spot(canvas, t, size, side="right")
+        panel(canvas, rect, t, alpha=245, kind="toast")
+        icon = pygame.Rect(rect.x + 16, rect.centery - 10, 20, 20)
+        pygame.draw.polygon(canvas, t.text, [(icon.x, icon.y + 6), (icon.x + 6, icon.y + 6), (icon.x + 13, icon.y),
+                                             (icon.x + 13, icon.bottom), (icon.x + 6, icon.bottom - 6),
+                                             (icon.x, icon.bottom - 6)])  # fmt: skip
+        cross = pygame.Rect(icon.right + 4, icon.y + 4, 12, 12)
+        pygame.draw.line(canvas, t.warning, cross.topleft, cross.bottomright, 3)
+        pygame.draw.line(canvas, t.warning, cross.bottomleft, cross.topright, 3)
+        text(canvas, font, "Muted", t.text, (cross.right + 12, rect.centery - font.get_height() // 2))
 
     def _draw_number_entry(self, canvas) -> None:
         import pygame
 
         t = self.theme
-        label = self.fonts.get(t.font_large, bold=True).render(self.entry.digits + "_", True, t.text)
-        rect = pygame.Rect(0, top_free_y(t), label.get_width() + 48, label.get_height() + 24)
-        rect.right = canvas.get_width() - t.margin
-        self._panel(canvas, rect)
-        canvas.blit(label, label.get_rect(center=rect.center))
+        font = self.fonts.get(t.font_large, bold=True)
+        label = self.entry.digits + "_"
+        rect = pygame.Rect(0, top_free_y(t), font.size(label)[0] + 48, font.get_height() + 24)
+        rect.right = safe_area(canvas, t).right
+        panel(canvas, rect, t)
+        centred_text(canvas, font, label, t.text, rect.centerx, rect.y + 12)
 
     def _draw_notice(self, canvas, message: str) -> None:
+        """A short notice where no panel is (over the Settings title and the banner it was unreadable)."""
+        t = self.theme
+        font = self.fonts.get(t.font_medium)
+        safe = safe_area(canvas, t)
+        lines = wrap(font, message, safe.width - 48, 2)
+        width = max(font.size(line)[0] for line in lines) + 48
+        height = len(lines) * font.get_linesize() + 24
+        prefer = "bottom" if t.banner_position == "top" else "top"
+        rect = toast_spot(canvas, t, (width, height), prefer=prefer)
+        if rect.width < width:  # a narrower free stretch: wrap again to it, and find a place for that
+            lines = wrap(font, message, rect.width - 48, 3)
+            rect = toast_spot(canvas, t, (rect.width, len(lines) * font.get_linesize() + 24), prefer=prefer)
+        panel(canvas, rect, t, alpha=245, kind="toast")
+        y = rect.y + 12
+        for line in lines:
+            centred_text(canvas, font, line, t.text, rect.centerx, y)
+            y += font.get_linesize()
+
+    def _draw_locked(self, canvas) -> None:
+        """Instead of the picture: which channel is locked, what is on, and the PIN boxes once OK asked for them."""
         import pygame
 
         t = self.theme
-        font = self.fonts.get(t.font_medium)
-        label = font.render(fit(font, message, canvas.get_width() - 2 * t.margin - 48), True, t.text)
-        rect = pygame.Rect(0, t.margin, label.get_width() + 48, label.get_height() + 24)
-        if t.banner_position == "top":  # toasts go where the banner is not
-            rect.bottom = canvas.get_height() - t.margin
-        rect.centerx = canvas.get_width() // 2
-        self._panel(canvas, rect)
-        canvas.blit(label, label.get_rect(center=rect.center))
-
-    def _draw_locked(self, canvas) -> None:
-        """Instead of the picture: what is locked, the PIN boxes, and what the last try said."""
-        t = self.theme
         channel = self.box.current
         current, _ = self.now_next(channel.id) if channel else (None, None)
-        large, small = self.fonts.get(t.font_large, bold=True), self.fonts.get(t.font_small)
-        cx, y = canvas.get_width() // 2, canvas.get_height() // 2 - 170
-        lines = [(large, "Parental lock", t.text)]
+        large, medium, small = (self.fonts.get(t.font_large, bold=True), self.fonts.get(t.font_medium),
+                                self.fonts.get(t.font_small))  # fmt: skip
+        card = pygame.Rect(0, 0, min(760, safe_area(canvas, t).width), 330)
+        shift = 60 if t.banner_position == "bottom" else -60  # away from the banner
+        card.center = (canvas.get_width() // 2, canvas.get_height() // 2 - shift)
+        panel(canvas, card, t, alpha=250)
+        cx, width, y = card.centerx, card.width - 64, card.y + 28
+        lines = [(small, "Parental lock", t.warning)]
+        if channel is not None:
+            lines.append((large, f"{channel.number}  {channel.name}", t.text))
         if current is not None:
             rated = f" (rated {current.rating})" if current.rating else ""
-            lines.append((small, f"{current.title}{rated}", t.text_dim))
-        width = canvas.get_width() - 2 * t.margin
+            lines.append((medium, f"{current.title}{rated}", t.text_dim))
         for font, value, colour in lines:
             y = centred_text(canvas, font, value, colour, cx, y, width).bottom + 10
-        draw_pad(canvas, self.fonts, t, (cx, y + 50), len(self.pin.digits))
-        hint, colour = (self.pin_message, t.warning) if self.pin_message else ("Enter the PIN to watch", t.text_dim)
-        centred_text(canvas, small, hint, colour, cx, y + 100, width)
+        if self.pin_open:
+            draw_pad(canvas, self.fonts, t, (cx, y + 44), len(self.pin.digits))
+            hint = self.pin_message or keys_hint(("Digits", "the PIN"), ("Back", "erase"))
+            colour = t.warning if self.pin_message else t.text_dim
+        else:
+            hint = keys_hint(("OK", "enter the PIN"), ("P+/P− or a number", "another channel"))
+            colour = t.text
+        hint_lines = wrap(small, hint, width, 2)
+        y = card.bottom - 24 - len(hint_lines) * small.get_linesize()
+        for line in hint_lines:
+            y = centred_text(canvas, small, line, colour, cx, y).bottom
 
-    def _draw_centre_message(self, canvas, message: str) -> None:
+    def _draw_card(self, canvas, kind: str) -> None:
+        """Trouble as an icon card on a dimmed picture: what happened, in one plain sentence, and what is next."""
+        import pygame
+
         t = self.theme
-        label = self.fonts.get(t.font_large, bold=True).render(message, True, t.warning)
-        canvas.blit(label, label.get_rect(center=(canvas.get_width() // 2, canvas.get_height() // 2 - 60)))
+        if kind != "sound":
+            scrim(canvas, t)  # the frozen or last picture, dimmed: the card reads over any colour
+        title, sentence = CARDS[kind]
+        large, small = self.fonts.get(t.font_large, bold=True), self.fonts.get(t.font_small)
+        safe = safe_area(canvas, t)
+        width = min(900, safe.width)
+        lines = wrap(small, sentence, width - 64, 2) + wrap(small, self._next_step(kind), width - 64, 2)
+        card = pygame.Rect(0, 0, width, 132 + large.get_height() + len(lines) * small.get_linesize())
+        banner = self.banner_rect(canvas)
+        free = (safe.y, banner.y) if t.banner_position == "bottom" else (banner.bottom, safe.bottom)
+        card.center = (safe.centerx, (free[0] + free[1]) // 2)
+        panel(canvas, card, t, alpha=250)
+        icon = (card.centerx, card.y + 44)
+        colour = t.error if kind == FAILED else t.warning
+        pygame.draw.circle(canvas, colour, icon, 26, width=4)
+        pygame.draw.line(canvas, colour, (icon[0], icon[1] - 13), (icon[0], icon[1] + 4), 5)
+        pygame.draw.circle(canvas, colour, (icon[0], icon[1] + 12), 3)
+        y = centred_text(canvas, large, title, t.text, card.centerx, card.y + 84, width - 64).bottom + 10
+        for i, line in enumerate(lines):
+            colour = t.text if i < len(lines) - 1 or len(lines) == 1 else t.text_dim
+            y = centred_text(canvas, small, line, colour, card.centerx, y).bottom + 2
+
+    def _next_step(self, kind: str) -> str:
+        """What happens next, in words: when the box tries again, and that another channel is one key away."""
+        if kind == "sound":
+            return ANOTHER
+        if kind == FAILED:
+            retry_at = self.player.retry_at  # the player's own back-off
+            if retry_at is not None:
+                seconds = max(1, round(retry_at - time.monotonic()))
+                return f"Trying again in {seconds} s. {ANOTHER}"
+            return f"The box keeps trying. {ANOTHER}"
+        return f"It comes back by itself. {ANOTHER}"

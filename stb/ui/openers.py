@@ -55,7 +55,7 @@ class Openers:
         return table.get(action)
 
     def channel_list(self) -> ChannelListScreen:
-        return ChannelListScreen(self.tv.box, self.look.theme_for("list"), lambda: self.tv.guide)
+        return ChannelListScreen(self.tv.box, self.look.theme_for("list"), lambda: self.tv.guide, self.live.logos)
 
     def guide(self, cached: bool = True) -> GridScreen:
         return GridScreen(self.tv.box, self.look.theme_for("guide"), lambda: self.tv.guide, self.live.draw_video,
@@ -79,8 +79,9 @@ class Openers:
             use_skin=self.use_skin,
             devices=lambda: len(self.auth.devices()),
             open_devices=lambda: self.stack.push(DevicesScreen(self.auth, self.look.theme_for("devices"),
-                                                               self.live.say, self.page_url)),
+                                                               self.live.say, self.page_url, self.stack.push)),
             skins=lambda: [folder.name for folder in installed_skins()] or [box.settings.skin],
+            current_skin=lambda: self.look.skin.name if self.look.skin else None,
         ))  # fmt: skip
 
     def track_picker(self, kind: str) -> TrackPicker | None:

@@ -21,9 +21,10 @@ from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.screen import Dismissable
 from stb.ui.text import fit
-from stb.ui.widgets import centred_text, sheet, text
+from stb.ui.widgets import centred_text, keys_hint, paragraph, sheet, text
 
 ROW_HEIGHT = 80
+LOOK_FOR_S = 8.0  # after this long with nobody found, the screen says so instead of "Looking…"
 CODE_LENGTH = 6
 
 
@@ -83,6 +84,8 @@ class OtherScreensScreen(Dismissable):
         self.digits = ""
         self.pairing_id: str | None = None
         self._generation = 0  # Back while a call is out: its answer, when it comes, is ignored
+        self.opened_at: float | None = None  # the first update: "looking" turns into "none found" after a while
+        self.now = 0.0
 
     # -- what is listed ---------------------------------------------------------------------------------
     @property
@@ -228,7 +231,9 @@ class OtherScreensScreen(Dismissable):
         self.state, self.message = "actions", f"Could not watch: {outcome.error}"
 
     def update(self, now: float) -> None:
-        pass
+        if self.opened_at is None:
+            self.opened_at = now
+        self.now = now
 
     # -- drawing --------------------------------------------------------------------------------------
     def draw(self, canvas, now: float) -> None:
@@ -238,11 +243,12 @@ class OtherScreensScreen(Dismissable):
         box = self._current()
         if self.state == "list" or box is None:
             self._draw_list(canvas, rect)
-            hint = "OK: watch or tune the same channel  ·  Back: close"
+            hint = keys_hint(("OK", "watch or tune the same channel"), ("Back", "close"))
         else:
             self._draw_box(canvas, rect, box)
-            hint = {"actions": "OK: choose  ·  Back: the list", "busy": "Back: stop waiting",
-                    "code": "Digits: the code  ·  Back: erase"}[self.state]  # fmt: skip
+            hint = {"actions": keys_hint(("OK", "choose"), ("Back", "the list")),
+                    "busy": keys_hint(("Back", "stop waiting")),
+                    "code": keys_hint(("Digits", "the code"), ("Back", "erase"))}[self.state]  # fmt: skip
         if self.message:
             text(canvas, small, self.message, t.warning, (rect.x + 28, rect.bottom - 56 - small.get_height()),
                  rect.width - 56)  # fmt: skip
@@ -256,8 +262,15 @@ class OtherScreensScreen(Dismissable):
         boxes = self.boxes
         if not boxes:
             error = getattr(self.hooks.peers, "error", None)
-            line = f"Not looking: {error}" if error else "Looking for other boxes on the network…"
-            text(canvas, small, line, t.text_dim, (rect.x + 28, rect.y + 80), rect.width - 56)
+            waited = self.now - self.opened_at if self.opened_at is not None else 0.0
+            if error:
+                line = f"Not looking: {error}"
+            elif waited < LOOK_FOR_S:
+                line = "Looking for other boxes on the network…"
+            else:  # mDNS answers within a second or two: by now there is nobody, and the viewer is told
+                line = ("No other boxes found on this network. Other stb boxes show up here by themselves "
+                        "when they are switched on and on the same network.")  # fmt: skip
+            paragraph(canvas, small, line, t.text_dim, (rect.x + 28, rect.y + 80), rect.width - 56, 4)
             return
         focus = self._focus_index()
         y = rect.y + 76
@@ -296,7 +309,7 @@ class OtherScreensScreen(Dismissable):
         elif self.state == "busy":
             text(canvas, medium, self.busy_text, t.text, (x, y), width)
         elif self.state == "code":
-            text(canvas, small, f"Type the code {box.name}'s TV shows:", t.text, (x, y), width)
+            text(canvas, small, f"Type the code shown on the TV “{box.name}”:", t.text, (x, y), width)
             self._draw_code(canvas, (rect.centerx, y + 90))
 
     def _draw_code(self, canvas, centre: tuple[int, int]) -> None:

@@ -13,7 +13,7 @@ from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.screen import Dismissable
-from stb.ui.widgets import centred_text, dialog
+from stb.ui.widgets import centred_text, dialog, keys_hint
 
 
 class PairingScreen(Dismissable):
@@ -52,6 +52,8 @@ class PairingScreen(Dismissable):
             (huge, f"{pending.code[:3]} {pending.code[3:]}", t.accent, 136),
         ]
         left = max(0, int(pending.expires_at - time.time()))
-        lines.append((small, f"Expires in {left // 60}:{left % 60:02d}  ·  Back: refuse", t.text_dim, 262))
+        lines.append(
+            (small, f"Expires in {left // 60}:{left % 60:02d}  ·  {keys_hint(('Back', 'refuse'))}", t.text_dim, 262)
+        )
         for font, value, colour, dy in lines:
             centred_text(canvas, font, value, colour, rect.centerx, rect.y + dy, rect.width - 64)

@@ -14,7 +14,7 @@ from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.screen import Dismissable
-from stb.ui.widgets import centred_text, dialog
+from stb.ui.widgets import centred_text, dialog, keys_hint
 
 PIN_LENGTH = 4
 
@@ -91,9 +91,11 @@ class PinDialog(Dismissable):
     def draw(self, canvas, now: float) -> None:
 
         t = self.theme
-        rect = dialog(canvas, t, (620, 300))
         medium, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
+        rect = dialog(canvas, t, (min(canvas.get_width() * 9 // 10, max(620, medium.size(self.title)[0] + 96)), 300))
         centred_text(canvas, medium, self.title, t.text, rect.centerx, rect.y + 32, rect.width - 64)
         draw_pad(canvas, self.fonts, t, (rect.centerx, rect.y + 140), len(self.pad.digits))
-        line, colour = (self.message, t.warning) if self.message else (self.hint or "Back  cancel", t.text_dim)
+        line, colour = (
+            (self.message, t.warning) if self.message else (self.hint or keys_hint(("Back", "cancel")), t.text_dim)
+        )
         centred_text(canvas, small, line, colour, rect.centerx, rect.y + 210, rect.width - 64)

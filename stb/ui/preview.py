@@ -25,9 +25,12 @@ from stb.player.zapper import PlaybackChanged
 from stb.skin.theme import Theme
 from stb.tv.core import TvCore
 from stb.tv.ports import ZapperPort
+from stb.ui import drawlog
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
+from stb.ui.drawlog import Drawn
 from stb.ui.grid import GridScreen
+from stb.ui.layoutrules import Finding, judge
 from stb.ui.live import LiveScreen
 from stb.ui.pin import PinDialog
 from stb.ui.settings import Hooks, SettingsScreen
@@ -58,6 +61,7 @@ class StillPlayer:
     channel: Channel | None = None  # what a real player plays; the screen asks whether it is a radio channel
     audio_only: bool = False
     first_frame_at: float | None = None
+    retry_at: float | None = None
 
     def stats(self) -> StreamStats:
         return StreamStats(1280, 720, "h264", "mp4a", 4200, 12345, 2)
@@ -212,7 +216,7 @@ def live_info_volume_number(s: Scene) -> None:
     screen.handle("info", now)  # again while the banner shows: stream details
     screen.relay_summary = lambda: (1, 2)  # two phones watching through the relay
     screen.volume, screen.volume_until = (35, False), now + 5
-    screen.handle("digit_4", now)
+    screen.handle("digit_0", now)  # a leading zero waits for more digits (a lone "4" would tune at once)
     screen.draw(s.canvas, now)
     screen.draw_toasts(s.canvas, now)
 
@@ -276,11 +280,27 @@ def details(s: Scene) -> None:
 
 
 def settings(s: Scene) -> None:
+    """Settings with a notice on screen: the toast must find a place beside the panel, not over it."""
     screen, panel = s.live(), s.settings()
     for _ in range(3):
         panel.handle("down", 0)
+    screen.notice, screen.notice_until = "Refreshing the guide…", time.monotonic() + 5
     screen.draw(s.canvas, time.monotonic())
     panel.draw(s.canvas, time.monotonic())
+    screen.draw_toasts(s.canvas, time.monotonic())
+
+
+def settings_open_lan(s: Scene) -> None:
+    """OK on "Open on this LAN": a dialog asks first, Cancel focused."""
+    pushed: list = []
+    screen = s.live()
+    panel = SettingsScreen(s.box, s.theme_for("settings"), Hooks(
+        push=pushed.append, set_pretuning=lambda on: None, set_refresh_hours=lambda h: None,
+        refresh_guide_now=lambda: None, skins=lambda: ["default"]))  # fmt: skip
+    panel.focus = next(i for i, item in enumerate(panel.items) if item.label == "Open on this LAN")
+    panel.handle("ok", 0)
+    for layer in (screen, panel, *pushed):
+        layer.draw(s.canvas, time.monotonic())
 
 
 def pin_dialog(s: Scene) -> None:
@@ -313,13 +333,27 @@ def pairing(s: Scene) -> None:
 
 
 def devices(s: Scene) -> None:
+    """Paired devices, with a notice on screen (it goes beside the panel)."""
     from stb.ui.devices import DevicesScreen
 
     screen = s.live()
+    screen.notice, screen.notice_until = "Kitchen tablet removed: it must pair again", time.monotonic() + 5
     screen.draw(s.canvas, time.monotonic())
-    DevicesScreen(_demo_auth(s), s.theme_for("devices"), lambda text: None, lambda: "http://192.168.1.20:8600/").draw(
-        s.canvas, time.monotonic()
-    )
+    DevicesScreen(_demo_auth(s), s.theme_for("devices"), screen.say, lambda: "http://192.168.1.20:8600/",
+                  lambda dialog: None).draw(s.canvas, time.monotonic())  # fmt: skip
+    screen.draw_toasts(s.canvas, time.monotonic())
+
+
+def devices_remove(s: Scene) -> None:
+    """OK on a paired device: a dialog asks before removing it, Cancel focused."""
+    from stb.ui.devices import DevicesScreen
+
+    pushed: list = []
+    screen = s.live()
+    devices = DevicesScreen(_demo_auth(s), s.theme_for("devices"), screen.say, lambda: None, pushed.append)
+    devices.handle("ok", 0)
+    for layer in (screen, devices, *pushed):
+        layer.draw(s.canvas, time.monotonic())
 
 
 def standby(s: Scene) -> None:
@@ -405,17 +439,27 @@ def live_mirroring(s: Scene) -> None:
 SCREENS: dict[str, Callable[[Scene], object]] = {
     f.__name__: f
     for f in (live_banner, live_info_volume_number, live_unavailable, live_locked, track_picker, channel_list,
-              guide_grid, guide_grid_empty, details, settings, pin_dialog, pairing, devices, standby, other_screens,
-              other_screens_code, live_mirroring)
+              guide_grid, guide_grid_empty, details, settings, settings_open_lan, pin_dialog, pairing, devices,
+              devices_remove, standby, other_screens, other_screens_code, live_mirroring)
 }  # fmt: skip
 
 
 def render(name: str, work: Path, theme_for: ThemeFor, now: float):
     """One screen as a 1280×720 surface (a fresh scene each, so screens never leak into each other)."""
+    return render_recorded(name, work, theme_for, now)[0]
+
+
+def render_recorded(name: str, work: Path, theme_for: ThemeFor, now: float) -> tuple[object, list[Drawn]]:
+    """One screen as a surface, and what it drew there (texts with their sizes, panels, toasts)."""
     work.mkdir(parents=True, exist_ok=True)
-    with demo_scene(work, theme_for, now) as scene:
+    with drawlog.recording() as log, demo_scene(work, theme_for, now) as scene:
         SCREENS[name](scene)
-        return scene.canvas
+        return scene.canvas, log.on(scene.canvas)
+
+
+def findings(name: str, work: Path, theme_for: ThemeFor, now: float) -> list[Finding]:
+    """What the sofa rules (stb.ui.layoutrules) find on one screen."""
+    return judge(render_recorded(name, work, theme_for, now)[1])
 
 
 def contact_sheet(images: dict[str, Any], theme: Theme, columns: int = 4):

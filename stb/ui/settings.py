@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from stb.box import Box
 from stb.parental import PinResult
 from stb.skin.theme import Theme
+from stb.ui.confirm import ConfirmDialog
 from stb.ui.fonts import Fonts
 from stb.ui.pin import PinDialog
 from stb.ui.screen import Dismissable, Screen
 from stb.ui.text import fit
-from stb.ui.widgets import sheet, text
+from stb.ui.widgets import paragraph, sheet, text
 
 ROW_HEIGHT = 44
 BOX_NAMES = ("Living Room", "Bedroom", "Kitchen", "Kids Room", "Office", "Guest Room", "Den")
@@ -35,6 +36,7 @@ class Item:
     activate: Callable[[], None] | None = None  # OK
     protected: bool = False  # parental: asks for the PIN while the box is locked
     hint: str = ""
+    section: str = ""  # set on the first item of a section: its heading
 
 
 def _step(options: tuple, current, step: int):
@@ -54,6 +56,7 @@ class Hooks:
     use_skin: Callable[[str], bool] = lambda name: False
     devices: Callable[[], int] = lambda: 0  # how many are paired
     open_devices: Callable[[], None] = lambda: None
+    current_skin: Callable[[], str | None] = lambda: None  # the skin in use (`--skin` may differ from the setting)
 
 
 class SettingsScreen(Dismissable):
@@ -89,8 +92,8 @@ class SettingsScreen(Dismissable):
         return [
             Item("Box name", lambda: s.box_name,
                  change=lambda d: set_("box_name", _step(BOX_NAMES, s.box_name, d)),
-                 hint="How phones and other screens on the network see this box"),
-            Item("Skin", lambda: s.skin, change=self._change_skin, hint="The look of the TV screens"),
+                 hint="How phones and other screens on the network see this box", section="This box"),
+            Item("Skin", self._skin, change=self._change_skin, hint="The look of the TV screens"),
             Item("Fast zapping", lambda: on_off(s.pretune),
                  change=lambda d: set_("pretune", not s.pretune, lambda: self.hooks.set_pretuning(s.pretune)),
                  hint="Keeps the next channels playing in the background: zaps in a frame, more CPU"),
@@ -101,17 +104,17 @@ class SettingsScreen(Dismissable):
             Item("Refresh the guide now", lambda: "", activate=self._refresh_now),
             Item("Show channel on the network", lambda: on_off(s.show_channel_on_lan),
                  change=lambda d: set_("show_channel_on_lan", not s.show_channel_on_lan),
-                 hint="Off: other devices see the box, not what it is showing"),
+                 hint="Off: other devices see the box, not what it is showing", section="Network and phones"),
             Item("Standby when taken", lambda: on_off(s.standby_when_taken),
                  change=lambda d: set_("standby_when_taken", not s.standby_when_taken),
                  hint="The TV goes dark once a phone or laptop takes the programme"),
             Item("Paired devices", lambda: str(self.hooks.devices()), activate=self.hooks.open_devices,
                  hint="Phones and laptops that may control this box; OK to see or remove them"),
             Item("Open on this LAN", lambda: on_off(s.open_on_lan), protected=True,
-                 change=lambda d: set_("open_on_lan", not s.open_on_lan),
+                 change=lambda d: self._open_on_lan(not s.open_on_lan),
                  hint="On: anyone on your network controls the TV without pairing. Leave it off"),
             Item("Parental PIN", lambda: "Set" if lock.enabled else "Not set", activate=self._pin_flow,
-                 hint="OK: choose a PIN (the lock is off without one), or change it"),
+                 hint="OK: choose a PIN (the lock is off without one), or change it", section="Parental lock"),
             Item("Age limit", lambda: "Off" if s.parental.age_limit is None else f"{s.parental.age_limit}+",
                  change=self._set_age, protected=True,
                  hint="Programmes rated at this age or above ask for the PIN"),
@@ -125,9 +128,28 @@ class SettingsScreen(Dismissable):
                  hint="Turns the parental lock off"),
         ]  # fmt: skip
 
+    def _skin(self) -> str:
+        return self.hooks.current_skin() or self.box.settings.skin
+
+    def _open_on_lan(self, on: bool) -> None:
+        """Off at once; on only after a dialog whose focused button is Cancel."""
+
+        def apply() -> None:
+            self.box.settings.open_on_lan = on
+            self.box.settings_changed()
+
+        if not on:
+            apply()
+            return
+        self.hooks.push(ConfirmDialog(
+            "Open this box to the whole network?",
+            "Anyone on this network could then control the TV and watch its channels, without pairing.",
+            "Open it", self.theme, apply,
+        ))  # fmt: skip
+
     def _change_skin(self, step: int) -> None:
         """The next installed skin, applied at once; kept only if it could be used."""
-        name = _step(tuple(self.hooks.skins()), self.box.settings.skin, step)
+        name = _step(tuple(self.hooks.skins()), self._skin(), step)
         if self.hooks.use_skin(name):
             self.box.settings.skin = name
             self.box.settings_changed()
@@ -228,16 +250,39 @@ class SettingsScreen(Dismissable):
         pass
 
     # -- drawing ---------------------------------------------------------------------------------------
+    def _rows(self) -> list[tuple[str, int]]:
+        """What the panel lists: ("section", i) before the item that opens a section, ("item", i) for each."""
+        rows: list[tuple[str, int]] = []
+        for index, item in enumerate(self.items):
+            if item.section:
+                rows.append(("section", index))
+            rows.append(("item", index))
+        return rows
+
     def draw(self, canvas, now: float) -> None:
         import pygame
 
         t = self.theme
         rect = sheet(canvas, t, self.fonts, "Settings")
         small = self.fonts.get(t.font_small)
-        y = rect.y + 76
-        rows = (rect.bottom - 64 - y) // ROW_HEIGHT
-        self.top = min(max(self.top, self.focus - rows + 1), self.focus)
-        for index, item in enumerate(self.items[self.top : self.top + rows], start=self.top):
+        heading = self.fonts.get(t.font_small, bold=True)
+        hint_lines = 2
+        hint_top = rect.bottom - 20 - hint_lines * small.get_linesize()
+        y = rect.y + 72
+        rows = self._rows()
+        fits = max(1, (hint_top - 12 - y) // ROW_HEIGHT)
+        at = rows.index(("item", self.focus))
+        top = min(max(self.top, at - fits + 1), at)
+        if top > 0 and rows[top - 1][0] == "section" and at - (top - 1) < fits:
+            top -= 1  # the focused item's heading stays with it
+        self.top = top
+        for kind, index in rows[top : top + fits]:
+            if kind == "section":
+                text(canvas, heading, self.items[index].section.upper(), t.accent, (rect.x + 28,
+                     y + ROW_HEIGHT - 10 - heading.get_height()), rect.width - 56)  # fmt: skip
+                y += ROW_HEIGHT
+                continue
+            item = self.items[index]
             row = pygame.Rect(rect.x + 12, y, rect.width - 24, ROW_HEIGHT - 6)
             focused = index == self.focus
             if focused:
@@ -246,13 +291,14 @@ class SettingsScreen(Dismissable):
             value = item.value()
             if value and item.change is not None:
                 value = f"‹  {value}  ›"
-            value = fit(small, value, row.width // 2 - 24)
-            width = small.size(value)[0]
+            value_room = row.width - 32 - small.size(item.label)[0] - 24
+            shown_w = min(small.size(value)[0], max(value_room, row.width // 3))
             mid = row.centery - small.get_height() // 2
-            text(canvas, small, item.label, colour, (row.x + 16, mid), row.width - width - 48)
-            text(canvas, small, value, t.focus_text if focused else t.text_dim, (row.right - 16 - width, mid))
+            text(canvas, small, item.label, colour, (row.x + 16, mid), row.width - 32 - shown_w - 24)
+            text(canvas, small, value, t.focus_text if focused else t.text_dim, (row.right - 16 - shown_w, mid),
+                 shown_w)  # fmt: skip
             y += ROW_HEIGHT
         hint = self.items[self.focus].hint
         if self.items[self.focus].protected and self.box.parental.enabled:
             hint = (hint + " · " if hint else "") + "asks for the PIN"
-        text(canvas, small, hint, t.text_dim, (rect.x + 28, rect.bottom - 20 - small.get_height()), rect.width - 56)
+        paragraph(canvas, small, hint, t.text_dim, (rect.x + 28, hint_top), rect.width - 56, hint_lines)

@@ -13,6 +13,7 @@ import time
 from stb.guide.times import format_local
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
+from stb.ui.widgets import text
 
 BLACK = (0, 0, 0)
 DIM = 0.55  # share of text_dim's brightness the clock keeps
@@ -31,9 +32,11 @@ class StandbyScreen:
         t = self.theme
         wall = time.time()
         colour = tuple(round(c * DIM) for c in t.text_dim)
-        label = self.fonts.get(t.font_number).render(format_local(int(wall)), True, colour)
+        font = self.fonts.get(t.font_number)
+        label = format_local(int(wall))
+        size = font.size(label)
         width, height = canvas.get_size()
         spot = random.Random(int(wall // 60))  # the same spot for a minute, another one the next
-        dx = round(spot.uniform(-DRIFT, DRIFT) * (width - label.get_width()))
-        dy = round(spot.uniform(-DRIFT, DRIFT) * (height - label.get_height()))
-        canvas.blit(label, label.get_rect(center=(width // 2 + dx, height // 2 + dy)))
+        dx = round(spot.uniform(-DRIFT, DRIFT) * (width - size[0]))
+        dy = round(spot.uniform(-DRIFT, DRIFT) * (height - size[1]))
+        text(canvas, font, label, colour, (width // 2 + dx - size[0] // 2, height // 2 + dy - size[1] // 2))

@@ -21,7 +21,11 @@ def describe(
     return [
         f"{state.value.capitalize()} · {size} · {codecs}",
         f"{rate} · {stats.decoded} pictures decoded · {stats.dropped} lost",
-        f"{pretuned} channels ready for instant zaps" if pretuned else "No channels pre-tuned",
+        (
+            f"{pretuned} channel{'s' if pretuned != 1 else ''} ready for instant zaps"
+            if pretuned
+            else "No channels pre-tuned"
+        ),
     ] + ([] if relay is None else [_relay_line(*relay)])
 
 

@@ -12,7 +12,7 @@ from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.screen import Dismissable
 from stb.ui.streaminfo import OFF, next_track
-from stb.ui.widgets import panel, text
+from stb.ui.widgets import panel, safe_area, text
 
 HIDE_AFTER_S = 6.0
 WIDTH = 420
@@ -76,8 +76,9 @@ class TrackPicker(Dismissable):
         t = self.theme
         choices = self.choices
         bold, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
-        rect = pygame.Rect(0, t.margin, WIDTH, 80 + ROW_HEIGHT * max(1, len(choices)))
-        rect.right = canvas.get_width() - t.margin
+        safe = safe_area(canvas, t)
+        rect = pygame.Rect(0, safe.y, WIDTH, 80 + ROW_HEIGHT * max(1, len(choices)))
+        rect.right = safe.right
         panel(canvas, rect, t)
         text(canvas, bold, "Subtitles" if self.kind == "subtitles" else "Audio", t.text, (rect.x + 24, rect.y + 18))
         current = self.current

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from stb.skin.theme import RGB, Theme
-from stb.ui.text import fit
+from stb.skin.theme import RGB, TITLE_SAFE, Theme
+from stb.ui import drawlog
+from stb.ui.text import fit, wrap
 
 
-def panel(canvas, rect, theme: Theme, colour: RGB | None = None, alpha: int | None = None) -> None:
-    """A rounded, translucent surface over the video (the banner, lists, dialogs)."""
+def panel(canvas, rect, theme: Theme, colour: RGB | None = None, alpha: int | None = None, kind: str = "panel") -> None:
+    """A rounded, translucent surface over the video (the banner, lists, dialogs; ``kind="toast"`` for a toast)."""
     import pygame
 
     surface = pygame.Surface(rect.size, pygame.SRCALPHA)
     fill = (*(colour or theme.surface), theme.surface_alpha if alpha is None else alpha)
     pygame.draw.rect(surface, fill, surface.get_rect(), border_radius=theme.radius)
+    if sum(abs(a - b) for a, b in zip(fill, theme.background, strict=False)) < 24:  # a black plate on black
+        pygame.draw.rect(surface, theme.surface_raised, surface.get_rect(), width=2, border_radius=theme.radius)
     canvas.blit(surface, rect.topleft)
+    drawlog.add(canvas, drawlog.Drawn(kind, tuple(rect)))
+
+
+def safe_area(canvas, theme: Theme):
+    """The title-safe rect (5% in from every edge), or the skin's margin where that is wider."""
+    import pygame
+
+    width, height = canvas.get_size()
+    mx, my = max(theme.margin, round(width * TITLE_SAFE)), max(theme.margin, round(height * TITLE_SAFE))
+    return pygame.Rect(mx, my, width - 2 * mx, height - 2 * my)
 
 
 def scrim(canvas, theme: Theme) -> None:
@@ -45,10 +58,33 @@ def centred_text(canvas, font, value: str, colour: RGB, centre_x: int, y: int, w
 
 def text(canvas, font, value: str, colour: RGB, pos: tuple[int, int], width: int | None = None):
     """Draw ``value`` at ``pos`` (top-left), cut with an ellipsis to ``width``; returns the drawn rect."""
-    if width is not None:
-        value = fit(font, value, width)
-    rendered = font.render(value, True, colour)
-    return canvas.blit(rendered, pos)
+    shown = fit(font, value, width) if width is not None else value
+    rendered = font.render(shown, True, colour)
+    drawn = canvas.blit(rendered, pos)
+    if drawlog.active().detail and shown.strip():
+        full = font.size(value)[0]
+        drawlog.add(canvas, drawlog.Drawn("text", tuple(drawn), font.point_size, value, shown, width, full))
+    return drawn
+
+
+def paragraph(canvas, font, value: str, colour: RGB, pos: tuple[int, int], width: int, max_lines: int):
+    """``value`` wrapped into at most ``max_lines`` lines of ``width``; returns the bottom y."""
+    x, y = pos
+    for line in wrap(font, value, width, max_lines):
+        y = text(canvas, font, line, colour, (x, y)).bottom
+    return y
+
+
+def keys_hint(*pairs: tuple[str, str]) -> str:
+    """One style for every key hint on the TV: "OK: watch  ·  Back: close"."""
+    return "  ·  ".join(f"{key}: {what}" for key, what in pairs)
+
+
+def place(canvas, piece, pos: tuple[int, int]):
+    """Blit a piece drawn apart (a guide row, a cell's text) and carry what was drawn on it along."""
+    drawn = canvas.blit(piece, pos)
+    drawlog.place(canvas, piece, pos)
+    return drawn
 
 
 def progress(canvas, rect, fraction: float, theme: Theme) -> None:
@@ -65,8 +101,8 @@ def side_panel(canvas, theme: Theme, width: int):
     """The rect of a full-height panel on the skin's side (the channel list, Settings)."""
     import pygame
 
-    x = theme.margin if theme.list_side == "left" else canvas.get_width() - theme.margin - width
-    return pygame.Rect(x, theme.margin, width, canvas.get_height() - 2 * theme.margin)
+    x = theme.margin_x if theme.list_side == "left" else canvas.get_width() - theme.margin_x - width
+    return pygame.Rect(x, theme.margin_y, width, canvas.get_height() - 2 * theme.margin_y)
 
 
 def sheet(canvas, theme: Theme, fonts, title: str):
@@ -80,7 +116,7 @@ def sheet(canvas, theme: Theme, fonts, title: str):
 
 def top_free_y(theme: Theme) -> int:
     """Where a box at the top of live TV may start: under the banner when the skin puts it on top."""
-    return theme.margin + (theme.banner_height + 16 if theme.banner_position == "top" else 0)
+    return theme.margin_y + (theme.banner_height + 16 if theme.banner_position == "top" else 0)
 
 
 def star(canvas, centre: tuple[int, int], radius: int, colour: RGB) -> None:
@@ -126,3 +162,56 @@ class FittedImages:
             except (pygame.error, OSError):
                 self._fitted[key] = None
         return self._fitted[key]
+
+
+def toast_spot(canvas, theme: Theme, size: tuple[int, int], prefer: str = "top", side: str | None = None):
+    """Where a toast of ``size`` covers no panel drawn this frame (the banner, a list, a dialog).
+
+    Tried in order: the preferred edge of the title-safe area, then the other, then beside or between
+    the panels; in each band, the free stretch nearest the middle (or the ``side`` edge). Returns the rect,
+    narrowed to the free stretch when the toast is wider; on a screen with no free place, the preferred edge.
+    """
+    import pygame
+
+    safe = safe_area(canvas, theme)
+    w, h = size
+    busy = [pygame.Rect(r) for r in drawlog.occupied(canvas)]
+    ys = [safe.y, safe.bottom - h] if prefer == "top" else [safe.bottom - h, safe.y]
+    ys += [r.bottom + 12 for r in busy] + [r.y - 12 - h for r in busy]
+    for y in ys:
+        if y < safe.y or y + h > safe.bottom:
+            continue
+        band = [r for r in busy if r.y < y + h and y < r.bottom]
+        stretches, x = [], safe.x
+        for r in sorted(band, key=lambda r: r.x):
+            if r.x > x:
+                stretches.append((x, r.x - 12))
+            x = max(x, r.right + 12)
+        if x < safe.right:
+            stretches.append((x, safe.right))
+        fitting = [(a, b) for a, b in stretches if b - a >= min(w, 320)]
+        if not fitting:
+            continue
+        if side == "right":
+            a, b = max(fitting, key=lambda s: s[1])
+        elif side == "left":
+            a, b = min(fitting, key=lambda s: s[0])
+        else:
+            a, b = min(fitting, key=lambda s: abs((s[0] + s[1]) / 2 - safe.centerx))
+        width = min(w, b - a)
+        if side == "right":
+            left = b - width
+        elif side == "left":
+            left = a
+        else:
+            left = max(a, min(b - width, safe.centerx - width // 2))
+        return pygame.Rect(left, y, width, h)
+    rect = pygame.Rect(0, ys[0], min(w, safe.width), h)
+    rect.centerx = safe.centerx
+    return rect
+
+
+def initials(name: str) -> str:
+    """Up to three letters standing for a channel without a logo ("No Guide TV" → "NGT")."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    return "".join(w[0] for w in words[:3]).upper() or "TV"

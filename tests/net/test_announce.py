@@ -202,7 +202,8 @@ def test_the_box_renamed_in_settings_is_announced_under_its_new_name_without_a_r
         assert watcher.expect(10, "added", name="Bedroom._stb._tcp.local.")["txt"]["name"] == "Bedroom"
         app.expect(10, "announced", instance="Bedroom")
 
-        app.send("key " + "down " * 8 + "right")  # "Open on this LAN" (no PIN set): pairing no longer required
+        # "Open on this LAN" (no PIN set), then "Open it" in the dialog that asks: pairing no longer required
+        app.send("key " + "down " * 8 + "right right ok")
         watcher.expect(5, "updated", match=lambda e: e["txt"].get("pair") == "0")
         app.send("stop")
         app.expect(15, "stopped")

@@ -70,6 +70,20 @@ def test_check_warns_on_poor_contrast_but_passes(tmp_path):
     assert "warning: text_dim on surface has contrast" in done.stdout and "below WCAG AA (4.5:1)" in done.stdout
 
 
+def test_check_warns_on_text_too_small_for_the_sofa_but_passes(tmp_path):
+    """The same sofa rules as the reference renders (stb.ui.layoutrules), on an integrator's skin."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    (folder / "skin.json").write_text(json.dumps({
+        "name": "tiny", "version": "1", "author": "me", "licence": "MIT", "api": 1, "resolution": [1280, 720],
+        "extends": "default", "widgets": {"text": {"small": 13}},
+    }))  # fmt: skip
+    done = stb("skin", "check", str(folder))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tiny: screen settings: warning: size: " in done.stdout and "is 13 px, under 16 px" in done.stdout
+    assert "more like these" in done.stdout  # a few examples per rule and screen, not a line per text
+
+
 def test_check_of_a_folder_without_a_manifest_says_so(tmp_path):
     done = stb("skin", "check", str(tmp_path))
     assert done.returncode == 1 and "no skin.json here" in done.stdout

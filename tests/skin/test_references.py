@@ -16,6 +16,7 @@ import pytest
 
 from stb.skin.resolve import installed_skins, resolve
 from stb.ui import preview
+from stb.ui.layoutrules import judge
 
 REFERENCES = Path(__file__).parent / "references"
 NOW = 1_800_000_000 + 10 * 60  # 08:10 UTC on a Friday
@@ -58,5 +59,8 @@ def check(canvas, reference: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("screen", list(preview.SCREENS))
 @pytest.mark.parametrize("skin", SHIPPED)
 def test_every_screen_in_every_skin(skin, screen, tmp_path, fixed_clock):
-    canvas = preview.render(screen, tmp_path / "scene", resolve(skin).theme, NOW)
+    canvas, drawn = preview.render_recorded(screen, tmp_path / "scene", resolve(skin).theme, NOW)
     check(canvas, REFERENCES / skin / f"{screen}.png", tmp_path)
+    assert any(d.kind == "text" for d in drawn) or screen == "standby", "the render recorded no text"
+    found = judge(drawn)
+    assert not found, f"{skin}/{screen} breaks the sofa rules:\n  " + "\n  ".join(map(str, found))

@@ -9,6 +9,7 @@ import pytest
 from stb.config import StateStore
 from stb.headend.catalog import demo_lineup
 from stb.settings import SettingsStore
+from stb.ui import drawlog
 from stb.ui.app import App
 from stb.ui.pin import PinDialog
 from stb.ui.settings import SettingsScreen
@@ -34,6 +35,8 @@ def settle(app, frames: int = 3):
 
 
 def type_pin(app, pin: str):
+    if not app.screen.pin_open:
+        app.act("ok")  # on a locked channel digits zap; OK asks for the PIN
     for digit in pin:
         app.act(f"digit_{digit}")
     settle(app, 1)
@@ -64,6 +67,30 @@ def test_a_locked_channel_hides_picture_and_sound_until_the_right_pin(app):
     app.act("channel_down")
     settle(app)
     assert not app.screen.locked  # the unlock lasts (60 min by default), not only for one channel
+
+
+def test_on_a_locked_channel_digits_zap_and_ok_asks_for_the_pin(app):
+    """As the anchors do: "9 7" leaves a locked channel (it used to count as PIN digits and lock the box out)."""
+    app.box.parental.toggle_channel_lock(app.box.lineup.by_number(2).id)
+    app.act("channel_up")
+    settle(app)
+    assert app.screen.locked and not app.screen.pin_open
+    with drawlog.recording() as log:
+        app.draw(time.monotonic())
+    shown = [d.shown for d in log.on(app.canvas) if d.kind == "text"]
+    channel = app.box.lineup.by_number(2)
+    assert f"{channel.number}  {channel.name}" in shown  # the lock card says which channel is locked
+    assert any("OK: enter the PIN" in line for line in shown)
+    app.act("digit_9")
+    app.act("digit_7")
+    settle(app)
+    assert app.box.current.number == 97 and app.box.parental.settings.failed_tries == 0  # no PIN was tried
+    app.box.zap_number(2)
+    settle(app)
+    app.act("ok")
+    assert app.screen.pin_open
+    app.act("back")  # Back on an empty pad closes it: digits zap again
+    assert not app.screen.pin_open
 
 
 def test_three_wrong_pins_back_off_and_even_the_right_one_waits(app):

@@ -112,7 +112,7 @@ def interactive(page, timeout: float = 15.0) -> None:
 def pair_in_page(page, base: str, app: App, on_box: OnBox) -> None:
     """Pair as a person would: ask for a code, read it off the TV, type it in."""
     page.goto(base + "/")
-    page.get_by_label("Name of this phone on the TV").fill("Kitchen phone")
+    page.get_by_label("Name of this device on the TV").fill("Kitchen phone")
     page.get_by_role("button", name="Show a code on the TV").click()
     page.get_by_label("Code shown on the TV").wait_for()
     code = on_box(lambda: app.auth.pending.code)
@@ -223,7 +223,7 @@ def test_layout_fits_phone_and_tablet_widths(box, width, tmp_path):
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             small = page.evaluate(
                 "[...document.querySelectorAll('button, input, select')].filter(e => e.offsetParent)"
-                ".map(e => e.getBoundingClientRect()).filter(r => r.height < 40 || r.width < 40).length"
+                ".map(e => e.getBoundingClientRect()).filter(r => r.height < 44 || r.width < 44).length"
             )
             name = f"{width}-{tab.split()[0].lower()}.png"
             page.screenshot(path=str(tmp_path / name), full_page=True)
@@ -233,11 +233,139 @@ def test_layout_fits_phone_and_tablet_widths(box, width, tmp_path):
     shots = run_browser(box, scenario, width=width)
     for tab, (overflow, small, name) in shots.items():
         assert overflow <= 0, f"{tab} scrolls sideways at {width} width"
-        assert small == 0, f"{tab} has {small} controls smaller than 40 px at {width} width"
+        assert small == 0, f"{tab} has {small} controls smaller than 44 px at {width} width"
         if os.environ.get("STB_UPDATE_REFERENCES"):
             REFERENCES.mkdir(exist_ok=True)
             shutil.copy(tmp_path / name, REFERENCES / name)
         assert (REFERENCES / name).exists(), f"no reference screenshot {name}: look at it, then keep it"
+
+
+# What the sofa test of the phone page measures in the page, for the view on screen: sideways overflow, controls
+# under 44 px, labels that wrap, programme times that run into their titles, broken or empty logo slots, 12 h
+# times, and a toast over a control.
+_MEASURE = """() => {
+  const visible = (e) => e.offsetParent !== null && getComputedStyle(e).visibility !== 'hidden';
+  const box = (e) => e.getBoundingClientRect();
+  const controls = [...document.querySelectorAll('button, input, select')].filter(visible);
+  const lines = (e) => { const r = document.createRange(); r.selectNodeContents(e);
+    return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; };
+  const labels = controls.filter((e) => e.tagName === 'BUTTON' && !e.closest('#guide-list'));
+  const rows = [...document.querySelectorAll('#guide-list li')].filter((li) => li.querySelector('.when'))
+    .filter(visible);
+  const times = [...document.querySelectorAll('#guide-list .when, #guide-list .sub, #now-title')]
+    .map((e) => e.textContent).filter((t) => /\\d:\\d\\d/.test(t));
+  const toast = document.getElementById('toast');
+  const toastBox = toast.classList.contains('show') ? box(toast) : null;
+  // A toast covers a control where it is on top and, without it, the control would be (not the sticky header).
+  const covered = (e) => {
+    const r = box(e), t = toastBox;
+    const x = (Math.max(r.left, t.left) + Math.min(r.right, t.right)) / 2;
+    const y = (Math.max(r.top, t.top) + Math.min(r.bottom, t.bottom)) / 2;
+    if (!(r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom)) return false;
+    if (!toast.contains(document.elementFromPoint(x, y))) return false;
+    toast.style.display = 'none';
+    const under = document.elementFromPoint(x, y);
+    toast.style.display = '';
+    return e.contains(under);
+  };
+  return {
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    small: controls.map(box).filter((r) => r.height < 44 || r.width < 44).length,
+    wrapped: labels.filter((e) => lines(e) > 1).map((e) => e.textContent.trim()),
+    crowded: rows.filter((li) => { const w = li.querySelector('.when'), n = li.querySelector('.name');
+      return lines(w) > 1 || box(w).right > box(n).left; }).map((li) => li.querySelector('.when').textContent),
+    broken: [...document.querySelectorAll('img')].filter(visible)
+      .filter((i) => i.complete && i.naturalWidth === 0).length,
+    empty: [...document.querySelectorAll('.logo')].filter(visible)
+      .filter((l) => (l.tagName === 'IMG' ? !(l.complete && l.naturalWidth) : !l.textContent.trim()
+        && !l.querySelector('img'))).length,
+    twelve: times.filter((t) => /\\d\\s?(AM|PM|am|pm)\\b/.test(t) || !/\\b([01]\\d|2[0-3]):[0-5]\\d\\b/.test(t)),
+    toastOver: toastBox ? controls.filter(covered).length : 0,
+  };
+}"""
+LONG = " and an Extra-Long Title That Keeps Going Well Past Any Phone's Width"
+
+
+def _lengthen(route) -> None:
+    """The guide's answers with every title far too long (the page must cut them, not overflow)."""
+    response = route.fetch()
+    data = response.json()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("title", "description") and isinstance(value, str):
+                    node[key] = value + LONG
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    route.fulfill(response=response, json=data)
+
+
+@pytest.mark.timeout(300)
+def test_phone_page_fits_360_390_and_820_with_and_without_logos_long_titles_and_24_h_in_any_locale(box, tmp_path):
+    """Each view at each width, in a 12 h (en-US) and a 24 h (en-GB) browser: nothing overflows, no control under
+    44 px, no label wraps, a programme's time stays in its column, no broken or empty logo slot, times in 24 h as
+    the TV shows them, a toast covers no key."""
+    shots = tmp_path / "shots"  # kept with the test's files, to look at when it fails
+    shots.mkdir()
+
+    def scenario(page, base, on_box):
+        pair_in_page(page, base, box, on_box)
+        token = page.evaluate("localStorage.getItem('stb.token')")
+        browser, found = page.context.browser, {}
+        for locale, logos, long in (("en-US", True, False), ("en-GB", False, True)):
+            context = browser.new_context(locale=locale, viewport={"width": 360, "height": 780})
+            context.add_init_script(f"localStorage.setItem('stb.token', {token!r})")
+            if not logos:  # the logos fail to load: initials, not a broken image or an empty slot
+                context.route(re.compile(r".*/lineup/[^/]+/logo.*"), lambda route: route.abort())
+            if long:
+                context.route(re.compile(r".*/api/v1/guide/.*"), _lengthen)
+            view = context.new_page()
+            view.goto(base + "/")
+            interactive(view)
+            for width in (360, 390, 820):
+                view.set_viewport_size({"width": width, "height": 780 if width < 800 else 1180})
+                tag = f"{width}-{locale}-{'logos' if logos else 'nologos'}{'-long' if long else ''}"
+                view.get_by_role("tab", name="Remote").click()
+                found[f"{tag} remote"] = view.evaluate(_MEASURE)
+                view.get_by_role("tab", name="Guide").click()
+                view.locator("#guide-list > li").first.wait_for()
+                view.wait_for_timeout(300)
+                found[f"{tag} channels"] = view.evaluate(_MEASURE)
+                view.screenshot(path=str(shots / f"{tag}-channels.png"), full_page=False)
+                view.locator("#guide-list > li").nth(2).get_by_role("button").click()  # a channel's day
+                view.locator("#day-title").filter(has_text=re.compile(r"^3\s")).wait_for()
+                view.locator("#guide-list .when").first.wait_for()
+                found[f"{tag} day"] = view.evaluate(_MEASURE)
+                view.screenshot(path=str(shots / f"{tag}-day.png"), full_page=False)
+                view.locator("#guide-list li:has(.when)").first.get_by_role("button").click()  # zaps: a toast
+                view.get_by_role("tab", name="Remote").click()
+                view.evaluate("window.scrollTo(0, 0)")
+                found[f"{tag} toast"] = view.evaluate(_MEASURE)
+                view.screenshot(path=str(shots / f"{tag}-toast.png"), full_page=False)
+                view.get_by_role("tab", name="Guide").click()
+                view.get_by_placeholder("Search the guide").fill("news")
+                view.get_by_placeholder("Search the guide").press("Enter")
+                view.locator("#day-title").filter(has_text="Search: news").wait_for()
+                view.locator("#guide-list .when").first.wait_for()
+                found[f"{tag} search"] = view.evaluate(_MEASURE)
+                view.screenshot(path=str(shots / f"{tag}-search.png"), full_page=False)
+                view.get_by_role("button", name="← All channels").click()
+                view.get_by_role("tab", name="Watch here").click()
+                found[f"{tag} watch"] = view.evaluate(_MEASURE)
+            context.close()
+        return found
+
+    found = run_browser(box, scenario)
+    problems = [f"{where}: {key} = {value}" for where, seen in found.items() for key, value in seen.items()
+                if value not in (0, [], None) and not (key == "overflow" and value < 0)]  # fmt: skip
+    assert not problems, "the phone page at these widths:\n  " + "\n  ".join(problems)
+    assert len(found) == 2 * 3 * 6
 
 
 # The video's current picture, read in the page: the burnt-in channel marker's strip and how much the
@@ -280,7 +408,7 @@ def test_watch_here_plays_follows_the_tv_and_sends_a_channel_back(box):
     def scenario(page, base, on_box):
         pair_in_page(page, base, box, on_box)
         page.get_by_role("tab", name="Watch here").click()
-        page.get_by_role("button", name="Watch what the TV shows").click()
+        page.get_by_role("button", name="Watch the TV here").click()
         first = wait_for_picture(page, 1)
         time.sleep(1.5)
         later = page.evaluate(_FRAME)

@@ -39,7 +39,7 @@ async function api(method, path, body) {
     res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (err) {
     link(false, "The box does not answer");
-    throw new ApiError(0, "the box does not answer: is it on, and this phone on the same network?");
+    throw new ApiError(0, "the box does not answer: is it on, and this device on the same network?");
   }
   link(true);
   if (res.status === 401 && app.token) {
@@ -208,10 +208,13 @@ function renderNow() {
   $("now-title").textContent = tv.standby ? "The TV is off; Power or a channel wakes it"
     : programme ? programme.title : stream ? `A stream from ${stream.host}` : "";
   $("now-volume").textContent = tv.muted ? "Muted" : `${tv.volume}%`;
-  const logo = $("now-logo");
   const known = channel && app.byId.get(channel.id);
-  logo.hidden = !(known && known.has_logo) || tv.standby;
-  if (!logo.hidden) logo.src = withToken(`${API}/lineup/${encodeURIComponent(channel.id)}/logo`);
+  const logo = known && !tv.standby ? logoFor(known) : el("span", "logo", tv.standby ? "" : "TV");
+  logo.id = "now-logo";
+  logo.setAttribute("aria-hidden", "true");
+  const shown = $("now-logo");
+  if (shown.dataset.channel !== (known ? known.id : "")) shown.replaceWith(logo); // the same logo is not fetched again
+  logo.dataset.channel = known ? known.id : "";
   setProgress($("now-progress"), tv.standby ? null : programme);
   link(true);
   if (app.watching && app.watching.mode === "live") $("watch-label").textContent = watchLabel();
@@ -276,8 +279,10 @@ function renderGuideIfListing() {
   if (guideMode === "list") renderChannelList();
 }
 
+// 24-hour times, as the TV shows them (the box formats HH:MM whatever the phone's locale).
+const CLOCK = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 function clock(seconds) {
-  return new Date(seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return CLOCK.format(new Date(seconds * 1000));
 }
 
 function row(parts, onTap, cls) {
@@ -298,17 +303,29 @@ function el(tag, cls, text) {
   return node;
 }
 
+function initials(name) {
+  const words = name.split(/[\s-]+/).filter((w) => /^[\p{L}\p{N}]/u.test(w));
+  return words.slice(0, 3).map((w) => w[0]).join("").toUpperCase() || "TV";
+}
+
+// A channel's logo on a plate that shows its initials until the picture loads, and keeps them when the
+// channel has no logo or the picture fails (no empty slot, no broken-image icon).
 function logoFor(channel) {
-  const img = el("img", "logo");
+  const plate = el("span", "logo", initials(channel.name));
+  if (!channel.has_logo) return plate;
+  const img = el("img");
   img.alt = "";
   img.loading = "lazy";
-  if (channel.has_logo) img.src = withToken(`${API}/lineup/${encodeURIComponent(channel.id)}/logo`);
-  else img.style.visibility = "hidden";
-  return img;
+  img.addEventListener("load", () => plate.classList.add("pic")); // the initials stay under it until then
+  img.addEventListener("error", () => img.remove());
+  img.src = withToken(`${API}/lineup/${encodeURIComponent(channel.id)}/logo`);
+  plate.append(img);
+  return plate;
 }
 
 function renderChannelList() {
   const list = $("guide-list");
+  list.classList.add("channels"); // two columns on a tablet; a day or a search stays one list
   const current = app.tv && app.tv.channel && app.tv.channel.id;
   list.replaceChildren(...app.lineup.map((c) => {
     const pair = app.nowNext[c.id] || {};
@@ -340,6 +357,7 @@ async function showDay(channel) {
   const now = Date.now() / 1000;
   const programmes = rows[channel.id] || [];
   const list = $("guide-list");
+  list.classList.remove("channels");
   if (!programmes.length) {
     list.replaceChildren(el("li", "empty", "No guide for this channel today."));
     return;
@@ -348,7 +366,7 @@ async function showDay(channel) {
     el("span", "when", clock(p.start)),
     el("span", "name", p.title),
     el("span", "sub", p.sub_title || p.description || ""),
-  ], () => zapTo(channel.id), p.stop <= now ? "past" : p.start <= now ? "current" : "")));
+  ], () => zapTo(channel.id), "programme " + (p.stop <= now ? "past" : p.start <= now ? "current" : ""))));
   const current = list.querySelector(".current button");
   if (current) current.scrollIntoView({ block: "center" });
 }
@@ -369,6 +387,7 @@ async function search(event) {
   $("day-title").textContent = `Search: ${q}`;
   const found = await api("GET", `/guide/search?q=${encodeURIComponent(q)}&limit=50`);
   const list = $("guide-list");
+  list.classList.remove("channels");
   if (!found.length) {
     list.replaceChildren(el("li", "empty", `Nothing found for “${q}”.`));
     return;
@@ -380,7 +399,7 @@ async function search(event) {
       el("span", "when", `${day} ${clock(p.start)}`),
       el("span", "name", p.title),
       el("span", "sub", c ? `${c.number}  ${c.name}` : p.channel),
-    ], () => zapTo(p.channel));
+    ], () => zapTo(p.channel), "programme");
   }));
 }
 
@@ -401,7 +420,7 @@ function watchLabel() {
     return `Watching what the TV shows${c ? `: ${c.number} ${c.name}` : ""}. It follows the TV's zaps.`;
   }
   const c = app.byId.get(app.watching.id);
-  return `Watching ${c ? `${c.number} ${c.name}` : app.watching.id} on this phone.`;
+  return `Watching ${c ? `${c.number} ${c.name}` : app.watching.id} here.`;
 }
 
 let hlsScript = null;
@@ -427,6 +446,7 @@ async function watch(what) {
   if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => performance.mark("stb-first-frame"));
   app.watching = what;
   $("watch-label").textContent = "Starting…";
+  $("video-idle").textContent = "Starting…";
   const path = what.mode === "live" ? "/hls/live/index.m3u8" : `/hls/channel/${encodeURIComponent(what.id)}/index.m3u8`;
   try {
     const signed = await api("POST", "/stream-urls", { path });
@@ -463,6 +483,9 @@ function stopWatching(clearLabel = true) {
   video.pause();
   video.removeAttribute("src");
   video.load();
+  video.hidden = true; // no empty native player: a line says what to do instead
+  $("video-idle").hidden = false;
+  $("video-idle").textContent = "Choose what to watch: the TV's programme, or another channel.";
   if (clearLabel) {
     app.watching = null;
     $("watch-label").textContent = "";
@@ -507,6 +530,7 @@ async function boot() {
   $("watch-channel-go").addEventListener("click", () => watch({ mode: "channel", id: $("watch-channel").value }));
   $("watch-stop").addEventListener("click", () => stopWatching());
   $("send-to-tv").addEventListener("click", () => app.watching && app.watching.id && zapTo(app.watching.id));
+  $("video").addEventListener("playing", () => { $("video").hidden = false; $("video-idle").hidden = true; });
   setInterval(() => { if (app.tv) refreshGuide().catch(() => {}); }, 60000);
 
   try {
