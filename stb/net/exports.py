@@ -1,8 +1,9 @@
 """The box in the formats other apps already read: M3U and XMLTV (VLC, Kodi IPTV Simple), HDHomeRun (Plex,
 Jellyfin, Emby).
 
-Every stream URL points at the box's own relay, with the client's token in the URL, because these
-players cannot send headers. The XMLTV uses the line-up's channel ids (the playlist's ``tvg-id``) and
+Every stream URL points at the box's own relay, and every logo at the box's logo route (which fetches
+the channel's logo wherever it lives: a file, a loopback server), with the client's token in the URL,
+because these players cannot send headers. The XMLTV uses the line-up's channel ids (the playlist's ``tvg-id``) and
 has the line-up's time shifts applied already, so the two always match. The guide is written one
 channel at a time, so a 14-day guide of 1000 channels never sits in memory whole.
 """
@@ -32,32 +33,33 @@ def stream_url(base: str, channel_id: str, token: str | None) -> str:
     return f"{base}/stream/channel/{quote(channel_id, safe='')}{query}"
 
 
+def logo_url(base: str, channel_id: str, logo: str | None, token: str | None) -> str | None:
+    """The box's own URL of a channel's logo (None when it has none), with the export's access."""
+    if not logo:
+        return None
+    query = f"?{urlencode({'token': token})}" if token else ""
+    return f"{base}/api/v1/lineup/{quote(channel_id, safe='')}/logo{query}"
+
+
 def playlist(lineup: Lineup, base: str, token: str | None) -> str:
     """The line-up as M3U, each channel's one URL the box's relay; ``url-tvg`` is the box's own XMLTV."""
     query = f"?{urlencode({'token': token})}" if token else ""
     channels = [
         c.model_copy(update={"urls": [stream_url(base, c.id, token)], "headers": {}, "guide_id": c.id,
-                             "guide_name": None, "guide_shift": 0.0, "logo": _public_logo(c.logo)})
+                             "guide_name": None, "guide_shift": 0.0, "logo": logo_url(base, c.id, c.logo, token)})
         for c in lineup.channels
     ]  # fmt: skip
     exported = lineup.model_copy(update={"channels": channels})
     return write_m3u(exported, guide_url=f"{base}/xmltv.xml{query}")
 
 
-def _public_logo(logo: str | None) -> str | None:
-    """Only logos another device can fetch: http(s), not the box's files or its loopback."""
-    if not logo or not logo.startswith(("http://", "https://")):
-        return None
-    host = logo.split("/", 3)[2].rsplit(":", 1)[0].strip("[]")
-    return None if host in ("127.0.0.1", "localhost", "::1") else logo
-
-
 def _stamp(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y%m%d%H%M%S +0000")
 
 
-def xmltv(guide: GuideReader | None, lineup: Lineup, now: float) -> Generator[bytes, None, None]:
-    """The guide from ``now - 6 h`` to its end (at most 15 days), as XMLTV, in pieces."""
+def xmltv(guide: GuideReader | None, lineup: Lineup, now: float, base: str,
+          token: str | None) -> Generator[bytes, None, None]:  # fmt: skip
+    """The guide from ``now - 6 h`` to its end (at most 15 days), as XMLTV, in pieces; logos at ``base``."""
     buffer = io.BytesIO()
 
     def flush() -> bytes:
@@ -73,7 +75,7 @@ def xmltv(guide: GuideReader | None, lineup: Lineup, now: float) -> Generator[by
             for c in channels:
                 element = etree.Element("channel", id=c.id)
                 etree.SubElement(element, "display-name").text = c.name
-                if (logo := _public_logo(c.logo)) is not None:
+                if (logo := logo_url(base, c.id, c.logo, token)) is not None:
                     etree.SubElement(element, "icon", src=logo)
                 xf.write(element)
             yield flush()

@@ -7,8 +7,11 @@ HLS rendition, reads the same output through a fan-out: a client that joins star
 latest keyframe, and all of them see one continuous clock across the TV's zaps.
 
 At a zap the new channel's feed is opened first and the old one keeps playing until the new one
-sends (make before break): a player never waits on an upstream's connect, only the new channel's
-join point replaces the old channel's pictures. While the TV shows nothing the relay may show
+reaches its next keyframe (make before break): a player never waits on an upstream's connect, and
+the new channel joins at a keyframe that comes in real time, not with its cached GOP (sent at once,
+that GOP ran the output ahead of real time and VLC showed each zap later than the one before; see
+:mod:`stb.ts.keyframe`). Only when nothing is being sent (the first channel, after standby) does the
+output start with the cached GOP, for a picture at once. While the TV shows nothing the relay may show
 (standby, the parental lock) the output sends nothing and its clients wait; the clock then moves
 on by the pause, so the next pictures are not late for a player that waited.
 """
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 
 from stb.relay.feed import ChannelSource, Feed
 from stb.ts.fanout import FanOut, Viewer
+from stb.ts.keyframe import NextKeyframe
 from stb.ts.splice import Splicer
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,8 @@ class _Reading:
     source: ChannelSource
     feed: Feed
     viewer: _Input
+    join: NextKeyframe | None = None  # where it joins the output, while it waits for its keyframe
+    head: bytes = b""  # its data from the join point on, once found, until it is spliced in
 
 
 class LiveOutput(FanOut):
@@ -133,8 +139,15 @@ class LiveOutput(FanOut):
         self._drop("next")
         feed = self._open_feed(target)
         viewer = _Input(self._input_bytes, self._wake)
-        feed.subscribe(self._input_bytes, viewer=viewer)
-        self.next = _Reading(target, feed, viewer)
+        if self.current is None:  # nothing is being sent: start with the cached GOP, for a picture at once
+            feed.subscribe(self._input_bytes, viewer=viewer)
+            self.next = _Reading(target, feed, viewer)
+        else:  # the old channel plays on until the new one's next keyframe
+            point = feed.join_point
+            # a feed that has sent nothing yet starts with its upstream's cached GOP, all at once: skip it
+            join = NextKeyframe(point.pat, point.pmt, skip=1 if point.pat is None else 0)
+            feed.subscribe(self._input_bytes, fast_join=False, viewer=viewer)
+            self.next = _Reading(target, feed, viewer, join)
         self._switch_by = now + self.switch_wait_s
         asyncio.get_running_loop().call_at(self._switch_by, self._wake.set)
 
@@ -142,26 +155,38 @@ class LiveOutput(FanOut):
         coming = self.next
         if coming is None:
             return
-        ready = coming.viewer.backlog > 0 or coming.viewer.closed or coming.viewer.dropped
+        if coming.join is not None:
+            while not coming.join.open and (chunk := coming.viewer.take()) is not None:
+                coming.head = coming.join.offer(chunk)
+        joined = coming.viewer.backlog > 0 if coming.join is None else coming.join.open
+        ready = joined or coming.viewer.closed or coming.viewer.dropped
         if self.current is not None and not ready and now < self._switch_by:
-            return  # the old channel goes on until the new one sends
+            return  # the old channel goes on until the new one sends (from its next keyframe)
+        if coming.join is not None and not coming.join.open:
+            coming.head = coming.feed.join_point.join_data()  # no keyframe in time: its cached GOP after all
         self._drop("current")
         self.current, self.next = coming, None
         silent = now - self._last_sent if self._last_sent is not None else 0.0
         self.splicer.splice(coming.source.name, pause_s=silent if silent > PAUSE_S else 0.0)
         self.mark()
+        head, coming.head, coming.join = coming.head, b"", None
+        if head:
+            self._send(head, now)
 
     def _pass_on(self, now: float) -> None:
         if self.current is None:
             return
-        viewer, splicer = self.current.viewer, self.splicer
+        viewer = self.current.viewer
         while (chunk := viewer.take()) is not None:
-            out = splicer.feed(chunk)
-            if out:
-                self.publish(out)
-                self._last_sent = now
+            self._send(chunk, now)
         if viewer.closed or viewer.dropped:
             self._wake.set()  # read it anew (see _retarget)
+
+    def _send(self, chunk: bytes, now: float) -> None:
+        out = self.splicer.feed(chunk)
+        if out:
+            self.publish(out)
+            self._last_sent = now
 
     def _drop(self, which: str) -> None:
         reading = getattr(self, which)

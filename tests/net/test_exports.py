@@ -54,18 +54,24 @@ def test_playlist_lists_the_lineup_with_relay_urls_that_play(box):
     for cid, channel in exported.items():
         assert (channel.number, channel.name) == (expected[cid].number, expected[cid].name)
         assert channel.urls == [f"http://127.0.0.1:{box.net.bound_port}/stream/channel/{cid}?token={token}"]
-        assert channel.guide_id == cid and channel.logo is None  # the head-end's logos are on its loopback
+        assert channel.guide_id == cid
+        # the head-end's logos are on its loopback: the export points at the box, which fetches them
+        root = f"http://127.0.0.1:{box.net.bound_port}"
+        assert channel.logo == (f"{root}/api/v1/lineup/{cid}/logo?token={token}" if expected[cid].logo else None)
     assert result.lineup.guide_sources == [f"http://127.0.0.1:{box.net.bound_port}/xmltv.xml?token={token}"]
 
-    first = exported[box.box.lineup.sorted_channels()[0].id].urls[0]
+    first = exported[box.box.lineup.sorted_channels()[0].id]
 
     def play(_base):
-        with httpx.Client(timeout=20) as c, c.stream("GET", first) as r:
-            body = r.iter_raw(4096)
-            return r.status_code, next(body)
+        with httpx.Client(timeout=20) as c:
+            logo = c.get(first.logo)
+            with c.stream("GET", first.urls[0]) as r:
+                body = r.iter_raw(4096)
+                return logo, r.status_code, next(body)
 
-    status, data = run_client(box, play, timeout=60)
+    logo, status, data = run_client(box, play, timeout=60)
     assert status == 200 and data[0] == SYNC
+    assert logo.status_code == 200 and logo.headers["content-type"].startswith("image/") and logo.content
 
 
 def test_xmltv_reads_back_into_the_same_guide(box, tmp_path):

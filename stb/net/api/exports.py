@@ -20,7 +20,17 @@ router = APIRouter()
 
 
 def base_url(request: Request) -> str:
-    return f"{request.url.scheme}://{request.headers['host']}"  # checked by Gate: ours to echo
+    """The box as the client reached it: the address and port of the socket the request arrived on.
+
+    Never the Host header (issue 19): a client names the host, so a forged one would put any address
+    into the URLs the box hands out. The socket's local address is the interface the client can reach.
+    """
+    server = request.scope.get("server")
+    if not server or server[1] is None:
+        return f"{request.url.scheme}://127.0.0.1"
+    host, port = str(server[0]), int(server[1])
+    host = f"[{host}]" if ":" in host else host
+    return f"{request.url.scheme}://{host}:{port}"
 
 
 def url_token(ctx: NetContext, request: Request) -> str | None:
@@ -38,10 +48,11 @@ async def playlist_m3u(request: Request, ctx: Ctx) -> Response:
 @router.get("/xmltv.xml", dependencies=authed, response_class=StreamingResponse,
             responses=problems(401, 404, ok={"content": {"application/xml": {}}, "description": "XMLTV"}),
             summary="The guide as XMLTV, channel ids as in /playlist.m3u")  # fmt: skip
-async def xmltv_xml(ctx: Ctx) -> StreamingResponse:
+async def xmltv_xml(request: Request, ctx: Ctx) -> StreamingResponse:
     lineup = ctx.current_lineup()
     has_guide = await ctx.guide_thread.ask(lambda guide: True, False)
-    pieces = exports.xmltv(ctx.guide_thread.current() if has_guide else None, lineup, time.time())
+    guide = ctx.guide_thread.current() if has_guide else None
+    pieces = exports.xmltv(guide, lineup, time.time(), base_url(request), url_token(ctx, request))
 
     async def stream() -> AsyncIterator[bytes]:
         try:  # one channel a step, each on the guide thread (its SQLite connection is there)
