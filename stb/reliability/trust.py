@@ -198,6 +198,43 @@ def _impostor_peer(box: LiveBox) -> Outcome:
     return outcome(problems, f"refused: {got.error}" if not got.ok else f"opened {got.value}")
 
 
-CASES = [_impostor_remote, _impostor_peer]
+@_trust_case(
+    "garbage after the Host's last colon", "421 problem JSON for 10.94.0.1:evil.com, x.local:evil and the like"
+)
+def _host_garbage(box: LiveBox) -> Outcome:
+    token = box.pair()
+    problems = []
+    for host in ("10.94.0.1:evil.com", "x.local:evil", "127.0.0.1:8600:evil", "[::1]evil", "box.local:"):
+        request = get(f"{API}/state", token).replace(b"Host: 127.0.0.1", f"Host: {host}".encode())
+        why = refusal(exchange(box.port, request), 421)
+        if why:
+            problems.append(f"Host {host}: {why}")
+    return outcome(problems, "421 for each")
+
+
+@_trust_case("a hostile page's no-cors Blob body", "415 for a body that is not application/json, 403 for a "
+             "foreign Origin; the volume unchanged")  # fmt: skip
+def _csrf(box: LiveBox) -> Outcome:
+    token = box.pair()
+    problems = []
+    body = b'{"volume": 7}'
+    attacks = {"text/plain body, no Origin": ("text/plain", None, 415), "Blob with no type": (None, None, 415),
+               "JSON from a foreign page": ("application/json", "http://evil.example", 403),
+               "JSON from an opaque origin": ("application/json", "null", 403)}  # fmt: skip
+    for what, (kind, origin, status) in attacks.items():
+        extra = (f"Content-Type: {kind}\r\n" if kind else "") + (f"Origin: {origin}\r\n" if origin else "")
+        extra += f"Content-Length: {len(body)}\r\n"
+        answer = exchange(box.port, get(f"{API}/actions/volume", token, "POST", extra) + body)
+        why = refusal(answer, status)
+        if why:
+            problems.append(f"{what}: {why}")
+    with box.client() as c:
+        volume = c.get(f"{API}/state", headers={"Authorization": f"Bearer {token}"}).json().get("volume")
+    if volume == 7:
+        problems.append("the volume was set to 7 by a forged request")
+    return outcome(problems, "refused each")
+
+
+CASES = [_impostor_remote, _impostor_peer, _host_garbage, _csrf]
 
 __all__ = ["CASES", "exchange", "get", "refusal"]
