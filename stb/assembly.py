@@ -15,6 +15,7 @@ from typing import Any
 
 from stb import __version__
 from stb.errors import StbError
+from stb.lan.identity import BoxIdentity
 from stb.lan.peers import Peers
 from stb.lineup.model import Lineup
 from stb.net.announce import Announcer
@@ -86,6 +87,8 @@ def attach_network(app: App, port: int, host: str, interfaces: list[str] | None)
         open_on_lan=lambda: tv.snapshot.open_on_lan, relay=relay, lineup=lambda: tv.snapshot.lineup,
         theme=lambda: app.theme, signer=StreamSigner(box.store.path.parent),
     )  # fmt: skip
+    identity = BoxIdentity.load_or_create(box.store.path.parent, settings.box_id)
+    context.fingerprint = app.auth.fingerprint = identity.fingerprint
     app.screen.relay_summary = lambda: dataclasses.astuple(relay.summary)
     on_lan = host not in LOOPBACK
     if on_lan:  # the box looks for the others where it announces itself
@@ -93,7 +96,7 @@ def attach_network(app: App, port: int, host: str, interfaces: list[str] | None)
         peers = app.peers
         tv.peer_boxes = lambda: peers.boxes
     announce = _announcer(app, interfaces) if on_lan else None
-    net = NetworkSide(context, host, port, announce, app.peers)
+    net = NetworkSide(context, host, port, announce, app.peers, identity)
     app.net = net
     app.services.append(NetworkService(app, net))
     tv.subscribe(tv_event_listener(net, on_guide=net_guide.invalidate))

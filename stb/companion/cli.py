@@ -42,6 +42,11 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def _print_box(box) -> None:
+    """One line per box; every string in it came from the LAN, so control and format characters are escaped."""
+    from stb.lan.printable import printable
+
     address = f"[{box.addresses[0]}]" if box.addresses and ":" in box.addresses[0] else (box.addresses or ["?"])[0]
-    channel = f"  on {box.channel}" if box.channel else ""
-    print(f"{box.name}  id {box.box_id}  {address}:{box.port}{channel}", flush=True)
+    channel = f"  on {printable(box.channel)}" if box.channel else ""
+    flag = "  (unverified: another host announces the same id)" if box.unverified else ""
+    print(f"{printable(box.name)}  id {printable(box.box_id)}  {printable(address)}:{box.port}{channel}{flag}",
+          flush=True)  # fmt: skip

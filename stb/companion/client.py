@@ -1,11 +1,12 @@
 """Talking to a box from a laptop: its HTTP API with a stored token, and errors as one line each.
 
-Tokens are kept per box id in the user's config directory (`companion-tokens.json`, see
-`stb.lan.tokens`).
+Tokens are kept with each box's pinned certificate in the user's config directory (`companion-tokens.json`,
+see `stb.lan.tokens`) and sent only over TLS that proves that certificate (`stb.lan.identity`).
 """
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -18,11 +19,19 @@ __all__ = ["API", "DEFAULT_PORT", "BoxClient", "Tokens", "address_of"]
 
 class BoxClient:
     def __init__(self, host: str, port: int, token: str | None = None, timeout: float = 5.0) -> None:
-        netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        self.root = f"http://{netloc}"
+        self.host, self.timeout = host, timeout
+        self.root = f"http://{_netloc(host, port)}"  # plain HTTP: public calls, and the players' signed URLs
         self.base = f"{self.root}{API}"
         self.token = token
+        self.tls: ssl.SSLContext | None = None
         self._http = httpx.Client(timeout=timeout)
+
+    def pin(self, tls_port: int, context: ssl.SSLContext) -> None:
+        """From now on every call goes over TLS to ``tls_port``, accepted only with the pinned certificate."""
+        self._http.close()
+        self.tls = context
+        self.base = f"https://{_netloc(self.host, tls_port)}{API}"
+        self._http = httpx.Client(timeout=self.timeout, verify=context)
 
     def close(self) -> None:
         self._http.close()
@@ -34,9 +43,15 @@ class BoxClient:
         self.close()
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.token and self.tls is None:  # a token never crosses the LAN to a box that did not prove its key
+            raise StbError(f"{self.root}: not sending the token over a connection that does not prove the box")
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             response = self._http.request(method, f"{self.base}{path}", headers=headers, **kwargs)
+        except httpx.ConnectError as exc:
+            if "CERTIFICATE" in str(exc).upper():
+                raise StbError(f"{self.base}: this is not the box you paired with (its key differs)") from None
+            raise StbError(f"{self.base}: cannot reach the box ({exc})") from None
         except httpx.TimeoutException:
             raise StbError(f"{self.base}: the box did not answer in time") from None
         except httpx.HTTPError as exc:
@@ -53,8 +68,9 @@ class BoxClient:
     def box_info(self) -> dict:
         return self.request("GET", "/box")
 
-    def begin_pairing(self, name: str) -> str:
-        return self.request("POST", "/pairing", json={"name": name})["pairing_id"]
+    def begin_pairing(self, name: str) -> dict:
+        """The pairing id, and the fingerprint the TV shows next to the code."""
+        return self.request("POST", "/pairing", json={"name": name})
 
     def complete_pairing(self, pairing_id: str, code: str) -> dict:
         return self.request("POST", f"/pairing/{pairing_id}", json={"code": code})
@@ -91,3 +107,7 @@ class BoxClient:
             return f"{self.root}{path}"  # a box open on its LAN: nothing to sign
         signed = self.request("POST", "/stream-urls", json={"path": path})
         return f"{self.root}{signed['url']}"
+
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host.replace('%', '%25')}]:{port}" if ":" in host else f"{host}:{port}"

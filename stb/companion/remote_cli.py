@@ -8,6 +8,7 @@ import sys
 
 from stb.cli import add_json_flag, emit
 from stb.errors import StbError
+from stb.lan.printable import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,8 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def connect(box: str, with_token: bool = True):
-    """A client for BOX, with its stored token; (client, box info)."""
+    """A client for BOX over TLS that proves the box's certificate, with the token pinned to that certificate;
+    (client, box info, the certificate the box presented).
+
+    The token is chosen by the certificate the box proves, never by the id its ``GET /box`` claims: a box
+    that claims a paired box's id but cannot prove its key gets no token, and the command says so.
+    """
     from stb.companion.client import BoxClient, Tokens, address_of
+    from stb.lan.identity import fetch_certificate, pinned_context
 
     address = address_of(box)
     if address is None:
@@ -40,33 +47,61 @@ def connect(box: str, with_token: bool = True):
         address = (found.addresses[0], found.port)
     client = BoxClient(*address)
     info = client.box_info()
-    if with_token:
-        client.token = Tokens.default().get(info["id"])
-    return client, info
+    if not info.get("tls_port"):
+        if with_token and Tokens.default().get(info["id"]):
+            client.close()
+            raise StbError(f"{box} claims to be {_quoted(info)} but cannot prove it (no TLS): not sending the token")
+        return client, info, None
+    try:
+        cert = fetch_certificate(address[0], int(info["tls_port"]))
+    except StbError:
+        client.close()
+        raise
+    pinned = Tokens.default().pinned(cert) if with_token else None
+    client.pin(int(info["tls_port"]), pinned_context(pinned.cert_pem if pinned else cert))
+    if pinned is not None:
+        client.token = pinned.token
+    elif with_token and Tokens.default().get(info["id"]):
+        client.close()
+        raise StbError(f"{box} claims to be {_quoted(info)} but does not prove the key pinned at pairing: "
+                       "not sending the token (an impostor, or the box was reset: then pair again)")  # fmt: skip
+    return client, info, cert
+
+
+def _quoted(info: dict) -> str:
+    from stb.lan.printable import printable
+
+    return f"{printable(str(info.get('name', '')))!r} (id {printable(str(info.get('id', '')))})"
 
 
 def pair(args: argparse.Namespace) -> int:
+    from stb.lan.identity import fingerprint
     from stb.lan.tokens import Tokens
 
-    client, info = connect(args.box, with_token=False)
+    client, info, cert = connect(args.box, with_token=False)
+    if cert is None:
+        client.close()
+        raise StbError(f"{args.box} cannot prove which box it is (no TLS): not pairing with it")
     with client:
-        pairing_id = client.begin_pairing(args.name)
+        pairing_id = client.begin_pairing(args.name)["pairing_id"]
         code = args.code
+        key = fingerprint(cert)
+        sys.stderr.write(f"Box key {key}: the TV shows the same next to the code, else this is not your box.\n")
         if code is None:
-            sys.stderr.write(f"The TV of {info['name']} now shows a code.\nCode: ")  # stdout stays for --json
+            sys.stderr.write(f"The TV of {printable(info['name'])} now shows a code.\nCode: ")  # stdout: --json
             sys.stderr.flush()
             code = sys.stdin.readline().strip()
             if not code:
                 raise StbError("no code given")
         done = client.complete_pairing(pairing_id, code.replace(" ", ""))
-    Tokens.default().put(info["id"], done["token"], info["name"])
-    emit(args, {"box": info["name"], "id": info["id"], "device_id": done["device_id"]},
+    Tokens.default().put(info["id"], done["token"], info["name"], cert)
+    emit(args, {"box": info["name"], "id": info["id"], "device_id": done["device_id"], "key": key},
          lambda d: f"paired with {d['box']} ({d['id']})")  # fmt: skip
     return 0
 
 
 def remote(args: argparse.Namespace) -> int:
-    client, info = connect(args.box)
+    client, info, _ = connect(args.box)
     with client:
         if client.token is None:
             raise StbError(f"not paired with {info['name']}: run `stb pair {args.box}` first")

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from stb.headend import marker
 from stb.lineup.model import Channel
@@ -146,7 +147,11 @@ def _marker(player) -> int | None:
 
 
 def follow_events(
-    events_url: str, token: str, on_channel: Callable[[dict], None], stop: threading.Event
+    events_url: str,
+    token: str,
+    on_channel: Callable[[dict], None],
+    stop: threading.Event,
+    tls: Any = None,  # the pinned ssl.SSLContext: the token goes only to the box that proves its key
 ) -> threading.Thread:
     """A daemon thread that calls ``on_channel(channel)`` for each `channel` event of the box."""
     import json
@@ -157,7 +162,7 @@ def follow_events(
         while not stop.is_set():
             try:
                 with (
-                    httpx.Client(timeout=httpx.Timeout(5.0, read=30.0)) as client,
+                    httpx.Client(timeout=httpx.Timeout(5.0, read=30.0), verify=tls or True) as client,
                     client.stream("GET", events_url, headers={"Authorization": f"Bearer {token}"}) as response,
                 ):
                     kind = None

@@ -41,7 +41,7 @@ def viewer_flags(p: argparse.ArgumentParser, channel: bool = False) -> None:
 def paired(box: str):
     from stb.companion.remote_cli import connect
 
-    client, info = connect(box)
+    client, info, _ = connect(box)
     if client.token is None:
         client.close()
         raise StbError(f"not paired with {info['name']}: run `stb pair {box}` first")
@@ -66,7 +66,7 @@ def mirror(args: argparse.Namespace) -> int:
         viewer = Viewer(client.stream_url("/stream/live"), label(channel) or info["name"], args.headless,
                         args.fullscreen)  # fmt: skip
         stop = threading.Event()
-        follow_events(f"{client.base}/events", client.token or "", lambda c: viewer.say(label(c)), stop)
+        follow_events(f"{client.base}/events", client.token or "", lambda c: viewer.say(label(c)), stop, client.tls)
         try:
             report = viewer.run(args.seconds)
         finally:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from stb.config import JsonStore
+from stb.lan.printable import printable
 
 CODE_TTL_S = 120.0
 MAX_CODE_TRIES = 5
@@ -96,6 +97,7 @@ class Auth:
         self._lock = threading.Lock()
         self._lockouts = 0
         self._locked_until = 0.0
+        self.fingerprint: str | None = None  # the box's certificate: the TV shows it next to the code
         self.version = 0  # bumped on any change the TV shows (a code to display, a device paired)
         #: Wall-clock seconds for codes and lock-outs; a test moves it on rather than wait out a lock-out.
         self.clock: Callable[[], float] = time.time
@@ -103,7 +105,7 @@ class Auth:
     # -- pairing ----------------------------------------------------------------------------------------
     def begin(self, client_name: str, now: float | None = None) -> PendingPairing:
         now = self.clock() if now is None else now
-        name = " ".join(client_name.split())[:NAME_MAX]
+        name = printable(" ".join(client_name.split()))[:NAME_MAX]  # drawn on the TV: nothing in it may act
         if not name:
             raise AuthError(422, "Bad name", "give the device a name, e.g. 'Anna's phone'")
         with self._lock:

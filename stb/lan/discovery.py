@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from zeroconf import ServiceStateChange, Zeroconf
+from zeroconf import BadTypeInNameException, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
 from stb.errors import StbError
 from stb.lan.addresses import lan_addresses
+from stb.lan.printable import printable
 
 __all__ = [
     "MAX_BOXES",
@@ -60,6 +62,9 @@ class FoundBox:
     channel: str | None
     host: str  # the SRV target, e.g. "stb-abc123.local."
     channel_id: str | None = None  # TXT ``cid``: the channel's id in that box's line-up, shown with ``ch``
+    # Another host announces the same id: an id is a claim, so neither displaces the other; both are listed,
+    # marked, and only the one that proves the certificate pinned at pairing gets a token (stb.lan.identity).
+    unverified: bool = False
 
 
 def parse_txt(raw: bytes) -> dict[str, str | None]:
@@ -101,22 +106,23 @@ def box_from_txt(
     name = service_name[: -len(STB_TYPE) - 1] if service_name.lower().endswith("." + STB_TYPE) else service_name
     api = values.get("api") or _DEFAULT_API
     return FoundBox(
-        name=name,
-        box_id=box_id,
+        name=printable(name),
+        box_id=printable(box_id),
         addresses=sorted(dict.fromkeys(addresses), key=lambda a: ":" in a),
         port=port,
-        model=values.get("model") or "",
-        version=values.get("ver") or "",
+        model=printable(values.get("model") or ""),
+        version=printable(values.get("ver") or ""),
         api_path=api if api.startswith("/") else _DEFAULT_API,
         pairing_required=values.get("pair") != "0",  # absent or odd: assume it is required
-        channel=values.get("ch") or None,
-        host=host or "",
-        channel_id=(values.get("cid") or None) if values.get("ch") else None,
+        channel=printable(values.get("ch") or "") or None,
+        host=printable(host or ""),
+        channel_id=printable(values.get("cid") or "") or None if values.get("ch") else None,
     )
 
 
 class BoxBrowser:
-    """Browses ``_stb._tcp`` on a running loop and keeps the boxes present, by id, with their latest TXT.
+    """Browses ``_stb._tcp`` on a running loop and keeps the boxes present, by service name, with their latest
+    TXT. Two services that claim one id from different hosts are both kept and marked ``unverified``.
 
     Used once by ``async_discover`` (the companion's `stb discover`) and for as long as the network side
     runs by the box itself (its "Other screens" menu). Methods and callbacks run on the loop that owns
@@ -132,8 +138,7 @@ class BoxBrowser:
         self.aiozc = aiozc
         self.on_found, self.on_change = on_found, on_change
         self.errors: list[Exception] = []  # raised by on_found: the caller decides what to do with them
-        self._by_id: dict[str, FoundBox] = {}
-        self._id_of: dict[str, str] = {}  # service name (lower case) -> box id
+        self._by_name: dict[str, FoundBox] = {}  # service name (lower case) -> the box it announces
         self._announced: set[str] = set()
         self._pending: dict[str, asyncio.Task] = {}
         self._stale: set[str] = set()  # changed again while being resolved: resolve once more
@@ -144,8 +149,13 @@ class BoxBrowser:
         self._browser = AsyncServiceBrowser(self.aiozc.zeroconf, STB_TYPE, handlers=[self._changed])
 
     def boxes(self) -> list[FoundBox]:
-        """The boxes present now, sorted by name."""
-        return sorted(self._by_id.values(), key=lambda b: (b.name.casefold(), b.box_id))
+        """The boxes present now, sorted by name; one id claimed from different hosts: each marked unverified."""
+        hosts: dict[str, set[tuple[str, ...]]] = {}
+        for box in self._by_name.values():
+            hosts.setdefault(box.box_id, set()).add(tuple(box.addresses))
+        found = [dataclasses.replace(b, unverified=True) if len(hosts[b.box_id]) > 1 else b
+                 for b in self._by_name.values()]  # fmt: skip
+        return sorted(found, key=lambda b: (b.name.casefold(), b.box_id, b.addresses))
 
     async def async_cancel(self) -> None:
         self._closing = True
@@ -161,7 +171,11 @@ class BoxBrowser:
     async def _resolve(self, name: str) -> None:
         key = name.lower()
         try:
-            info = AsyncServiceInfo(STB_TYPE, name)
+            try:
+                info = AsyncServiceInfo(STB_TYPE, name)
+            except BadTypeInNameException:  # control characters in the instance name: not a box to list
+                log.debug("ignoring a service named %s", printable(name))
+                return
             if await info.async_request(self.aiozc.zeroconf, _RESOLVE_MS) and key in self._pending:
                 self._found(name, info)
         finally:
@@ -176,14 +190,15 @@ class BoxBrowser:
             name, info.text or b"", addresses=info.parsed_scoped_addresses(), port=info.port, host=info.server
         )
         if box is None:
-            log.debug("ignoring unusable record %r", name)
+            log.debug("ignoring unusable record %s", printable(name))
             return
-        if box.box_id not in self._by_id and (len(self._by_id) >= MAX_BOXES or self._crowded(box)):
+        key = name.lower()
+        if key not in self._by_name and (len(self._by_name) >= MAX_BOXES or self._crowded(box)):
             return
-        self._id_of[name.lower()] = box.box_id
-        self._by_id[box.box_id] = box
-        if self.on_found is not None and box.box_id not in self._announced:
-            self._announced.add(box.box_id)
+        self._by_name[key] = box
+        seen = f"{box.box_id}\n{' '.join(box.addresses)}"  # once per id and host: an impostor is shown too
+        if self.on_found is not None and seen not in self._announced:
+            self._announced.add(seen)
             try:
                 self.on_found(box)
             except Exception as exc:  # raised to the caller once browsing is over (e.g. a closed pipe)
@@ -193,7 +208,8 @@ class BoxBrowser:
     def _crowded(self, box: FoundBox) -> bool:
         """True when one of ``box``'s addresses already has MAX_BOXES_PER_ADDRESS boxes listed."""
         wanted = set(box.addresses)
-        return any(sum(1 for b in self._by_id.values() if a in b.addresses) >= MAX_BOXES_PER_ADDRESS for a in wanted)
+        listed = self._by_name.values()
+        return any(sum(1 for b in listed if a in b.addresses) >= MAX_BOXES_PER_ADDRESS for a in wanted)
 
     def _tell(self) -> None:
         if self.on_change is not None:
@@ -209,9 +225,7 @@ class BoxBrowser:
             task = self._pending.pop(key, None)
             if task is not None:
                 task.cancel()
-            box_id = self._id_of.pop(key, None)
-            if box_id is not None and box_id not in self._id_of.values():
-                self._by_id.pop(box_id, None)
+            if self._by_name.pop(key, None) is not None:
                 self._tell()
         elif key in self._pending:
             self._stale.add(key)
@@ -224,7 +238,7 @@ async def async_discover(
     interfaces: list[str] | None = None,
     on_found: Callable[[FoundBox], None] | None = None,
 ) -> list[FoundBox]:
-    """Browse for ``timeout_s`` seconds; ``on_found`` is called once per box id as it appears.
+    """Browse for ``timeout_s`` seconds; ``on_found`` is called once per box id and host as it appears.
 
     Returns the boxes still present at the end (latest TXT values), sorted by name.
     """

@@ -5,7 +5,9 @@ interfaces as the announcer) and replaces ``Peers.boxes`` whole at every change:
 that immutable snapshot each frame and never calls zeroconf. HTTP calls to another box also run on the
 network loop; their ``Outcome`` comes back to the UI thread through the command queue, between two
 frames, like every other net → UI result. Tokens for other boxes are kept in the state directory
-(``box-tokens.json``, the companion's format: readable by the user only, written atomically).
+(``box-tokens.json``, the companion's format: readable by the user only, written atomically), each with
+the certificate its box proved at pairing; a token is sent only over TLS that proves that certificate,
+and chosen by it, never by the id a box announces or claims (see ``stb.lan.identity``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -26,9 +29,10 @@ from stb.commands import CommandQueue
 from stb.errors import StbError
 from stb.lan.addresses import lan_addresses
 from stb.lan.discovery import BoxBrowser, FoundBox
+from stb.lan.identity import fetch_certificate, pinned_context
 from stb.lan.tokens import API, Tokens
 
-__all__ = ["LiveTarget", "Outcome", "Peers", "live_stream_url", "signed_live_url"]
+__all__ = ["LiveTarget", "Outcome", "Peers", "signed_live_url"]
 
 log = logging.getLogger(__name__)
 
@@ -54,32 +58,53 @@ class LiveTarget:
     channel: str | None
 
 
-def live_stream_url(root: str, token: str | None) -> str:
-    """The other box's ``/stream/live`` with the long-lived token in the URL: only for a box too old to sign."""
-    return f"{root}/stream/live?token={token}" if token else f"{root}/stream/live"
-
-
-async def signed_live_url(http: httpx.AsyncClient, root: str, token: str | None) -> str:
-    """The other box's ``/stream/live`` as a short-lived signed URL for libVLC (it sends no headers), so
-    the long-lived token stays out of URLs and logs; ``?token=`` only for a box from before signed URLs."""
+async def signed_live_url(http: httpx.AsyncClient, root: str, token: str | None, api_root: str | None = None) -> str:
+    """The other box's ``/stream/live`` as a short-lived signed URL for libVLC (it sends no headers), asked
+    for at ``api_root`` (the pinned TLS address); never the long-lived token in a URL: a box that cannot
+    sign (404) is refused."""
     if not token:
-        return live_stream_url(root, None)  # the other box is open on its LAN: nothing to sign
+        return f"{root}/stream/live"  # the other box is open on its LAN: nothing to sign
     try:
-        signed = await Peers._request(http, "POST", f"{root}{API}/stream-urls", json={"path": "/stream/live"},
-                                      headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        signed = await Peers._request(
+            http,
+            "POST",
+            f"{api_root or root}{API}/stream-urls",
+            json={"path": "/stream/live"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
     except _Refused as exc:
         if exc.status != 404:
             raise
-        return live_stream_url(root, token)
+        raise StbError("that box is too old to sign stream URLs; update it") from None
     return f"{root}{signed['url']}"
 
 
-def _root(box: FoundBox) -> str:
+def _root(box: FoundBox, scheme: str = "http", port: int | None = None) -> str:
     """http://address:port of ``box``, IPv4 first (a link-local IPv6 needs its scope, which URLs carry badly)."""
     if not box.addresses:
         raise StbError(f"{box.name} announced no address")
-    host = box.addresses[0]
-    return f"http://[{host.replace('%', '%25')}]:{box.port}" if ":" in host else f"http://{host}:{box.port}"
+    host, port = box.addresses[0], port or box.port
+    return f"{scheme}://[{host.replace('%', '%25')}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+@dataclass(frozen=True)
+class _Proven:
+    """Where ``box`` serves its API over TLS, the certificate it presented there, and the token pinned to it."""
+
+    api_root: str  # https://address:tls_port
+    cert_pem: str
+    token: str | None
+
+
+async def _prove(http: httpx.AsyncClient, box: FoundBox, tokens: Tokens) -> _Proven:
+    """Ask ``box`` where its TLS is, take the certificate it presents there, and the token pinned to that."""
+    info = await Peers._request(http, "GET", f"{_root(box)}{API}/box")
+    tls_port = info.get("tls_port") if isinstance(info, dict) else None
+    if not isinstance(tls_port, int) or not 0 < tls_port < 65536:
+        raise StbError("that box cannot prove which box it is (no TLS); update it")
+    cert = await asyncio.to_thread(fetch_certificate, box.addresses[0], tls_port)
+    pinned = tokens.pinned(cert)
+    return _Proven(_root(box, "https", tls_port), pinned.cert_pem if pinned else cert, pinned.token if pinned else None)
 
 
 class Peers:
@@ -96,6 +121,7 @@ class Peers:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._aiozc: AsyncZeroconf | None = None
         self._browser: BoxBrowser | None = None
+        self._pairing_certs: dict[str, str] = {}  # pairing id -> the certificate the box presented (loop only)
 
     # -- loop-only: started and stopped by the network side --------------------------------------------
     async def async_start(self) -> None:
@@ -127,6 +153,7 @@ class Peers:
 
     # -- from the UI thread: each call runs on the loop; ``done(outcome)`` runs on the UI thread ----------
     def token_for(self, box_id: str) -> str | None:
+        """Whether this box paired with a box of that id (a hint for the menu; what is sent is chosen by key)."""
         try:
             return self.tokens.get(box_id)
         except StbError as exc:  # a corrupt file: pair again (the next pairing rewrites it)
@@ -137,7 +164,11 @@ class Peers:
         """Ask ``box`` to pair: its TV shows a code; the outcome's value is the pairing id."""
 
         async def call(http: httpx.AsyncClient) -> str:
-            answer = await self._request(http, "POST", f"{_root(box)}{API}/pairing", json={"name": device_name})
+            proven = await _prove(http, box, self.tokens)
+            async with _pinned_client(proven.cert_pem) as tls:
+                answer = await self._request(tls, "POST", f"{proven.api_root}{API}/pairing",
+                                             json={"name": device_name})  # fmt: skip
+            self._pairing_certs[answer["pairing_id"]] = proven.cert_pem
             return answer["pairing_id"]
 
         self._run(call, done)
@@ -146,23 +177,32 @@ class Peers:
         """Send the code the other TV shows; on success the token is kept (never logged) and the value is True."""
 
         async def call(http: httpx.AsyncClient) -> bool:
-            url = f"{_root(box)}{API}/pairing/{pairing_id}"
-            answer = await self._request(http, "POST", url, json={"code": code})
-            self.tokens.put(box.box_id, answer["token"], box.name)
+            cert = self._pairing_certs.get(pairing_id)
+            if cert is None:
+                raise StbError("this pairing is over; start again")
+            proven = await _prove(http, box, self.tokens)
+            async with _pinned_client(cert) as tls:  # the code goes to the box that showed it, no other
+                answer = await self._request(tls, "POST", f"{proven.api_root}{API}/pairing/{pairing_id}",
+                                             json={"code": code})  # fmt: skip
+            self._pairing_certs.pop(pairing_id, None)
+            self.tokens.put(box.box_id, answer["token"], box.name, cert)
             return True
 
         self._run(call, done)
 
     def open_live(self, box: FoundBox, done: Callable[[Outcome], None]) -> None:
         """Check this box may watch ``box`` (a 401 means pair first) and hand back a ``LiveTarget``."""
-        token = self.token_for(box.box_id)
 
         async def call(http: httpx.AsyncClient) -> LiveTarget:
-            root = _root(box)
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            state = await self._request(http, "GET", f"{root}{API}/state", headers=headers)
-            channel = (state or {}).get("channel") or {}
-            return LiveTarget(await signed_live_url(http, root, token), channel.get("name"))
+            proven = await _prove(http, box, self.tokens)
+            if proven.token is None and box.pairing_required and self.token_for(box.box_id) is not None:
+                raise StbError(f"{box.name} does not prove the key it had at pairing: not sending it the token")
+            headers = {"Authorization": f"Bearer {proven.token}"} if proven.token else {}
+            async with _pinned_client(proven.cert_pem) as tls:
+                state = await self._request(tls, "GET", f"{proven.api_root}{API}/state", headers=headers)
+                channel = (state or {}).get("channel") or {}
+                url = await signed_live_url(tls, _root(box), proven.token, proven.api_root)
+            return LiveTarget(url, channel.get("name"))
 
         self._run(call, done)
 
@@ -199,6 +239,10 @@ class Peers:
             response = await http.request(method, url, **kwargs)
         except httpx.TimeoutException:
             raise StbError("the other box did not answer in time") from None
+        except httpx.ConnectError as exc:
+            if "CERTIFICATE" in str(exc).upper():
+                raise StbError("this is not the box paired with: its key differs") from None
+            raise StbError("cannot reach the other box") from None
         except httpx.HTTPError:
             raise StbError("cannot reach the other box") from None
         if response.status_code >= 400:
@@ -207,6 +251,11 @@ class Peers:
                 detail = str(response.json().get("detail") or "")
             raise _Refused(response.status_code, detail or f"the other box said {response.status_code}")
         return response.json() if response.content else None
+
+
+def _pinned_client(cert_pem: str) -> httpx.AsyncClient:
+    context: ssl.SSLContext = pinned_context(cert_pem)
+    return httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, verify=context)
 
 
 class _Refused(Exception):

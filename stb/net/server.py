@@ -15,6 +15,7 @@ from collections.abc import Callable
 import uvicorn
 
 from stb.errors import StbError
+from stb.lan.identity import BoxIdentity
 from stb.lan.peers import Peers
 from stb.net.announce import Announcer
 from stb.net.api import NetContext, create_app
@@ -42,10 +43,16 @@ class NetworkSide:
         port: int,
         announce: Callable[[int], Announcer] | None = None,
         peers: Peers | None = None,
+        identity: BoxIdentity | None = None,
     ) -> None:
         """``announce(port)`` makes the zeroconf announcer once the port is known (None: no announcement);
-        ``peers`` browses for the other boxes while the network side runs (None: it does not look)."""
+        ``peers`` browses for the other boxes while the network side runs (None: it does not look);
+        ``identity``: the API is also served over TLS with the box's certificate, on ``port + 1`` (any free
+        port when ``port`` is 0), the only way paired devices send their tokens (docs/security.md)."""
         self.ctx, self.host, self.port = ctx, host, port
+        self.identity = identity
+        self.tls_port: int | None = None
+        self._tls_server: uvicorn.Server | None = None
         self.peers = peers
         self.bound_port: int | None = None
         self._make_announcer = announce
@@ -74,6 +81,14 @@ class NetworkSide:
                                 timeout_graceful_shutdown=2, http=BoxH11Protocol,
                                 h11_max_incomplete_event_size=REQUEST_HEAD_MAX)  # fmt: skip
         self._server = uvicorn.Server(config)
+        if self.identity is not None:
+            tls = uvicorn.Config(create_app(self.ctx), host=self.host, port=self.port + 1 if self.port else 0,
+                                 log_level="warning", lifespan="off", access_log=False, timeout_keep_alive=10,
+                                 timeout_graceful_shutdown=2, http=BoxH11Protocol,
+                                 h11_max_incomplete_event_size=REQUEST_HEAD_MAX,
+                                 ssl_keyfile=str(self.identity.key_path),
+                                 ssl_certfile=str(self.identity.cert_path))  # fmt: skip
+            self._tls_server = uvicorn.Server(tls)
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self.ctx.hub.loop = self._loop = loop
@@ -92,6 +107,16 @@ class NetworkSide:
         task = asyncio.create_task(self._uvicorn(server))
         while not server.started and not task.done():
             await asyncio.sleep(0.01)
+        tls_task = None
+        if server.started and self._tls_server is not None:
+            tls_server = self._tls_server
+            tls_task = asyncio.create_task(self._uvicorn(tls_server))
+            while not tls_server.started and not tls_task.done():
+                await asyncio.sleep(0.01)
+            if tls_server.started:
+                self.tls_port = self.ctx.tls_port = tls_server.servers[0].sockets[0].getsockname()[1]
+            else:  # the TLS port is taken: plain HTTP still serves; paired devices say the box cannot prove itself
+                log.warning("the API is not served over TLS: port %s is in use", tls_server.config.port)
         if server.started:
             self.bound_port = server.servers[0].sockets[0].getsockname()[1]
             await self._async_announce()
@@ -100,6 +125,9 @@ class NetworkSide:
             self._ready.set()
         try:
             await task
+            if tls_task is not None:
+                with contextlib.suppress(OSError):
+                    await tls_task
         finally:
             if self.peers is not None:
                 await self.peers.async_stop()
@@ -190,6 +218,8 @@ class NetworkSide:
             closing = asyncio.run_coroutine_threadsafe(relay.close(), loop)
             with contextlib.suppress(Exception):
                 closing.result(STOP_TIMEOUT_S)
+        if self._tls_server is not None:
+            self._tls_server.should_exit = True
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

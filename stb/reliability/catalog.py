@@ -11,6 +11,7 @@ AREA_MODULES = (
     "stb.reliability.guide",
     "stb.reliability.skins",
     "stb.reliability.api",
+    "stb.reliability.trust",
     "stb.reliability.mdns",
     "stb.reliability.streams",
     "stb.reliability.faults",

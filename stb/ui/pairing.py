@@ -43,7 +43,7 @@ class PairingScreen(Dismissable):
         if pending is None:
             return
         t = self.theme
-        rect = dialog(canvas, t, (720, 340))
+        rect = dialog(canvas, t, (720, 380))
         medium, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
         huge = self.fonts.get(t.font_number, bold=True)
         lines = [
@@ -51,9 +51,10 @@ class PairingScreen(Dismissable):
             (small, "Type this code on that device:", t.text_dim, 92),
             (huge, f"{pending.code[:3]} {pending.code[3:]}", t.accent, 136),
         ]
+        if self.auth.fingerprint:  # the device shows the same: it pins this box, not one that claims its id
+            lines.append((small, f"Box key {self.auth.fingerprint}", t.text_dim, 262))
         left = max(0, int(pending.expires_at - time.time()))
-        lines.append(
-            (small, f"Expires in {left // 60}:{left % 60:02d}  ·  {keys_hint(('Back', 'refuse'))}", t.text_dim, 262)
-        )
+        expiry = f"Expires in {left // 60}:{left % 60:02d}  ·  {keys_hint(('Back', 'refuse'))}"
+        lines.append((small, expiry, t.text_dim, 302 if self.auth.fingerprint else 262))
         for font, value, colour, dy in lines:
             centred_text(canvas, font, value, colour, rect.centerx, rect.y + dy, rect.width - 64)

@@ -22,7 +22,8 @@ def paired_box(demo_box):
             return pair(c, base, app, "laptop")
 
     token = run_client(app, client)
-    Tokens.default().put(app.box.settings.box_id, token, app.box.settings.box_name)
+    cert = app.net.identity.cert_pem  # what `stb pair` pins: the certificate the box proved at pairing
+    Tokens.default().put(app.box.settings.box_id, token, app.box.settings.box_name, cert)
     return app, f"127.0.0.1:{app.net.bound_port}", token
 
 

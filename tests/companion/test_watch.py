@@ -91,12 +91,14 @@ def _headend(app: App) -> tuple[str, int]:
 def test_the_laptops_player_gets_a_short_lived_signed_url_never_the_token(paired_box):
     """libVLC sends no headers: what mirror, watch and take hand it is a signed URL, as box to box."""
     from stb.companion.client import BoxClient
+    from stb.lan.identity import pinned_context
 
     app, address, token = paired_box
     host, port = address.rsplit(":", 1)
 
     def laptop(base):
         with BoxClient(host, int(port), token) as client:
+            client.pin(app.net.tls_port, pinned_context(app.net.identity.cert_pem))
             url = client.stream_url("/stream/channel/" + app.box.lineup.by_number(2).id)
         with httpx.Client(timeout=10) as c, c.stream("GET", url) as response:
             first = next(response.iter_bytes(), b"")

@@ -307,6 +307,26 @@ def test_invalid_bodies_are_422_problems_before_the_port_is_called(api):
     assert api.box.calls == []
 
 
+def test_cross_site_requests_are_refused_by_the_box_itself(api):
+    """CSRF must not rest on a framework default: a body that is not JSON gets 415, a foreign Origin 403."""
+
+    async def test(client: httpx.AsyncClient) -> None:
+        headers = await pair(client, api.ctx)
+        body = b'{"volume": 80}'
+        for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None):
+            sent = headers | ({"Content-Type": kind} if kind else {})
+            assert_problem(await client.post("/actions/volume", content=body, headers=sent), 415)
+        json_headers = headers | {"Content-Type": "application/json"}
+        for origin in ("http://evil.example", "null", "http://127.0.0.1:1"):
+            sent = json_headers | {"Origin": origin}
+            assert_problem(await client.post("/actions/volume", content=body, headers=sent), 403)
+        page = json_headers | {"Origin": str(client.base_url.copy_with(path="/")).rstrip("/")}
+        assert (await client.post("/actions/volume", content=body, headers=page)).status_code == 200
+
+    api.run(test)
+    assert [c[0] for c in api.box.calls] == ["volume"]
+
+
 def test_guide_now_window_and_search_ask_the_guide_off_the_event_loop(api):
     async def test(client: httpx.AsyncClient) -> None:
         headers = await pair(client, api.ctx)
@@ -389,7 +409,8 @@ def test_large_bodies_are_refused_before_they_are_read(api):
             for _ in range(MAX_BODY // 1024 + 2):
                 yield b" " * 1024
 
-        chunked = await client.post("/actions/volume", content=chunks(), headers=headers)
+        chunked = await client.post("/actions/volume", content=chunks(),
+                                    headers=headers | {"Content-Type": "application/json"})  # fmt: skip
         assert_problem(chunked, 413)
         assert "chunked" in chunked.request.headers.get("transfer-encoding", "")
 

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from stb.lan.auth import token_hash
+from tests.lan.pins import pinned_entry
 from tests.netns import netns_lan
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
@@ -53,7 +54,8 @@ def test_a_laptop_finds_the_box_controls_it_by_name_and_sees_the_channel_follow(
     (box_state / "settings.json").write_text(json.dumps({"box_id": "00aa11bb22cc33dd", "box_name": "Den"}))
     (box_state / "paired.json").write_text(json.dumps({"devices": [
         {"id": "d1", "name": "laptop", "token_sha256": token_hash(TOKEN), "paired_at": 1.0}]}))  # fmt: skip
-    (laptop_config / "companion-tokens.json").write_text(json.dumps({"00aa11bb22cc33dd": {"token": TOKEN}}))
+    pinned = {"00aa11bb22cc33dd": pinned_entry(box_state, "00aa11bb22cc33dd", TOKEN, "Den")}
+    (laptop_config / "companion-tokens.json").write_text(json.dumps(pinned))
     base_env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     lineup = str(tmp_path / "channels.json")
     run = [sys.executable, "-m", "stb", "run", "--headless", "--no-headend", "--lineup", lineup,

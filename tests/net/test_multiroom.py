@@ -29,6 +29,7 @@ from stb.headend import marker
 from stb.headend.catalog import CHANNELS, demo_lineup
 from stb.headend.media import WIDTH
 from stb.lan.auth import token_hash
+from tests.lan.pins import pinned_entry
 from tests.net.mdns_hosts import Actor
 from tests.net.test_other_screens import peek_until, wait_for_headend
 from tests.netns import netns_lan
@@ -132,8 +133,12 @@ def test_a_laptop_follows_five_zaps_in_one_connection_is_refused_without_a_token
     second_state = tmp_path / "bedroom"  # the second box, paired with the first before (as it stores its tokens)
     second_state.mkdir()
     (second_state / "settings.json").write_text(json.dumps({"box_id": SECOND_ID, "box_name": "Bedroom"}))
-    (second_state / "box-tokens.json").write_text(json.dumps({BOX_ID: {"token": SECOND_TOKEN, "name": "Den"}}))
-    (laptop_config / "companion-tokens.json").write_text(json.dumps({BOX_ID: {"token": TOKEN, "name": "Den"}}))
+    (second_state / "box-tokens.json").write_text(
+        json.dumps({BOX_ID: pinned_entry(box_state, BOX_ID, SECOND_TOKEN, "Den")})
+    )
+    (laptop_config / "companion-tokens.json").write_text(
+        json.dumps({BOX_ID: pinned_entry(box_state, BOX_ID, TOKEN, "Den")})
+    )
     base_env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYTHONUNBUFFERED": "1"}
     box_log_path = tmp_path / "box.log"
 

@@ -16,14 +16,16 @@ router = APIRouter(prefix=API)
 
 @router.get("/box", summary="Who this box is (public)", responses=problems())
 async def box(ctx: Ctx) -> BoxInfo:
-    return BoxInfo(**ctx.box_info())
+    return BoxInfo(**ctx.box_info(), tls_port=ctx.tls_port, fingerprint=ctx.fingerprint)
 
 
 @router.post("/pairing", status_code=202, summary="Ask to pair: the TV shows a 6-digit code",
              responses=problems(*BODY, 409, 429))  # fmt: skip
 async def pair_begin(body: PairRequest, ctx: Ctx) -> PairingStarted:
     pending = ctx.auth.begin(body.name)
-    return PairingStarted(pairing_id=pending.id, expires_in=round(pending.expires_at - ctx.auth.clock()))
+    return PairingStarted(
+        pairing_id=pending.id, expires_in=round(pending.expires_at - ctx.auth.clock()), fingerprint=ctx.fingerprint
+    )
 
 
 @router.post("/pairing/{pairing_id}", summary="Send the code from the TV; returns the token once",

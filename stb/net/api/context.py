@@ -80,6 +80,8 @@ class NetContext:
     signer: StreamSigner | None = None  # signed stream URLs (None: the box gives none out)
     theme: Callable[[], Theme] | None = None  # the active skin's look, for the web page (None: no page)
     hub: EventHub = field(default_factory=EventHub)
+    fingerprint: str | None = None  # the box's certificate, as the TV shows it at pairing (None: no identity)
+    tls_port: int | None = None  # where the API is served over TLS with that certificate (set once bound)
     guide_thread: GuideThread = field(init=False)  # where the guide queries run, off the event loop
 
     def __post_init__(self) -> None:

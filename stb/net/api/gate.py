@@ -1,9 +1,10 @@
-"""What every request passes before any route: the Host check (DNS rebinding), the body cap, and the cap on
-requests in progress, each answered as problem JSON."""
+"""What every request passes before any route: the Host check (DNS rebinding), the body cap, CSRF (bodies
+that are not JSON, foreign Origins), and the cap on requests in progress, each answered as problem JSON."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -16,19 +17,39 @@ MAX_BODY = 64 * 1024  # bytes: every body this API takes is a few dozen
 MAX_REQUESTS = 128  # in progress at once (event and relay streams included); past it, 503
 
 
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
+
 def host_allowed(host_header: str | None) -> bool:
-    """IP literals, localhost and *.local names only: a DNS name of someone else's is a rebinding attempt."""
-    if not host_header:
+    """IP literals, localhost and *.local names only, as ``host[:port]`` and nothing else: a DNS name of
+    someone else's is a rebinding attempt, and ``10.0.0.5:evil.com`` is not a port."""
+    if not host_header or len(host_header) > 255:
         return False
-    host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".local"):
-        return True
+    text = host_header.lower()
+    if text.startswith("["):  # [v6] or [v6]:port
+        host, _, rest = text[1:].partition("]")
+        if rest and not (rest.startswith(":") and _port(rest[1:])):
+            return False
+        try:
+            return ipaddress.ip_address(host).version == 6
+        except ValueError:
+            return False
+    host, colon, port = text.partition(":")
+    if colon and not _port(port):
+        return False
+    host = host[:-1] if host.endswith(".") else host
     try:
-        ipaddress.ip_address(host)
+        return ipaddress.ip_address(host).version == 4
     except ValueError:
-        return False
-    return True
+        pass
+    labels = host.split(".")
+    return (host == "localhost" or (len(labels) >= 2 and labels[-1] == "local")) and all(
+        _LABEL.fullmatch(label) for label in labels
+    )
+
+
+def _port(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 5 and 0 < int(text) < 65536
 
 
 class Gate:
@@ -57,6 +78,10 @@ class Gate:
         if not length.isdigit() or int(length) > MAX_BODY:  # FastAPI would read any size into memory
             await _too_large()(scope, receive, send)
             return
+        forged = _cross_site(scope, headers, host or "", int(length) > 0)
+        if forged is not None:
+            await forged(scope, receive, send)
+            return
         if self.in_progress >= MAX_REQUESTS:
             busy = problem(503, "Box busy", f"{MAX_REQUESTS} requests are in progress; try again in a moment",
                            {"Retry-After": "1"})  # fmt: skip
@@ -73,6 +98,27 @@ class Gate:
             await self.app(scope, receive, send)
         finally:
             self.in_progress -= 1
+
+
+_STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _cross_site(scope: Scope, headers: list[tuple[bytes, bytes]], host: str, has_length: bool) -> JSONResponse | None:
+    """CSRF, refused here rather than left to a framework default: a body that is not ``application/json``
+    (a hostile page's ``no-cors`` fetch can send a Blob of JSON as ``text/plain`` or with no type at all)
+    gets 415, and a state-changing request whose ``Origin`` is not the box's own page 403. Clients that are
+    not browsers send no ``Origin``."""
+    has_body = has_length or any(k == b"transfer-encoding" for k, _ in headers)
+    if has_body:
+        kind = next((v.decode("latin-1") for k, v in headers if k == b"content-type"), "")
+        if kind.split(";", 1)[0].strip().lower() != "application/json":
+            return problem(415, "Not JSON", "a request body here is application/json, nothing else")
+    origin = next((v.decode("latin-1") for k, v in headers if k == b"origin"), None)
+    if origin is not None and scope["method"] in _STATE_CHANGING:
+        scheme = "https" if scope.get("scheme") == "https" else "http"
+        if origin.lower() != f"{scheme}://{host.lower()}":
+            return problem(403, "Foreign page", "only the box's own page may change anything from a browser")
+    return None
 
 
 def _too_large() -> JSONResponse:

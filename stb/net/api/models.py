@@ -151,10 +151,17 @@ class BoxInfo(BaseModel):
     api: str
     capabilities: list[str]
     pairing_required: bool
+    tls_port: int | None = Field(
+        None,
+        description="Where the API is served over TLS with the box's own "
+        "certificate, the one pinned at pairing: paired devices send tokens only there.",
+    )
+    fingerprint: str | None = Field(None, description="That certificate's fingerprint, as the TV shows it.")
 
 
 class PairingStarted(BaseModel):
     pairing_id: str
+    fingerprint: str | None = Field(None, description="The box's certificate, as the TV shows it next to the code.")
     expires_in: int = Field(description="Seconds the code on the TV stays valid.")
 
 
