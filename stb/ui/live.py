@@ -14,13 +14,14 @@ from stb.player.zapper import PlaybackChanged
 from stb.skin.theme import Theme
 from stb.tv.core import TvCore
 from stb.tv.events import LockChanged, MirrorChanged, TvEvent
+from stb.ui.cards import CARDS, draw_lock_card, draw_trouble_card, next_step
 from stb.ui.fonts import Fonts
 from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
-from stb.ui.pin import PinPad, draw_pad
+from stb.ui.pin import PinPad
 from stb.ui.streaminfo import describe
 from stb.ui.text import fit, wrap
-from stb.ui.trouble import FAILED, FROZEN, STALLED, TroubleWatch
+from stb.ui.trouble import FAILED, TroubleWatch
 from stb.ui.video import draw_latest_frame
 from stb.ui.widgets import (
     FittedImages,
@@ -30,7 +31,6 @@ from stb.ui.widgets import (
     panel,
     progress,
     safe_area,
-    scrim,
     star,  # fmt: skip
     text,
     toast_spot,
@@ -46,14 +46,6 @@ STATE_TEXT = {  # what the banner says beside the clock (trouble has a card of i
     PlaybackState.PLAYING: "",
     PlaybackState.STALLED: "",
     PlaybackState.FAILED: "",
-}
-SOUND_ONLY = "Sound only"  # a TV channel that sends audio only, or undecodable video
-ANOTHER = "P+ or P− for another channel."
-CARDS = {  # trouble → (title, one plain sentence); what happens next is added when drawn
-    FAILED: ("Channel unavailable", "This channel is not sending a picture right now."),
-    STALLED: ("Signal interrupted", "The picture stopped. The box is reconnecting."),
-    FROZEN: ("Signal interrupted", "The picture has not moved for a few seconds. The box is waiting for it."),
-    "sound": (SOUND_ONLY, "This channel sends sound, but no picture this box can show."),
 }
 
 
@@ -471,74 +463,11 @@ class LiveScreen:
             y += font.get_linesize()
 
     def _draw_locked(self, canvas) -> None:
-        """Instead of the picture: which channel is locked, what is on, and the PIN boxes once OK asked for them."""
-        import pygame
-
-        t = self.theme
         channel = self.box.current
         current, _ = self.now_next(channel.id) if channel else (None, None)
-        large, medium, small = (self.fonts.get(t.font_large, bold=True), self.fonts.get(t.font_medium),
-                                self.fonts.get(t.font_small))  # fmt: skip
-        card = pygame.Rect(0, 0, min(760, safe_area(canvas, t).width), 330)
-        shift = 60 if t.banner_position == "bottom" else -60  # away from the banner
-        card.center = (canvas.get_width() // 2, canvas.get_height() // 2 - shift)
-        panel(canvas, card, t, alpha=250)
-        cx, width, y = card.centerx, card.width - 64, card.y + 28
-        lines = [(small, "Parental lock", t.warning)]
-        if channel is not None:
-            lines.append((large, f"{channel.number}  {channel.name}", t.text))
-        if current is not None:
-            rated = f" (rated {current.rating})" if current.rating else ""
-            lines.append((medium, f"{current.title}{rated}", t.text_dim))
-        for font, value, colour in lines:
-            y = centred_text(canvas, font, value, colour, cx, y, width).bottom + 10
-        if self.pin_open:
-            draw_pad(canvas, self.fonts, t, (cx, y + 44), len(self.pin.digits))
-            hint = self.pin_message or keys_hint(("Digits", "the PIN"), ("Back", "erase"))
-            colour = t.warning if self.pin_message else t.text_dim
-        else:
-            hint = keys_hint(("OK", "enter the PIN"), ("P+/P− or a number", "another channel"))
-            colour = t.text
-        hint_lines = wrap(small, hint, width, 2)
-        y = card.bottom - 24 - len(hint_lines) * small.get_linesize()
-        for line in hint_lines:
-            y = centred_text(canvas, small, line, colour, cx, y).bottom
+        pin = (len(self.pin.digits), self.pin_message) if self.pin_open else None
+        draw_lock_card(canvas, self.theme, self.fonts, channel, current, pin)
 
     def _draw_card(self, canvas, kind: str) -> None:
-        """Trouble as an icon card on a dimmed picture: what happened, in one plain sentence, and what is next."""
-        import pygame
-
-        t = self.theme
-        if kind != "sound":
-            scrim(canvas, t)  # the frozen or last picture, dimmed: the card reads over any colour
-        title, sentence = CARDS[kind]
-        large, small = self.fonts.get(t.font_large, bold=True), self.fonts.get(t.font_small)
-        safe = safe_area(canvas, t)
-        width = min(900, safe.width)
-        lines = wrap(small, sentence, width - 64, 2) + wrap(small, self._next_step(kind), width - 64, 2)
-        card = pygame.Rect(0, 0, width, 132 + large.get_height() + len(lines) * small.get_linesize())
-        banner = self.banner_rect(canvas)
-        free = (safe.y, banner.y) if t.banner_position == "bottom" else (banner.bottom, safe.bottom)
-        card.center = (safe.centerx, (free[0] + free[1]) // 2)
-        panel(canvas, card, t, alpha=250)
-        icon = (card.centerx, card.y + 44)
-        colour = t.error if kind == FAILED else t.warning
-        pygame.draw.circle(canvas, colour, icon, 26, width=4)
-        pygame.draw.line(canvas, colour, (icon[0], icon[1] - 13), (icon[0], icon[1] + 4), 5)
-        pygame.draw.circle(canvas, colour, (icon[0], icon[1] + 12), 3)
-        y = centred_text(canvas, large, title, t.text, card.centerx, card.y + 84, width - 64).bottom + 10
-        for i, line in enumerate(lines):
-            colour = t.text if i < len(lines) - 1 or len(lines) == 1 else t.text_dim
-            y = centred_text(canvas, small, line, colour, card.centerx, y).bottom + 2
-
-    def _next_step(self, kind: str) -> str:
-        """What happens next, in words: when the box tries again, and that another channel is one key away."""
-        if kind == "sound":
-            return ANOTHER
-        if kind == FAILED:
-            retry_at = self.player.retry_at  # the player's own back-off
-            if retry_at is not None:
-                seconds = max(1, round(retry_at - time.monotonic()))
-                return f"Trying again in {seconds} s. {ANOTHER}"
-            return f"The box keeps trying. {ANOTHER}"
-        return f"It comes back by itself. {ANOTHER}"
+        retry_at = self.player.retry_at if kind == FAILED else None  # the player's own back-off
+        draw_trouble_card(canvas, self.theme, self.fonts, kind, next_step(kind, retry_at), self.banner_rect(canvas))
