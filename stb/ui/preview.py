@@ -327,6 +327,7 @@ def pairing(s: Scene) -> None:
     auth = _demo_auth(s)
     auth.begin("Anna's phone", now=s.now)
     auth.pending.code = "482913"  # a fixed code: the render must not change from run to run
+    auth.fingerprint = "7F3A 91C0 2B6E D405 88A1 0C37"  # the box key a real box shows beside the code (a fixed one)
     screen = s.live()
     screen.draw(s.canvas, time.monotonic())
     PairingScreen(auth, s.theme_for("pairing")).draw(s.canvas, time.monotonic())
