@@ -81,6 +81,11 @@ class LiveOutput(FanOut):
         self._task: asyncio.Task | None = None
 
     @property
+    def showing(self) -> str | None:
+        """The id of the channel the output sends now (a zap shows here once it is spliced in)."""
+        return self.current.source.id if self.current is not None else None
+
+    @property
     def inputs(self) -> set[Viewer]:
         """The output's own subscriptions to feeds (not clients)."""
         return {r.viewer for r in (self.current, self.next) if r is not None}

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import subprocess
+import time
 
 import httpx
 import pytest
@@ -216,11 +217,20 @@ def test_live_follows_every_zap_in_one_stream(headend, tmp_path):
             async for chunk in live:
                 recorded.extend(chunk)
 
+        async def spliced_in(channel_id: str) -> None:
+            """Until the output sends ``channel_id`` (it joins at that channel's next keyframe: a loaded machine
+            may take a while), then long enough to decode its pictures."""
+            deadline = time.monotonic() + 30.0  # only to catch a hang
+            while relay.live_output is None or relay.live_output.showing != channel_id:
+                assert time.monotonic() < deadline, f"the live stream never showed {channel_id}"
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.5)
+
         recorder = asyncio.create_task(record())
+        await spliced_in(CHANNELS[order[0] - 1].id)
         for number in order[1:]:
-            await asyncio.sleep(2.5)
             relay.follow(CHANNELS[number - 1].id)
-        await asyncio.sleep(2.5)
+            await spliced_in(CHANNELS[number - 1].id)
         stats = relay.stats()
         recorder.cancel()  # ends the generator too (its finally unsubscribes)
         with contextlib.suppress(asyncio.CancelledError):
@@ -249,16 +259,29 @@ def test_live_shows_nothing_while_the_tv_hides_the_channel_and_resumes_after(hea
         relay = Relay(lookup(headend))
         relay.follow(CHANNELS[0].id)
         live = relay.live_stream()
-        await take(live, 50_000)
+        received: list[int] = []
+
+        async def read() -> None:
+            async for chunk in live:
+                received.append(len(chunk))
+
+        reader = asyncio.create_task(read())
+        deadline = time.monotonic() + 30.0  # only to catch a hang
+        while sum(received) < 50_000:
+            assert time.monotonic() < deadline, "the live stream sent nothing"
+            await asyncio.sleep(0.05)
         relay.follow(None)  # parental lock on the TV
-        await asyncio.sleep(0.2)
-        silent = True
-        try:
-            await asyncio.wait_for(live.__anext__(), 2.0)
-            silent = False
-        except TimeoutError:
-            pass
-        # a cancelled __anext__ closes the generator: start a fresh client after the unlock, as a player would
+        while relay.live_output is not None and relay.live_output.showing is not None:
+            assert time.monotonic() < deadline, "the live stream never stopped showing the channel"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # what was queued for this client before the lock reaches it
+        before = len(received)
+        await asyncio.sleep(2.0)
+        silent = len(received) == before
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        # a player reconnects after the unlock
         relay.follow(CHANNELS[0].id)
         again = await take(relay.live_stream(), 50_000)
         await relay.close()
