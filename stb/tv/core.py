@@ -106,7 +106,8 @@ class TvCore:
 
     # -- the frame -------------------------------------------------------------------------------------
     def step(self, now: float) -> None:
-        """Once per frame: the players' news, the network's commands, the lock, guide refreshes, the snapshot."""
+        """Once per frame: the players' news, the network's commands, the lock, guide refreshes. The window
+        publishes the snapshot at the end of its frame (:meth:`publish_snapshot`), after the screens acted."""
         for event in self.zapper.step(now):
             self._emit(event)
             channel = event.channel
@@ -116,7 +117,6 @@ class TvCore:
         self.commands.run_pending()
         self.check_lock()
         self._drain_guide_refreshes()
-        self.publish_snapshot()
 
     def publish_snapshot(self) -> None:
         box, s = self.box, self.box.settings
