@@ -17,9 +17,11 @@ DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 
 # Playwright's bundled node driver links (a minbase Debian lacks it); curl, the stock HTTP client the LAN tests
 # run inside network namespaces; vlc-bin (cvlc) and mpv, the stock players households run, the judges of
 # /stream/live and /hls/live across zaps (tests/relay/test_stock_players.py, `stb bench relay`); x11-utils
-# (xwininfo), the X server's own word on the window's size when --fullscreen runs on a bare X (tests/ui/test_window.py).
+# (xwininfo), the X server's own word on the window's size when --fullscreen runs on a bare X (tests/ui/test_window.py);
+# xmltv-util (tv_validate_file, with the DTD in /usr/share/xmltv), the judge of the /xmltv.xml export
+# (tests/net/test_exports.py).
 # tests/test_dependencies.py checks this list is complete.
-DEB_TEST_PACKAGES := chromium libatomic1 curl vlc-bin mpv x11-utils
+DEB_TEST_PACKAGES := chromium libatomic1 curl vlc-bin mpv x11-utils xmltv-util
 
 .PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media vendor-hls
 

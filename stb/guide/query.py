@@ -18,7 +18,7 @@ from stb.lineup.model import Lineup
 
 FIELDS = (
     "id, channel, start, stop, title, sub_title, description, categories, episode_ns, episode_onscreen, icon, "
-    "rating_system, rating, star_rating, is_new, previously_shown, language"
+    "rating_system, rating, star_rating, is_new, previously_shown, language, credits, date"
 )
 PREFIXED = ", ".join("p." + f.strip() for f in FIELDS.split(","))
 
@@ -43,6 +43,8 @@ class Programme(NamedTuple):
     is_new: bool
     previously_shown: bool
     language: str | None
+    credits: tuple[tuple[str, str], ...] = ()  # (role, name): ("director", "Ada Lee"), in the guide's order
+    date: str | None = None  # when it was made, as the guide says it (XMLTV <date>: "1994", "20230512")
 
     def progress(self, now: float) -> float:
         return min(1.0, max(0.0, (now - self.start) / max(1, self.stop - self.start)))
@@ -64,10 +66,13 @@ class Guide:
         self.conn.close()
 
     def _programme(self, row: tuple, lineup_id: str, shift: int) -> Programme:
-        (pid, _, start, stop, title, sub, desc, cats, ns, onscreen, icon, rsys, rating, star, new, prev, lang) = row
+        (pid, _, start, stop, title, sub, desc, cats, ns, onscreen, icon, rsys, rating, star, new, prev, lang,
+         credits, made) = row  # fmt: skip
+        people = tuple((role, name) for role, _, name in (line.partition("\t") for line in credits.split("\n"))
+                       ) if credits else ()  # fmt: skip
         return Programme(
             pid, lineup_id, start + shift, stop + shift, title, sub, desc, tuple(cats.split("\n")) if cats else (),
-            ns, onscreen, icon, rsys, rating, star, bool(new), bool(prev), lang,
+            ns, onscreen, icon, rsys, rating, star, bool(new), bool(prev), lang, people, made,
         )  # fmt: skip
 
     def now_next(
@@ -121,6 +126,23 @@ class Guide:
             ).fetchall()
             result[cid] = [self._programme(r, cid, match.shift_s) for r in rows]
         return result
+
+    def scheduled(self, channel_ids: list[str], t0: float, t1: float) -> set[str]:
+        """Those of ``channel_ids`` with a programme overlapping [t0, t1): one index probe each, nothing read."""
+        longest = self._longest()
+        found = set()
+        for cid in channel_ids:
+            match = self.matching.matches.get(cid)
+            if match is None:
+                continue
+            a, b = int(t0) - match.shift_s, int(t1) - match.shift_s
+            if self.conn.execute(
+                "SELECT 1 FROM programmes WHERE channel = ? AND start < ? AND start > ? AND stop > ? AND clump = 0 "
+                "LIMIT 1",
+                (match.guide_channel, b, a - longest, a),
+            ).fetchone():
+                found.add(cid)
+        return found
 
     def _longest(self) -> int:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'longest'").fetchone()

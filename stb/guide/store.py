@@ -21,7 +21,7 @@ from stb.guide.scripts import pairs
 from stb.guide.sources import GuideSourceError, open_guide
 from stb.guide.xmltv import PROGRAMME_COLUMNS, GuideChannel, ParseCounts, parse_guide
 
-SCHEMA_VERSION = 4  # a guide of another version is dropped and imported again: it is a cache
+SCHEMA_VERSION = 5  # a guide of another version is dropped and imported again: it is a cache
 BATCH = 5000
 DEFAULT_PRUNE_DAYS = 2
 DEFAULT_MIN_FRACTION = 0.1  # a source leaving less than this share of what its previous guide still had is refused

@@ -32,8 +32,13 @@ MAX_NAME = 200  # ids, display names, languages, rating systems
 PROGRAMME_COLUMNS = (
     "channel", "start", "stop", "title", "sub_title", "description", "categories", "episode_ns",
     "episode_onscreen", "icon", "rating_system", "rating", "star_rating", "is_new", "previously_shown", "language",
-    "clump", "spaceless",
+    "clump", "spaceless", "credits", "date",
 )  # fmt: skip
+# <credits> children, in the DTD's order (the export writes them in it)
+CREDIT_ROLES = (
+    "director", "actor", "writer", "adapter", "producer", "composer", "editor", "presenter", "commentator", "guest",
+)  # fmt: skip
+MAX_CREDITS = 50
 CLUMP = re.compile(r"^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$")
 
 
@@ -127,7 +132,9 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
         counts.skipped_bad_length += 1
         return None
     title = sub_title = description = ns = onscreen = icon = rating_system = rating = star = language = None
+    made = None
     categories: list[str] = []
+    credits: list[str] = []  # "role\tname"
     is_new = previously_shown = 0
     for child in element:
         tag = child.tag
@@ -140,6 +147,10 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
         elif tag == "desc":
             if description is None:
                 description = _bounded(child.text, MAX_TEXT, counts)
+        elif tag == "credits":
+            credits += _credits(child, counts)[: MAX_CREDITS - len(credits)]
+        elif tag == "date":
+            made = _bounded(child.text, 50, counts)
         elif tag == "category":
             if child.text and child.text.strip() and len(categories) < 10:
                 categories.append(child.text.strip()[:100])
@@ -171,5 +182,14 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
     return (
         channel, start, stop, title, sub_title, description, "\n".join(categories) or None, ns, onscreen,
         icon, rating_system, rating, star, is_new, previously_shown, language, index,
-        int(has_spaceless(title, sub_title, description)),
+        int(has_spaceless(title, sub_title, description)), "\n".join(credits) or None, made,
     )  # fmt: skip
+
+
+def _credits(element, counts: ParseCounts) -> list[str]:
+    """The people of a ``<credits>`` as "role\tname" lines; tabs and line breaks in a name become spaces."""
+    people = []
+    for child in element:
+        if child.tag in CREDIT_ROLES and (name := _bounded(child.text, MAX_NAME, counts)):
+            people.append(f"{child.tag}\t{' '.join(name.split())}")
+    return people

@@ -3,14 +3,17 @@ Jellyfin, Emby).
 
 Every stream URL points at the box's own relay, and every logo at the box's logo route (which fetches
 the channel's logo wherever it lives: a file, a loopback server), with the client's token in the URL,
-because these players cannot send headers. The XMLTV uses the line-up's channel ids (the playlist's ``tvg-id``) and
-has the line-up's time shifts applied already, so the two always match. The guide is written one
-channel at a time, so a 14-day guide of 1000 channels never sits in memory whole.
+because these players cannot send headers. The XMLTV and the playlist's ``tvg-id`` use the same channel ids
+(:func:`export_ids`), and the XMLTV has the line-up's time shifts applied already, so the two always match.
+The XMLTV passes xmltv-util's ``tv_validate_file``: dotted channel ids, only channels that have programmes,
+elements in the DTD's order. The guide is written one channel at a time, so a 14-day guide of 1000 channels
+never sits in memory whole.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Generator
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
@@ -19,6 +22,7 @@ from lxml import etree
 
 from stb import __version__
 from stb.guide.query import Programme
+from stb.guide.xmltv import CREDIT_ROLES
 from stb.lineup.m3u_write import write_m3u
 from stb.lineup.model import Lineup
 from stb.net.ports import GuideReader
@@ -26,6 +30,36 @@ from stb.tv.answers import BoxInfoDict
 
 GUIDE_PAST_S = 6 * 3600  # what already ended still helps a guide that opens on "now"
 GUIDE_FUTURE_S = 15 * 86400
+XMLTV_ID = re.compile(r"^[-a-zA-Z0-9]+(\.[-a-zA-Z0-9]+)+$")  # what tv_validate_file calls a proper id
+EPISODE_NS = re.compile(r"^\s*\d*(\s*/\s*\d+)?\s*\.\s*\d*(\s*/\s*\d+)?\s*\.\s*\d*(\s*/\s*\d+)?\s*$")
+DERIVED_SUFFIX = "stb"  # "sport_1" -> "sport-1.stb": the dotted id of a channel whose guide id will not do
+
+
+def export_ids(lineup: Lineup) -> dict[str, str]:
+    """Line-up channel id -> the id both exports give it (XMLTV ``channel``, M3U ``tvg-id``), unique and dotted.
+
+    The channel's own guide id (``news-24.demo``) when it is a proper XMLTV id, no other channel took it, and the
+    export's times are the source's (no tvg-shift): apps that also read the source then see the same channel.
+    Otherwise one derived from the channel id (``news-24.stb``), numbered on a clash.
+    """
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    channels = lineup.sorted_channels()
+    for c in channels:
+        if c.guide_id and XMLTV_ID.match(c.guide_id) and not c.guide_shift and c.guide_id not in taken:
+            ids[c.id] = c.guide_id
+            taken.add(c.guide_id)
+    for c in channels:
+        if c.id in ids:
+            continue
+        stem = re.sub(r"\.{2,}", ".", c.id.replace("_", "-")).rstrip(".")  # ids are [A-Za-z0-9][A-Za-z0-9._-]*
+        candidate = stem if XMLTV_ID.match(stem) and stem not in taken else f"{stem}.{DERIVED_SUFFIX}"
+        n = 2
+        while candidate in taken:
+            candidate, n = f"{stem}-{n}.{DERIVED_SUFFIX}", n + 1
+        ids[c.id] = candidate
+        taken.add(candidate)
+    return ids
 
 
 def stream_url(base: str, channel_id: str, token: str | None) -> str:
@@ -44,8 +78,9 @@ def logo_url(base: str, channel_id: str, logo: str | None, token: str | None) ->
 def playlist(lineup: Lineup, base: str, token: str | None) -> str:
     """The line-up as M3U, each channel's one URL the box's relay; ``url-tvg`` is the box's own XMLTV."""
     query = f"?{urlencode({'token': token})}" if token else ""
+    ids = export_ids(lineup)
     channels = [
-        c.model_copy(update={"urls": [stream_url(base, c.id, token)], "headers": {}, "guide_id": c.id,
+        c.model_copy(update={"urls": [stream_url(base, c.id, token)], "headers": {}, "guide_id": ids[c.id],
                              "guide_name": None, "guide_shift": 0.0, "logo": logo_url(base, c.id, c.logo, token)})
         for c in lineup.channels
     ]  # fmt: skip
@@ -68,41 +103,53 @@ def xmltv(guide: GuideReader | None, lineup: Lineup, now: float, base: str,
         buffer.truncate()
         return data
 
-    channels = lineup.sorted_channels()
+    ids = export_ids(lineup)
+    t0, t1 = now - GUIDE_PAST_S, now + GUIDE_FUTURE_S
+    every = lineup.sorted_channels()
+    # a <channel> without programmes is an error to tv_validate_file: only channels the guide has something for
+    scheduled = guide.scheduled([c.id for c in every], t0, t1) if guide is not None else set()
+    channels = [c for c in every if c.id in scheduled]
     with etree.xmlfile(buffer, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element("tv", {"generator-info-name": f"stb {__version__}"}):
             for c in channels:
-                element = etree.Element("channel", id=c.id)
+                element = etree.Element("channel", id=ids[c.id])
                 etree.SubElement(element, "display-name").text = c.name
+                etree.SubElement(element, "display-name").text = str(c.number)  # apps that map guides by number
                 if (logo := logo_url(base, c.id, c.logo, token)) is not None:
                     etree.SubElement(element, "icon", src=logo)
                 xf.write(element)
             yield flush()
             if guide is not None:
                 for c in channels:
-                    rows = guide.window([c.id], now - GUIDE_PAST_S, now + GUIDE_FUTURE_S).get(c.id, [])
-                    for programme in rows:
-                        xf.write(_programme_element(programme))
+                    for programme in guide.window([c.id], t0, t1).get(c.id, []):
+                        xf.write(_programme_element(programme, ids[c.id]))
                     yield flush()
     yield flush()
 
 
-def _programme_element(p: Programme) -> etree._Element:
-    element = etree.Element("programme", start=_stamp(p.start), stop=_stamp(p.stop), channel=p.channel)
+def _programme_element(p: Programme, channel: str) -> etree._Element:
+    """One programme, its elements in the order the DTD sets."""
+    element = etree.Element("programme", start=_stamp(p.start), stop=_stamp(p.stop), channel=channel)
     lang = {"lang": p.language} if p.language else {}
     etree.SubElement(element, "title", lang).text = p.title
     if p.sub_title:
         etree.SubElement(element, "sub-title", lang).text = p.sub_title
     if p.description:
         etree.SubElement(element, "desc", lang).text = p.description
+    if p.credits:
+        credits = etree.SubElement(element, "credits")
+        for role, name in sorted(p.credits, key=lambda person: CREDIT_ROLES.index(person[0])):
+            etree.SubElement(credits, role).text = name
+    if p.date:
+        etree.SubElement(element, "date").text = p.date
     for category in p.categories:
         etree.SubElement(element, "category").text = category
     if p.language:
         etree.SubElement(element, "language").text = p.language
     if p.icon:
         etree.SubElement(element, "icon", src=p.icon)
-    if p.episode_ns:
+    if p.episode_ns and EPISODE_NS.match(p.episode_ns):  # tv_validate_file refuses any other form
         etree.SubElement(element, "episode-num", system="xmltv_ns").text = p.episode_ns
     if p.episode_onscreen:
         etree.SubElement(element, "episode-num", system="onscreen").text = p.episode_onscreen

@@ -102,6 +102,10 @@ class CurrentGuide:
         guide = self.open_guide()
         return guide.window(channel_ids, t0, t1) if guide is not None else {}
 
+    def scheduled(self, channel_ids: list[str], t0: float, t1: float) -> set[str]:
+        guide = self.open_guide()
+        return guide.scheduled(channel_ids, t0, t1) if guide is not None else set()
+
     def search(self, text: str, limit: int = 50, after: float | None = None) -> list[Programme]:
         guide = self.open_guide()
         return guide.search(text, limit, after) if guide is not None else []

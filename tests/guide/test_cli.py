@@ -71,6 +71,7 @@ ROW_KEYS = {"number", "channel", "name", "now", "next"}
 PROGRAMME_KEYS = {
     "id", "channel", "start", "stop", "title", "sub_title", "description", "categories", "episode_ns",
     "episode_onscreen", "icon", "rating_system", "rating", "star_rating", "is_new", "previously_shown", "language",
+    "credits", "date",
 }  # fmt: skip
 
 

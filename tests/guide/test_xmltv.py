@@ -72,6 +72,23 @@ def test_episode_num_without_a_system_is_onscreen(tmp_path, write):
     ]
 
 
+def test_credits_and_date_are_kept(tmp_path, write):
+    film = """<tv><programme channel="one.test" start="20300829200000 +0000" stop="20300829220000 +0000">
+      <title>Film</title><credits><actor>Ann	B  Lee</actor><director>Cy D</director><unknown>x</unknown>
+      <actor> </actor><writer>Ed F</writer></credits><date>1994</date></programme></tv>"""
+    import_sources(tmp_path / "g.db", [write("film.xml", film), write("simple.xml", SIMPLE)], now=NOW)
+    lineup = Lineup(name="t", channels=[
+        Channel(number=1, id="one", name="One", urls=["http://x.test/1"], guide_id="one.test"),
+        Channel(number=4, id="four", name="Four", urls=["http://x.test/4"], guide_id="channel4.com"),
+    ])  # fmt: skip
+    shown = Guide(tmp_path / "g.db", lineup).window(["one", "four"], utc(2030, 8, 28), utc(2030, 8, 31))
+    # in the guide's order, roles the DTD does not know and empty names left out, a name one line
+    assert shown["one"][0].credits == (("actor", "Ann B Lee"), ("director", "Cy D"), ("writer", "Ed F"))
+    assert shown["one"][0].date == "1994"
+    assert shown["four"][0].credits == (("actor", "Mike Judge"),) and shown["four"][0].date is None
+    assert shown["four"][1].credits == () and shown["four"][1].date is None
+
+
 def test_programmes_sharing_a_slot_are_all_kept(tmp_path, write):
     report = import_sources(tmp_path / "g.db", [write("clump.xml", CLUMP)], now=NOW)
     assert report.programmes == 3 and report.duplicates_removed == 0 and report.sources[0].clumped == 1

@@ -135,6 +135,10 @@ class FakeGuide:
         self._asked()
         return {cid: [programme(1, "c1", 1000, "Morning news")] if cid == "c1" else [] for cid in channel_ids}
 
+    def scheduled(self, channel_ids: list[str], t0: float, t1: float) -> set[str]:
+        self._asked()
+        return {cid for cid, rows in self.window(channel_ids, t0, t1).items() if rows}
+
     def search(self, text: str, limit: int = 50, after: float | None = None) -> list[Programme]:
         self._asked()
         self.searching.set()
@@ -378,7 +382,9 @@ def test_the_xmltv_export_reads_the_guide_on_its_thread(api):
         headers = await pair(client, api.ctx)
         xml = await client.get("http://127.0.0.1/xmltv.xml", headers=headers)
         assert xml.status_code == 200 and xml.headers["content-type"] == "application/xml"
-        assert xml.text.count("<channel ") == 3 and xml.text.count("<programme ") == 1
+        # only the channel with programmes, under a dotted id derived from its own (it has no guide id)
+        assert xml.text.count("<channel ") == 1 and '<channel id="c1.stb">' in xml.text
+        assert xml.text.count("<programme ") == 1 and 'channel="c1.stb"' in xml.text
         assert '<title lang="en">Morning news</title>' in xml.text
 
     api.run(test)

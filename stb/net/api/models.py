@@ -231,6 +231,8 @@ class Programme(BaseModel):
     is_new: bool
     previously_shown: bool
     language: str | None
+    credits: list[tuple[str, str]] = Field(default=[], description='(role, name) pairs: ["director", "Ada Lee"]')
+    date: str | None = Field(default=None, description="When it was made, as the guide says (XMLTV <date>)")
 
 
 class NowNext(BaseModel):
