@@ -25,6 +25,7 @@ STATS_INTERVAL_S = 0.5
 QUICK_RECONNECT_S = 10.0  # reconnects closer than this in a row are a stream that keeps breaking…
 MAX_QUICK_RECONNECTS = 3  # …and after this many it is treated as failed (back-off), not reconnected
 STEADY_S = 30.0  # playing this long makes the back-off start from the beginning again
+HIDDEN_RETRY_S = 300.0  # a pre-tuned (hidden) channel that failed is tried again this seldom: a zap retries at once
 
 
 class Player:
@@ -233,9 +234,12 @@ class Player:
         self.adapter.stop()  # its last messages are posted by now, with a generation that no longer counts
         self._awaiting_picture = False
         delay = self.retry_delay(self.retries)
+        if not self._audible:  # a broken neighbour, pre-tuned: nobody waits for it, so no churn and no noise
+            delay = max(delay, HIDDEN_RETRY_S)
         self._retry_at = self._clock() + delay
         self.error = reason
-        log.warning("%s: %s unavailable (%s), retrying in %.0f s", self.name, self.channel.name, reason, delay)
+        log.log(logging.WARNING if self._audible else logging.INFO, "%s: %s unavailable (%s), retrying in %.0f s",
+                self.name, self.channel.name, reason, delay)  # fmt: skip
         return self._set_state(PlaybackState.FAILED)
 
     def retry_delay(self, retries: int) -> float:

@@ -129,6 +129,36 @@ def test_the_back_off_does_not_overflow_after_a_night_of_retries(rig):
     assert len(rig.fake.opened) == 2
 
 
+def test_a_hidden_pre_tuned_channel_that_fails_waits_long_and_says_so_quietly(rig, caplog):
+    """A broken neighbour kept ready for a zap: nobody is watching it, so it is not retried every few seconds
+    and does not fill the console; a zap to it (a new tune) tries at once."""
+    import logging
+
+    from stb.player.recovery import HIDDEN_RETRY_S
+
+    caplog.set_level(logging.INFO, logger="stb.player.recovery")
+    rig.player.tune(channel(1, "http://h/a"), audible=False)
+    rig.step(OPTIONS.connect_timeout_s + 0.1)
+    assert rig.player.state is PlaybackState.FAILED
+    assert rig.player.retry_at is not None and rig.player.retry_at - rig.clock() >= HIDDEN_RETRY_S - 1e-6
+    failed = [r for r in caplog.records if "unavailable" in r.getMessage()]
+    assert failed and all(r.levelno == logging.INFO for r in failed)
+    opened = len(rig.fake.opened)
+    rig.step(OPTIONS.retry_max_s)
+    assert len(rig.fake.opened) == opened  # the ordinary back-off would have retried by now
+    rig.player.tune(channel(1, "http://h/a"), audible=True)
+    assert len(rig.fake.opened) == opened + 1
+
+
+def test_the_channel_on_screen_that_fails_warns(rig, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="stb.player.recovery")
+    rig.player.tune(channel(1, "http://h/a"))
+    rig.step(OPTIONS.connect_timeout_s + 0.1)
+    assert any(r.levelno == logging.WARNING and "unavailable" in r.getMessage() for r in caplog.records)
+
+
 def test_a_retried_channel_plays_when_its_server_is_back(rig):
     rig.player.tune(channel(1, "http://h/a"))
     rig.step(OPTIONS.connect_timeout_s + 0.1)
