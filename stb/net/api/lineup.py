@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.error
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,7 +19,8 @@ from stb.net.api.models import LineupChannel
 
 IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
 LOGO_CACHE = 512  # logos kept in memory (each at most stb/lineup/logo.MAX_BYTES); a failure is kept too
-LOGO_RETRY_S = 600.0
+LOGO_RETRY_S = 600.0  # after a definite failure: not found, not an image, too large
+LOGO_RETRY_SOON_S = 30.0  # after a time-out or a refused connection: the logo server may just be slow or restarting
 
 router = APIRouter(prefix=API)
 logo_router = APIRouter(prefix=API)  # included after the streams: the document keeps its order of paths
@@ -32,24 +34,36 @@ def image_type(data: bytes) -> str | None:
 
 
 class Logos:
-    """Logos by URL, fetched once (off the event loop); a failure is remembered for LOGO_RETRY_S."""
+    """Logos by URL, fetched once (off the event loop). A failure is remembered: a definite one for
+    LOGO_RETRY_S, a time-out or refused connection only for LOGO_RETRY_SOON_S (a phone asking again soon
+    should not see a placeholder for ten minutes because the logo server was slow once)."""
 
     def __init__(self) -> None:
-        self._known: dict[str, tuple[bytes, str] | tuple[float, str]] = {}  # url → (image, type) or (failed at, why)
+        self._known: dict[str, tuple[bytes, str] | tuple[float, str]] = {}  # url → (image, type) or (retry at, why)
 
     async def get(self, url: str) -> tuple[bytes, str] | tuple[float, str]:
         known = self._known.get(url)
-        if known is None or (isinstance(known[0], float) and time.monotonic() - known[0] > LOGO_RETRY_S):
+        if known is None or (isinstance(known[0], float) and time.monotonic() >= known[0]):
             try:
                 data = await asyncio.to_thread(fetch_logo, url)
                 kind = image_type(data)
-                known = (data, kind) if kind else (time.monotonic(), "not a PNG, JPEG, GIF or WebP image")
+                known = (
+                    (data, kind) if kind else (time.monotonic() + LOGO_RETRY_S, "not a PNG, JPEG, GIF or WebP image")
+                )
             except (OSError, ValueError) as exc:
-                known = (time.monotonic(), str(exc)[:200])
+                known = (time.monotonic() + (LOGO_RETRY_SOON_S if _transient(exc) else LOGO_RETRY_S), str(exc)[:200])
             if len(self._known) >= LOGO_CACHE:
                 self._known.clear()
             self._known[url] = known
         return known
+
+
+def _transient(exc: Exception) -> bool:
+    """A time-out or a refused or reset connection, as opposed to an answer that says no (an HTTP error)."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return False
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, TimeoutError | ConnectionError)
 
 
 def logos(request: Request) -> Logos:
