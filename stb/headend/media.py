@@ -91,12 +91,21 @@ def clip_command(channel: DemoChannel, out: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def monogram(name: str) -> str:
+    """A logo's lettering, as brands do it: the initials of the name (a number or an acronym kept whole), at
+    most three characters. Not the channel number: the banner shows that beside the logo already."""
+    words = name.split()
+    whole = "".join(w if w.isdigit() or (w.isupper() and len(w) <= 3) else w[0].upper() for w in words)
+    return (whole if len(whole) <= 3 else "".join(w[0].upper() for w in words)[:3]) or "TV"
+
+
 def logo_command(channel: DemoChannel, out: Path) -> list[str]:
     font = f"fontfile={FONT}:" if FONT.exists() else ""
+    label = _escape(monogram(channel.name))
     return [
         _require("ffmpeg"), "-hide_banner", "-loglevel", "error", "-y",
         "-f", "lavfi", "-i", "color=c=0x1e3a8a:size=128x128",
-        "-vf", f"hue=h={channel.hue},drawtext={font}text='{channel.number}':fontsize=64:fontcolor=white"
+        "-vf", f"hue=h={channel.hue},drawtext={font}text='{label}':fontsize=48:fontcolor=white"
         ":x=(w-text_w)/2:y=(h-text_h)/2",
         "-frames:v", "1", "-f", "image2", "-c:v", "png", str(out),
     ]  # fmt: skip

@@ -76,3 +76,12 @@ def test_a_failed_generation_is_a_one_line_error_and_counts_as_not_done(copy_of_
     stamp = json.loads((copy_of_media / media.STAMP).read_text())
     assert stamp["fingerprint"] != media._fingerprint()  # the next run tries again
     assert not list(copy_of_media.glob(".*.partial"))
+
+
+def test_demo_logos_carry_the_channels_initials_not_its_number():
+    """The banner shows the number beside the logo: a logo that is the number showed it twice (issue 22)."""
+    from stb.headend.media import monogram
+
+    assert [monogram(n) for n in ("News 24", "Sports Arena", "Laugh TV", "Travel HLS", "")] == [
+        "N24", "SA", "LTV", "TH", "TV",
+    ]  # fmt: skip
