@@ -25,6 +25,7 @@ from stb.net.server import NetworkSide
 from stb.net.signed import StreamSigner
 from stb.net.tvevents import tv_event_listener
 from stb.relay.relay import Relay
+from stb.settings import distinct_name
 from stb.tv.relaysource import channel_source
 from stb.tv.remote import TvRemote
 from stb.ui.app import App
@@ -76,8 +77,9 @@ def build_app(
 def attach_network(app: App, port: int, host: str, interfaces: list[str] | None) -> NetworkSide:
     box, tv = app.box, app.tv
     settings = box.settings
-    if not settings.box_id:
+    if not settings.box_id:  # the box's first start on a network: its id, and a default name of its own
         settings.box_id = secrets.token_hex(8)
+        settings.box_name = distinct_name(settings.box_name, settings.box_id)
         box.settings_changed()
     net_guide = NetGuide(app.guide_db, lineup=box.lineup)
     relay = Relay(lambda channel_id: channel_source(tv.snapshot, channel_id), max_upstreams=settings.relay_channels)

@@ -11,9 +11,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stb import reminders
 from stb.config import BoxState, StateStore
 from stb.lineup.model import Channel, Lineup
 from stb.parental import ParentalLock
+from stb.reminders import Reminder
 from stb.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)
@@ -157,6 +159,30 @@ class Box:
             favourites.append(channel_id)
         self._dirty = True
         return channel_id in favourites
+
+    # -- reminders -----------------------------------------------------------------------------------
+    def has_reminder(self, channel_id: str, start: int) -> bool:
+        return reminders.has(self.state.reminders, channel_id, start)
+
+    def toggle_reminder(self, reminder: Reminder) -> bool:
+        """Set a reminder for a later programme, or cancel the one set; returns whether one is set now.
+        Saved at once (atomically), not at the next flush: a box switched off at the wall keeps it."""
+        self.state.reminders = reminders.toggled(self.state.reminders, reminder)
+        self._dirty = True
+        self.flush()
+        return self.has_reminder(reminder.channel_id, reminder.start)
+
+    def take_due_reminders(self, now: float) -> list[tuple[Reminder, Channel]]:
+        """The reminders whose programme has started, with their channel; they are removed (and saved).
+        A reminder whose programme ended while the box was off, or whose channel left the line-up, goes quietly."""
+        if not self.state.reminders or self.state.reminders[0].start > now:
+            return []  # the list is kept by start time: nothing due is the cheap, usual case
+        due, kept = reminders.split_due(self.state.reminders, now)
+        self.state.reminders = kept
+        self._dirty = True
+        self.flush()
+        found = [(r, self.lineup.by_id(r.channel_id)) for r in due]
+        return [(r, channel) for r, channel in found if channel is not None]
 
     def set_volume(self, volume: int) -> None:
         self.state.volume = max(0, min(100, volume))

@@ -19,6 +19,9 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import platformdirs
 
+from stb import reminders as reminder_list
+from stb.reminders import Reminder
+
 log = logging.getLogger(__name__)
 
 APP = "stb"
@@ -89,6 +92,7 @@ class BoxState:
     muted: bool = False
     favourites: list[str] = field(default_factory=list)
     recent: list[str] = field(default_factory=list)  # channels watched, newest first (the list's "Recent")
+    reminders: list[Reminder] = field(default_factory=list)  # programmes to announce when they start
 
     @classmethod
     def from_json(cls, data: Any) -> BoxState:
@@ -113,10 +117,11 @@ class BoxState:
             if not isinstance(ids, list) or not all(isinstance(f, str) for f in ids):
                 raise ValueError(f"{key} is not a list of channel ids")
             setattr(state, key, ids)
+        state.reminders = reminder_list.parse(data.get("reminders", []))
         return state
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self)  # the reminders (dataclasses) become objects too
 
 
 class JsonModel(Protocol):

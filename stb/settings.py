@@ -78,11 +78,22 @@ class ParentalSettings:
         )
 
 
+DEFAULT_BOX_NAME = "Living Room"
+
+
+def distinct_name(name: str, box_id: str) -> str:
+    """A new box's default name made its own ("Living Room 3F2A", the id's last four hex digits), so that a
+    second new box on the LAN is not "Living Room (2)"; a name the user chose stays as it is."""
+    if name != DEFAULT_BOX_NAME or not box_id:
+        return name
+    return f"{name} {box_id[-4:].upper()}"
+
+
 @dataclass
 class Settings:
     """Everything the Settings screen changes. Unknown keys are ignored so an older box reads a newer file."""
 
-    box_name: str = "Living Room"  # shown to phones and other screens on the LAN
+    box_name: str = DEFAULT_BOX_NAME  # shown to phones and other screens on the LAN
     skin: str = "default"
     pretune: bool = True  # keep neighbour channels playing for fast zaps
     guide_refresh_hours: int = 12

@@ -158,3 +158,25 @@ def test_a_flung_stream_wakes_the_box_and_pretunes_the_line_up_around_it(tmp_pat
     box.play_stream(stream)
     assert box.standby is False and StandbyChanged(False, retune=False) in events
     assert [c.number for c in box.likely_next(stream)] == [7, 1, 3]  # up, down from 3, and 3 itself (last)
+
+
+def test_reminders_survive_a_restart_and_come_due_once_at_their_start(tmp_path):
+    from stb.reminders import Reminder
+
+    box, _ = make_box(tmp_path)
+    later, ended = Reminder("ch7", 2000, 5000, "Film"), Reminder("ch3", 100, 200, "Gone")
+    assert box.toggle_reminder(later) and box.toggle_reminder(ended)
+    restarted, _ = make_box(tmp_path)  # saved at once, no flush needed
+    assert restarted.has_reminder("ch7", 2000) and restarted.take_due_reminders(1999) == []
+    due = restarted.take_due_reminders(2001)  # the one that ended while the box was off goes without a word
+    assert [(r.title, channel.number) for r, channel in due] == [("Film", 7)]
+    assert restarted.take_due_reminders(2002) == [] and make_box(tmp_path)[0].state.reminders == []
+
+
+def test_a_state_file_with_a_bad_reminder_is_kept_aside_like_any_corrupt_state(tmp_path):
+    (tmp_path / "state.json").write_text('{"volume": 30, "reminders": [{"channel_id": "ch1", "start": "soon"}]}')
+    box, events = make_box(tmp_path)
+    box.start()
+    assert box.state.volume == 80 and box.state.reminders == []
+    assert any(isinstance(e, Notice) and "reminder" in e.text for e in events)
+    assert list(tmp_path.glob("state.json.corrupt-*"))

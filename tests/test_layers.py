@@ -18,6 +18,7 @@ STB = Path(__file__).resolve().parent.parent / "stb"
 # Lowest first. A name may import names of earlier layers only.
 LAYERS: list[set[str]] = [
     {"errors", "__init__"},
+    {"reminders"},
     {"config", "children", "images", "netns", "actions", "commands", "cli", "urls"},
     {"parental"},
     {"settings"},

@@ -188,3 +188,13 @@ def test_standby_when_taken_is_on_unless_the_viewer_turned_it_off():
     assert Settings.from_json({}).standby_when_taken is True
     assert Settings.from_json({"standby_when_taken": False}).standby_when_taken is False
     assert Settings.from_json(Settings(standby_when_taken=False).to_json()) == Settings(standby_when_taken=False)
+
+
+def test_a_new_box_gets_a_default_name_of_its_own_and_a_chosen_name_stays():
+    from stb.settings import DEFAULT_BOX_NAME, distinct_name
+
+    assert distinct_name(DEFAULT_BOX_NAME, "0123456789abcdef") == "Living Room CDEF"
+    assert distinct_name(DEFAULT_BOX_NAME, "00000000000051a2") != distinct_name(DEFAULT_BOX_NAME, "0123456789abcdef")
+    assert distinct_name("Den", "0123456789abcdef") == "Den"  # the user named it
+    assert distinct_name(DEFAULT_BOX_NAME, "") == DEFAULT_BOX_NAME
+    assert Settings.from_json({"box_name": distinct_name(DEFAULT_BOX_NAME, "ff" * 8)}).box_name == "Living Room FFFF"

@@ -45,6 +45,7 @@ class Lan:
     process: subprocess.Popen
     log: Path
     box_id: str
+    name: str  # the name its API gives (a new box's default name ends in its id's last hex digits)
 
     def box_health(self) -> list[str]:
         """What is wrong with the box after an attack (nothing: an empty list)."""
@@ -88,7 +89,7 @@ class Discovery:
         if not mine:
             return f"stb discover did not list the real box among {len(self.boxes)}"
         box = mine[0]
-        if box["port"] != PORT or lan.box.address not in box["addresses"] or box["name"] != "Living Room":
+        if box["port"] != PORT or lan.box.address not in box["addresses"] or box["name"] != lan.name:
             return f"the real box listed wrongly: {box}"
         return None
 
@@ -135,7 +136,7 @@ def lan_with_box(work: Path) -> Iterator[Lan]:
         info = box_info(client, box.address, START_S)
         if info is None:
             raise RuntimeError(f"the box did not answer: {log.read_text(errors='replace')[-300:]}")
-        lan = Lan(box, attacker, client, process, log, info["id"])
+        lan = Lan(box, attacker, client, process, log, info["id"], info["name"])
         found, _ = discover_until(lan, 15)
         if found.has(lan) is not None:
             raise RuntimeError(f"the box was not found before any attack: {found.has(lan)}")

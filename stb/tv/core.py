@@ -25,7 +25,7 @@ from stb.lineup.model import Channel
 from stb.parental import PinResult
 from stb.player.engine import PlaybackState
 from stb.tv import mirror
-from stb.tv.events import GuideChanged, LockChanged, MirrorChanged, PlaybackReported, TvEvent
+from stb.tv.events import GuideChanged, LockChanged, MirrorChanged, PlaybackReported, ReminderDue, TvEvent
 from stb.tv.ports import ZapperPort
 from stb.tv.snapshot import TvSnapshot
 
@@ -117,6 +117,15 @@ class TvCore:
         self.commands.run_pending()
         self.check_lock()
         self._drain_guide_refreshes()
+        self.check_reminders(time.time())
+
+    def check_reminders(self, now: float) -> None:
+        """A reminder whose programme started becomes a :class:`ReminderDue`; in standby it waits for waking
+        (while the programme is still on)."""
+        if self.box.standby:
+            return
+        for reminder, channel in self.box.take_due_reminders(now):
+            self._emit(ReminderDue(reminder.title, channel))
 
     def publish_snapshot(self) -> None:
         box, s = self.box, self.box.settings

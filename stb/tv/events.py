@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stb.box import Event as BoxEvent
+from stb.lineup.model import Channel
 from stb.player.zapper import PlaybackChanged
 from stb.tv.mirror import Mirror
 
@@ -41,4 +42,16 @@ class GuideChanged:
     """A guide refresh finished: the guide handle was replaced."""
 
 
-TvEvent = BoxEvent | PlaybackChanged | LockChanged | MirrorChanged | PlaybackReported | GuideChanged
+@dataclass(frozen=True)
+class ReminderDue:
+    """A programme the viewer asked to be reminded of has started: the TV offers to watch it."""
+
+    title: str
+    channel: Channel
+
+    @property
+    def text(self) -> str:
+        return f"{self.title} starts now on {self.channel.number} {self.channel.name} — OK to watch"
+
+
+TvEvent = BoxEvent | PlaybackChanged | LockChanged | MirrorChanged | PlaybackReported | GuideChanged | ReminderDue

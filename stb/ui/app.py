@@ -207,6 +207,9 @@ class App:
             return
         if self.box.standby:
             return  # like a real box: in standby only Power wakes it, a stray key or a sat-on remote does not
+        if action == "ok" and self.screen.take_reminder(now):
+            self.stack.clear()  # a reminder's toast: OK watches its channel, from live TV or any screen
+            return
         if not any(screen.handle(action, now) for screen in reversed(list(self.stack))):
             opener = self.openers.for_action(action)
             if opener is not None:

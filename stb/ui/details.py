@@ -1,76 +1,191 @@
-"""Programme details: everything the guide knows about one programme, over whatever is below.
+"""Programme details: everything the guide knows about one programme, and what the viewer can do with it.
 
-OK watches the channel when the programme is on now; Back returns to the screen below (the grid).
+As on Android TV and Sky Q: the channel (logo, number, name), the day and time, the title, episode, rating
+and categories, the description in the room there is, and buttons: "Watch" for a programme on now,
+"Remind me" (or "Cancel reminder") for a later one, "Close". Back closes; the panel is as tall as its content.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any, Protocol
 
 from stb.guide.query import Programme
 from stb.lineup.model import Channel
+from stb.reminders import Reminder
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
-from stb.ui.programmeinfo import facts, heading, when
+from stb.ui.programmeinfo import day_and_time, facts
 from stb.ui.screen import Dismissable
 from stb.ui.text import wrap
-from stb.ui.widgets import dialog, progress, text
+from stb.ui.widgets import centred_text, initials, keys_hint, panel, progress, safe_area, scrim, text
 
-PANEL_SIZE = (1000, 560)
+WIDTH = 1040
+PAD = 40
+LOGO = (160, 90)
+BUTTON = (260, 56)
+GAP = 12
+
+Logo = Callable[[str | None, tuple[int, int]], Any]  # the live screen's logo cache: a surface or None
+
+
+class RemindersPort(Protocol):
+    """What the screen needs of the box's reminders (the Box satisfies it)."""
+
+    def has_reminder(self, channel_id: str, start: int) -> bool: ...
+
+    def toggle_reminder(self, reminder: Reminder) -> bool: ...
 
 
 class DetailsScreen(Dismissable):
+    """Ends with "watch" when the viewer chose Watch, None when closed."""
+
     context = "details"
     opaque = False
 
-    def __init__(self, programme: Programme, channel: Channel, theme: Theme, watch: Callable[[Channel], None]) -> None:
+    def __init__(
+        self,
+        programme: Programme,
+        channel: Channel,
+        theme: Theme,
+        watch: Callable[[Channel], None],
+        reminders: RemindersPort | None = None,
+        logo: Logo | None = None,
+    ) -> None:
         self.programme, self.channel, self.theme, self.watch = programme, channel, theme, watch
+        self.reminders, self.logo = reminders, logo
         self.fonts = Fonts(theme.fonts)
+        self.focus = 0
 
     def on_now(self, now: float) -> bool:
         return self.programme.start <= now < self.programme.stop
 
+    def reminded(self) -> bool:
+        return self.reminders is not None and self.reminders.has_reminder(self.channel.id, self.programme.start)
+
+    def buttons(self, now: float) -> list[str]:
+        """The actions this programme offers now, the likely one first (it has the focus when the screen opens)."""
+        if self.on_now(now):
+            return ["Watch", "Close"]
+        if self.programme.start > now and self.reminders is not None:
+            return ["Cancel reminder" if self.reminded() else "Remind me", "Close"]
+        return ["Close"]
+
     def handle(self, action: str, now: float) -> bool:
-        if action == "ok":
-            if self.on_now(time.time()):
-                self.watch(self.channel)
-            self.dismiss()
+        buttons = self.buttons(time.time())
+        self.focus = min(self.focus, len(buttons) - 1)
+        if action in ("left", "right"):
+            self.focus = (self.focus + (1 if action == "right" else -1)) % len(buttons)
+        elif action == "ok":
+            self._press(buttons[self.focus])
         elif action in ("back", "info", "green"):
             self.dismiss()
         else:
-            return action.startswith("digit_") or action in ("up", "down", "left", "right")  # nothing to move here
+            return action.startswith("digit_") or action in ("up", "down")  # nothing to move there
         return True
+
+    def _press(self, button: str) -> None:
+        p = self.programme
+        if button == "Watch":
+            self.watch(self.channel)
+            self.dismiss("watch")
+        elif button in ("Remind me", "Cancel reminder") and self.reminders is not None:
+            self.reminders.toggle_reminder(Reminder(self.channel.id, p.start, p.stop, p.title))
+        else:
+            self.dismiss()
 
     def update(self, now: float) -> None:
         pass
 
+    # -- drawing ---------------------------------------------------------------------------------------
     def draw(self, canvas, now: float) -> None:
         import pygame
 
-        t, p = self.theme, self.programme
-        wall = time.time()
-        rect = dialog(canvas, t, PANEL_SIZE)
-        x, y, width = rect.x + 40, rect.y + 32, rect.width - 80
+        t, p, wall = self.theme, self.programme, time.time()
         small, medium, large = self.fonts.get(t.font_small), self.fonts.get(t.font_medium), self.fonts.get(t.font_large)
         bold = self.fonts.get(t.font_small, bold=True)
-        y = text(canvas, bold, f"{self.channel.number}  {self.channel.name}", t.accent, (x, y), width).bottom + 8
-        for line in wrap(large, heading(p), width, 2):
+        safe = safe_area(canvas, t)
+        width = min(WIDTH, safe.width)
+        inner = width - 2 * PAD
+        # What goes in, top to bottom; the description gets the lines the safe area leaves.
+        titles = wrap(large, p.title, inner, 2)
+        sub = wrap(medium, p.sub_title, inner, 1) if p.sub_title else []
+        fact_lines = wrap(small, facts(p), inner, 2) if facts(p) else []
+        on_now = self.on_now(wall)
+        note = self._note(wall)
+        fixed = (
+            PAD + LOGO[1] + 20 + len(titles) * large.get_linesize() + len(sub) * medium.get_linesize()
+            + (t.progress_height + 16 if on_now else 0) + 12 + len(fact_lines) * small.get_linesize()
+            + (small.get_linesize() + 8 if note else 0) + 16
+            + 24 + BUTTON[1] + 20 + small.get_linesize() + 28
+        )  # fmt: skip
+        room = max(2, (safe.height - fixed) // small.get_linesize())
+        description = wrap(small, p.description or "No description.", inner, room)
+        height = min(safe.height, fixed + len(description) * small.get_linesize())
+
+        scrim(canvas, t)
+        rect = pygame.Rect(0, 0, width, height)
+        rect.center = canvas.get_rect().center
+        panel(canvas, rect, t, alpha=250)
+        x, y = rect.x + PAD, rect.y + PAD
+
+        head = pygame.Rect(x, y, *LOGO)
+        self._draw_logo(canvas, head)
+        tx = head.right + 24
+        name = text(canvas, bold, f"{self.channel.number}  {self.channel.name}", t.accent, (tx, head.y + 8),
+                    rect.right - PAD - tx)  # fmt: skip
+        text(canvas, medium, day_and_time(p, wall), t.text, (tx, name.bottom + 6), rect.right - PAD - tx)
+        y = head.bottom + 20
+        for line in titles:
             y = text(canvas, large, line, t.text, (x, y)).bottom
-        y = text(canvas, medium, when(p, wall), t.text, (x, y + 8), width).bottom + 8
-        if self.on_now(wall):
-            progress(canvas, pygame.Rect(x, y, 360, t.progress_height), p.progress(wall), t)
-            y += t.progress_height + 12
-        line = facts(p)
-        if line:
-            for part in wrap(small, line, width, 2):
-                y = text(canvas, small, part, t.text_dim, (x, y)).bottom
-            y += 12
-        footer_y = rect.bottom - 24 - small.get_linesize()
-        lines = wrap(
-            small, p.description or "No description.", width, max(1, (footer_y - 12 - y) // small.get_linesize())
-        )
-        for line in lines:
+        for line in sub:
+            y = text(canvas, medium, line, t.text_dim, (x, y)).bottom
+        if on_now:
+            progress(canvas, pygame.Rect(x, y + 10, min(360, inner), t.progress_height), p.progress(wall), t)
+            y += t.progress_height + 16
+        y += 12
+        for line in fact_lines:
+            y = text(canvas, small, line, t.text_dim, (x, y)).bottom
+        if note:
+            y = text(canvas, bold, note, t.accent, (x, y + 8), inner).bottom
+        y += 16
+        for line in description:
             y = text(canvas, small, line, t.text, (x, y)).bottom
-        hint = "OK  watch     Back  close" if self.on_now(wall) else "Back  close"
-        text(canvas, small, hint, t.text_dim, (x, footer_y), width)
+        self._draw_buttons(canvas, x, rect.bottom - 28 - small.get_linesize() - 20 - BUTTON[1], wall)
+        hint = keys_hint(("◀ ▶", "choose"), ("OK", "select"), ("Back", "close"))
+        text(canvas, small, hint, t.text_dim, (x, rect.bottom - 28 - small.get_linesize()), inner)
+
+    def _note(self, wall: float) -> str:
+        """One line on what is set or what is left: "Reminder set …", "35 min left"."""
+        p = self.programme
+        if self.on_now(wall):
+            return f"{max(1, round((p.stop - wall) / 60))} min left"
+        if p.start > wall and self.reminded():
+            return "Reminder set: the TV will tell you when it starts"
+        return ""
+
+    def _draw_buttons(self, canvas, x: int, y: int, wall: float) -> None:
+        import pygame
+
+        t, font = self.theme, self.fonts.get(self.theme.font_small, bold=True)
+        for i, label in enumerate(self.buttons(wall)):
+            button = pygame.Rect(x + i * (BUTTON[0] + GAP), y, *BUTTON)
+            focused = i == min(self.focus, len(self.buttons(wall)) - 1)
+            pygame.draw.rect(canvas, t.accent if focused else t.surface_raised, button, border_radius=t.radius // 2)
+            centred_text(canvas, font, label, t.focus_text if focused else t.text, button.centerx,
+                         button.centery - font.get_height() // 2, button.width - 24)  # fmt: skip
+
+    def _draw_logo(self, canvas, slot) -> None:
+        """The channel's logo in ``slot``; without one (or until it arrives), a plate with its initials."""
+        import pygame
+
+        t = self.theme
+        image = self.logo(self.channel.logo, slot.size) if self.logo is not None else None
+        if image is not None:
+            canvas.blit(image, image.get_rect(center=slot.center))
+            return
+        pygame.draw.rect(canvas, t.surface_raised, slot, border_radius=max(4, t.radius // 2))
+        font = self.fonts.get(max(t.font_medium, slot.height // 3), bold=True)
+        centred_text(canvas, font, initials(self.channel.name), t.text_dim, slot.centerx,
+                     slot.centery - font.get_height() // 2, slot.width - 16)  # fmt: skip

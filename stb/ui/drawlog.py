@@ -97,5 +97,5 @@ def place(canvas, piece, pos: tuple[int, int]) -> None:
 
 
 def occupied(canvas) -> list[tuple[int, int, int, int]]:
-    """The panels on ``canvas`` this frame: where a toast should not go."""
-    return [d.rect for d in _log.on(canvas) if d.kind == "panel"]
+    """The panels and toasts on ``canvas`` this frame: where another toast should not go."""
+    return [d.rect for d in _log.on(canvas) if d.kind in ("panel", "toast")]

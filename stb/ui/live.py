@@ -13,7 +13,7 @@ from stb.player.ports import PlayerPort
 from stb.player.zapper import PlaybackChanged
 from stb.skin.theme import Theme
 from stb.tv.core import TvCore
-from stb.tv.events import LockChanged, MirrorChanged, TvEvent
+from stb.tv.events import LockChanged, MirrorChanged, ReminderDue, TvEvent
 from stb.ui.cards import CARDS, draw_lock_card, draw_trouble_card, next_step
 from stb.ui.fonts import Fonts
 from stb.ui.logos import Logos
@@ -39,6 +39,8 @@ from stb.ui.widgets import (
 
 if TYPE_CHECKING:
     import pygame
+
+REMINDER_SECONDS = 15.0  # a reminder's toast stays this long; OK watches meanwhile
 
 STATE_TEXT = {  # what the banner says beside the clock (trouble has a card of its own)
     PlaybackState.IDLE: "",
@@ -79,6 +81,8 @@ class LiveScreen:
         self.banner_until = 0.0
         self.notice: str | None = None
         self.notice_until = 0.0
+        self.reminder: ReminderDue | None = None
+        self.reminder_until = 0.0
         tv.subscribe(self.on_event)
 
     @property
@@ -144,10 +148,13 @@ class LiveScreen:
             self._video_shown = False  # leaving a locked channel: no picture from before it
         elif isinstance(event, Notice):
             self.notice, self.notice_until = event.text, now + self.theme.notice_seconds
+        elif isinstance(event, ReminderDue):
+            self.reminder, self.reminder_until = event, now + REMINDER_SECONDS
         elif isinstance(event, PlaybackChanged) and event.state is not PlaybackState.PLAYING:
             self.show_banner(now)  # the viewer sees which channel is unavailable or interrupted
         elif isinstance(event, StandbyChanged):
             self.entry.digits, self.info_visible, self.volume_until = "", False, 0.0  # nothing half-typed survives
+            self.reminder = None
             self._video_shown = False  # on waking, no picture from before standby
             self.banner_until = 0.0 if event.standby else now + self.theme.banner_seconds  # on: which channel
         elif isinstance(event, VolumeChanged) and not event.restored:
@@ -166,6 +173,15 @@ class LiveScreen:
     def _close_details(self) -> None:
         self.info_visible = False
         self.banner_until = 0.0
+
+    def take_reminder(self, now: float) -> bool:
+        """OK while a reminder's toast shows, over any screen: watch that channel. False when none shows."""
+        reminder = self.reminder
+        if reminder is None or now >= self.reminder_until:
+            return False
+        self.reminder = None
+        self.box.zap(reminder.channel.id)
+        return True
 
     def say(self, text: str) -> None:
         self.notice, self.notice_until = text, time.monotonic() + self.theme.notice_seconds
@@ -233,6 +249,8 @@ class LiveScreen:
             self._draw_volume(canvas)
         elif self.volume[1]:
             self._draw_muted(canvas)  # after the bar hides, a muted box still says so
+        if self.reminder is not None and now < self.reminder_until:
+            self._draw_notice(canvas, self.reminder.text)
         if self.notice and now < self.notice_until:
             self._draw_notice(canvas, self.notice)
 

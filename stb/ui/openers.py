@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stb.guide.query import Programme
 from stb.guide.refresh import GuideRefresher
 from stb.lan.auth import Auth
 from stb.lan.peers import Peers
@@ -61,8 +62,9 @@ class Openers:
         return GridScreen(self.tv.box, self.look.theme_for("guide"), lambda: self.tv.guide, self.live.draw_video,
                           self.details, cached=cached)  # fmt: skip
 
-    def details(self, programme, channel: Channel) -> None:
-        self.stack.push(DetailsScreen(programme, channel, self.look.theme_for("details"), self.watch))
+    def details(self, programme: Programme, channel: Channel) -> None:
+        self.stack.push(DetailsScreen(programme, channel, self.look.theme_for("details"), self.watch,
+                                      reminders=self.tv.box, logo=self.live.logos.get))  # fmt: skip
 
     def watch(self, channel: Channel) -> None:
         """Watch ``channel`` from a screen over live TV: tune it and go back to live TV."""

@@ -24,6 +24,7 @@ from stb.player.ports import Frame, FrameSource, PlayerPort
 from stb.player.zapper import PlaybackChanged
 from stb.skin.theme import Theme
 from stb.tv.core import TvCore
+from stb.tv.events import ReminderDue
 from stb.tv.ports import ZapperPort
 from stb.ui import drawlog
 from stb.ui.channellist import ChannelListScreen
@@ -276,7 +277,30 @@ def guide_grid_empty(s: Scene) -> None:
 def details(s: Scene) -> None:
     grid = guide_grid(s)
     theme = s.theme_for("details")
-    DetailsScreen(grid.model.focus, grid.model.channel, theme, lambda c: None).draw(s.canvas, time.monotonic())
+    focus = grid.model.focus
+    assert focus is not None  # the preview's guide has channel 3's next film
+    DetailsScreen(focus, grid.model.channel, theme, lambda c: None, reminders=s.box).draw(s.canvas, time.monotonic())
+
+
+def details_now(s: Scene) -> None:
+    """A programme on now (channel 2's final): Watch, the progress, the minutes left."""
+    grid = s.grid()
+    grid.handle("down", 0)
+    theme, focus = s.theme_for("details"), grid.model.focus
+    assert focus is not None  # the preview's guide has channel 2's final on now
+    screen = DetailsScreen(focus, grid.model.channel, theme, lambda c: None, reminders=s.box)
+    grid.draw(s.canvas, time.monotonic())
+    screen.draw(s.canvas, time.monotonic())
+
+
+def live_reminder(s: Scene) -> None:
+    """A reminder's programme has started: the toast offers it, OK watches."""
+    screen, now = s.live(), time.monotonic()
+    cinema = s.box.lineup.by_number(3)
+    assert cinema is not None
+    screen.on_event(ReminderDue("The Last Express", cinema))
+    screen.draw(s.canvas, now)
+    screen.draw_toasts(s.canvas, now)
 
 
 def settings(s: Scene) -> None:
@@ -440,8 +464,8 @@ def live_mirroring(s: Scene) -> None:
 SCREENS: dict[str, Callable[[Scene], object]] = {
     f.__name__: f
     for f in (live_banner, live_info_volume_number, live_unavailable, live_locked, track_picker, channel_list,
-              guide_grid, guide_grid_empty, details, settings, settings_open_lan, pin_dialog, pairing, devices,
-              devices_remove, standby, other_screens, other_screens_code, live_mirroring)
+              guide_grid, guide_grid_empty, details, details_now, live_reminder, settings, settings_open_lan,
+              pin_dialog, pairing, devices, devices_remove, standby, other_screens, other_screens_code, live_mirroring)
 }  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from stb.guide.query import Programme
 from stb.guide.times import format_local
@@ -15,6 +15,15 @@ def when(p: Programme, now: float) -> str:
     minutes = max(0, (p.stop - p.start) // 60)
     length = f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 120 else f"{minutes} min"
     return f"{prefix}{format_local(p.start)}–{format_local(p.stop)} ({length})"
+
+
+def day_and_time(p: Programme, now: float) -> str:
+    """The day always said, for the details screen: "Today  20:00–21:30 (90 min)", "Tomorrow …", "Tue 24 Nov …"."""
+    day, today = datetime.fromtimestamp(p.start).date(), datetime.fromtimestamp(now).date()
+    name = {today: "Today", today + timedelta(days=1): "Tomorrow", today - timedelta(days=1): "Yesterday"}.get(
+        day, day.strftime("%a %d %b")
+    )
+    return f"{name}  {when(p, p.start)}"  # ``when`` leaves the day out for the programme's own day
 
 
 def facts(p: Programme) -> str:

@@ -54,11 +54,13 @@ def test_pair_then_remote_keys_and_zap(box, tmp_path):
     assert refused.returncode == 1 and "not paired with Living Room" in refused.stderr
     paired = stb(box, tmp_path, "pair", address, "--name", "Test laptop", "--json", stdin_when_pairing="code")
     assert paired.returncode == 0, paired.stderr
-    assert json.loads(paired.stdout)["box"] == "Living Room" and [d.name for d in box.auth.devices()] == ["Test laptop"]
+    assert json.loads(paired.stdout)["box"] == box.box.settings.box_name and [d.name for d in box.auth.devices()] == [
+        "Test laptop"
+    ]
     token_file = tmp_path / "laptop" / "companion-tokens.json"
     assert oct(token_file.stat().st_mode & 0o777) == "0o600"
     zapped = stb(box, tmp_path, "remote", address, "zap", "3")
-    assert zapped.returncode == 0 and zapped.stdout.strip() == "Living Room: 3 Channel 3"
+    assert zapped.returncode == 0 and zapped.stdout.strip() == f"{box.box.settings.box_name}: 3 Channel 3"
     assert box.box.current.number == 3
     keys = stb(box, tmp_path, "remote", address, "channel_down", "channel_down")
     assert keys.returncode == 0 and box.box.current.number == 1

@@ -80,7 +80,11 @@ def test_box_info_is_public_and_everything_else_needs_a_token(box):
             return info, refused, bad_token
 
     info, refused, bad_token = run_client(box, client)
-    assert info["name"] == "Living Room" and len(info["id"]) == 16 and info["pairing_required"] is True
+    assert (
+        info["name"] == f"Living Room {info['id'][-4:].upper()}"
+        and len(info["id"]) == 16
+        and info["pairing_required"] is True
+    )
     for response in [*refused, bad_token]:
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"

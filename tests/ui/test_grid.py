@@ -51,7 +51,10 @@ def test_ok_on_a_programme_on_now_watches_it_and_on_a_later_one_opens_its_detail
     app.act("ok")
     assert isinstance(app.top, DetailsScreen) and app.top.programme == later
     app.step()
-    app.act("ok")  # OK on a later programme's details: nothing to watch yet, back to the grid
+    app.act("ok")  # OK on a later programme's details: "Remind me" (nothing to watch yet), the screen stays
+    assert app.box.has_reminder(later.channel, later.start) and isinstance(app.top, DetailsScreen)
+    app.act("back")
+    app.step()
     assert app.top is grid and app.box.current.number == 1
     app.act("left")
     app.act("ok")  # on now: watch
@@ -152,3 +155,18 @@ def test_a_refreshed_guide_is_read_again_by_an_open_grid(app, tmp_path):
     old.close()
     app.step()
     assert grid.rows_drawn == drawn + len(grid.model.visible_channels())
+
+
+def test_a_reminder_set_in_details_toasts_at_its_start_and_ok_watches_it_from_the_guide(app, tmp_path):
+    app.act("guide")
+    for action in ("down", "down", "right", "ok", "ok", "back"):  # details of channel 3's next programme: Remind me
+        app.act(action)
+    later = app.top.model.focus
+    assert StateStore(tmp_path).load().reminders[0].start == later.start  # saved: a restart keeps it
+    app.tv.check_reminders(later.start + 1)  # the TV core's step, at the programme's start
+    reminder = app.screen.reminder
+    assert reminder is not None and reminder.text.startswith(f"{later.title} starts now on 3 ")
+    assert not app.box.has_reminder(later.channel, later.start)  # it fires once
+    app.step()
+    app.act("ok")  # the guide is still open: OK answers the toast
+    assert app.box.current.number == 3 and app.top is app.screen and app.screen.reminder is None
