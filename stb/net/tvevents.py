@@ -11,6 +11,7 @@ from stb.box import ChannelChanged, SettingsChanged, StandbyChanged, VolumeChang
 from stb.net.server import NetworkSide
 from stb.streams import describe
 from stb.tv.events import GuideChanged, PlaybackReported, TvEvent
+from stb.tv.remote import channel_dict
 
 
 def tv_event_listener(net: NetworkSide, on_guide: Callable[[], None] = lambda: None) -> Callable[[TvEvent], None]:
@@ -23,7 +24,7 @@ def tv_event_listener(net: NetworkSide, on_guide: Callable[[], None] = lambda: N
             if event.flung:  # a flung stream has no channel id: a "stream" event says what plays
                 publish("stream", describe(channel))
             else:
-                publish("channel", {"id": channel.id, "number": channel.number, "name": channel.name})
+                publish("channel", dict(channel_dict(channel)))
             net.announce_channel(channel.name, None if event.flung else channel.id)
         elif isinstance(event, VolumeChanged):
             publish("volume", {"volume": event.volume, "muted": event.muted})

@@ -46,8 +46,8 @@ class TvRemote:
                 "capabilities": list(CAPABILITIES), "pairing_required": not snap.open_on_lan}  # fmt: skip
 
     def api_lineup(self) -> list[LineupChannelDict]:
-        return [{"id": c.id, "number": c.number, "name": c.name, "groups": c.groups, "radio": c.radio,
-                 "has_logo": bool(c.logo)} for c in self.box.lineup.sorted_channels()]  # fmt: skip
+        return [{**channel_dict(c), "groups": c.groups, "radio": c.radio, "has_logo": bool(c.logo)}
+                for c in self.box.lineup.sorted_channels()]  # fmt: skip
 
     def api_state(self) -> StateDict:
         s = self.box.state
