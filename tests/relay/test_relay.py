@@ -245,13 +245,18 @@ def test_live_follows_every_zap_in_one_stream(headend, tmp_path):
     seen = decoded_markers(path).markers
     shown = [n for i, n in enumerate(seen) if n is not None and (i == 0 or seen[i - 1] != n)]
     assert shown == order, f"the live stream showed {shown}"
-    # one clock across the zaps, as libavformat reads it: every picture one frame after the one before
+    # one clock across the zaps, as libavformat reads it: every picture one frame after the one before, but
+    # at a splice, where the new channel may start a little later (by at most its PCR-to-picture delay, so the
+    # PCR never goes back): never back, never by more than the ~0.5 s a stock player may go without a picture
     times = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts", "-of", "csv=p=0", str(path)],
         check=True, capture_output=True, text=True, timeout=60,
     ).stdout.split()  # fmt: skip
-    steps = {int(b.strip(",")) - int(a.strip(",")) for a, b in itertools.pairwise(times)}
-    assert steps == {90_000 // 25}, f"the pictures' times jump: steps {sorted(steps)[:8]} (ticks)"
+    steps = [int(b.strip(",")) - int(a.strip(",")) for a, b in itertools.pairwise(times)]
+    frame = 90_000 // 25
+    odd = sorted(step for step in steps if step != frame)
+    assert len(odd) <= len(order) - 1, f"the pictures' times jump between splices: steps {odd[:8]} (ticks)"
+    assert all(frame < step <= 90_000 // 2 for step in odd), f"the pictures' times jump: steps {odd[:8]} (ticks)"
 
 
 def test_live_shows_nothing_while_the_tv_hides_the_channel_and_resumes_after(headend):
