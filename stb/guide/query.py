@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from stb.guide.matching import MatchReport, match_lineup
+from stb.guide.nownext import Answer, NowNextCache, answer_for
 from stb.guide.scripts import contains_all, pair_query, split_query
 from stb.guide.store import connect
 from stb.lineup.model import Lineup
@@ -58,12 +59,17 @@ class Guide:
         self.conn = connect(db)
         self.lineup = lineup
         self.matching: MatchReport = match_lineup(lineup, self.conn)
+        self.now_next_cache: NowNextCache[Programme] = NowNextCache(self._data_version)
         self._by_guide: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for lineup_id, match in self.matching.matches.items():
             self._by_guide[match.guide_channel].append((lineup_id, match.shift_s))
 
     def close(self) -> None:
         self.conn.close()
+
+    def _data_version(self) -> int:
+        """Changes whenever another connection commits to the guide (an import into this file)."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def _programme(self, row: tuple, lineup_id: str, shift: int) -> Programme:
         (pid, _, start, stop, title, sub, desc, cats, ns, onscreen, icon, rsys, rating, star, new, prev, lang,
@@ -78,16 +84,27 @@ class Guide:
     def now_next(
         self, at: float | None = None, channel_ids: list[str] | None = None
     ) -> dict[str, tuple[Programme | None, Programme | None]]:
-        """For every matched channel (or those of ``channel_ids``): what is on at ``at`` and what comes next."""
+        """For every matched channel (or those of ``channel_ids``): what is on at ``at`` and what comes next.
+
+        Answers are remembered until they can change (see `stb.guide.nownext`): only channels whose
+        programme started or ended since the last question go back to SQLite.
+        """
         at = int(at if at is not None else time.time())
         matches = self.matching.matches
-        if channel_ids is not None:
-            matches = {cid: matches[cid] for cid in channel_ids if cid in matches}
-        if not matches:
-            return {}
-        values = ",".join("(?,?,?)" for _ in matches)
-        params = [v for lid, m in matches.items() for v in (lid, m.guide_channel, at - m.shift_s)]
-        # One statement, two index probes per channel: the last start at or before t, the first after it.
+        wanted = list(matches) if channel_ids is None else [cid for cid in channel_ids if cid in matches]
+        known, missing = self.now_next_cache.split(at, wanted)
+        if missing:
+            asked = self._ask_now_next(at, missing)
+            for lid, answer in asked.items():
+                self.now_next_cache.keep(lid, answer)
+                known[lid] = answer.pair
+        return {lid: known[lid] for lid in wanted}
+
+    def _ask_now_next(self, at: int, channel_ids: list[str]) -> dict[str, Answer[Programme]]:
+        """One statement, two index probes per channel: the last start at or before ``at``, the first after it."""
+        matches = self.matching.matches
+        values = ",".join("(?,?,?)" for _ in channel_ids)
+        params = [v for lid in channel_ids for v in (lid, matches[lid].guide_channel, at - matches[lid].shift_s)]
         rows = self.conn.execute(
             f"WITH m(lid, ch, t) AS (VALUES {values}) "
             f"SELECT m.lid, 0, {PREFIXED} FROM m JOIN programmes p ON p.id = "
@@ -97,15 +114,17 @@ class Guide:
             "(SELECT id FROM programmes WHERE channel = m.ch AND start > m.t AND clump = 0 ORDER BY start LIMIT 1)",
             params,
         ).fetchall()
-        result: dict[str, tuple[Programme | None, Programme | None]] = {lid: (None, None) for lid in matches}
+        latest: dict[str, Programme] = {}
+        upcoming: dict[str, Programme] = {}
         for lid, is_next, *row in rows:
-            programme = self._programme(row, lid, matches[lid].shift_s)
-            current, upcoming = result[lid]
-            if is_next:
-                result[lid] = (current, programme)
-            elif programme.stop > at:  # else a gap: the last programme already ended
-                result[lid] = (programme, upcoming)
-        return result
+            (upcoming if is_next else latest)[lid] = self._programme(row, lid, matches[lid].shift_s)
+        answers = {}
+        for lid in channel_ids:
+            last, after = latest.get(lid), upcoming.get(lid)
+            current = last if last is not None and last.stop > at else None  # else a gap: it already ended
+            span = (last.start, last.stop) if last is not None else None
+            answers[lid] = answer_for(at, span, current, after, after.start if after is not None else None)
+        return answers
 
     def window(self, channel_ids: list[str], t0: float, t1: float) -> dict[str, list[Programme]]:
         """Programmes of ``channel_ids`` overlapping [t0, t1), in time order: one row of the grid each.
