@@ -93,6 +93,10 @@ class SourceReport:
     channels: int = 0  # with a <channel> element or only named by programmes
     programmes: int = 0
     kept: int = 0  # of this source's programmes, those in the guide after pruning
+    #: of this source's programmes, those not ended before the pruning cutoff, before programmes that
+    #: another source already gave are removed: what the source offers (two sources with the same channels
+    #: are common, and the second keeping nothing is no sign that it broke)
+    offered: int = 0
     clumped: int = 0  # programmes sharing a slot with an earlier one (clumpidx), all kept
     skipped: dict[str, int] = field(default_factory=dict)
     truncated: int = 0
@@ -170,11 +174,17 @@ def _import_all(
         )
         for source in sources:
             report.sources.append(_import_one(conn, source, zone))
+        offered = dict(
+            conn.execute(
+                "SELECT source, count(*) FROM programmes WHERE coalesce(stop, start) >= ? GROUP BY source", (cutoff,)
+            )
+        )
         _repair_timeline(conn, report)
         report.pruned = conn.execute("DELETE FROM programmes WHERE stop < ?", (cutoff,)).rowcount
         kept = dict(conn.execute("SELECT source, count(*) FROM programmes GROUP BY source"))
         for source_report in report.sources:
             source_report.kept = kept.get(source_report.source, 0)
+            source_report.offered = offered.get(source_report.source, 0)
             if min_fraction is not None:
                 _refuse_if_shrunk(source_report, before.get(source_report.source, 0), min_fraction, prune_days)
         _number_in_start_order(conn)
@@ -196,10 +206,10 @@ def _import_all(
 
 def _refuse_if_shrunk(report: SourceReport, before: int, min_fraction: float, prune_days: int) -> None:
     """Raise (the caller rolls back) when the source leaves nothing, or far less than it did before."""
-    if report.kept and report.kept >= min_fraction * before:
+    if report.offered and report.offered >= min_fraction * before:
         return
-    if report.kept:
-        why = (f"only {report.kept} programmes left, under {min_fraction:.0%} of the {before} its previous guide "
+    if report.offered:
+        why = (f"only {report.offered} programmes left, under {min_fraction:.0%} of the {before} its previous guide "
                "still had")  # fmt: skip
     elif report.skipped and not report.programmes:
         why = "no programme could be read (skipped " + ", ".join(f"{n} {r}" for r, n in report.skipped.items()) + ")"

@@ -283,6 +283,21 @@ def test_a_guide_whose_programmes_all_ended_says_so_and_what_forcing_keeps(tmp_p
     assert forced.stdout.splitlines()[-1].endswith("; 0 in the guide (5 of them old or duplicates, not kept)")
 
 
+def test_a_second_source_with_the_same_channels_is_no_broken_source(tmp_path, write, now):
+    """Playlists often name two guides that overlap; the second keeps nothing new, and that is fine."""
+    db = str(tmp_path / "g.db")
+    progs = [programme("a", now + i * HOUR, now + (i + 1) * HOUR) for i in range(5)]
+    first, mirror = (
+        write("first.xml", document({"a": ["A"]}, progs)),
+        write("mirror.xml", document({"a": ["A"]}, progs)),
+    )
+    for _ in range(2):  # the first import, and a refresh with the previous guide in place
+        done = cli("import", first, mirror, "--db", db, "--lineup", "/nonexistent")
+        assert done.returncode == 0, done.stderr
+        assert "mirror.xml: 5 programmes, 1 channels (0.0 MB); 0 kept" in done.stdout
+        assert programmes_in(db) == 5
+
+
 def test_times_without_an_offset_are_utc_unless_a_zone_is_given(tmp_path, write):
     doc = '<tv><programme start="20300101120000" stop="20300101130000" channel="a"><title>Noon</title></programme></tv>'
     path = write("g.xml", doc)
