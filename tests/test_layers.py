@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"parental"},
     {"settings"},
     {"lineup", "ts", "assets"},
-    {"streams", "guide", "headend", "player", "relay"},
+    {"streams", "guide", "headend", "player", "relay", "timeshift"},
     {"box", "skin", "lan"},
     {"tv"},
     {"web"},

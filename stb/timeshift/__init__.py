@@ -1,0 +1,1 @@
+"""Timeshift: the channel on screen kept in a rolling buffer on disk, read back from any moment in it."""
