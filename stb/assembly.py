@@ -24,8 +24,12 @@ from stb.net.guide import NetGuide
 from stb.net.server import NetworkSide
 from stb.net.signed import StreamSigner
 from stb.net.tvevents import tv_event_listener
+from stb.player.recovery import direct_urls
+from stb.relay.feed import ChannelSource
+from stb.relay.local import LocalRelay
 from stb.relay.relay import Relay
 from stb.settings import distinct_name
+from stb.tv.cache import CacheBudget, KeyframeCache
 from stb.tv.relaysource import channel_source
 from stb.tv.remote import TvRemote
 from stb.ui.app import App
@@ -65,13 +69,62 @@ def build_app(
     api_port: int | None = None,
     api_host: str = "127.0.0.1",
     interfaces: list[str] | None = None,
+    keyframe_cache: bool | None = None,
     **window: Any,
 ) -> App:
-    """The box: ``App(lineup, **window)``, and with ``api_port`` its HTTP API, relay, announcement and peers."""
+    """The box: ``App(lineup, **window)``, and with ``api_port`` its HTTP API, relay, announcement and peers.
+
+    ``keyframe_cache``: read likely channels ahead for instant zaps (None: as the box's settings say).
+    """
     app = App(lineup, **window)
+    if keyframe_cache if keyframe_cache is not None else app.box.settings.keyframe_cache:
+        attach_cache(app)
     if api_port is not None:
         attach_network(app, api_port, api_host, interfaces)
     return app
+
+
+class CacheService:
+    """Starts the TV's keyframe cache after the box; one that cannot start leaves zaps as they were."""
+
+    def __init__(self, app: App, local: LocalRelay, cache: KeyframeCache) -> None:
+        self.app, self.local, self.cache = app, local, cache
+
+    def start(self) -> None:
+        try:
+            self.local.start()
+        except StbError as exc:
+            log.warning("%s", exc)
+            self.app.box.notify("Zaps are not instant: the keyframe cache could not start")
+            return
+        self.app.zapper.set_routes(self.local.route)
+        self.app.tv.cache = self.cache
+        self.app.screen.cache_summary = self.cache.describe
+        self.cache.refresh()
+
+    def stop(self) -> None:
+        self.app.tv.cache = None
+        self.app.zapper.set_routes(direct_urls)
+        self.local.stop()
+
+
+def attach_cache(app: App, budget: CacheBudget | None = None) -> CacheService:
+    """The keyframe cache (:mod:`stb.tv.cache`): likely channels read ahead, served to the players on loopback."""
+    tv, zapper = app.tv, app.zapper
+
+    def source(channel_id: str) -> ChannelSource | None:  # the TV applies the parental lock itself
+        channel = tv.snapshot.lineup.by_id(channel_id)
+        return ChannelSource(channel.id, channel.name, tuple(channel.urls), dict(channel.headers)) if channel else None
+
+    def held() -> set[str]:
+        return {p.channel.id for p in zapper.players if p.channel is not None}
+
+    settings = app.box.settings
+    budget = budget or CacheBudget(channels=settings.cache_channels, bits_per_s=settings.cache_mbit_s * 1e6)
+    local = LocalRelay(source, max_clients=1 + len(zapper.players) + budget.channels)
+    service = CacheService(app, local, KeyframeCache(local, app.box, held, budget))
+    app.services.append(service)
+    return service
 
 
 def attach_network(app: App, port: int, host: str, interfaces: list[str] | None) -> NetworkSide:

@@ -102,6 +102,9 @@ class Settings:
     box_id: str = ""  # stable id for the LAN (made on first start)
     relay_channels: int = 4  # channels the relay reads at once for other screens (the TV's own comes on top)
     standby_when_taken: bool = True  # `stb take` on a laptop puts the TV in standby once the laptop shows the picture
+    keyframe_cache: bool = False  # read likely channels ahead, so zaps to them start at a keyframe at once
+    cache_channels: int = 4  # at most this many channels read ahead
+    cache_mbit_s: int = 40  # and no more than this much of the line for them
     parental: ParentalSettings = field(default_factory=ParentalSettings)
 
     @classmethod
@@ -125,6 +128,9 @@ class Settings:
             box_id=_box_id(data.get("box_id", "")),
             relay_channels=_int(data, "relay_channels", cls.relay_channels, 1, 32),
             standby_when_taken=_bool(data, "standby_when_taken", cls.standby_when_taken),
+            keyframe_cache=_bool(data, "keyframe_cache", cls.keyframe_cache),
+            cache_channels=_int(data, "cache_channels", cls.cache_channels, 0, 16),
+            cache_mbit_s=_int(data, "cache_mbit_s", cls.cache_mbit_s, 1, 1000),
             parental=ParentalSettings.from_json(data.get("parental", {})),
         )
 

@@ -1,8 +1,9 @@
-"""`stb bench zap`: key press → first new frame of the new channel, three ways, on the demo head-end.
+"""`stb bench zap`: key press → first new frame of the new channel, four ways, on the demo head-end.
 
 (a) plain libVLC with its default options, one player whose media is replaced at each zap;
 (b) our engine without pre-tuning (low caching, same single player);
-(c) our engine with pre-tuning (up, down and last channel kept tuned in silent players).
+(c) our engine with pre-tuning (up, down and last channel kept tuned in silent players);
+(d) our engine with every channel in the keyframe cache (:mod:`stb.relay.local`), no pre-tuning.
 Each runs sequential up zaps and random zaps. Two figures per zap, both read from the on-screen
 player's frame buffer (a condition variable, no sleeping):
 - first picture: the first frame after the key press whose burnt-in marker is the new channel's;
@@ -32,6 +33,8 @@ from stb.headend import marker
 from stb.lineup.model import Lineup
 from stb.player.engine import Engine, EngineOptions, PlaybackState
 from stb.player.zapper import Zapper
+from stb.relay.feed import ChannelSource
+from stb.relay.local import LocalRelay
 
 FRAME_S = 1 / 30
 SMOOTH_GAP_S = 0.2
@@ -76,12 +79,24 @@ def smooth_start(times: list[float], first: float, until: float, gap: float = SM
 class Rig:
     """Box → Zapper wired as in the App, without pygame; times every call made on the 'UI thread'."""
 
-    def __init__(self, lineup: Lineup, options: EngineOptions, pretune: int, state_dir: Path) -> None:
+    def __init__(self, lineup: Lineup, options: EngineOptions, pretune: int, state_dir: Path, cache: bool) -> None:
         self.engine = Engine(options)
         self.box = Box(lineup, StateStore(state_dir))
         self.zapper = Zapper(self.engine, pretune, self.box.likely_next)
         self.ui_calls_ms: list[float] = []
         self.box.subscribe(lambda e: isinstance(e, ChannelChanged) and self._timed(self.zapper.zap, e.channel))
+        self.cache: LocalRelay | None = None
+        if cache:  # every channel read ahead (the demo's are small): random zaps among cached channels
+            sources = {c.id: ChannelSource(c.id, c.name, tuple(c.urls)) for c in lineup.channels}
+            self.cache = LocalRelay(sources.get, max_clients=2 * len(sources))
+            self.cache.start()
+            self.zapper.set_routes(self.cache.route)
+            self.cache.keep(list(sources.values()))
+            deadline = time.monotonic() + FIRST_FRAME_TIMEOUT_S
+            while set(self.cache.summary.ready) != set(sources):
+                if time.monotonic() > deadline:
+                    raise StbError(f"zap benchmark: the keyframe cache holds only {self.cache.summary.ready}")
+                time.sleep(0.05)
 
     def _timed(self, fn: Callable, *args) -> None:
         started = time.perf_counter()
@@ -114,6 +129,8 @@ class Rig:
     def close(self) -> None:
         self.zapper.release()
         self.engine.release()
+        if self.cache is not None:
+            self.cache.stop()
 
 
 def _percentiles(samples: list[float]) -> dict:
@@ -159,9 +176,11 @@ def _series(rig: Rig, actions: list[Callable[[], None]], dwell: float) -> Series
     return series
 
 
-def _scenario(lineup: Lineup, options: EngineOptions, pretune: int, zaps: int, dwell: float, seed: int) -> dict:
+def _scenario(
+    lineup: Lineup, options: EngineOptions, pretune: int, cache: bool, zaps: int, dwell: float, seed: int
+) -> dict:
     with tempfile.TemporaryDirectory(prefix="stb-bench-zap-") as state:
-        rig = Rig(lineup, options, pretune, Path(state))
+        rig = Rig(lineup, options, pretune, Path(state), cache)
         try:
             rig.box.start()
             rig.zap(lambda: None)  # channel 1's first picture (start-up, not a zap)
@@ -188,10 +207,11 @@ def _scenario(lineup: Lineup, options: EngineOptions, pretune: int, zaps: int, d
     }
 
 
-SCENARIOS = {
-    "a_libvlc_defaults": (EngineOptions(network_caching_ms=None), 0),
-    "b_engine_no_pretune": (EngineOptions(), 0),
-    "c_engine_pretune": (EngineOptions(), 3),
+SCENARIOS = {  # options, pre-tuned players, keyframe cache
+    "a_libvlc_defaults": (EngineOptions(network_caching_ms=None), 0, False),
+    "b_engine_no_pretune": (EngineOptions(), 0, False),
+    "c_engine_pretune": (EngineOptions(), 3, False),
+    "d_engine_cache": (EngineOptions(), 0, True),  # (b) with every channel in the keyframe cache
 }
 
 
@@ -213,16 +233,23 @@ def run(zaps: int, dwell: float, pretune: int, joins: list[str] | None = None, s
         for join in joins or list(JOINS):
             lineup = _with_query(good, JOINS[join])
             block = result[join] = {}
-            for name, (options, default_pretune) in SCENARIOS.items():
+            for name, (options, default_pretune, cache) in SCENARIOS.items():
                 count = pretune if default_pretune else 0
-                block[name] = _scenario(lineup, options, count, zaps, dwell, seed)
+                block[name] = _scenario(lineup, options, count, cache, zaps, dwell, seed)
             _ratios(block)
+    if "live_edge_join" in result:  # issue 23's figure: random zaps among cached channels, at the live edge
+        block = result["live_edge_join"]
+        cached, plain = block["d_engine_cache"]["random"], block["b_engine_no_pretune"]["random"]
+        result["random_cached_p50_ms"] = cached["first_picture"]["p50_ms"]
+        result["cache_speedup_vs_engine"] = round(
+            plain["first_picture"]["p50_ms"] / max(cached["first_picture"]["p50_ms"], 0.1), 1
+        )
     return result
 
 
 def _ratios(block: dict) -> None:
     base = block["a_libvlc_defaults"]
-    for name in ("b_engine_no_pretune", "c_engine_pretune"):
+    for name in ("b_engine_no_pretune", "c_engine_pretune", "d_engine_cache"):
         for kind in ("up", "random"):
             series = block[name][kind]
             for figure in ("first_picture", "smooth"):
@@ -256,4 +283,9 @@ def render(d: dict) -> str:
                 f"  {'':<20} UI thread: longest call {s['ui_thread_max_ms']} ms, p99 {s['ui_thread_p99_ms']} ms"
             )
         lines.append(f"  pre-tuning costs {block['pretune_cpu_cost_percent']} % CPU (of one core) while watching")
+    if "random_cached_p50_ms" in d:
+        lines.append(
+            f" random zaps among cached channels at the live edge: first picture p50 {d['random_cached_p50_ms']} ms, "
+            f"{d['cache_speedup_vs_engine']}x the engine without the cache"
+        )
     return "\n".join(lines)

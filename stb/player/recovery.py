@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from stb.lineup.model import Channel
 from stb.player.framebuffer import FrameBuffer
@@ -50,6 +50,9 @@ class Player:
         self.aspect: float | None = None  # width / height as the viewer should see it
         self.reconnects = 0  # since the last tune: stalls and ends recovered by reconnecting
         self.retries = 0  # attempts after every URL had failed, since the channel last played
+        #: where a channel is read from, in order: its own URLs unless the box routes it (its keyframe cache)
+        self.routes: Callable[[Channel], Sequence[str]] = direct_urls
+        self._urls: list[str] = []  # this tune's, from ``routes``
         self._url_index = 0
         self._attempt_at = 0.0  # when the current URL was started
         self._retry_at: float | None = None
@@ -91,6 +94,7 @@ class Player:
         player is silent whatever the audio output can or cannot mute).
         """
         self.channel = channel
+        self._urls = list(self.routes(channel)) or list(channel.urls)
         self._audible, self._audio_pending, self._audio_choice = audible, False, None
         self._url_index = 0
         self.reconnects = self.retries = 0
@@ -139,6 +143,8 @@ class Player:
             if now >= self._retry_at:
                 self._retry_at = None
                 self.retries += 1
+                if self.channel is not None:  # the route may have changed meanwhile (the cache warmed up)
+                    self._urls = list(self.routes(self.channel)) or list(self.channel.urls)
                 self._url_index = 0
                 self._start_url()  # stays FAILED until a picture comes
             return False
@@ -171,7 +177,7 @@ class Player:
     def _start_url(self) -> None:
         """(Re)start the current URL; the visible state is the caller's business."""
         assert self.channel is not None
-        url = self.channel.urls[self._url_index]
+        url = self._urls[self._url_index]
         options = media_options(self.channel) + ([] if self._audible else [":no-audio"])
         # A new media picks its default audio track (none with ":no-audio"); the viewer's pick is re-applied.
         self._audio_pending = self._audible and self._audio_choice is not None
@@ -226,7 +232,7 @@ class Player:
     def _attempt_failed(self, reason: str) -> bool:
         """The current URL gave no picture: the next URL, else FAILED and a retry later."""
         assert self.channel is not None
-        if self._url_index + 1 < len(self.channel.urls):
+        if self._url_index + 1 < len(self._urls):
             self._url_index += 1
             log.warning("%s: %s on %s, trying fallback URL", self.name, reason, self.channel.name)
             self._start_url()
@@ -319,6 +325,11 @@ class Player:
     def audible(self) -> bool:
         """Whether an audio track is playing (or about to, once the stream reveals it)."""
         return self._audio_pending or self.adapter.audio_track >= 0
+
+
+def direct_urls(channel: Channel) -> Sequence[str]:
+    """A channel read straight from its provider: its own URLs, in the line-up's order."""
+    return channel.urls
 
 
 def media_options(channel: Channel) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from stb.lineup.model import Channel
@@ -72,6 +72,11 @@ class Zapper:
         self.volume, self.muted = 100, False
         self._reaim_from: float | None = None  # when the last zap happened, until re-aimed
         self._last_active_state = PlaybackState.IDLE
+
+    def set_routes(self, routes: Callable[[Channel], Sequence[str]]) -> None:
+        """Where every player reads a channel from (the TV's keyframe cache first, when the box has one)."""
+        for player in self.players:
+            player.routes = routes
 
     # -- queries -------------------------------------------------------------------------------------
     @property

@@ -65,6 +65,7 @@ class Relay:
         self.give_up_s = give_up_s
         self.live_connections = 0  # ever opened: a mirror that keeps one connection across zaps adds 1
         self.feeds: dict[str, Feed] = {}
+        self.kept: set[str] = set()  # channels read even with nobody watching (the TV's keyframe cache)
         self.live: ChannelSource | None = None  # what the TV shows, when the relay may show it too
         self.summary = RelaySummary()
         self.live_output: LiveOutput | None = None  # runs while anyone reads the live stream
@@ -83,6 +84,16 @@ class Relay:
         self.live = source
         if self.live_output is not None:
             self.live_output.follow(source)
+
+    def keep(self, sources: list[ChannelSource]) -> None:
+        """Read these channels whoever watches them, so a client joins at their latest keyframe at once.
+
+        The caller budgets them (``max_upstreams`` still caps what clients may add); channels no longer
+        kept linger like any feed nobody watches, then stop.
+        """
+        self.kept = {source.id for source in sources}
+        for source in sources:
+            self._feed(source, for_tv=True)
 
     # -- clients -----------------------------------------------------------------------------------
 
@@ -165,7 +176,7 @@ class Relay:
         if feed is not None:  # the line-up changed the channel's URLs: start over
             self._stop_feed(feed)
         self._ensure_reaper()
-        busy = [f for f in self.feeds.values() if not self._is_tvs(f.source)]
+        busy = [f for f in self.feeds.values() if not self._is_tvs(f.source) and f.name not in self.kept]
         if not for_tv and not self._is_tvs(source) and len(busy) >= self.max_upstreams:
             idle = [f for f in busy if not f.viewers]
             if not idle:
@@ -209,7 +220,7 @@ class Relay:
                     for viewer in feed.viewers - live_viewers:
                         log.info("relay %s: no data for %.0f s, ending a client's stream", feed.name, self.give_up_s)
                         feed.unsubscribe(viewer)
-                if feed.viewers:
+                if feed.viewers or feed.name in self.kept:
                     feed.idle_since = None
                 elif feed.idle_since is None:
                     feed.idle_since = now

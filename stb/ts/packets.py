@@ -114,6 +114,15 @@ class JoinPoint:
             if at >= start and pid not in self._gop_cc:
                 self._gop_cc[pid] = data[at + 3] & 0x0F
 
+    @property
+    def ready(self) -> bool:
+        """A joining viewer would start at a keyframe now."""
+        return self.pat is not None and self.pmt is not None and bool(self._gop)
+
+    @property
+    def gop_bytes(self) -> int:
+        return self._gop_bytes if self._gop else 0
+
     def join_data(self) -> bytes:
         if self.pat is None or self.pmt is None or not self._gop:
             return b""

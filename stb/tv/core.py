@@ -25,6 +25,7 @@ from stb.lineup.model import Channel
 from stb.parental import PinResult
 from stb.player.engine import PlaybackState
 from stb.tv import mirror
+from stb.tv.cache import KeyframeCache
 from stb.tv.events import GuideChanged, LockChanged, MirrorChanged, PlaybackReported, ReminderDue, TvEvent
 from stb.tv.ports import ZapperPort
 from stb.tv.snapshot import TvSnapshot
@@ -61,6 +62,7 @@ class TvCore:
         self.peer_boxes: Callable[[], tuple[FoundBox, ...]] = tuple  # the boxes on the LAN, when the box looks
         self.on_follow: Callable[[str | None], None] | None = None  # the relay's live stream follows this
         self._following: str | None = None
+        self.cache: KeyframeCache | None = None  # channels read ahead for instant zaps, when the box has it
         self._now_next_cache: dict[str, tuple[float, NowNext]] = {}
         self._listeners: list[Listener] = []
         self.snapshot = TvSnapshot(box.lineup)
@@ -81,11 +83,15 @@ class TvCore:
             self.check_lock()  # before the zap: a locked channel must not be heard for a frame
             self.zapper.zap(event.channel)
             self.follow_live()
+            if self.cache is not None:
+                self.cache.refresh()
         elif isinstance(event, VolumeChanged):
             self.apply_audio()
         elif isinstance(event, StandbyChanged):
             self._standby_changed(event)
             self.follow_live()
+            if self.cache is not None:
+                self.cache.refresh()
         self._emit(event)
 
     def _standby_changed(self, event: StandbyChanged) -> None:
@@ -115,6 +121,8 @@ class TvCore:
                 # a mirrored box's stand-in channel is that box's to report, not ours
                 self._emit(PlaybackReported(self._public_id(channel), event.state.value, event.error))
         self.commands.run_pending()
+        if self.cache is not None:
+            self.cache.step(now)
         self.check_lock()
         self._drain_guide_refreshes()
         self.check_reminders(time.time())

@@ -27,11 +27,11 @@ def bench(*argv: str) -> dict:
     return json.loads(out)
 
 
-def test_bench_zap_measures_three_engines_both_ways():
+def test_bench_zap_measures_four_engines_both_ways():
     result = bench("zap", "--zaps", "2", "--dwell", "0.5", "--join", "live-edge")
     assert "keyframe_join" not in result
     block = result["live_edge_join"]
-    for name in ("a_libvlc_defaults", "b_engine_no_pretune", "c_engine_pretune"):
+    for name in ("a_libvlc_defaults", "b_engine_no_pretune", "c_engine_pretune", "d_engine_cache"):
         for kind in ("up", "random"):
             series = block[name][kind]
             assert series["zaps"] == 2
@@ -41,3 +41,5 @@ def test_bench_zap_measures_three_engines_both_ways():
             assert series["cpu_percent"] > 0
         assert block[name]["ui_thread_max_ms"] >= block[name]["ui_thread_p99_ms"] > 0
     assert "pretune_cpu_cost_percent" in block
+    assert result["random_cached_p50_ms"] == block["d_engine_cache"]["random"]["first_picture"]["p50_ms"] > 0
+    assert result["cache_speedup_vs_engine"] > 0

@@ -1,0 +1,162 @@
+"""The TV's keyframe cache: channels it may zap to, read ahead and served to its own players on loopback.
+
+A zap to a channel nobody reads waits for the provider's next keyframe (half a GOP on average at the
+live edge of an ordinary server). The cache keeps a few likely channels read — no decoding, only the
+latest GOP in memory (:class:`~stb.ts.packets.JoinPoint`) — and a player tuned to one of them is
+given its loopback URL first: it starts with PAT, PMT and that keyframe at once. The channel's own
+URLs stay behind it, so a cache that fails costs one attempt, never the channel.
+
+Its own thread and asyncio loop run a :class:`~stb.relay.relay.Relay` and a small loopback HTTP
+server (uvicorn + Starlette, the stack the API already uses). The UI thread only calls `keep`, `route`
+and `summary`, which hand work to the loop or read a summary replaced whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from stb.errors import StbError
+from stb.lineup.model import Channel
+from stb.relay.errors import ChannelLocked, RelayBusy, UpstreamDown
+from stb.relay.feed import ChannelSource
+from stb.relay.relay import Relay
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 10.0
+SUMMARY_EVERY_S = 1.0
+
+
+@dataclass(frozen=True)
+class CacheSummary:
+    """What the stream details show of the cache; replaced whole, read from any thread."""
+
+    channels: int = 0  # read ahead now
+    ready: tuple[str, ...] = ()  # of which these have a keyframe to start from
+    bits_per_s: float = 0.0  # what reading them costs, over the last second or so
+    gop_bytes: int = 0  # the GOPs held in memory
+
+
+class LocalRelay:
+    """Reads the channels it is told to keep and serves them to the TV's players on 127.0.0.1."""
+
+    def __init__(self, channels: Callable[[str], ChannelSource | None], max_clients: int = 8) -> None:
+        self._channels = channels
+        self._max_clients = max_clients
+        self.port: int | None = None
+        self.summary = CacheSummary()
+        self._relay: Relay | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+        self._last_bytes: dict[str, int] = {}
+
+    # -- the UI thread's side ----------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="stb-keyframe-cache", daemon=True)
+        self._thread.start()
+        if not self._started.wait(START_TIMEOUT_S) or self.port is None:
+            raise StbError(f"the keyframe cache did not start: {self._error or 'time-out'}")
+
+    def keep(self, sources: Sequence[ChannelSource]) -> None:
+        """Read these channels ahead (in this order of likelihood); the others stop after a while."""
+        loop, relay = self._loop, self._relay
+        if loop is None or relay is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closing: the box is stopping
+            loop.call_soon_threadsafe(relay.keep, list(sources))
+
+    def route(self, channel: Channel) -> Sequence[str]:
+        """Where a player reads ``channel``: the cache first when it holds a keyframe of it, then its own URLs."""
+        if self.port is not None and channel.id in self.summary.ready:
+            return [self.url(channel.id), *channel.urls]
+        return channel.urls
+
+    def url(self, channel_id: str) -> str:
+        return f"http://127.0.0.1:{self.port}/channel/{channel_id}"
+
+    def stop(self) -> None:
+        loop, server = self._loop, self._server
+        if loop is not None and server is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(setattr, server, "should_exit", True)
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+        self.port = None
+
+    # -- the loop's side ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:  # a port or a library failure: start() reports it
+            self._error = exc
+            self._started.set()
+        finally:
+            self._loop = None
+            loop.close()
+
+    async def _serve(self) -> None:
+        self._relay = relay = Relay(self._channels, max_upstreams=self._max_clients)
+        app = Starlette(routes=[Route("/channel/{channel_id}", self._channel)])
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+                                access_log=False)  # fmt: skip
+        self._server = server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        summaries = asyncio.create_task(self._summarise_forever())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.01)
+        if serving.done():
+            await serving  # raises why it could not start
+        self.port = server.servers[0].sockets[0].getsockname()[1]
+        self._started.set()
+        try:
+            await serving
+        finally:
+            summaries.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await summaries
+            await relay.close()
+
+    async def _channel(self, request: Request) -> Response:
+        assert self._relay is not None
+        channel_id = request.path_params["channel_id"]
+        try:
+            body = await self._relay.open_channel(channel_id, internal=True)
+        except LookupError as exc:
+            return PlainTextResponse(str(exc), status_code=404)
+        except (UpstreamDown, RelayBusy, ChannelLocked) as exc:  # the player goes on to the channel's own URLs
+            return PlainTextResponse(str(exc), status_code=502)
+        return StreamingResponse(body, media_type="video/mp2t", headers={"Cache-Control": "no-store"})
+
+    async def _summarise_forever(self) -> None:
+        while True:
+            self._summarise()
+            await asyncio.sleep(SUMMARY_EVERY_S)
+
+    def _summarise(self) -> None:
+        relay = self._relay
+        if relay is None:
+            return
+        kept = [relay.feeds[cid] for cid in relay.kept if cid in relay.feeds]
+        ready = tuple(f.name for f in relay.feeds.values() if f.state == "playing" and f.join_point.ready)
+        counted = {f.name: f.bytes_out for f in kept}
+        bits = sum(max(0, n - self._last_bytes.get(name, n)) for name, n in counted.items()) * 8 / SUMMARY_EVERY_S
+        self._last_bytes = counted
+        gop = sum(f.join_point.gop_bytes for f in relay.feeds.values())
+        self.summary = CacheSummary(len(kept), ready, bits, gop)
