@@ -102,6 +102,7 @@ class Settings:
     box_id: str = ""  # stable id for the LAN (made on first start)
     relay_channels: int = 4  # channels the relay reads at once for other screens (the TV's own comes on top)
     standby_when_taken: bool = True  # `stb take` on a laptop puts the TV in standby once the laptop shows the picture
+    network_tuner: bool = False  # offered as an HDHomeRun tuner: tokenless tuner routes and streams on the LAN
     parental: ParentalSettings = field(default_factory=ParentalSettings)
 
     @classmethod
@@ -125,6 +126,7 @@ class Settings:
             box_id=_box_id(data.get("box_id", "")),
             relay_channels=_int(data, "relay_channels", cls.relay_channels, 1, 32),
             standby_when_taken=_bool(data, "standby_when_taken", cls.standby_when_taken),
+            network_tuner=_bool(data, "network_tuner", cls.network_tuner),
             parental=ParentalSettings.from_json(data.get("parental", {})),
         )
 

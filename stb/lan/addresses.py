@@ -91,3 +91,28 @@ def _unusable_ipv6() -> set[ipaddress.IPv6Address]:
                 if int(fields[4], 16) & (_IFA_F_TENTATIVE | _IFA_F_DADFAILED):
                     result.add(ipaddress.IPv6Address(int(fields[0], 16)))
     return result
+
+
+def lan_ipv4_networks(interfaces: list[str] | None = None) -> list[ipaddress.IPv4Interface]:
+    """The IPv4 address and network of each chosen interface (None: every non-loopback one); an unknown
+    interface is left out. What a LAN responder (UDP tuner discovery, SSDP) answers for, and from."""
+    result = []
+    for adapter in ifaddr.get_adapters():
+        if interfaces is not None and adapter.name not in interfaces:
+            continue
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str):
+                iface = ipaddress.IPv4Interface(f"{ip.ip}/{ip.network_prefix}")
+                if interfaces is None and iface.ip.is_loopback:
+                    continue
+                result.append(iface)
+    return result
+
+
+def local_address_for(peer: str, networks: list[ipaddress.IPv4Interface]) -> str | None:
+    """This machine's address on ``peer``'s subnet (None: the peer is on none of ``networks``)."""
+    try:
+        address = ipaddress.IPv4Address(peer)
+    except ValueError:
+        return None
+    return next((str(n.ip) for n in networks if address in n.network), None)
