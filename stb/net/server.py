@@ -127,8 +127,8 @@ class NetworkSide:
                 log.warning("the API is not served over TLS: port %s is in use", tls_server.config.port)
         if server.started:
             self.bound_port = server.servers[0].sockets[0].getsockname()[1]
+            await self._async_tuner(self.ctx.network_tuner())  # before zeroconf's probing, which takes seconds
             await self._async_announce()
-            await self._async_tuner(self.ctx.network_tuner())
             if self.peers is not None:
                 await self.peers.async_start()
             self._ready.set()

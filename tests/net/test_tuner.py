@@ -128,8 +128,17 @@ def test_the_switch_off_hides_the_root_tuner_and_the_token_routes_stay(plain_box
             root = root_of(box)
             got = {p: c.get(root + p) for p in ROOT_ROUTES}
             got["POST /lineup.post"] = c.post(f"{root}/lineup.post?scan=start&source=Cable")
-            scoped = {p: c.get(f"{root}/hdhr/{token}/{p}") for p in
-                      ("discover.json", "lineup.json", "lineup.xml", "lineup.m3u", "lineup_status.json", "device.xml")}
+            scoped = {
+                p: c.get(f"{root}/hdhr/{token}/{p}")
+                for p in (
+                    "discover.json",
+                    "lineup.json",
+                    "lineup.xml",
+                    "lineup.m3u",
+                    "lineup_status.json",
+                    "device.xml",
+                )
+            }
             scoped["lineup.post"] = c.post(f"{root}/hdhr/{token}/lineup.post?scan=start&source=Cable")
             url = scoped["lineup.json"].json()[0]["URL"]
             with c.stream("GET", url + "?transcode=heavy") as r:  # …?token=T?transcode=heavy, as Jellyfin made it
