@@ -115,7 +115,7 @@ class SettingsScreen(Dismissable):
                  hint="On: anyone on your network controls the TV without pairing. Leave it off"),
             Item("Offer this box as a network tuner", lambda: on_off(s.network_tuner), protected=True,
                  change=lambda d: self._network_tuner(not s.network_tuner),
-                 hint="On: Plex, Jellyfin, Channels, Kodi find it as an HDHomeRun; channels play unpaired"),
+                 hint="On: Plex, Jellyfin, Channels and Kodi find it as a tuner and play its channels unpaired"),
             Item("Parental PIN", lambda: "Set" if lock.enabled else "Not set", activate=self._pin_flow,
                  hint="OK: choose a PIN (the lock is off without one), or change it", section="Parental lock"),
             Item("Age limit", lambda: "Off" if s.parental.age_limit is None else f"{s.parental.age_limit}+",
@@ -163,7 +163,7 @@ class SettingsScreen(Dismissable):
         self.hooks.push(ConfirmDialog(
             "Offer this box as a network tuner?",
             "TV apps on this network (Plex, Jellyfin, Channels, Kodi) then find it as an HDHomeRun tuner and play "
-            "its channels without pairing, as they do with a real tuner.",
+            "its channels without pairing.",
             "Offer it", self.theme, apply,
         ))  # fmt: skip
 
