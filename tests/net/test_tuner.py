@@ -186,3 +186,17 @@ def test_turning_the_switch_off_closes_the_root_routes_at_once(tuner_box):
             return before, after
 
     assert run_client(box, client, timeout=60, between=between) == (200, 404)
+
+
+def test_the_parental_lock_holds_on_the_tokenless_streams(tuner_box):
+    box = tuner_box
+    locked = box.box.lineup.sorted_channels()[1]
+    box.box.parental.set_pin("2468")
+    box.box.parental.toggle_channel_lock(locked.id)
+    box.tv.publish_snapshot()
+
+    def client(_base):
+        with httpx.Client(base_url=root_of(box), timeout=30) as c:
+            return c.get(f"/auto/v{locked.number}").status_code, c.get("/auto/v99999").status_code
+
+    assert run_client(box, client, timeout=60) == (403, 404)
