@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,3 +117,19 @@ def local_address_for(peer: str, networks: list[ipaddress.IPv4Interface]) -> str
     except ValueError:
         return None
     return next((str(n.ip) for n in networks if address in n.network), None)
+
+
+class Ipv4Networks:
+    """:func:`lan_ipv4_networks`, read again at most every ``every_s``: a LAN responder asks on each packet,
+    and a flood of packets must not turn into a flood of interface listings."""
+
+    def __init__(self, interfaces: list[str] | None, every_s: float = 2.0) -> None:
+        self.interfaces, self.every_s = interfaces, every_s
+        self._networks: list[ipaddress.IPv4Interface] = []
+        self._read_at: float | None = None
+
+    def __call__(self) -> list[ipaddress.IPv4Interface]:
+        now = time.monotonic()
+        if self._read_at is None or now - self._read_at >= self.every_s:
+            self._networks, self._read_at = lan_ipv4_networks(self.interfaces), now
+        return self._networks

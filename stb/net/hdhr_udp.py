@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from stb.lan.addresses import lan_ipv4_networks, local_address_for
+from stb.lan.addresses import Ipv4Networks, local_address_for
 from stb.net.hdhr import DEVICE_TYPE_TUNER
 
 log = logging.getLogger(__name__)
@@ -182,9 +182,7 @@ class HdhrResponder:
         self.tuner, self.interfaces, self.port = tuner, interfaces, port
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
-
-    def networks(self) -> list:
-        return lan_ipv4_networks(self.interfaces)
+        self.networks = Ipv4Networks(interfaces)
 
     async def async_start(self) -> None:
         loop = asyncio.get_running_loop()

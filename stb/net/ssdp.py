@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from stb import __version__
-from stb.lan.addresses import lan_ipv4_networks, local_address_for
+from stb.lan.addresses import Ipv4Networks, local_address_for
 from stb.net.hdhr import UPNP_DEVICE_TYPE
 
 log = logging.getLogger(__name__)
@@ -111,9 +111,7 @@ class SsdpResponder:
         self._transport: asyncio.DatagramTransport | None = None
         self._sock: socket.socket | None = None
         self._task: asyncio.Task | None = None
-
-    def networks(self) -> list:
-        return lan_ipv4_networks(self.interfaces)
+        self.networks = Ipv4Networks(interfaces)
 
     async def async_start(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
