@@ -144,6 +144,8 @@ def getset_reply(request: bytes, tuner: Tuner) -> bytes | None:
     if name is None:
         return None
     known = {"/sys/model": tuner.model, "/sys/hwmodel": tuner.hwmodel, "/sys/version": tuner.version}
+    # Jellyfin asks each tuner's lock key to show which are free: none is ever locked here
+    known.update({f"/tuner{i}/lockkey": "none" for i in range(max(1, min(tuner.tuners, 255)))})
     reply = tlv(TAG_GETSET_NAME, name.encode()[:200] + b"\0")
     if value is not None:
         reply += tlv(TAG_ERROR_MESSAGE, b"ERROR: this tuner is read-only\0")

@@ -113,6 +113,10 @@ def test_control_get_answers_the_model_and_refuses_a_set():
     get = frame(0x0004, tlv(TAG_GETSET_NAME, b"/sys/model\0"))
     items = dict(tlvs(open_frame(getset_reply(get, TUNER) or b"")[1]))
     assert items[TAG_GETSET_VALUE] == b"hdhomerun5_atsc\0"
+    lockkey = frame(0x0004, tlv(TAG_GETSET_NAME, b"/tuner3/lockkey\0"))  # TUNER has 4 tuners: 0..3, all free
+    assert dict(tlvs(open_frame(getset_reply(lockkey, TUNER) or b"")[1]))[TAG_GETSET_VALUE] == b"none\0"
+    beyond = frame(0x0004, tlv(TAG_GETSET_NAME, b"/tuner4/lockkey\0"))
+    assert TAG_GETSET_VALUE not in dict(tlvs(open_frame(getset_reply(beyond, TUNER) or b"")[1]))
     setting = frame(0x0004, tlv(TAG_GETSET_NAME, b"/tuner0/channel\0") + tlv(TAG_GETSET_VALUE, b"auto:5\0"))
     items = dict(tlvs(open_frame(getset_reply(setting, TUNER) or b"")[1]))
     assert TAG_GETSET_VALUE not in items and items[0x05].startswith(b"ERROR")
