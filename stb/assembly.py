@@ -21,6 +21,7 @@ from stb.lineup.model import Lineup
 from stb.net.announce import Announcer
 from stb.net.api import NetContext
 from stb.net.guide import NetGuide
+from stb.net.lantuner import LanTuner
 from stb.net.server import NetworkSide
 from stb.net.signed import StreamSigner
 from stb.net.tvevents import tv_event_listener
@@ -70,13 +71,18 @@ def build_app(
     api_host: str = "127.0.0.1",
     interfaces: list[str] | None = None,
     keyframe_cache: bool | None = None,
+    network_tuner: bool = False,
     **window: Any,
 ) -> App:
     """The box: ``App(lineup, **window)``, and with ``api_port`` its HTTP API, relay, announcement and peers.
 
     ``keyframe_cache``: read likely channels ahead for instant zaps (None: as the box's settings say).
+    ``network_tuner``: turn "Offer this box as a network tuner" on (``stb run --network-tuner``), kept on.
     """
     app = App(lineup, **window)
+    if network_tuner and not app.box.settings.network_tuner:
+        app.box.settings.network_tuner = True
+        app.box.settings_changed()
     if keyframe_cache if keyframe_cache is not None else app.box.settings.keyframe_cache:
         attach_cache(app)
     if api_port is not None:
@@ -139,7 +145,8 @@ def attach_network(app: App, port: int, host: str, interfaces: list[str] | None)
     remote = TvRemote(tv, app.act)
     context = NetContext(
         box_info=remote.api_box_info, commands=tv.commands, auth=app.auth, box=remote, guide=net_guide.get,
-        open_on_lan=lambda: tv.snapshot.open_on_lan, relay=relay, lineup=lambda: tv.snapshot.lineup,
+        open_on_lan=lambda: tv.snapshot.open_on_lan, network_tuner=lambda: tv.snapshot.network_tuner,
+        favourites=lambda: tv.snapshot.favourites, relay=relay, lineup=lambda: tv.snapshot.lineup,
         theme=lambda: app.theme, signer=StreamSigner(box.store.path.parent),
     )  # fmt: skip
     identity = BoxIdentity.load_or_create(box.store.path.parent, settings.box_id)
@@ -151,7 +158,8 @@ def attach_network(app: App, port: int, host: str, interfaces: list[str] | None)
         peers = app.peers
         tv.peer_boxes = lambda: peers.boxes
     announce = _announcer(app, interfaces) if on_lan else None
-    net = NetworkSide(context, host, port, announce, app.peers, identity)
+    lan_tuner = (lambda side: LanTuner(context, interfaces, lambda: side.bound_port)) if on_lan else None
+    net = NetworkSide(context, host, port, announce, app.peers, identity, lan_tuner)
     app.net = net
     app.services.append(NetworkService(app, net))
     tv.subscribe(tv_event_listener(net, on_guide=net_guide.invalidate))

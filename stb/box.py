@@ -53,6 +53,7 @@ class SettingsChanged:
     box_name: str = ""
     open_on_lan: bool = False
     show_channel_on_lan: bool = True
+    network_tuner: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ class Box:
         """A screen changed ``settings``: saved with the next flush, and said to whoever shows them."""
         self._settings_dirty = True
         s = self.settings
-        self._emit(SettingsChanged(s.box_name, s.open_on_lan, s.show_channel_on_lan))
+        self._emit(SettingsChanged(s.box_name, s.open_on_lan, s.show_channel_on_lan, s.network_tuner))
 
     def flush(self) -> None:
         """Save state and settings if they changed; called by the UI loop off the key-press path, and at exit."""

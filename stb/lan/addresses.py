@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,3 +92,44 @@ def _unusable_ipv6() -> set[ipaddress.IPv6Address]:
                 if int(fields[4], 16) & (_IFA_F_TENTATIVE | _IFA_F_DADFAILED):
                     result.add(ipaddress.IPv6Address(int(fields[0], 16)))
     return result
+
+
+def lan_ipv4_networks(interfaces: list[str] | None = None) -> list[ipaddress.IPv4Interface]:
+    """The IPv4 address and network of each chosen interface (None: every non-loopback one); an unknown
+    interface is left out. What a LAN responder (UDP tuner discovery, SSDP) answers for, and from."""
+    result = []
+    for adapter in ifaddr.get_adapters():
+        if interfaces is not None and adapter.name not in interfaces:
+            continue
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str):
+                iface = ipaddress.IPv4Interface(f"{ip.ip}/{ip.network_prefix}")
+                if interfaces is None and iface.ip.is_loopback:
+                    continue
+                result.append(iface)
+    return result
+
+
+def local_address_for(peer: str, networks: list[ipaddress.IPv4Interface]) -> str | None:
+    """This machine's address on ``peer``'s subnet (None: the peer is on none of ``networks``)."""
+    try:
+        address = ipaddress.IPv4Address(peer)
+    except ValueError:
+        return None
+    return next((str(n.ip) for n in networks if address in n.network), None)
+
+
+class Ipv4Networks:
+    """:func:`lan_ipv4_networks`, read again at most every ``every_s``: a LAN responder asks on each packet,
+    and a flood of packets must not turn into a flood of interface listings."""
+
+    def __init__(self, interfaces: list[str] | None, every_s: float = 2.0) -> None:
+        self.interfaces, self.every_s = interfaces, every_s
+        self._networks: list[ipaddress.IPv4Interface] = []
+        self._read_at: float | None = None
+
+    def __call__(self) -> list[ipaddress.IPv4Interface]:
+        now = time.monotonic()
+        if self._read_at is None or now - self._read_at >= self.every_s:
+            self._networks, self._read_at = lan_ipv4_networks(self.interfaces), now
+        return self._networks

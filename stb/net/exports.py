@@ -25,6 +25,7 @@ from stb.guide.query import Programme
 from stb.guide.xmltv import CREDIT_ROLES
 from stb.lineup.m3u_write import write_m3u
 from stb.lineup.model import Lineup
+from stb.net import hdhr
 from stb.net.ports import GuideReader
 from stb.tv.answers import BoxInfoDict
 
@@ -170,25 +171,13 @@ def _programme_element(p: Programme, channel: str) -> etree._Element:
 
 
 def hdhr_discover(box: BoxInfoDict, base: str, token: str | None, tuners: int) -> dict:
-    """``discover.json``: ``base`` is the URL the user gave the app, ``…/hdhr/TOKEN``."""
-    hdhr_base = f"{base}/hdhr/{quote(token, safe='')}" if token else f"{base}/hdhr/open"
-    return {
-        "FriendlyName": box["name"],
-        "Manufacturer": "stb",
-        "ModelNumber": "HDTC-2US",  # a model these apps know takes MPEG-TS as it comes
-        "FirmwareName": "stb",
-        "FirmwareVersion": __version__,
-        "DeviceID": (box["id"][:8] or "00000000").upper(),
-        "DeviceAuth": "",
-        "BaseURL": hdhr_base,
-        "LineupURL": f"{hdhr_base}/lineup.json",
-        "TunerCount": tuners,
-    }
+    """``discover.json`` of the token-scoped tuner: ``base`` is the box, the tuner is at ``…/hdhr/TOKEN``."""
+    return hdhr.discover(box, hdhr_base(base, token), tuners)
+
+
+def hdhr_base(base: str, token: str | None) -> str:
+    return f"{base}/hdhr/{quote(token, safe='')}" if token else f"{base}/hdhr/open"
 
 
 def hdhr_lineup(lineup: Lineup, base: str, token: str | None) -> list[dict]:
-    return [{"GuideNumber": str(c.number), "GuideName": c.name, "URL": stream_url(base, c.id, token)}
-            for c in lineup.sorted_channels() if not c.radio]  # fmt: skip
-
-
-HDHR_STATUS = {"ScanInProgress": 0, "ScanPossible": 1, "Source": "Cable", "SourceList": ["Cable"]}
+    return hdhr.lineup(lineup, lambda c: stream_url(base, c.id, token))

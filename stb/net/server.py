@@ -11,6 +11,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -20,6 +21,9 @@ from stb.lan.peers import Peers
 from stb.net.announce import Announcer
 from stb.net.api import NetContext, create_app
 from stb.net.http import BoxH11Protocol
+
+if TYPE_CHECKING:
+    from stb.net.lantuner import LanTuner
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +48,14 @@ class NetworkSide:
         announce: Callable[[int], Announcer] | None = None,
         peers: Peers | None = None,
         identity: BoxIdentity | None = None,
+        lan_tuner: Callable[[NetworkSide], LanTuner] | None = None,
     ) -> None:
         """``announce(port)`` makes the zeroconf announcer once the port is known (None: no announcement);
         ``peers`` browses for the other boxes while the network side runs (None: it does not look);
         ``identity``: the API is also served over TLS with the box's certificate, on ``port + 1`` (any free
-        port when ``port`` is 0), the only way paired devices send their tokens (docs/security.md)."""
+        port when ``port`` is 0), the only way paired devices send their tokens (docs/security.md);
+        ``lan_tuner(self)``: the network tuner's UDP discovery and SSDP, run while its switch is on (None: the
+        box is not on a LAN, the tuner is only its HTTP routes)."""
         self.ctx, self.host, self.port = ctx, host, port
         self.identity = identity
         self.tls_port: int | None = None
@@ -66,6 +73,7 @@ class NetworkSide:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self.lan_tuner = lan_tuner(self) if lan_tuner is not None else None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="stb-net", daemon=True)
@@ -119,6 +127,7 @@ class NetworkSide:
                 log.warning("the API is not served over TLS: port %s is in use", tls_server.config.port)
         if server.started:
             self.bound_port = server.servers[0].sockets[0].getsockname()[1]
+            await self._async_tuner(self.ctx.network_tuner())  # before zeroconf's probing, which takes seconds
             await self._async_announce()
             if self.peers is not None:
                 await self.peers.async_start()
@@ -131,6 +140,7 @@ class NetworkSide:
         finally:
             if self.peers is not None:
                 await self.peers.async_stop()
+            await self._async_tuner(False)
         if self.ctx.relay is not None:
             await self.ctx.relay.close()  # idempotent: stop() has usually closed it already
         if self.announcer is not None:
@@ -160,6 +170,13 @@ class NetworkSide:
             self.announcer = None
             return
         self._keep(asyncio.ensure_future(self.announcer.async_watch_addresses()))
+
+    async def _async_tuner(self, on: bool) -> None:
+        if self.lan_tuner is not None:
+            try:
+                await self.lan_tuner.async_set(on)
+            except Exception as exc:  # the API stays up; the tuner is still reachable by address
+                log.warning("the network tuner's discovery did not follow the switch: %s", exc)
 
     def page_url(self) -> str | None:
         """The web page's address for phones on the LAN (None: not serving, or not on the LAN)."""
@@ -194,14 +211,20 @@ class NetworkSide:
         with contextlib.suppress(RuntimeError):  # the loop is closing: the box is stopping
             loop.call_soon_threadsafe(relay.follow, channel_id)
 
-    def settings_changed(self, name: str, pairing_required: bool, show_channel: bool) -> None:
+    def settings_changed(
+        self, name: str, pairing_required: bool, show_channel: bool, network_tuner: bool = False
+    ) -> None:
         """From the UI thread when Settings changed: the announcement follows the box's name (a new instance
-        name, goodbyes for the old one) and its TXT the "open on this LAN" and privacy choices."""
+        name, goodbyes for the old one) and its TXT the "open on this LAN" and privacy choices; the network
+        tuner's UDP discovery and SSDP start or stop with its switch."""
         loop, announcer = self._loop, self.announcer
-        if loop is None or announcer is None:
+        if loop is None:
             return
 
         async def apply() -> None:
+            await self._async_tuner(network_tuner)
+            if announcer is None:
+                return
             try:
                 await announcer.async_update_settings(pairing_required=pairing_required, show_channel=show_channel)
                 await announcer.async_rename(name)

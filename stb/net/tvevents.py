@@ -33,7 +33,7 @@ def tv_event_listener(net: NetworkSide, on_guide: Callable[[], None] = lambda: N
         elif isinstance(event, PlaybackReported):
             publish("playback", {"channel": event.channel_id, "state": event.state, "error": event.error})
         elif isinstance(event, SettingsChanged):
-            net.settings_changed(event.box_name, not event.open_on_lan, event.show_channel_on_lan)
+            net.settings_changed(event.box_name, not event.open_on_lan, event.show_channel_on_lan, event.network_tuner)
         elif isinstance(event, GuideChanged):
             on_guide()
             publish("guide", {"refreshed": True})

@@ -140,6 +140,7 @@ class TvCore:
         current = box.current
         self.snapshot = TvSnapshot(
             lineup=box.lineup, box_id=s.box_id or "", box_name=s.box_name, open_on_lan=s.open_on_lan,
+            network_tuner=s.network_tuner, favourites=tuple(box.state.favourites),
             channel=current, flung=box.is_flung(current), playback=self.zapper.active.state.value,
             volume=box.state.volume, muted=box.state.muted, locked=self.locked, standby=box.standby,
             mirroring=self.mirroring.name if self.mirroring else None, parental=box.parental.rule(time.time()),

@@ -16,6 +16,8 @@ class TvSnapshot:
     box_id: str = ""
     box_name: str = ""
     open_on_lan: bool = False
+    favourites: tuple[str, ...] = ()  # channel ids, as the tuner's line-up marks them
+    network_tuner: bool = False  # the tuner routes at the root and their streams are served without a token
     channel: Channel | None = None  # on screen: a line-up channel or a flung stream (``flung``)
     flung: bool = False
     playback: str = "idle"

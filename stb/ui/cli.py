@@ -44,6 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="announce the box over zeroconf only on this network interface (repeatable; default: all, "
         "when --listen is not loopback)",
     )  # fmt: skip
+    p.add_argument(
+        "--network-tuner", action="store_true",
+        help="offer this box as an HDHomeRun network tuner (Plex, Jellyfin, Channels, Kodi find it on the LAN); "
+        "turns the Settings switch on and keeps it on. Its tuner routes and streams need no token: see "
+        "docs/security.md",
+    )  # fmt: skip
     p.add_argument("--skin", metavar="NAME", help="draw with this skin (default: the one chosen in Settings)")
     p.add_argument("--skin-dev", action="store_true", help="reload the skin when its files change (for skinners)")
     add_json_flag(p)
@@ -79,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
             api_port=None if args.no_api else args.port,
             api_host=args.listen,
             interfaces=args.interface,
+            network_tuner=args.network_tuner,
         )
         report = app.run(run_for=args.run_for, screenshot=args.screenshot)
     if args.run_for is not None:

@@ -316,13 +316,22 @@ def settings(s: Scene) -> None:
 
 def settings_open_lan(s: Scene) -> None:
     """OK on "Open on this LAN": a dialog asks first, Cancel focused."""
+    _settings_asking(s, "Open on this LAN", "ok")
+
+
+def settings_network_tuner(s: Scene) -> None:
+    """Right on "Offer this box as a network tuner": the same kind of dialog, the row focused under it."""
+    _settings_asking(s, "Offer this box as a network tuner", "right")
+
+
+def _settings_asking(s: Scene, label: str, key: str) -> None:
     pushed: list = []
     screen = s.live()
     panel = SettingsScreen(s.box, s.theme_for("settings"), Hooks(
         push=pushed.append, set_pretuning=lambda on: None, set_refresh_hours=lambda h: None,
         refresh_guide_now=lambda: None, skins=lambda: ["default"]))  # fmt: skip
-    panel.focus = next(i for i, item in enumerate(panel.items) if item.label == "Open on this LAN")
-    panel.handle("ok", 0)
+    panel.focus = next(i for i, item in enumerate(panel.items) if item.label == label)
+    panel.handle(key, 0)
     for layer in (screen, panel, *pushed):
         layer.draw(s.canvas, time.monotonic())
 
@@ -465,7 +474,8 @@ SCREENS: dict[str, Callable[[Scene], object]] = {
     f.__name__: f
     for f in (live_banner, live_info_volume_number, live_unavailable, live_locked, track_picker, channel_list,
               guide_grid, guide_grid_empty, details, details_now, live_reminder, settings, settings_open_lan,
-              pin_dialog, pairing, devices, devices_remove, standby, other_screens, other_screens_code, live_mirroring)
+              settings_network_tuner, pin_dialog, pairing, devices, devices_remove, standby, other_screens,
+              other_screens_code, live_mirroring)
 }  # fmt: skip
 
 

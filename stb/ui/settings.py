@@ -113,6 +113,9 @@ class SettingsScreen(Dismissable):
             Item("Open on this LAN", lambda: on_off(s.open_on_lan), protected=True,
                  change=lambda d: self._open_on_lan(not s.open_on_lan),
                  hint="On: anyone on your network controls the TV without pairing. Leave it off"),
+            Item("Offer this box as a network tuner", lambda: on_off(s.network_tuner), protected=True,
+                 change=lambda d: self._network_tuner(not s.network_tuner),
+                 hint="On: Plex, Jellyfin, Channels and Kodi find it as a tuner and play its channels unpaired"),
             Item("Parental PIN", lambda: "Set" if lock.enabled else "Not set", activate=self._pin_flow,
                  hint="OK: choose a PIN (the lock is off without one), or change it", section="Parental lock"),
             Item("Age limit", lambda: "Off" if s.parental.age_limit is None else f"{s.parental.age_limit}+",
@@ -145,6 +148,23 @@ class SettingsScreen(Dismissable):
             "Open this box to the whole network?",
             "Anyone on this network could then control the TV and watch its channels, without pairing.",
             "Open it", self.theme, apply,
+        ))  # fmt: skip
+
+    def _network_tuner(self, on: bool) -> None:
+        """Off at once; on only after a dialog whose focused button is Cancel (its streams need no token)."""
+
+        def apply() -> None:
+            self.box.settings.network_tuner = on
+            self.box.settings_changed()
+
+        if not on:
+            apply()
+            return
+        self.hooks.push(ConfirmDialog(
+            "Offer this box as a network tuner?",
+            "TV apps on this network (Plex, Jellyfin, Channels, Kodi) then find it as an HDHomeRun tuner and play "
+            "its channels without pairing.",
+            "Offer it", self.theme, apply,
         ))  # fmt: skip
 
     def _change_skin(self, step: int) -> None:

@@ -10,7 +10,7 @@ JSON (RFC 9457). Calls that change or read the TV go to a :class:`~stb.net.ports
 thread through the command queue; guide queries run on a guide thread, off the event loop.
 
 One router per resource (``box``, ``lineup``, ``actions``, ``guide``, ``events``, ``streams``,
-``exports``); each route gets the box's :class:`NetContext` from ``app.state`` by a dependency, so
+``exports``, ``tuner``); each route gets the box's :class:`NetContext` from ``app.state`` by a dependency, so
 nothing lives in closures and :func:`create_app` only assembles. The OpenAPI document states every
 answer's body and every status code a route can give (:mod:`stb.net.api.document`).
 """
@@ -21,7 +21,7 @@ from fastapi import FastAPI
 
 from stb import __version__
 from stb.errors import NotFound
-from stb.net.api import actions, box, events, exports, guide, lineup, streams
+from stb.net.api import actions, box, events, exports, guide, lineup, streams, tuner
 from stb.net.api.context import API, EventHub, NetContext
 from stb.net.api.document import with_problem_schema
 from stb.net.api.gate import MAX_BODY, MAX_REQUESTS, Gate, host_allowed
@@ -52,4 +52,5 @@ def create_app(ctx: NetContext) -> FastAPI:
     if ctx.theme is not None:
         add_page(app, ctx.theme)
     app.include_router(exports.router)
+    app.include_router(tuner.router)
     return app

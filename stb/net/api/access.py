@@ -20,7 +20,15 @@ _IN_QUERY = APIKeyQuery(name="token", auto_error=False, description="The token, 
 
 def presented_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
-    return header[7:] if header.lower().startswith("bearer ") else request.query_params.get("token")
+    if header.lower().startswith("bearer "):
+        return header[7:]
+    return query_token(request.query_params.get("token"))
+
+
+def query_token(value: str | None) -> str | None:
+    """``?token=`` as sent. An app that appends its own query with a second "?" (Jellyfin's ``?transcode=…``)
+    makes ``T?transcode=heavy``: a token has no "?", so what follows one is not part of it."""
+    return value.split("?", 1)[0] if value is not None else None
 
 
 def check_token(ctx: NetContext, value: str | None) -> Device | None:
@@ -38,7 +46,7 @@ async def token(
     header: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
     query: Annotated[str | None, Security(_IN_QUERY)],
 ) -> Device | None:
-    return check_token(ctx, header.credentials if header is not None else query)
+    return check_token(ctx, header.credentials if header is not None else query_token(query))
 
 
 authed = [Depends(token)]  # a route's ``dependencies``: a token is needed, the device is not
@@ -64,6 +72,7 @@ async def stream_access(
     """A token (header or ``?token=``) or a signed URL from ``POST /api/v1/stream-urls``."""
     if header is not None:
         return StreamAccess(check_token(ctx, header.credentials))
+    query = query_token(query)
     if query is not None:
         return StreamAccess(check_token(ctx, query), "?" + urlencode({"token": query}))
     if (sig is None and exp is None and dev is None) or ctx.open_on_lan():

@@ -75,6 +75,8 @@ class NetContext:
     box: BoxPort  # what the commands call (the App, or a fake in the fast tests)
     guide: Callable[[], GuideReader | None]  # called on the guide thread: its reader there, or None (no guide)
     open_on_lan: Callable[[], bool]
+    network_tuner: Callable[[], bool] = lambda: False  # "Offer this box as a network tuner" (stb.net.api.tuner)
+    favourites: Callable[[], tuple[str, ...]] = lambda: ()  # channel ids
     relay: Relay | None = None
     lineup: Callable[[], Lineup] | None = None  # the exports read it from the network thread (replaced whole)
     signer: StreamSigner | None = None  # signed stream URLs (None: the box gives none out)

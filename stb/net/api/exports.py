@@ -1,5 +1,6 @@
 """Routes: the box in the formats other apps already read (:mod:`stb.net.exports`): M3U and XMLTV for VLC
-and Kodi, HDHomeRun for Plex, Jellyfin and Emby. Their token is in the URL: these apps cannot send headers."""
+and Kodi (the HDHomeRun tuner is :mod:`stb.net.api.tuner`). Their token is in the URL: these apps cannot
+send headers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from stb.net import exports
-from stb.net.api.access import authed, check_token, presented_token
+from stb.net.api.access import authed, presented_token
 from stb.net.api.context import Ctx, NetContext
 from stb.net.api.document import problems
 
@@ -62,36 +63,3 @@ async def xmltv_xml(request: Request, ctx: Ctx) -> StreamingResponse:
             pieces.close()
 
     return StreamingResponse(stream(), media_type="application/xml", headers={"Cache-Control": "no-store"})
-
-
-def hdhr_token(ctx: NetContext, token: str) -> str | None:
-    """The token in the tuner's URL path, checked; "open" stands for none on an open LAN."""
-    value = None if token == "open" else token[:128]
-    check_token(ctx, value)
-    return None if ctx.open_on_lan() else value
-
-
-@router.get(
-    "/hdhr/{token}/discover.json",
-    summary="HDHomeRun tuner description (Plex, Jellyfin, Emby)",
-    responses=problems(401, 404),
-)
-async def hdhr_discover(token: str, request: Request, ctx: Ctx) -> dict:
-    value = hdhr_token(ctx, token)
-    tuners = ctx.relay.max_upstreams if ctx.relay is not None else 1
-    return exports.hdhr_discover(ctx.box_info(), base_url(request), value, tuners)
-
-
-@router.get("/hdhr/{token}/lineup.json", summary="HDHomeRun channel list", responses=problems(401, 404))
-async def hdhr_lineup(token: str, request: Request, ctx: Ctx) -> list[dict]:
-    return exports.hdhr_lineup(ctx.current_lineup(), base_url(request), hdhr_token(ctx, token))
-
-
-@router.get(
-    "/hdhr/{token}/lineup_status.json",
-    summary="HDHomeRun scan status (never scanning)",
-    responses=problems(401, 404),
-)
-async def hdhr_status(token: str, ctx: Ctx) -> dict:
-    hdhr_token(ctx, token)
-    return exports.HDHR_STATUS
