@@ -45,6 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "when --listen is not loopback)",
     )  # fmt: skip
     p.add_argument(
+        "--keyframe-cache", action="store_true",
+        help="read likely channels ahead (further neighbours, favourites, recent) so zaps to them start at a "
+        "keyframe at once; costs bandwidth within the budget in settings.json (default: the setting, off)",
+    )  # fmt: skip
+    p.add_argument(
         "--network-tuner", action="store_true",
         help="offer this box as an HDHomeRun network tuner (Plex, Jellyfin, Channels, Kodi find it on the LAN); "
         "turns the Settings switch on and keeps it on. Its tuner routes and streams need no token: see "
@@ -82,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
             engine_options=EngineOptions(network_caching_ms=args.caching),
             skin=args.skin,
             skin_dev=args.skin_dev,
+            keyframe_cache=True if args.keyframe_cache else None,
             api_port=None if args.no_api else args.port,
             api_host=args.listen,
             interfaces=args.interface,
