@@ -125,9 +125,12 @@ class KeyframeCache:
             self._calm_since = None
         self.refresh()
 
-    def describe(self) -> str:
-        """For the stream details: what the cache holds and costs, against its budget."""
+    def describe(self) -> list[str]:
+        """For the stream details: what the cache holds and costs, against its budget (two short lines)."""
         s, b = self.feeds.summary, self.budget
-        return (f"Keyframe cache: {len(s.ready)} of {len(self.kept)} channels ready (budget {self.allowed}/"
-                f"{b.channels}), {s.bits_per_s / 1e6:.1f} of {b.bits_per_s / 1e6:.0f} Mbit/s, "
-                f"{s.gop_bytes / 1e6:.1f} of {b.gop_bytes / 1e6:.0f} MB")  # fmt: skip
+        mib = 1024 * 1024
+        return [
+            f"Keyframe cache: {len(s.ready)} of {len(self.kept)} channels ready (up to {self.allowed})",
+            f"Reading them: {s.bits_per_s / 1e6:.1f} of {b.bits_per_s / 1e6:.0f} Mbit/s, "
+            f"{s.gop_bytes / mib:.1f} of {b.gop_bytes / mib:.0f} MB held",
+        ]

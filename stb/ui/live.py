@@ -77,7 +77,7 @@ class LiveScreen:
         self.pin_open = False  # on a locked channel, OK opens the PIN pad; until then digits zap
         self.trouble = TroubleWatch()
         self.relay_summary: Callable[[], tuple[int, ...] | None] = lambda: None  # set when the box relays
-        self.cache_summary: Callable[[], str | None] = lambda: None  # set when the box has a keyframe cache
+        self.cache_summary: Callable[[], list[str]] = list  # lines, when the box has a keyframe cache
         self.fonts = Fonts(theme.fonts)
         self.banner_until = 0.0
         self.notice: str | None = None
@@ -396,8 +396,7 @@ class LiveScreen:
         if now >= self._info_lines_until:  # libVLC's figures move twice a second: no need to ask more
             ready = sum(state is PlaybackState.PLAYING for state in self.zapper.pretuned.values())
             self._info_lines = describe(self.player.stats(), self.player.state, ready, self.relay_summary())
-            if (cache := self.cache_summary()) is not None:
-                self._info_lines.append(cache)
+            self._info_lines += self.cache_summary()
             self._info_lines_until = now + 0.5
         t = self.theme
         font = self.fonts.get(t.font_small)
