@@ -73,12 +73,18 @@ class KeyframeCache:
         self._next_check = 0.0
         self._calm_since: float | None = None
         self.kept: tuple[str, ...] = ()
+        self._typed = ""  # digits the viewer is typing: the channels they may become come first
 
     def candidates(self) -> list[Channel]:
-        """Most likely first: further neighbours, favourites, recent channels; each once, none held."""
+        """Most likely first: what the digits typed may become, further neighbours, favourites, recent
+        channels; each once, none held."""
         box = self.box
         current = box.current
         ordered: list[Channel | None] = []
+        if self._typed:  # "1" on a box with 1–12: 1 itself, then 10, 11, 12
+            typed = self._typed.lstrip("0") or "0"
+            matches: list[Channel] = [c for c in box.lineup.channels if str(c.number).startswith(typed)]
+            ordered += sorted(matches, key=lambda c: (len(str(c.number)), c.number))
         if current is not None and box.lineup.by_id(current.id) is not None:
             order = box.lineup.channels
             index = next((i for i, c in enumerate(order) if c.id == current.id), 0)
@@ -92,6 +98,11 @@ class KeyframeCache:
                 skip.add(channel.id)
                 chosen.append(channel)
         return chosen
+
+    def typing(self, digits: str) -> None:
+        """The viewer is typing a number: read ahead the channels it may become, until the next zap."""
+        self._typed = digits
+        self.refresh()
 
     def refresh(self) -> None:
         """After a zap (or a favourite, or waking): keep the most likely channels the budget allows."""

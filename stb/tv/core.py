@@ -84,7 +84,7 @@ class TvCore:
             self.zapper.zap(event.channel)
             self.follow_live()
             if self.cache is not None:
-                self.cache.refresh()
+                self.cache.typing("")  # whatever was typed has been tuned (or given up)
         elif isinstance(event, VolumeChanged):
             self.apply_audio()
         elif isinstance(event, StandbyChanged):

@@ -114,6 +114,8 @@ class LiveScreen:
             number = self.entry.press(int(action[6:]), now, [c.number for c in self.box.lineup.channels])
             if number is not None:
                 self.box.zap_number(number)
+            elif self.tv.cache is not None:  # while the viewer types, read ahead what the digits may become
+                self.tv.cache.typing(self.entry.digits)
             return True
         if action == "ok" and self.entry.active:
             number = self.entry.commit()

@@ -49,6 +49,16 @@ def test_it_reads_further_neighbours_then_favourites_then_recent_never_what_play
     assert [c.id for c in cache.candidates()] == ["c8", "c4", "c9", "c3", "c11", "c12"]
 
 
+def test_digits_being_typed_put_the_channels_they_may_become_first(box):
+    feeds = Feeds()
+    box.zap("c6")
+    cache = KeyframeCache(feeds, box, held=lambda: {"c10"}, budget=CacheBudget(channels=3))
+    cache.typing("1")
+    assert feeds.kept[-1] == ["c1", "c11", "c12"]  # c10 is held by a player already
+    cache.typing("")
+    assert feeds.kept[-1] == ["c8", "c4", "c9"]
+
+
 def test_it_keeps_as_many_as_allowed_and_nothing_in_standby(box):
     feeds = Feeds()
     box.zap("c6")
