@@ -83,8 +83,9 @@ class KeyframeCache:
         ordered: list[Channel | None] = []
         if self._typed:  # "1" on a box with 1–12: 1 itself, then 10, 11, 12
             typed = self._typed.lstrip("0") or "0"
-            matches: list[Channel] = [c for c in box.lineup.channels if str(c.number).startswith(typed)]
-            ordered += sorted(matches, key=lambda c: (len(str(c.number)), c.number))
+            matches = [c for c in box.lineup.channels if str(c.number).startswith(typed)]
+            matches.sort(key=lambda c: (len(str(c.number)), c.number))
+            ordered += matches
         if current is not None and box.lineup.by_id(current.id) is not None:
             order = box.lineup.channels
             index = next((i for i, c in enumerate(order) if c.id == current.id), 0)
