@@ -1,7 +1,10 @@
 """The pairing code on the TV: shown while a device asks to pair, gone when it paired or expired.
 
-Back refuses the device (the household did not ask for it). The code is the only proof that the
-person pairing can see this TV, so it is shown here and nowhere else.
+Back refuses the device (the household did not ask for it); the next device waiting then shows. The
+code is the only proof that the person pairing can see this TV, so it is shown here (and, on a box
+without a screen, on its console and to `stb pairing list` on the box itself) and nowhere else. The
+name is the device's claim, so it is drawn as a quoted name with where it came from, never as a
+sentence of the box's own ("Web page says: call 555-0100").
 """
 
 from __future__ import annotations
@@ -44,10 +47,12 @@ class PairingScreen(Dismissable):
             return
         t = self.theme
         rect = dialog(canvas, t, (720, 380))
-        medium, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
+        small = self.fonts.get(t.font_small)
         huge = self.fonts.get(t.font_number, bold=True)
+        waiting = len(self.auth.queue) - 1
         lines = [
-            (medium, f"Pair “{pending.client_name}”?", t.text, 32),
+            (small, f"Device named “{pending.client_name}” wants to pair", t.text, 28),
+            (small, f"from {pending.address}" + (f"  ·  {waiting} more waiting" if waiting > 0 else ""), t.text_dim, 58),
             (small, "Type this code on that device:", t.text_dim, 92),
             (huge, f"{pending.code[:3]} {pending.code[3:]}", t.accent, 136),
         ]
