@@ -88,9 +88,11 @@ def pair(args: argparse.Namespace) -> int:
         key = fingerprint(cert)
         sys.stderr.write(f"Box key {key}: the TV shows the same next to the code, else this is not your box.\n")
         if code is None:
-            sys.stderr.write(f"The TV of {printable(info['name'])} now shows a code (a box without a screen: "
-                             "`stb pairing list` on it).\nCode, or just Enter once `stb pairing approve` was run "
-                             "on the box: ")  # stdout: --json
+            sys.stderr.write(
+                f"The TV of {printable(info['name'])} now shows a code (a box without a screen: "
+                "`stb pairing list` on it).\nCode, or just Enter once `stb pairing approve` was run "
+                "on the box: "
+            )  # stdout: --json
             sys.stderr.flush()
             code = sys.stdin.readline().strip()
         done = client.complete_pairing(pairing_id, code.replace(" ", ""))

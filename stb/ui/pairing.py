@@ -46,20 +46,22 @@ class PairingScreen(Dismissable):
         if pending is None:
             return
         t = self.theme
-        rect = dialog(canvas, t, (720, 380))
-        small = self.fonts.get(t.font_small)
+        rect = dialog(canvas, t, (760, 420))
+        small, medium = self.fonts.get(t.font_small), self.fonts.get(t.font_medium, bold=True)
         huge = self.fonts.get(t.font_number, bold=True)
         waiting = len(self.auth.queue) - 1
-        lines = [
-            (small, f"Device named “{pending.client_name}” wants to pair", t.text, 28),
-            (small, f"from {pending.address}" + (f"  ·  {waiting} more waiting" if waiting > 0 else ""), t.text_dim, 58),
-            (small, "Type this code on that device:", t.text_dim, 92),
-            (huge, f"{pending.code[:3]} {pending.code[3:]}", t.accent, 136),
+        origin = f"wants to pair, from {pending.address}" + (f"  ·  {waiting} more waiting" if waiting > 0 else "")
+        lines = [  # the name on a line of its own, quoted: a claim, never a sentence of the box's
+            (small, "Device named", t.text_dim, 24),
+            (medium, f"“{pending.client_name}”", t.text, 54),
+            (small, origin, t.text_dim, 100),
+            (small, "Type this code on that device:", t.text_dim, 140),
+            (huge, f"{pending.code[:3]} {pending.code[3:]}", t.accent, 174),
         ]
         if self.auth.fingerprint:  # the device shows the same: it pins this box, not one that claims its id
-            lines.append((small, f"Box key {self.auth.fingerprint}", t.text_dim, 262))
+            lines.append((small, f"Box key {self.auth.fingerprint}", t.text_dim, 300))
         left = max(0, int(pending.expires_at - time.time()))
         expiry = f"Expires in {left // 60}:{left % 60:02d}  ·  {keys_hint(('Back', 'refuse'))}"
-        lines.append((small, expiry, t.text_dim, 302 if self.auth.fingerprint else 262))
+        lines.append((small, expiry, t.text_dim, 340 if self.auth.fingerprint else 300))
         for font, value, colour, dy in lines:
             centred_text(canvas, font, value, colour, rect.centerx, rect.y + dy, rect.width - 64)
