@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from stb.lan.auth import Auth
+from stb.lan.auth import Auth, PendingPairing
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
@@ -49,12 +49,11 @@ class PairingScreen(Dismissable):
         rect = dialog(canvas, t, (760, 420))
         small, medium = self.fonts.get(t.font_small), self.fonts.get(t.font_medium, bold=True)
         huge = self.fonts.get(t.font_number, bold=True)
-        waiting = len(self.auth.queue) - 1
-        origin = f"wants to pair, from {pending.address}" + (f"  ·  {waiting} more waiting" if waiting > 0 else "")
+        said = words(pending, len(self.auth.queue) - 1)
         lines = [  # the name on a line of its own, quoted: a claim, never a sentence of the box's
-            (small, "Device named", t.text_dim, 24),
-            (medium, f"“{pending.client_name}”", t.text, 54),
-            (small, origin, t.text_dim, 100),
+            (small, said[0], t.text_dim, 24),
+            (medium, said[1], t.text, 54),
+            (small, said[2], t.text_dim, 100),
             (small, "Type this code on that device:", t.text_dim, 140),
             (huge, f"{pending.code[:3]} {pending.code[3:]}", t.accent, 174),
         ]
@@ -65,3 +64,9 @@ class PairingScreen(Dismissable):
         lines.append((small, expiry, t.text_dim, 340 if self.auth.fingerprint else 300))
         for font, value, colour, dy in lines:
             centred_text(canvas, font, value, colour, rect.centerx, rect.y + dy, rect.width - 64)
+
+
+def words(pending: PendingPairing, waiting: int) -> tuple[str, str, str]:
+    """Who asks, as the TV says it: "Device named", the quoted name, "wants to pair, from ADDRESS"."""
+    origin = f"wants to pair, from {pending.address}" + (f"  ·  {waiting} more waiting" if waiting > 0 else "")
+    return "Device named", f"“{pending.client_name}”", origin
