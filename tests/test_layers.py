@@ -19,7 +19,7 @@ STB = Path(__file__).resolve().parent.parent / "stb"
 LAYERS: list[set[str]] = [
     {"errors", "__init__"},
     {"reminders"},
-    {"config", "children", "images", "netns", "actions", "commands", "cli", "urls"},
+    {"config", "children", "images", "netns", "actions", "commands", "cli", "urls", "redirects"},
     {"parental"},
     {"settings"},
     {"lineup", "ts", "assets"},

@@ -13,6 +13,7 @@ AREA_MODULES = (
     "stb.reliability.api",
     "stb.reliability.trust",
     "stb.reliability.pairing",
+    "stb.reliability.escapes",
     "stb.reliability.mdns",
     "stb.reliability.streams",
     "stb.reliability.faults",
