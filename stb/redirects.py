@@ -106,7 +106,7 @@ def fetch_bytes(url: str, limit: int, *, timeout: float = TIMEOUT_S) -> bytes:
                             data += chunk
                             if len(data) > limit:
                                 break
-                        return bytes(data)
+                        return bytes(data[: limit + 1])
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 raise OSError(str(exc) or type(exc).__name__) from None
             problem = hop_problem(target)

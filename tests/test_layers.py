@@ -19,8 +19,8 @@ STB = Path(__file__).resolve().parent.parent / "stb"
 LAYERS: list[set[str]] = [
     {"errors", "__init__"},
     {"reminders"},
-    {"config", "children", "images", "netns", "actions", "commands", "cli", "urls", "redirects"},
-    {"parental"},
+    {"config", "children", "images", "netns", "actions", "commands", "cli", "urls"},
+    {"parental", "redirects"},
     {"settings"},
     {"lineup", "ts", "assets"},
     {"streams", "guide", "headend", "player", "relay"},

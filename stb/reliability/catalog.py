@@ -14,6 +14,7 @@ AREA_MODULES = (
     "stb.reliability.trust",
     "stb.reliability.pairing",
     "stb.reliability.escapes",
+    "stb.reliability.redirects",
     "stb.reliability.mdns",
     "stb.reliability.streams",
     "stb.reliability.faults",
