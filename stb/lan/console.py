@@ -15,12 +15,11 @@ import os
 import socket
 import socketserver
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from stb.errors import StbError
-from stb.lan.auth import Auth, PendingPairing
+from stb.lan.auth import CODE_TTL_S, Auth, PendingPairing
 
 SOCKET = "pairing.sock"
 MAX_LINE = 4096
@@ -35,7 +34,7 @@ def spaced(code: str) -> str:
 
 def announce(pending: PendingPairing) -> None:
     """The console line of a headless box: the same words as its TV would show, and what to run."""
-    left = max(0, int(pending.expires_at - time.time()))
+    left = round(CODE_TTL_S)  # told as it comes up: all of its time is left
     print(f"stb: Device named “{pending.client_name}” (from {pending.address}) wants to pair: code "
           f"{spaced(pending.code)}, for {left // 60}:{left % 60:02d}. On this machine: "
           f"stb pairing approve {pending.id}, or stb pairing deny {pending.id}", flush=True)  # fmt: skip
