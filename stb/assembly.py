@@ -15,6 +15,7 @@ from typing import Any
 
 from stb import __version__
 from stb.errors import StbError
+from stb.lan.console import PairingConsole
 from stb.lan.identity import BoxIdentity
 from stb.lan.peers import Peers
 from stb.lineup.model import Lineup
@@ -87,6 +88,8 @@ def build_app(
         attach_cache(app)
     if api_port is not None:
         attach_network(app, api_port, api_host, interfaces)
+        # Pairing without the TV: `stb pairing` on this machine (`stb run --headless` also prints each code).
+        app.services.append(PairingConsole(app.auth, app.box.store.path.parent))
     return app
 
 

@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"errors", "__init__"},
     {"reminders"},
     {"config", "children", "images", "netns", "actions", "commands", "cli", "urls"},
-    {"parental"},
+    {"parental", "redirects"},
     {"settings"},
     {"lineup", "ts", "assets"},
     {"streams", "guide", "headend", "player", "relay", "timeshift"},

@@ -83,16 +83,22 @@ def pair(args: argparse.Namespace) -> int:
         client.close()
         raise StbError(f"{args.box} cannot prove which box it is (no TLS): not pairing with it")
     with client:
-        pairing_id = client.begin_pairing(args.name)["pairing_id"]
+        started = client.begin_pairing(args.name)
+        pairing_id = started["pairing_id"]
+        if started.get("shown") is False:  # other devices asked first: their codes come up before this one's
+            sys.stderr.write("Other devices asked to pair first: this device's code comes up on the TV in turn "
+                             "(each code shows for at most 2 minutes; Back on the TV refuses one).\n")  # fmt: skip
         code = args.code
         key = fingerprint(cert)
         sys.stderr.write(f"Box key {key}: the TV shows the same next to the code, else this is not your box.\n")
         if code is None:
-            sys.stderr.write(f"The TV of {printable(info['name'])} now shows a code.\nCode: ")  # stdout: --json
+            sys.stderr.write(
+                f"The TV of {printable(info['name'])} now shows a code (a box without a screen: "
+                "`stb pairing list` on it).\nCode, or just Enter once `stb pairing approve` was run "
+                "on the box: "
+            )  # stdout: --json
             sys.stderr.flush()
             code = sys.stdin.readline().strip()
-            if not code:
-                raise StbError("no code given")
         done = client.complete_pairing(pairing_id, code.replace(" ", ""))
     Tokens.default().put(info["id"], done["token"], info["name"], cert)
     emit(args, {"box": info["name"], "id": info["id"], "device_id": done["device_id"], "key": key},

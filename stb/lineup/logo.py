@@ -6,8 +6,9 @@ cannot reach a logo on the box's loopback or its files itself.
 
 from __future__ import annotations
 
-import urllib.request
 from pathlib import Path
+
+from stb.redirects import fetch_bytes
 
 MAX_BYTES = 512 * 1024
 FETCH_TIMEOUT_S = 3.0
@@ -18,9 +19,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
 def fetch(source: str) -> bytes:
     """The logo's bytes; raises OSError/ValueError with a reason (never reads more than MAX_BYTES)."""
     if source.startswith(("http://", "https://")):
-        request = urllib.request.Request(source, headers={"User-Agent": "stb"})
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
-            data = response.read(MAX_BYTES + 1)
+        # Redirects followed by the box, each hop checked (no file:, loopback or link-local: stb.redirects).
+        data = fetch_bytes(source, MAX_BYTES, timeout=FETCH_TIMEOUT_S)
     elif source.startswith("/") and source.lower().endswith(IMAGE_SUFFIXES):
         with Path(source).open("rb") as f:  # a local image file, as M3U files from a USB stick name them
             data = f.read(MAX_BYTES + 1)

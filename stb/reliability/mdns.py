@@ -256,9 +256,34 @@ def send_for(packets: list[bytes], address: str, seconds: float) -> int:
     return sent
 
 
+#: Terminal escapes an attacker puts in what `stb discover` prints: a window title, a screen clear, colours,
+#: a bidi override. The boxes announce ``id=esc…`` so the case can find them in the listing.
+ESCAPES = ("\x1b]0;owned\x07", "\x1b[2J\x1b[H", "\x1b[31mred\x1b[0m", "\u202egnp.exe", "\x9b6n")
+
+
+def escape_boxes(address: str) -> list[bytes]:
+    """Boxes whose TXT values (name, channel, model) carry terminal escapes, and boxes whose instance names do."""
+    from zeroconf import DNSAddress, DNSPointer, DNSService, DNSText, const
+
+    unique = const._CLASS_IN | const._CLASS_UNIQUE
+    records = []
+    for i, escape in enumerate(ESCAPES):
+        for kind, instance in (("txt", f"Quiet {i}"), ("name", f"Loud{escape} {i}")):
+            name, host = f"{instance}.{STB_TYPE}", f"esc-{kind}-{i}.local."
+            txt = [f"id=esc-{kind}-{i}", f"name=Box {escape} here", f"ch=News{escape}", f"model=stb{escape}",
+                   "api=/api/v1"]  # fmt: skip
+            wire = b"".join(bytes([len(t.encode())]) + t.encode() for t in txt)
+            records += [DNSPointer(STB_TYPE, const._TYPE_PTR, const._CLASS_IN, 120, name),
+                        DNSService(name, const._TYPE_SRV, unique, 120, 0, 0, 8600, host),
+                        DNSText(name, const._TYPE_TXT, unique, 120, wire),
+                        DNSAddress(host, const._TYPE_A, unique, 120, socket.inet_aton(address))]  # fmt: skip
+    return [packet for record in records for packet in _records([record])] + _records(records)
+
+
 ATTACKS: dict[str, Callable[[str], list[bytes]]] = {
     "malformed": lambda address: malformed_packets(),
     "flood": lambda address: fake_boxes(FAKES, address),
+    "escapes": escape_boxes,
 }
 
 

@@ -93,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
             interfaces=args.interface,
             network_tuner=args.network_tuner,
         )
+        if headless and app.net is not None:  # nobody sees the TV: its pairing codes go to the console
+            from stb.lan.console import announce
+
+            app.auth.on_shown = announce
         report = app.run(run_for=args.run_for, screenshot=args.screenshot)
     if args.run_for is not None:
         data = {

@@ -358,7 +358,8 @@ def pairing(s: Scene) -> None:
     from stb.ui.pairing import PairingScreen
 
     auth = _demo_auth(s)
-    auth.begin("Anna's phone", now=s.now)
+    auth.begin("Web page says: call 555-0100", "192.168.1.23", now=s.now)  # a name is a claim: shown quoted
+    auth.begin("Anna's phone", "192.168.1.40", now=s.now)  # waiting its turn
     auth.pending.code = "482913"  # a fixed code: the render must not change from run to run
     auth.fingerprint = "7F3A 91C0 2B6E D405 88A1 0C37"  # the box key a real box shows beside the code (a fixed one)
     screen = s.live()

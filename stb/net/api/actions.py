@@ -5,12 +5,13 @@ Each runs on the TV's own thread through the command queue and answers the TV's 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from stb.net.api.access import authed, check_token, presented_token
 from stb.net.api.context import API, Ctx
 from stb.net.api.document import BODY, problems
 from stb.net.api.models import HandedOff, Handoff, Key, Play, Standby, State, Volume, Zap
+from stb.redirects import RedirectRefused, resolve
 
 router = APIRouter(prefix=API)
 
@@ -32,7 +33,16 @@ async def zap(body: Zap, ctx: Ctx) -> State:
 @router.post("/actions/play", dependencies=authed, summary="Put a stream URL on the TV (fling)",
              responses=problems(*BODY, 401, 503))  # fmt: skip
 async def play(body: Play, ctx: Ctx) -> State:
-    return await ctx.commands.call(ctx.box.api_play, body.url, body.title)
+    """A URL outside the line-up has its redirects followed here, on the network's thread, each hop checked
+    (`stb.redirects`): libVLC, which would follow one into ``file:`` or loopback, gets only the final URL."""
+    url = body.url.strip()
+    channels = ctx.lineup().channels if ctx.lineup is not None else []
+    if not any(url in channel.urls for channel in channels):
+        try:
+            url = await resolve(url)
+        except RedirectRefused as exc:
+            raise HTTPException(422, f"body.url: {exc}") from None
+    return await ctx.commands.call(ctx.box.api_play, url, body.title)
 
 
 @router.post("/actions/handoff", dependencies=authed, responses=problems(*BODY, 401, 503),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from stb.errors import NotFound
@@ -19,19 +19,23 @@ async def box(ctx: Ctx) -> BoxInfo:
     return BoxInfo(**ctx.box_info(), tls_port=ctx.tls_port, fingerprint=ctx.fingerprint)
 
 
-@router.post("/pairing", status_code=202, summary="Ask to pair: the TV shows a 6-digit code",
-             responses=problems(*BODY, 409, 429))  # fmt: skip
-async def pair_begin(body: PairRequest, ctx: Ctx) -> PairingStarted:
-    pending = ctx.auth.begin(body.name)
-    return PairingStarted(
-        pairing_id=pending.id, expires_in=round(pending.expires_at - ctx.auth.clock()), fingerprint=ctx.fingerprint
-    )
+def client_address(request: Request) -> str:
+    """Who sent it, as the socket says (never a header: ``X-Forwarded-For`` is anyone's to write)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+@router.post("/pairing", status_code=202, summary="Ask to pair: the TV shows a 6-digit code (in turn)",
+             responses=problems(*BODY, 429, 503))  # fmt: skip
+async def pair_begin(body: PairRequest, request: Request, ctx: Ctx) -> PairingStarted:
+    pending = ctx.auth.begin(body.name, client_address(request))
+    return PairingStarted(pairing_id=pending.id, expires_in=round(ctx.auth.expires_in(pending)),
+                          shown=pending.shown, fingerprint=ctx.fingerprint)  # fmt: skip
 
 
 @router.post("/pairing/{pairing_id}", summary="Send the code from the TV; returns the token once",
              responses=problems(*BODY, 403, 404, 409, 410, 429))  # fmt: skip
-async def pair_complete(pairing_id: str, body: PairCode, ctx: Ctx) -> Paired:
-    device, secret = ctx.auth.complete(pairing_id[:64], body.code)
+async def pair_complete(pairing_id: str, body: PairCode, request: Request, ctx: Ctx) -> Paired:
+    device, secret = ctx.auth.complete(pairing_id[:64], body.code, client_address(request))
     ctx.hub.publish("devices", {"paired": device.name})
     return Paired(token=secret, device_id=device.id, name=device.name)
 

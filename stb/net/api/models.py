@@ -37,7 +37,8 @@ class PairRequest(_Body):
 
 
 class PairCode(_Body):
-    code: str = Field(pattern=r"^\s*[0-9]{6}\s*$", description="The 6 digits on the TV.")
+    code: str = Field(pattern=r"^\s*([0-9]{6})?\s*$", description="The 6 digits on the TV; empty once the box's "
+                      "owner approved this request (`stb pairing approve`).")  # fmt: skip
 
 
 class ZapById(_Body):
@@ -162,7 +163,9 @@ class BoxInfo(BaseModel):
 class PairingStarted(BaseModel):
     pairing_id: str
     fingerprint: str | None = Field(None, description="The box's certificate, as the TV shows it next to the code.")
-    expires_in: int = Field(description="Seconds the code on the TV stays valid.")
+    expires_in: int = Field(description="Seconds the code stays valid (when queued: counting the turns ahead).")
+    shown: bool = Field(True, description="False while other devices' codes are shown first (one request per "
+                        "address, in turn).")  # fmt: skip
 
 
 class Paired(BaseModel):
