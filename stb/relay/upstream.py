@@ -20,14 +20,16 @@ import socket
 import ssl
 import struct
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import urlsplit
 
 import httpx
 
 from stb import __version__
 from stb.children import STOP_GRACE_S, die_with_parent_hook
+from stb.redirects import hop_problem
 from stb.ts.packets import PACKET, SYNC
+from stb.urls import loggable
 
 SCHEMES = ("http", "https", "udp", "rtp")
 CONNECT_TIMEOUT_S = 5.0
@@ -120,13 +122,40 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _hop_checker(url: str) -> Callable[[httpx.Response], Awaitable[None]]:
+    """A response hook that lets the relay follow a redirect only where the box may go (:mod:`stb.redirects`).
+
+    Providers redirect to their CDNs all the time, so redirects are followed; but a playlist's server must
+    not send the relay into the box's own loopback (or link-local) services, whose bytes the relay would
+    then serve to every screen on the LAN. A head-end that redirects within its own host is left alone
+    (the URL the playlist named is not held to the address rule, as for flung URLs).
+    """
+    origin = urlsplit(url).hostname
+
+    async def check(response: httpx.Response) -> None:
+        if not response.has_redirect_location:
+            return
+        target = str(response.request.url.join(response.headers["location"].strip()))
+        if urlsplit(target).hostname == origin:
+            return
+        problem = await asyncio.to_thread(hop_problem, target)  # a name lookup: off the loop
+        if problem is not None:
+            raise UpstreamError(f"the head-end redirects to {loggable(target)}, which the box does not open: {problem}")
+
+    return check
+
+
 async def _http(url: str, headers: dict[str, str], stall_s: float) -> AsyncIterator[bytes]:
     timeout = httpx.Timeout(CONNECT_TIMEOUT_S, read=stall_s)
     sent = {"User-Agent": USER_AGENT, **headers}
     try:
         async with (
             httpx.AsyncClient(
-                timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS, verify=_tls()
+                timeout=timeout,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                verify=_tls(),
+                event_hooks={"response": [_hop_checker(url)]},
             ) as client,
             client.stream("GET", url, headers=sent) as response,
         ):

@@ -113,7 +113,39 @@ def _logo_redirects(work: object) -> Outcome:
     return outcome(problems, "refused each")
 
 
+def _relay_redirects(work: object) -> Outcome:
+    """A playlist's channel URL whose server redirects into the box: the relay (other screens, the keyframe
+    cache) must not read the box's own loopback or link-local services and serve them on."""
+    import asyncio
+
+    from stb.relay.upstream import UpstreamError, read_ts
+
+    async def first(url: str) -> bytes:
+        async with contextlib.aclosing(read_ts(url, {}, stall_s=10)) as chunks:
+            async for chunk in chunks:
+                return chunk
+        return b""
+
+    problems = []
+    with _redirector() as (port, _):
+        # named as the other loopback name, so each target is a host the playlist did not name
+        origins = {"/to-loopback": "localhost", "/to-localhost": "127.0.0.1", "/to-v6-loopback": "127.0.0.1",
+                   "/to-link-local": "127.0.0.1", "/to-file": "127.0.0.1", "/to-FILE": "127.0.0.1"}  # fmt: skip
+        for path, host in origins.items():
+            try:
+                data = asyncio.run(first(f"http://{host}:{port}{path}"))
+            except UpstreamError as exc:
+                if "does not open" not in str(exc) and "cannot read" not in str(exc):
+                    problems.append(f"{path}: refused for another reason: {exc}")
+                continue
+            problems.append(f"{path}: the relay read {len(data)} bytes")
+    return outcome(problems, f"the relay refused each of {len(origins)}")
+
+
+RELAY = Case(AREA, "a channel URL that redirects into the box, read by the relay", "the relay refuses to follow "
+             "it to loopback, [::1], localhost, link-local or file: (it would serve those bytes to the LAN)",
+             _relay_redirects, seconds=30)  # fmt: skip
 LOGOS = Case(AREA, "a channel logo that redirects to loopback", "the logo is refused: the box does not fetch "
              "http://127.0.0.1/… for a server that redirects there, nor file: or link-local", _logo_redirects,
              seconds=30)  # fmt: skip
-CASES = [_flung_redirects, LOGOS]
+CASES = [_flung_redirects, LOGOS, RELAY]

@@ -1,8 +1,12 @@
-"""Cutting upstream bytes into TS packets: junk before, between and inside reads is skipped."""
+"""Cutting upstream bytes into TS packets: junk before, between and inside reads is skipped; redirects checked."""
+
+import asyncio
+import contextlib
+import threading
 
 import pytest
 
-from stb.relay.upstream import UpstreamError, _Aligner, multicast_address
+from stb.relay.upstream import UpstreamError, _Aligner, multicast_address, read_ts
 
 
 def packets(n: int, marker: int = 1) -> bytes:
@@ -37,3 +41,50 @@ def test_multicast_urls_are_checked(url):
 def test_a_multicast_url_gives_group_and_port():
     assert multicast_address("udp://@239.1.1.1:5000") == ("239.1.1.1", 5000)
     assert multicast_address("rtp://239.1.1.2:6000") == ("239.1.1.2", 6000)
+
+
+@pytest.fixture
+def redirecting_server():
+    """/same → /stream on the same host; /loopback → the same server named as `localhost` (a loopback
+    address the relay was not asked for); /stream: a few TS packets."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            port = self.server.server_address[1]
+            targets = {"/same": "/stream", "/loopback": f"http://localhost:{port}/stream"}
+            if self.path in targets:
+                self.send_response(302)
+                self.send_header("Location", targets[self.path])
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp2t")
+            self.end_headers()
+            self.wfile.write(packets(20))
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+async def first_chunk(url: str) -> bytes:
+    async with contextlib.aclosing(read_ts(url, {}, stall_s=10)) as chunks:
+        async for chunk in chunks:
+            return chunk
+    return b""
+
+
+def test_the_relay_follows_a_head_ends_redirect_within_its_own_host(redirecting_server):
+    assert asyncio.run(first_chunk(redirecting_server + "/same"))[:1] == b"\x47"
+
+
+def test_the_relay_refuses_a_redirect_into_the_boxs_own_loopback(redirecting_server):
+    with pytest.raises(UpstreamError, match=r"redirects to http://localhost:\d+/stream.*loopback"):
+        asyncio.run(first_chunk(redirecting_server + "/loopback"))
