@@ -133,6 +133,7 @@ class NetworkSide:
                 await self.peers.async_stop()
         if self.ctx.relay is not None:
             await self.ctx.relay.close()  # idempotent: stop() has usually closed it already
+        await self.ctx.sessions.stop()
         if self.announcer is not None:
             await self.announcer.async_stop()  # goodbyes, so other screens drop the box at once
         if not server.started:

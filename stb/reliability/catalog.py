@@ -12,6 +12,7 @@ AREA_MODULES = (
     "stb.reliability.skins",
     "stb.reliability.api",
     "stb.reliability.trust",
+    "stb.reliability.trust_streams",
     "stb.reliability.mdns",
     "stb.reliability.streams",
     "stb.reliability.faults",
