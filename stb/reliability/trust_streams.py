@@ -27,6 +27,16 @@ PIPELINED = 30
 ENDED_WITHIN_S = 5.0  # hang guard for "the stream ended" (the target is 1 s: measured and reported)
 
 
+def _setting(module: str, name: str, default):
+    """The box's own figure, or the issue's where a box (an older one) has none: the case still runs against it."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name, default)
+    except ImportError:
+        return default
+
+
 def _case(name: str, expect: str, check: Callable[[Path], Outcome], seconds: float = 90.0) -> Case:
     return Case(AREA, name, expect, check, seconds=seconds)
 
@@ -67,11 +77,10 @@ def _never_reading(port: int, count: int, pipelined: int) -> list[socket.socket]
 
 
 def _slow_readers(box: LiveBox) -> Outcome:
-    from stb.net.http import MAX_PIPELINED, WRITE_STALL_S
-
+    pipelined, stall = _setting("stb.net.http", "MAX_PIPELINED", 4), _setting("stb.net.http", "WRITE_STALL_S", 10.0)
     token = box.pair()
     problems, latencies, failures = [], [], []
-    limit = WRITE_STALL_S + 20  # every never-reading connection is dropped well within this
+    limit = stall + 20  # every never-reading connection is dropped well within this
     with contextlib.ExitStack() as stack:
         socks = _never_reading(box.port, ATTACK_SOCKETS, PIPELINED)
         for sock in socks:
@@ -97,7 +106,7 @@ def _slow_readers(box: LiveBox) -> Outcome:
         problems.append(f"{len(open_ones)} never-reading connections still open after {limit:.0f} s")
     if failures:
         problems.append(f"the paired client failed {len(failures)} of {len(latencies)} times, e.g. {failures[0]}")
-    deep = _deep_pipeline(box.port, MAX_PIPELINED + 5)
+    deep = _deep_pipeline(box.port, pipelined + 5)
     if deep:
         problems.append(deep)
     ordered = sorted(latencies)
@@ -105,14 +114,13 @@ def _slow_readers(box: LiveBox) -> Outcome:
     p95 = ordered[int(len(ordered) * 0.95)] * 1000 if ordered else 0
     return outcome(problems, f"{len(socks)} sockets × {PIPELINED} pipelined GETs of hls.js, never read: all dropped "
                    f"within {dropped_after:.1f} s; a paired client's GET /state: {len(latencies)} answers, 95th "
-                   f"percentile {p95:.0f} ms, worst {worst:.0f} ms (target ≤ 250 ms); a {MAX_PIPELINED + 5}-deep "
+                   f"percentile {p95:.0f} ms, worst {worst:.0f} ms (target ≤ 250 ms); a {pipelined + 5}-deep "
                    "pipeline refused past its cap")  # fmt: skip
 
 
 def _deep_pipeline(port: int, depth: int) -> str | None:
     """None when ``depth`` pipelined GETs get their answers up to the cap, then a 429 problem JSON and the end."""
-    from stb.net.http import MAX_PIPELINED
-
+    cap = _setting("stb.net.http", "MAX_PIPELINED", 4)
     request = f"GET {API}/box HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode() * depth
     data = b""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
@@ -124,7 +132,7 @@ def _deep_pipeline(port: int, depth: int) -> str | None:
     for part in data.split(b"HTTP/1.1 ")[1:]:
         statuses.append(int(part[:3]) if part[:3].isdigit() else None)
         last = part
-    want = [200] * (MAX_PIPELINED + 1) + [429]
+    want = [200] * (cap + 1) + [429]
     if statuses != want:
         return f"{depth} pipelined GETs were answered {statuses}, wanted {want} and the connection closed"
     if b"application/problem+json" not in last or b"pipelined" not in last:
@@ -330,7 +338,6 @@ def _open(port: int, request: bytes) -> tuple[socket.socket, int | None]:
 
 
 def _device_caps(work: Path) -> Outcome:
-    from stb.net.api.limits import EVENT_STREAMS, HLS_CLIENTS, PER_DEVICE, RELAY_STREAMS
     from stb.reliability.tvlab import BAD_ID, bad_upstream
 
     problems, saw = [], []
@@ -338,15 +345,16 @@ def _device_caps(work: Path) -> Outcome:
         port, channel = lab.app.net.bound_port, lab.good_relay_id()
         _, other = _pair(lab.app, "Another phone")
         paths = {
-            EVENT_STREAMS: f"{API}/events",
-            RELAY_STREAMS: f"/stream/channel/{channel}",
-            HLS_CLIENTS: f"/hls/channel/{BAD_ID}/index.m3u8",
+            "event streams": f"{API}/events",
+            "relay streams": f"/stream/channel/{channel}",
+            "HLS requests": f"/hls/channel/{BAD_ID}/index.m3u8",
         }  # fmt: skip  (a stalled channel: HLS waits)
+        caps = _setting("stb.net.api.limits", "PER_DEVICE", dict.fromkeys(paths, 8))
         for kind, path in paths.items():
-            cap = PER_DEVICE[kind]
+            cap = caps[kind]
             opened = []
             for _ in range(cap):
-                if kind == HLS_CLIENTS:  # the playlist waits for the stalled channel: no status yet
+                if kind == "HLS requests":  # the playlist waits for the stalled channel: no status yet
                     sock = socket.create_connection(("127.0.0.1", port), timeout=15)
                     sock.sendall(get(path, lab.token))
                     status = 200
@@ -354,7 +362,7 @@ def _device_caps(work: Path) -> Outcome:
                     sock, status = _open(port, get(path, lab.token))
                 held.callback(sock.close)
                 opened.append(status)
-            if kind == HLS_CLIENTS:
+            if kind == "HLS requests":
                 _wait(lab.tv, lambda: False, 1.0)  # let the box take them all in
             over = exchange(port, get(path, lab.token))
             why = refusal(over, 429)
