@@ -63,7 +63,7 @@ class StreamSessions:
         self.limits = limits or Limits()
         self.sessions: set[Session] = set()
         self._watcher: asyncio.Task | None = None
-        self._version = auth.version
+        self._version = -1  # the paired devices are looked at on the first check
 
     def holder(self, device_id: str | None, address: str) -> str:
         return device_id if device_id is not None else f"open {address}"
