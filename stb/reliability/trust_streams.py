@@ -247,6 +247,9 @@ def _revocation(work: Path) -> Outcome:
             gone = c.delete(f"{base}{API}/devices/{doomed}", headers={"Authorization": f"Bearer {lab.token}"})
             lab.app.auth.revoke(on_tv)  # as Settings → Paired devices does, on the TV's side
             _wait(lab.tv, lambda: all(r.ended_at for r in everyone), ENDED_WITHIN_S)
+            # before the readers are told to leave: how each stream ended, and when (None: it still flows)
+            all_readers = {**readers, **by_tv}
+            seen = {what: (r.ended_at if r.how not in ("", "left") else None) for what, r in all_readers.items()}
             hls_after = c.get(hls)
         for reader in everyone:
             reader.leave()
@@ -257,11 +260,12 @@ def _revocation(work: Path) -> Outcome:
     if gone.status_code != 204:
         problems.append(f"DELETE /devices gave {gone.status_code}")
     ended = {}
-    for what, reader in {**readers, **by_tv}.items():
-        if reader.ended_at is None:
+    for what, ended_at in seen.items():
+        reader = all_readers[what]
+        if ended_at is None:
             problems.append(f"{what} still flowing {ENDED_WITHIN_S:.0f} s after the revocation ({reader.received} B)")
         else:
-            ended[what] = reader.ended_at - revoked_at
+            ended[what] = ended_at - revoked_at
     if hls_before != 200:
         problems.append(f"the HLS playlist before the revocation: {hls_before}")
     problems += [f"HLS after the revocation: {p}" for p in [_refused_401(hls_after)] if p]
