@@ -479,6 +479,7 @@ def run(clients: list[int], seconds: float, starts: int = 4, zaps: int = 6, dwel
         app = build_app(lineup, headless=True, store=StateStore(Path(tmp)), guide_db=Path(tmp) / "g.db", api_port=0)
         try:
             token, tv = start_paired(app, "stb bench relay", "relay benchmark")
+            app.net.ctx.limits.raise_for_one_client(MAX_CLIENTS)  # its screens share one token and loopback
             tv.run_for(2.0)  # the pre-tuned neighbours start too
             bench = Bench(app, tv, child, headend_url, token)
             channel = bench.channel

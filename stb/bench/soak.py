@@ -202,6 +202,7 @@ def run(rounds: int, dwell: float, pretune: int, max_seconds: float, seed: int =
                   guide_db=Path(tmp) / "guide.db", pretune=pretune, api_port=0)  # fmt: skip
         try:
             token, tv = start_paired(app, "stb bench soak", "soak benchmark")
+            app.net.ctx.limits.raise_for_one_client(64)  # its screens and phones share one token and loopback
             house = Household(app, tv, token, rng)
             house.warm_up()
             house.settle()

@@ -143,6 +143,7 @@ class NetworkSide:
             await self._async_tuner(False)
         if self.ctx.relay is not None:
             await self.ctx.relay.close()  # idempotent: stop() has usually closed it already
+        await self.ctx.sessions.stop()
         if self.announcer is not None:
             await self.announcer.async_stop()  # goodbyes, so other screens drop the box at once
         if not server.started:

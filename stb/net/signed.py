@@ -12,7 +12,9 @@ Lifetime: a URL must be *started* within its lifetime (5 minutes by default), bu
 is already playing must not be cut off when that passes. So a signature in use slides: every
 request it is accepted for keeps it valid for ``IN_USE_GRACE_S`` more (a minute: players poll an
 HLS playlist every target duration, 2 s here, and a TS player that loses its connection reconnects
-within seconds). A URL that leaked after the player stopped is dead a minute later; one that keeps
+within seconds), and so does every moment its stream is being sent (``keep_in_use``, called by
+:mod:`stb.net.api.sessions` while a TS stream flows: a mirror that reads one connection for an hour
+and then reconnects is let in). A URL that leaked after the player stopped is dead a minute later; one that keeps
 being used is stopped by revoking the device. The in-use marks live in memory: after a restart
 of the box, expired URLs must be asked for again.
 """
@@ -95,6 +97,15 @@ class StreamSigner:
             if len(self._in_use) > MAX_IN_USE:
                 self._prune(now)
         return dev
+
+    def keep_in_use(self, sig: str, now: float | None = None) -> None:
+        """A stream opened with ``sig`` is still being sent: its URL stays valid ``IN_USE_GRACE_S`` past now."""
+        now = time.time() if now is None else now
+        with self._lock:
+            self._in_use.pop(sig, None)
+            self._in_use[sig] = now + IN_USE_GRACE_S
+            if len(self._in_use) > MAX_IN_USE:
+                self._prune(now)
 
     def _prune(self, now: float) -> None:
         for sig in [s for s, until in self._in_use.items() if until < now]:

@@ -15,6 +15,7 @@ AREA_MODULES = (
     "stb.reliability.pairing",
     "stb.reliability.escapes",
     "stb.reliability.redirects",
+    "stb.reliability.trust_streams",
     "stb.reliability.mdns",
     "stb.reliability.streams",
     "stb.reliability.faults",

@@ -51,6 +51,14 @@ def test_a_signature_is_checked_keeps_going_while_in_use_and_the_secret_is_priva
     other, _ = signer.sign("dev1", "/stream/live", 300, now=t0)
     with pytest.raises(SignatureError, match="expired"):
         signer.verify(*parts(other), now=t0 + 301)  # never used before it expired
+    # while its stream is sent (no request at all), the sessions keep it in use; once they stop, it dies
+    ts, _ = signer.sign("dev1", "/stream/channel/c1", 10, now=t0)
+    signer.verify(*parts(ts), now=t0 + 1)
+    for moment in range(2, 600, 30):
+        signer.keep_in_use(parts(ts)[1], now=t0 + moment)
+    assert signer.verify(*parts(ts), now=t0 + 600) == "dev1"  # a reconnect ten minutes on
+    with pytest.raises(SignatureError, match="expired"):
+        signer.verify(*parts(ts), now=t0 + 600 + IN_USE_GRACE_S + 1)
     key = tmp_path / SECRET_FILE
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     again = StreamSigner(tmp_path)  # the same secret after a restart

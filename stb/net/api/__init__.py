@@ -24,14 +24,15 @@ from stb.errors import NotFound
 from stb.net.api import actions, box, events, exports, guide, lineup, streams, tuner
 from stb.net.api.context import API, EventHub, NetContext
 from stb.net.api.document import with_problem_schema
-from stb.net.api.gate import MAX_BODY, MAX_REQUESTS, Gate, host_allowed
+from stb.net.api.gate import MAX_BODY, Gate, host_allowed
+from stb.net.api.limits import MAX_REQUESTS, Limits
 from stb.net.api.lineup import Logos
 from stb.net.api.problems import add_problem_handlers
 from stb.net.ports import BoxPort
 from stb.web.routes import add_page
 
 __all__ = [
-    "API", "MAX_BODY", "MAX_REQUESTS", "BoxPort", "EventHub", "Gate", "NetContext", "NotFound", "create_app",
+    "API", "MAX_BODY", "MAX_REQUESTS", "BoxPort", "EventHub", "Gate", "Limits", "NetContext", "NotFound", "create_app",
     "host_allowed",
 ]  # fmt: skip
 
@@ -44,7 +45,7 @@ def create_app(ctx: NetContext) -> FastAPI:
     app.state.ctx = ctx
     app.state.logos = Logos()
     with_problem_schema(app)
-    app.add_middleware(Gate)
+    app.add_middleware(Gate, limits=ctx.limits)
     add_problem_handlers(app)
     for resource in (box, lineup, actions, guide, events, streams):
         app.include_router(resource.router)

@@ -58,6 +58,7 @@ class StreamAccess:
 
     device: Device | None
     query: str = ""
+    sig: str | None = None  # a signed URL's signature: kept in use while its stream is sent
 
 
 async def stream_access(
@@ -86,7 +87,7 @@ async def stream_access(
     device = ctx.auth.device(device_id)
     if device is None:
         raise AuthError(401, "Not paired", "the device this stream URL was signed for was removed; pair it again")
-    return StreamAccess(device, "?" + urlencode({"sig": sig, "exp": exp, "dev": dev}))
+    return StreamAccess(device, "?" + urlencode({"sig": sig, "exp": exp, "dev": dev}), sig)
 
 
 Access = Annotated[StreamAccess, Depends(stream_access)]

@@ -51,4 +51,5 @@ async def devices(ctx: Ctx) -> list[PairedDevice]:
 async def revoke(device_id: str, ctx: Ctx) -> Response:
     if not ctx.auth.revoke(device_id[:64]):
         raise NotFound(f"no paired device {device_id[:64]!r}")
+    ctx.sessions.revoked(device_id[:64])  # its open streams end now (a revocation on the TV: within a moment)
     return Response(status_code=204)

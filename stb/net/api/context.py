@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stb.commands import CommandQueue
 from stb.lan.auth import Auth
 from stb.lineup.model import Lineup
+from stb.net.api.limits import Limits
+from stb.net.api.sessions import StreamSessions
 from stb.net.guide import GuideThread
 from stb.net.ports import BoxPort, GuideReader
 from stb.net.signed import StreamSigner
@@ -85,9 +87,12 @@ class NetContext:
     fingerprint: str | None = None  # the box's certificate, as the TV shows it at pairing (None: no identity)
     tls_port: int | None = None  # where the API is served over TLS with that certificate (set once bound)
     guide_thread: GuideThread = field(init=False)  # where the guide queries run, off the event loop
+    limits: Limits = field(default_factory=Limits)  # what one address or device may hold at once
+    sessions: StreamSessions = field(init=False)  # open streams per device: caps, revocation, signed URLs in use
 
     def __post_init__(self) -> None:
         self.guide_thread = GuideThread(self.guide)
+        self.sessions = StreamSessions(self.auth, self.signer, self.limits)
 
     def current_lineup(self) -> Lineup:
         """The line-up now (404 on a box that does not export it)."""

@@ -24,7 +24,8 @@ PROBLEMS = {
     410: "The pairing code expired",
     421: "The Host header names someone else's domain (DNS rebinding)",
     422: "The request does not match this document",
-    429: "Pairing locked out after wrong codes (see Retry-After)",
+    429: "Pairing locked out after wrong codes, or a device's cap of open streams reached (the title names the cap; "
+    "see Retry-After)",
     502: "The channel's source sends nothing (the detail says what it last said)",
     503: "The box did not answer in time, every relay slot is taken, or the TV shows nothing to relay (Retry-After)",
 }

@@ -12,25 +12,24 @@ from fastapi.responses import StreamingResponse
 from stb.net.api.access import authed, check_token, presented_token
 from stb.net.api.context import API, Ctx
 from stb.net.api.document import problems
+from stb.net.api.sessions import EVENT_STREAMS
 
 KEEPALIVE_S = 15.0
-REVOCATION_CHECK_S = 1.0  # an event stream notices its device was removed on the TV within this
+WAKE_S = 1.0  # how often a quiet stream looks whether its client left
 
 router = APIRouter(prefix=API)
 
 
 @router.get("/events", dependencies=authed, response_class=StreamingResponse,
             summary="Server-sent events: channel, playback, volume, standby, guide",
-            responses=problems(401, ok={"description": "An endless event stream",
+            responses=problems(401, 429, ok={"description": "An endless event stream",
                                         "content": {"text/event-stream": {"schema": {"type": "string"}}}}))  # fmt: skip
 async def events(request: Request, ctx: Ctx) -> StreamingResponse:
     device = check_token(ctx, presented_token(request))  # checked already (authed): which device this stream is for
+    address = request.client.host if request.client else "?"
+    session = ctx.sessions.open(device.id if device else None, address, EVENT_STREAMS)  # 429 past the device's cap
     queue = ctx.hub.subscribe()
     loop = asyncio.get_running_loop()
-
-    def revoked() -> bool:
-        """Removed on the TV since the stream began: it ends (the client's next request gets 401)."""
-        return device is not None and all(d.id != device.id for d in ctx.auth.devices())
 
     async def stream() -> AsyncIterator[bytes]:
         try:
@@ -38,19 +37,19 @@ async def events(request: Request, ctx: Ctx) -> StreamingResponse:
             quiet_since = loop.time()
             while queue not in ctx.hub.dropped or not queue.empty():
                 try:
-                    kind, data = await asyncio.wait_for(queue.get(), REVOCATION_CHECK_S)
+                    kind, data = await asyncio.wait_for(queue.get(), WAKE_S)
                 except TimeoutError:
-                    if revoked() or await request.is_disconnected():
+                    if await request.is_disconnected():
                         return
                     if loop.time() - quiet_since >= KEEPALIVE_S:
                         quiet_since = loop.time()
                         yield b": keep-alive\n\n"
                     continue
-                if revoked():
-                    return
                 quiet_since = loop.time()
                 yield f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
         finally:
             ctx.hub.unsubscribe(queue)
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+    # the device revoked (on the TV or by DELETE /devices/ID): the stream ends within a moment (sessions)
+    guarded = ctx.sessions.guard(stream(), session)
+    return StreamingResponse(guarded, media_type="text/event-stream", headers={"Cache-Control": "no-store"})

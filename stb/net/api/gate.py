@@ -1,5 +1,6 @@
 """What every request passes before any route: the Host check (DNS rebinding), the body cap, CSRF (bodies
-that are not JSON, foreign Origins), and the cap on requests in progress, each answered as problem JSON."""
+that are not JSON, foreign Origins), and the caps on requests in progress (in all, per client address, and
+tighter for the public routes), each answered as problem JSON."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from stb.net.api.limits import Limits
 from stb.net.api.problems import problem
 
 MAX_BODY = 64 * 1024  # bytes: every body this API takes is a few dozen
-MAX_REQUESTS = 128  # in progress at once (event and relay streams included); past it, 503
+PUBLIC_PREFIXES = ("/app/", "/api/v1/box", "/api/v1/pairing", "/api/v1/openapi.json")
 
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -54,16 +56,20 @@ def _port(text: str) -> bool:
 
 class Gate:
     """What every request passes before any route: a Host that is someone else's DNS name gets 421, a body
-    over MAX_BODY 413 (by its Content-Length, or as a chunked body arrives), and a request past
-    MAX_REQUESTS in progress 503, each as problem JSON.
+    over MAX_BODY 413 (by its Content-Length, or as a chunked body arrives), a request past the box's caps on
+    requests in progress 503 (in all, or on the public routes), past its address's caps 429 with the connection
+    closed, each as problem JSON (:mod:`stb.net.api.limits`).
 
     Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware cancels a streaming
     response (the relay's, the event stream) when it is not read at once.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, limits: Limits | None = None) -> None:
         self.app = app
+        self.limits = limits or Limits()
         self.in_progress = 0
+        self.public = 0  # of which on public routes
+        self.by_address: dict[str, list[int]] = {}  # address → [in progress, of which public]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,12 +88,16 @@ class Gate:
         if forged is not None:
             await forged(scope, receive, send)
             return
-        if self.in_progress >= MAX_REQUESTS:
-            busy = problem(503, "Box busy", f"{MAX_REQUESTS} requests are in progress; try again in a moment",
-                           {"Retry-After": "1"})  # fmt: skip
-            await busy(scope, receive, send)
+        refused = self._refusal(scope)
+        if refused is not None:
+            await refused(scope, receive, send)
             return
+        address, public = _address(scope), is_public(scope["path"])
+        counts = self.by_address.setdefault(address, [0, 0])
         self.in_progress += 1
+        self.public += public
+        counts[0] += 1
+        counts[1] += public
         try:
             if any(k == b"transfer-encoding" for k, _ in headers):  # chunked: no length to check beforehand
                 replay = await _capped_body(receive)
@@ -98,6 +108,40 @@ class Gate:
             await self.app(scope, receive, send)
         finally:
             self.in_progress -= 1
+            self.public -= public
+            counts[0] -= 1
+            counts[1] -= public
+            if counts[0] == 0:
+                del self.by_address[address]
+
+    def _refusal(self, scope: Scope) -> JSONResponse | None:
+        """503 past the box's caps in all, 429 (and the connection closed) past the caps per address."""
+        limits, public = self.limits, is_public(scope["path"])
+        mine, my_public = self.by_address.get(_address(scope), (0, 0))
+        if self.in_progress >= limits.requests or (public and self.public >= limits.public):
+            crowded = public and self.public >= limits.public
+            cap = limits.public if crowded else limits.requests
+            what = "requests to the public routes" if crowded else "requests"
+            detail = f"{cap} {what} are in progress; try again in a moment"
+            return problem(503, "Box busy", detail, {"Retry-After": "1"})
+        if mine >= limits.per_address or (public and my_public >= limits.public_per_address):
+            crowded = mine < limits.per_address
+            cap = limits.public_per_address if crowded else limits.per_address
+            what = "requests to the public routes" if crowded else "requests"
+            return problem(429, "Too many requests from this address", f"{cap} {what} from this address are in "
+                           "progress (cap per address); read the answers you asked for, then ask again",
+                           {"Retry-After": "1", "Connection": "close"})  # fmt: skip
+        return None
+
+
+def is_public(path: str) -> bool:
+    """A route anyone may ask for, without a token: the page and its files, who the box is, pairing."""
+    return path == "/" or path.startswith(PUBLIC_PREFIXES)
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "?"
 
 
 _STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response, StreamingResponse
 
 from stb.errors import NotFound
+from stb.lan.auth import AuthError
 from stb.net.api.access import Access, StreamAccess, authed, presented_token
 from stb.net.api.context import API, Ctx, NetContext
 from stb.net.api.document import BODY, problems
 from stb.net.api.models import StreamUrl, StreamUrlRequest
+from stb.net.api.sessions import HLS_CLIENTS, RELAY_STREAMS, Session
 from stb.relay.hls import Opener
 
 TS_MIME = "video/mp2t"
@@ -24,31 +26,52 @@ Seq = Annotated[int, Path(ge=0, le=10**15, description="The segment's media sequ
 router = APIRouter()
 
 ts_answer = {"content": {TS_MIME: {}}, "description": "MPEG-TS, until the client leaves"}
-streams = problems(401, 403, 404, 502, 503, ok=ts_answer)
+streams = problems(401, 403, 404, 429, 502, 503, ok=ts_answer)
+
+
+def _session(ctx: NetContext, request: Request, access: StreamAccess, kind: str) -> Session:
+    """The stream's place among its device's (429 past the device's cap): revocation ends it."""
+    address = request.client.host if request.client else "?"
+    return ctx.sessions.open(access.device.id if access.device else None, address, kind, access.sig)
+
+
+def _ts(ctx: NetContext, body: AsyncIterator[bytes], session: Session) -> StreamingResponse:
+    guarded = ctx.sessions.guard(body, session)
+    return StreamingResponse(guarded, media_type=TS_MIME, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/stream/live", response_class=StreamingResponse, responses=streams,
             summary="What the TV shows, following its zaps in one connection (MPEG-TS)")  # fmt: skip
-async def stream_live(ctx: Ctx, access: Access) -> StreamingResponse:
-    live = ctx.the_relay().live_stream()
-    return StreamingResponse(live, media_type=TS_MIME, headers={"Cache-Control": "no-store"})
+async def stream_live(request: Request, ctx: Ctx, access: Access) -> StreamingResponse:
+    relay = ctx.the_relay()
+    session = _session(ctx, request, access, RELAY_STREAMS)
+    return _ts(ctx, relay.live_stream(), session)
 
 
 @router.get("/stream/channel/{channel_id}", response_class=StreamingResponse,
             responses=streams, summary="Any channel of the line-up, independent of the TV (MPEG-TS)")  # fmt: skip
-async def stream_channel(channel_id: str, ctx: Ctx, access: Access) -> StreamingResponse:
+async def stream_channel(channel_id: str, request: Request, ctx: Ctx, access: Access) -> StreamingResponse:
+    relay = ctx.the_relay()
+    session = _session(ctx, request, access, RELAY_STREAMS)
     try:
-        body = await ctx.the_relay().open_channel(channel_id[:128])
+        body = await relay.open_channel(channel_id[:128])
     except LookupError as exc:
+        ctx.sessions.close(session)
         raise NotFound(str(exc)) from None
-    return StreamingResponse(body, media_type=TS_MIME, headers={"Cache-Control": "no-store"})
+    except BaseException:
+        ctx.sessions.close(session)
+        raise
+    if session.ended:  # revoked while the channel was being opened
+        await body.aclose()  # type: ignore[attr-defined]
+        raise AuthError(401, "Not paired", "this device was removed on the TV; pair it again")
+    return _ts(ctx, body, session)
 
 
 # -- HLS renditions of the same streams, for browsers and phones ----------------------------------------
 playlist_answer = {"content": {HLS_MIME: {"schema": {"type": "string"}}}, "description": "HLS playlist"}
 segment_answer = {"content": {TS_MIME: {}}, "description": "One segment: PAT, PMT, then TS from a keyframe"}
-playlists = problems(401, 403, 404, 502, 503, ok=playlist_answer)
-segments = problems(401, 404, ok=segment_answer)
+playlists = problems(401, 403, 404, 429, 502, 503, ok=playlist_answer)
+segments = problems(401, 404, 429, ok=segment_answer)
 
 
 def hls_client(request: Request, access: StreamAccess) -> str:
@@ -57,11 +80,18 @@ def hls_client(request: Request, access: StreamAccess) -> str:
 
 
 async def playlist(ctx: NetContext, key: str, opener: Opener, request: Request, access: StreamAccess) -> Response:
-    rendition = await ctx.the_relay().hls.open(key, opener, hls_client(request, access))
+    session = _session(ctx, request, access, HLS_CLIENTS)
+    try:
+        rendition = await ctx.the_relay().hls.open(key, opener, hls_client(request, access))
+    finally:
+        ctx.sessions.close(session)
+    if session.ended:  # revoked while the rendition started
+        raise AuthError(401, "Not paired", "this device was removed on the TV; pair it again")
     return Response(rendition.playlist(access.query), media_type=HLS_MIME, headers={"Cache-Control": "no-store"})
 
 
 def segment(ctx: NetContext, key: str, seq: int, request: Request, access: StreamAccess) -> Response:
+    ctx.sessions.close(_session(ctx, request, access, HLS_CLIENTS))  # answered at once: only the cap is checked
     rendition = ctx.the_relay().hls.get(key, hls_client(request, access))
     if rendition is None:
         raise NotFound("this stream's HLS rendition is not running; ask for its index.m3u8 first")
