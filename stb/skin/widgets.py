@@ -1,0 +1,220 @@
+"""Named widgets of the screens a skin lays out, and how a skin's placement of one becomes a rectangle.
+
+Each layout (the banner, the channel list and its row, the guide grid) is a set of named widgets. The
+code gives every widget a default rectangle computed from the skin's sizes (so the built-in skins look
+as they always did); a skin's `layouts.<layout>.widgets.<name>` states only what differs: where (an
+anchor and offsets), how big, visible or not, its font role and face, its alignment, its maximum lines.
+This module knows nothing of drawing: the catalogue is what `stb skin check` and docs/skinning.md read.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Rect = tuple[int, int, int, int]  # x, y, width, height
+Anchor = Literal["top_left", "top", "top_right", "left", "centre", "right", "bottom_left", "bottom", "bottom_right"]
+FontRole = Literal["number", "large", "medium", "small"]
+Face = Literal["regular", "bold", "condensed", "condensed_bold"]
+Align = Literal["left", "centre", "right"]
+Offset = Annotated[int, Field(ge=-1280, le=1280)]
+Extent = Annotated[int, Field(ge=0, le=1280)]
+
+
+@dataclass(frozen=True)
+class WidgetInfo:
+    description: str
+    container: str  # what its rectangle is measured in
+    required: bool = False  # the screen cannot work without it: hiding it is an error
+    text: bool = True  # font, alignment and lines apply
+
+
+CANVAS = "the 1280×720 canvas"
+BANNER = "the banner panel"
+LIST = "the channel list's panel"
+ROW = "one row of the channel list"
+CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
+    "banner": {
+        "number": WidgetInfo("The channel number (▶ for a flung stream).", BANNER),
+        "logo": WidgetInfo("The channel's logo, or a plate with its initials.", BANNER, text=False),
+        "name": WidgetInfo("The channel's name.", BANNER, required=True),
+        "favourite": WidgetInfo("A star for a favourite; by default right after the name.", BANNER, text=False),
+        "clock": WidgetInfo("The time of day.", BANNER),
+        "brand": WidgetInfo(
+            "The skin's brand logo (images.brand_logo); by default left of the clock.", BANNER, text=False
+        ),
+        "state": WidgetInfo('What the player is doing ("Tuning…").', BANNER),
+        "now_next": WidgetInfo(
+            "What is on now (times, title) and what is next; the channel's groups without a guide.", BANNER
+        ),
+        "progress": WidgetInfo("How far the programme on now is.", BANNER, text=False),
+    },
+    "list": {
+        "title": WidgetInfo("The group shown (‹ All channels ›).", LIST, required=True),
+        "entry": WidgetInfo("The digits typed to jump to a channel.", LIST),
+        "rows": WidgetInfo(
+            "Where the rows go; as many rows as fit at list.row_height each.", LIST, required=True, text=False
+        ),
+        "hint": WidgetInfo("The keys' hint and how many more rows are above and below.", LIST),
+    },
+    "list_row": {
+        "marker": WidgetInfo("The bar that marks the channel on now.", ROW, text=False),
+        "number": WidgetInfo("The channel number.", ROW),
+        "logo": WidgetInfo("The channel's logo (its place is kept without one).", ROW, text=False),
+        "name": WidgetInfo("The channel's name.", ROW, required=True),
+        "favourite": WidgetInfo("A star for a favourite; by default right after the name.", ROW, text=False),
+        "now": WidgetInfo("The title on now.", ROW),
+    },
+    "guide": {
+        "details": WidgetInfo("The focused programme: channel, title, time, facts, description.", CANVAS),
+        "preview": WidgetInfo("The live picture.", CANVAS, text=False),
+        "header": WidgetInfo("The day and the half hours above the grid.", CANVAS),
+        "channels": WidgetInfo(
+            "The channel column: number, name, favourite; its top is the rows' top.", CANVAS, required=True
+        ),
+        "programmes": WidgetInfo(
+            "The programme cells; as many rows as fit at grid.row_height each.", CANVAS, required=True
+        ),
+        "now_line": WidgetInfo("The line at the time now, across the header and the rows.", CANVAS, text=False),
+        "legend": WidgetInfo("The colour keys, key hints and the brand logo.", CANVAS),
+    },
+}
+MAY_OVERLAP = {  # pairs drawn over each other on purpose
+    "banner": set(),
+    "list": {frozenset({"rows", "entry"})},
+    "list_row": set(),
+    "guide": {frozenset({"now_line", "header"}), frozenset({"now_line", "programmes"})},
+}
+FLOWING = {"favourite"}  # placed after another widget's text unless the skin gives it a position
+
+
+class WidgetSpec(BaseModel):
+    """One widget as a skin places it; every key is optional (the default, or the parent skin's, stays)."""
+
+    model_config = ConfigDict(extra="forbid")
+    anchor: Anchor | None = Field(None, description="The point of the container x and y count from.")
+    x: Offset | None = Field(None, description="Pixels in from the anchor's side (from the centre: to the right).")
+    y: Offset | None = Field(None, description="Pixels in from the anchor's side (from the centre: down).")
+    width: Extent | None = None
+    height: Extent | None = None
+    visible: bool | None = None
+    font: FontRole | None = Field(None, description="Which of the text sizes (widgets.text) it uses.")
+    face: Face | None = None
+    align: Align | None = None
+    lines: Annotated[int, Field(ge=1, le=12)] | None = Field(None, description="At most this many lines.")
+
+
+class LayoutSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    include: str | None = Field(None, description="A template (`templates.<name>`) whose widgets come first.")
+    widgets: dict[str, WidgetSpec] | None = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A widget ready to draw: its rectangle in its container and how its text looks."""
+
+    rect: Rect
+    visible: bool = True
+    font: str = "small"
+    face: str = "regular"
+    align: str = "left"
+    lines: int = 1
+    placed: bool = False  # the skin gave it a position (a flowing widget then stops flowing)
+
+
+def anchored(anchor: str, x: int, y: int, size: tuple[int, int], container: tuple[int, int]) -> tuple[int, int]:
+    """Top-left of a widget of ``size`` whose ``anchor`` point sits (x, y) in from the container's same point."""
+    (w, h), (cw, ch) = size, container
+    horizontal = "left" if anchor.endswith("left") else "right" if anchor.endswith("right") else "centre"
+    vertical = "top" if anchor.startswith("top") else "bottom" if anchor.startswith("bottom") else "centre"
+    left = {"left": x, "right": cw - x - w, "centre": (cw - w) // 2 + x}[horizontal]
+    top = {"top": y, "bottom": ch - y - h, "centre": (ch - h) // 2 + y}[vertical]
+    return left, top
+
+
+def apply(
+    defaults: dict[str, Placed], specs: dict[str, dict[str, Any]], container: tuple[int, int]
+) -> dict[str, Placed]:
+    """The code's defaults with the skin's changes on top (unknown names were refused when the skin was read)."""
+    out = dict(defaults)
+    for name, spec in specs.items():
+        if name not in out:
+            continue
+        widget = out[name]
+        x, y, w, h = widget.rect
+        w, h = spec.get("width", w), spec.get("height", h)
+        moved = any(k in spec for k in ("anchor", "x", "y"))
+        if moved:
+            x, y = anchored(spec.get("anchor", "top_left"), spec.get("x", 0), spec.get("y", 0), (w, h), container)
+        style = {k: spec[k] for k in ("visible", "font", "face", "align", "lines") if k in spec}
+        out[name] = replace(widget, rect=(x, y, w, h), placed=widget.placed or moved, **style)
+    return out
+
+
+def expand(layouts: dict[str, Any], templates: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each layout's widget specs with its template's underneath (a template is a row design to reuse)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, layout in layouts.items():
+        widgets: dict[str, dict[str, Any]] = {}
+        include = layout.get("include")
+        for source in (templates.get(include, {}) if include else {}, layout.get("widgets", {})):
+            for widget, spec in source.items():
+                widgets[widget] = {**widgets.get(widget, {}), **spec}
+        out[name] = widgets
+    return out
+
+
+def name_problems(layouts: dict[str, Any], templates: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(JSON path, message) for every layout, widget or template name the box does not know, with the nearest
+    known name. ``templates`` None: one skin's file alone (a template may come from a parent: not judged yet)."""
+    problems = []
+
+    def suggest(name: str, known) -> str:
+        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+        return f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+
+    check_includes, templates = templates is not None, templates or {}
+    for layout, spec in layouts.items():
+        if layout not in CATALOGUE:
+            problems.append((f"$.layouts.{layout}", f"no layout named {layout!r}{suggest(layout, CATALOGUE)}"))
+            continue
+        include = spec.get("include") if check_includes else None
+        if include and include not in templates:
+            problems.append(
+                (f"$.layouts.{layout}.include", f"no template named {include!r}{suggest(include, templates)}")
+            )
+        widgets = dict(spec.get("widgets") or {})
+        if include in templates:
+            widgets |= {w: s for w, s in templates[include].items() if w not in widgets}
+        for widget in widgets:
+            if widget not in CATALOGUE[layout]:
+                where = f"$.layouts.{layout}.widgets.{widget}"
+                if widget not in (spec.get("widgets") or {}):
+                    where = f"$.templates.{include}.{widget}"
+                problems.append((where, f"{layout} has no widget {widget!r}{suggest(widget, CATALOGUE[layout])}"))
+    return problems
+
+
+def reference_markdown() -> str:
+    """The widget reference of docs/skinning.md, from the catalogue (so it cannot drift)."""
+    lines = ["### Layouts (`layouts.<layout>.widgets.<widget>`)", ""]
+    keys = WidgetSpec.model_json_schema()["properties"]
+    lines += ["Every widget takes these keys, all optional:", "", "| key | values | meaning |", "|---|---|---|"]
+    for key, prop in keys.items():
+        option = next(o for o in prop.get("anyOf", [prop]) if o.get("type") != "null")
+        values = " / ".join(option["enum"]) if "enum" in option else option.get("type", "")
+        if "minimum" in option:
+            values = f"integer {option['minimum']}–{option['maximum']}"
+        lines.append(f"| `{key}` | {values} | {prop.get('description', '')} |")
+    for layout, widgets in CATALOGUE.items():
+        container = next(iter(widgets.values())).container
+        lines += ["", f"#### `{layout}` (rectangles in {container})", "", "| widget | required | text | meaning |",
+                  "|---|---|---|---|"]  # fmt: skip
+        for name, info in widgets.items():
+            lines.append(f"| `{name}` | {'yes' if info.required else ''} | {'yes' if info.text else ''} | "
+                         f"{info.description} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
