@@ -83,9 +83,14 @@ CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
     },
 }
 MAY_OVERLAP = {  # pairs drawn over each other on purpose
-    "banner": set(),
+    "banner": {
+        frozenset({"name", "favourite"}),  # the star's room at the end of the name
+        # the state ("Tuning…") is short and right-aligned under the clock, where a long "Next" can reach
+        frozenset({"state", "name"}),
+        frozenset({"state", "now_next"}),
+    },
     "list": {frozenset({"rows", "entry"})},
-    "list_row": set(),
+    "list_row": {frozenset({"name", "favourite"})},
     "guide": {frozenset({"now_line", "header"}), frozenset({"now_line", "programmes"})},
 }
 FLOWING = {"favourite"}  # placed after another widget's text unless the skin gives it a position

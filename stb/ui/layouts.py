@@ -62,10 +62,11 @@ def list_panel(theme: Theme, fonts: Fonts) -> tuple[tuple[int, int], Widgets]:
     t = theme
     w, h = t.list_width, CANVAS[1] - 2 * t.margin_y
     title_h, small_h = fonts.get(t.font_medium, bold=True).get_height(), fonts.get(t.font_small).get_height()
+    rows = max(1, (h - LIST_HEADER - LIST_HINT) // t.list_row_height)  # whole rows above the hint
     defaults = {
         "title": Placed((24, 20, w - 140, title_h), font="medium", face="bold"),
         "entry": Placed((w - 116, 20, 92, title_h), font="medium", face="bold", align="right"),
-        "rows": Placed((12, LIST_HEADER, w - 24, h - LIST_HEADER - LIST_HINT)),
+        "rows": Placed((12, LIST_HEADER, w - 24, rows * t.list_row_height)),
         "hint": Placed((24, h - 16 - small_h, w - 48, small_h)),
     }
     return (w, h), apply(defaults, t.layout("list"), (w, h))
