@@ -48,10 +48,11 @@ def banner_data(channel: Channel, flung: bool, favourite: bool, now_next: tuple[
 
 
 def _aligned(canvas, f, value: str, colour, rect, widget: Placed):
-    """One line of ``value`` in ``rect`` at the widget's alignment, cut to its width; returns the drawn rect."""
+    """One line of ``value`` in ``rect`` at the widget's alignment, cut to its width, centred on the rect's height
+    (a skin that gives a widget a smaller font keeps it on its line); returns the drawn rect."""
     shown = fit(f, value, rect.width)
     x = {"left": rect.x, "right": rect.right - f.size(shown)[0], "centre": rect.centerx - f.size(shown)[0] // 2}
-    return text(canvas, f, shown, colour, (x[widget.align], rect.y))
+    return text(canvas, f, shown, colour, (x[widget.align], rect.y + (rect.height - f.get_height()) // 2))
 
 
 def draw_banner(canvas, rect, t: Theme, fonts: Fonts, widgets: dict[str, Placed], d: BannerData, logo, brand) -> None:

@@ -49,11 +49,14 @@ SCREEN_OF = {"banner": "live", "list": "list", "list_row": "list", "guide": "gui
 
 def laid_out(theme) -> dict[str, tuple[tuple[int, int, int, int], dict]]:
     """Every layout as the screens would place it with ``theme``s: (its container on the canvas, its widgets)."""
+    import pygame
+
     from stb.skin.theme import CANVAS
     from stb.ui import layouts
     from stb.ui.fonts import Fonts
     from stb.ui.widgets import FittedImages
 
+    pygame.font.init()  # font metrics place the defaults
     out: dict[str, tuple[tuple[int, int, int, int], dict]] = {}
     t = theme("live")
     mx, my = t.margin_x, t.margin_y

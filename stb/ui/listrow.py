@@ -28,23 +28,26 @@ class RowData:
 
 
 def aligned(canvas, f, value: str, colour, box, align: str = "left", width: int | None = None):
-    """``value`` on one line in ``box`` at ``align`` (cut to ``width`` when given); returns the drawn rect."""
+    """``value`` on one line in ``box`` at ``align`` (cut to ``width`` when given), centred on the box's height;
+    returns the drawn rect."""
     if width is not None:
         from stb.ui.text import fit
 
         value = fit(f, value, width)
     w = f.size(value)[0]
     x = {"left": box.x, "right": box.right - w, "centre": box.centerx - w // 2}[align]
-    return text(canvas, f, value, colour, (x, box.y))
+    return text(canvas, f, value, colour, (x, box.y + (box.height - f.get_height()) // 2))
 
 
 def _lines(canvas, f, value: str, colour, box, widget: Placed, room: int):
     """``value`` in ``box``: one line cut to ``room``, or up to the widget's lines wrapped; the last line's rect."""
+    import pygame
+
     if widget.lines <= 1:
         return aligned(canvas, f, value, colour, box, widget.align, room)
     drawn, y = None, box.y
     for line in wrap(f, value, room, min(widget.lines, max(1, box.height // f.get_linesize()))):
-        drawn = aligned(canvas, f, line, colour, box.move(0, y - box.y), widget.align)
+        drawn = aligned(canvas, f, line, colour, pygame.Rect(box.x, y, box.width, f.get_height()), widget.align)
         y += f.get_linesize()
     return drawn
 

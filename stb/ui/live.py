@@ -339,6 +339,11 @@ class LiveScreen:
             shown = fit(small, status, rect.width // 3)
             text(canvas, small, shown, t.warning, (rect.right - 24 - small.size(shown)[0], clock.bottom + 8))
         x = rect.x + 24
+        if 16 + large.get_height() + 8 + small.get_height() > rect.height - 8:  # a one-line banner: side by side
+            name = text(canvas, large, title, t.accent, (x, rect.centery - large.get_height() // 2), rect.width // 3)
+            text(canvas, small, showing, t.text, (name.right + 24, rect.centery - small.get_height() // 2),
+                 clock.x - 24 - name.right - 24)  # fmt: skip
+            return
         name = text(canvas, large, title, t.accent, (x, rect.y + 16), clock.x - x - 40)
         text(canvas, small, showing, t.text, (x, name.bottom + 8), rect.width - 48 - rect.width // 3)
         if name.bottom + 12 + 2 * small.get_height() <= rect.bottom - 8:  # a skin's short banner leaves it out
