@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from stb.lineup.check import Problem, json_path, parse_json_bytes
 from stb.skin.manifest import API_VERSION, RESOLUTION, Colours, Manifest, Widgets
 from stb.skin.theme import RGB, Theme
-from stb.skin.widgets import expand, name_problems
+from stb.skin.widgets import expand, ignored_keys, name_problems
 
 MANIFEST = "skin.json"
 DEFAULT_SKIN = "default"
@@ -159,6 +159,8 @@ def read_folder(directory: Path) -> SkinFolder:
                                  include={"colours", "widgets", "screens", "layouts", "templates"})  # fmt: skip
     for where, message in name_problems(values.get("layouts", {}), None):
         folder.problem(where, message)
+    for where, message in ignored_keys(values.get("layouts", {})):
+        folder.problem(where, message, "warning")
     fonts = manifest.fonts.model_dump(exclude_none=True) if manifest.fonts else {}
     values["fonts"] = {face: _asset(folder, f"$.fonts.{face}", rel, "font") for face, rel in fonts.items()}
     images = manifest.images.model_dump(exclude_none=True) if manifest.images else {}

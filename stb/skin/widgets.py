@@ -24,12 +24,21 @@ Offset = Annotated[int, Field(ge=-1280, le=1280)]
 Extent = Annotated[int, Field(ge=0, le=1280)]
 
 
+TEXT = ("font", "face")
+ALIGNED = ("font", "face", "align")
+GEOMETRY = ("anchor", "x", "y", "width", "height", "visible")
+
+
 @dataclass(frozen=True)
 class WidgetInfo:
     description: str
     container: str  # what its rectangle is measured in
     required: bool = False  # the screen cannot work without it: hiding it is an error
-    text: bool = True  # font, alignment and lines apply
+    styles: tuple[str, ...] = TEXT  # which of font, face, align, lines it follows (every widget: GEOMETRY)
+
+    @property
+    def text(self) -> bool:
+        return "font" in self.styles
 
 
 CANVAS = "the 1280×720 canvas"
@@ -38,47 +47,54 @@ LIST = "the channel list's panel"
 ROW = "one row of the channel list"
 CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
     "banner": {
-        "number": WidgetInfo("The channel number (▶ for a flung stream).", BANNER),
-        "logo": WidgetInfo("The channel's logo, or a plate with its initials.", BANNER, text=False),
+        "number": WidgetInfo("The channel number (▶ for a flung stream).", BANNER, styles=ALIGNED),
+        "logo": WidgetInfo("The channel's logo, or a plate with its initials.", BANNER, styles=()),
         "name": WidgetInfo("The channel's name.", BANNER, required=True),
-        "favourite": WidgetInfo("A star for a favourite; by default right after the name.", BANNER, text=False),
-        "clock": WidgetInfo("The time of day.", BANNER),
+        "favourite": WidgetInfo("A star for a favourite; by default right after the name.", BANNER, styles=()),
+        "clock": WidgetInfo("The time of day.", BANNER, styles=ALIGNED),
         "brand": WidgetInfo(
-            "The skin's brand logo (images.brand_logo); by default left of the clock.", BANNER, text=False
+            "The skin's brand logo (images.brand_logo); by default left of the clock.", BANNER, styles=()
         ),
-        "state": WidgetInfo('What the player is doing ("Tuning…").', BANNER),
+        "state": WidgetInfo('What the player is doing ("Tuning…").', BANNER, styles=ALIGNED),
         "now_next": WidgetInfo(
             "What is on now (times, title) and what is next; the channel's groups without a guide.", BANNER
         ),
-        "progress": WidgetInfo("How far the programme on now is.", BANNER, text=False),
+        "progress": WidgetInfo("How far the programme on now is.", BANNER, styles=()),
     },
     "list": {
         "title": WidgetInfo("The group shown (‹ All channels ›).", LIST, required=True),
-        "entry": WidgetInfo("The digits typed to jump to a channel.", LIST),
+        "entry": WidgetInfo("The digits typed to jump to a channel.", LIST, styles=ALIGNED),
         "rows": WidgetInfo(
-            "Where the rows go; as many rows as fit at list.row_height each.", LIST, required=True, text=False
+            "Where the rows go; as many rows as fit at list.row_height each.", LIST, required=True, styles=()
         ),
         "hint": WidgetInfo("The keys' hint and how many more rows are above and below.", LIST),
     },
     "list_row": {
-        "marker": WidgetInfo("The bar that marks the channel on now.", ROW, text=False),
-        "number": WidgetInfo("The channel number.", ROW),
-        "logo": WidgetInfo("The channel's logo (its place is kept without one).", ROW, text=False),
-        "name": WidgetInfo("The channel's name.", ROW, required=True),
-        "favourite": WidgetInfo("A star for a favourite; by default right after the name.", ROW, text=False),
-        "now": WidgetInfo("The title on now.", ROW),
+        "marker": WidgetInfo("The bar that marks the channel on now.", ROW, styles=()),
+        "number": WidgetInfo("The channel number.", ROW, styles=ALIGNED),
+        "logo": WidgetInfo("The channel's logo (its place is kept without one).", ROW, styles=()),
+        "name": WidgetInfo("The channel's name.", ROW, required=True, styles=(*ALIGNED, "lines")),
+        "favourite": WidgetInfo("A star for a favourite; by default right after the name.", ROW, styles=()),
+        "now": WidgetInfo("The title on now.", ROW, styles=(*ALIGNED, "lines")),
     },
     "guide": {
-        "details": WidgetInfo("The focused programme: channel, title, time, facts, description.", CANVAS),
-        "preview": WidgetInfo("The live picture.", CANVAS, text=False),
+        "details": WidgetInfo(
+            "The focused programme: channel, title, time, facts, and at most `lines` of description.",
+            CANVAS,
+            styles=("lines",),
+        ),
+        "preview": WidgetInfo("The live picture.", CANVAS, styles=()),
         "header": WidgetInfo("The day and the half hours above the grid.", CANVAS),
         "channels": WidgetInfo(
             "The channel column: number, name, favourite; its top is the rows' top.", CANVAS, required=True
         ),
         "programmes": WidgetInfo(
-            "The programme cells; as many rows as fit at grid.row_height each.", CANVAS, required=True
+            "The programme cells; as many rows as fit at grid.row_height each; `lines` 1 leaves the times out.",
+            CANVAS,
+            required=True,
+            styles=(*TEXT, "lines"),
         ),
-        "now_line": WidgetInfo("The line at the time now, across the header and the rows.", CANVAS, text=False),
+        "now_line": WidgetInfo("The line at the time now, across the header and the rows.", CANVAS, styles=()),
         "legend": WidgetInfo("The colour keys, key hints and the brand logo.", CANVAS),
     },
 }
@@ -204,6 +220,20 @@ def name_problems(layouts: dict[str, Any], templates: dict[str, Any] | None) -> 
     return problems
 
 
+def ignored_keys(layouts: dict[str, Any]) -> list[tuple[str, str]]:
+    """(JSON path, message) for keys a widget does not follow (a `lines` on the clock): warnings, not errors."""
+    found = []
+    for layout, spec in layouts.items():
+        for widget, keys in (spec.get("widgets") or {}).items():
+            info = CATALOGUE.get(layout, {}).get(widget)
+            for key in keys if info is not None else ():
+                if key not in GEOMETRY and key not in info.styles:
+                    follows = ", ".join(info.styles) or "only its place and visibility"
+                    found.append((f"$.layouts.{layout}.widgets.{widget}.{key}", f"{widget} does not follow {key!r} "
+                                  f"(it follows {follows})"))  # fmt: skip
+    return found
+
+
 def reference_markdown() -> str:
     """The widget reference of docs/skinning.md, from the catalogue (so it cannot drift)."""
     lines = ["### Layouts (`layouts.<layout>.widgets.<widget>`)", ""]
@@ -217,9 +247,9 @@ def reference_markdown() -> str:
         lines.append(f"| `{key}` | {values} | {prop.get('description', '')} |")
     for layout, widgets in CATALOGUE.items():
         container = next(iter(widgets.values())).container
-        lines += ["", f"#### `{layout}` (rectangles in {container})", "", "| widget | required | text | meaning |",
-                  "|---|---|---|---|"]  # fmt: skip
+        lines += ["", f"#### `{layout}` (rectangles in {container})", "",
+                  "| widget | required | also follows | meaning |", "|---|---|---|---|"]  # fmt: skip
         for name, info in widgets.items():
-            lines.append(f"| `{name}` | {'yes' if info.required else ''} | {'yes' if info.text else ''} | "
+            lines.append(f"| `{name}` | {'yes' if info.required else ''} | {', '.join(info.styles)} | "
                          f"{info.description} |")  # fmt: skip
     return "\n".join(lines) + "\n"

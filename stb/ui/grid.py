@@ -67,17 +67,10 @@ class GridScreen(Dismissable):
         self.cached = cached
         self.fonts = Fonts(theme.fonts)
         self.entry = NumberEntry()
-        t = theme
-        self.widgets = w = layouts.guide(theme, self.fonts)  # from the skin, once: nothing to lay out per frame
-        self.preview = w["preview"].rect
-        self.rows_y = w["programmes"].rect[1]
-        self.grid_x, self.grid_width = w["programmes"].rect[0], w["programmes"].rect[2]
-        self.row_x = w["channels"].rect[0]  # a row piece spans the channel column and the cells
-        self.row_width = self.grid_x + self.grid_width - self.row_x
-        rows = max(1, w["programmes"].rect[3] // t.grid_row_height)
+        rows = self._lay_out()
         self.model = GridModel(
             box.lineup.sorted_channels(), self._load, time.time() if now is None else now,
-            rows=rows, span_s=t.grid_minutes * 60, channel_id=box.current.id if box.current else None,
+            rows=rows, span_s=theme.grid_minutes * 60, channel_id=box.current.id if box.current else None,
         )  # fmt: skip
         self.brand = FittedImages()
         self._pieces: OrderedDict[tuple, object] = OrderedDict()  # rows, details, time bar, footer
@@ -86,8 +79,19 @@ class GridScreen(Dismissable):
         self.rows_drawn = 0
         self._guide_seen = guide()  # a guide refresh replaces it: then everything is asked again
 
+    def _lay_out(self) -> int:
+        """Where the widgets go, from the skin, once per look (nothing is laid out per frame); how many rows fit."""
+        self.widgets = w = layouts.guide(self.theme, self.fonts)
+        self.preview = w["preview"].rect
+        self.rows_y = w["programmes"].rect[1]
+        self.grid_x, self.grid_width = w["programmes"].rect[0], w["programmes"].rect[2]
+        self.row_x = w["channels"].rect[0]  # a row piece spans the channel column and the cells
+        self.row_width = self.grid_x + self.grid_width - self.row_x
+        return max(1, w["programmes"].rect[3] // self.theme.grid_row_height)
+
     def forget_drawings(self) -> None:
-        """The skin changed: draw every piece again."""
+        """The skin changed: lay out again and draw every piece again."""
+        self.model.resize(self._lay_out())
         self._pieces.clear()
         self._texts.clear()
 

@@ -111,8 +111,8 @@ def test_an_include_of_a_missing_template_is_refused(skins):
 
 def test_the_widget_checks_catch_each_mistake_with_file_and_path(skins):
     folder = skins("bad", manifest("bad", widgets={"text": {"medium": 12}}, layouts={
-        "banner": {"widgets": {"clock": {"x": -200}, "name": {"visible": False}, "number": {"anchor": "top_left",
-                   "x": 20, "y": 10, "width": 400}}},
+        "banner": {"widgets": {"clock": {"x": -200, "lines": 3}, "name": {"visible": False},
+                               "number": {"anchor": "top_left", "x": 20, "y": 10, "width": 400}}},
         "guide": {"widgets": {"preview": {"anchor": "top_left", "x": 20, "y": 20}}},
     }))  # fmt: skip
     found = {(p.path.split(": ", 1)[1], p.severity): p.message for p in check_skin_dir(folder, widget_problems)}
@@ -124,6 +124,7 @@ def test_the_widget_checks_catch_each_mistake_with_file_and_path(skins):
     assert "overlaps 'number'" in found["$.layouts.banner.widgets.logo", "error"]
     assert "title-safe" in found["$.layouts.guide.widgets.preview", "warning"]
     assert "under 16 px (24 px at 1080p)" in found["$.layouts.banner.widgets.clock.font", "warning"]
+    assert "clock does not follow 'lines'" in found["$.layouts.banner.widgets.clock.lines", "warning"]
 
 
 def test_the_shipped_skins_place_every_widget_cleanly():
@@ -143,3 +144,23 @@ def test_skin_check_says_it_in_text_and_json(skins):
                           text=True, timeout=120, env=env)  # fmt: skip
     problems = json.loads(done.stdout)["problems"]
     assert any(p["path"].endswith("$.layouts.list_row.widgets.nmae") and "'name'" in p["message"] for p in problems)
+
+
+def test_the_layout_tutorial_works_as_written(skins, tmp_path, fixed_clock):
+    """The tutorial's three snippets, put into its child skin, pass the checks and do what they say."""
+    doc = (Path(__file__).parents[2] / "docs" / "skinning.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in doc.split("```json\n")[1:]]
+    base = json.loads("\n".join(line[3:] for line in blocks[0].splitlines()))
+    clock, preview_off, rows = (json.loads("{" + b + "}") for b in blocks[1:4])
+    base["images"] = {}
+    base["layouts"] = {**clock["layouts"], **preview_off}
+    base["layouts"]["guide"]["widgets"] |= rows["layouts"]["guide"]["widgets"]
+    base["widgets"] |= rows["widgets"]
+    folder = skins("lakeside", base)
+    found = check_skin_dir(folder, widget_problems)
+    assert [p for p in found if p.severity == "error" or "$.layouts" in p.path] == []  # (its colours get warned)
+    after = texts("live_banner", "lakeside", tmp_path / "a")
+    assert after["08:10"][:2] == (64 + 24, 48 + 12)  # the banner is on top in this skin: the clock at its corner
+    canvas, drawn = preview.render_recorded("guide_grid", tmp_path / "g", resolve("lakeside").theme, NOW)
+    assert canvas.get_at((1000, 100))[:3] != (40, 90, 140)  # no preview
+    assert "08:00–08:30" not in {d.value for d in drawn if d.kind == "text"}  # titles only in the cells
