@@ -226,7 +226,9 @@ def ignored_keys(layouts: dict[str, Any]) -> list[tuple[str, str]]:
     for layout, spec in layouts.items():
         for widget, keys in (spec.get("widgets") or {}).items():
             info = CATALOGUE.get(layout, {}).get(widget)
-            for key in keys if info is not None else ():
+            if info is None:
+                continue  # an unknown name: name_problems says so
+            for key in keys:
                 if key not in GEOMETRY and key not in info.styles:
                     follows = ", ".join(info.styles) or "only its place and visibility"
                     found.append((f"$.layouts.{layout}.widgets.{widget}.{key}", f"{widget} does not follow {key!r} "
