@@ -372,7 +372,11 @@ def read_user_overrides(path: Path) -> dict[str, Any]:
             else [Problem(str(path), str(exc))]
         )
         raise SkinError("user overrides", problems) from None
-    return overrides.model_dump(exclude_none=True)
+    values = overrides.model_dump(exclude_none=True)
+    unknown = name_problems(values.get("layouts", {}), values.get("templates", {}))
+    if unknown:
+        raise SkinError("user overrides", [Problem(f"{path}: {where}", message) for where, message in unknown])
+    return values
 
 
 def resolve_with_fallback(name: str) -> tuple[ResolvedSkin | None, str | None]:

@@ -117,8 +117,16 @@ class WidgetSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     anchor: Anchor | None = Field(None, description="The point of the container x and y count from.")
-    x: Offset | None = Field(None, description="Pixels in from the anchor's side (from the centre: to the right).")
-    y: Offset | None = Field(None, description="Pixels in from the anchor's side (from the centre: down).")
+    x: Offset | None = Field(
+        None,
+        description="Pixels in from the anchor's side (from the centre: to the right); "
+        "without an anchor, from the container's left, and left out: unchanged.",
+    )
+    y: Offset | None = Field(
+        None,
+        description="Pixels in from the anchor's side (from the centre: down); without "
+        "an anchor, from the container's top, and left out: unchanged.",
+    )
     width: Extent | None = None
     height: Extent | None = None
     visible: bool | None = None
@@ -169,8 +177,10 @@ def apply(
         x, y, w, h = widget.rect
         w, h = spec.get("width", w), spec.get("height", h)
         moved = any(k in spec for k in ("anchor", "x", "y"))
-        if moved:
-            x, y = anchored(spec.get("anchor", "top_left"), spec.get("x", 0), spec.get("y", 0), (w, h), container)
+        if "anchor" in spec:  # from that point of the container; an offset left out is 0
+            x, y = anchored(spec["anchor"], spec.get("x", 0), spec.get("y", 0), (w, h), container)
+        else:  # from the top left; an offset left out stays where it was
+            x, y = spec.get("x", x), spec.get("y", y)
         style = {k: spec[k] for k in ("visible", "font", "face", "align", "lines") if k in spec}
         out[name] = replace(widget, rect=(x, y, w, h), placed=widget.placed or moved, **style)
     return out

@@ -111,6 +111,12 @@ def widget_problems(resolved: ResolvedSkin) -> list[Problem]:
             if info.text and theme.font_size(p.font) < MIN_TEXT_PX:
                 report(layout, name, "font", f"{p.font} text is {theme.font_size(p.font)} px, under {MIN_TEXT_PX} px "
                        f"(24 px at 1080p)", "warning")  # fmt: skip
+        if (
+            layout == "guide"
+            and widgets["channels"].rect[0] + widgets["channels"].rect[2] > widgets["programmes"].rect[0]
+        ):
+            report(layout, "channels", None, "the channel column must end left of the programmes (a row is drawn "
+                   "from the column's left edge to the programmes' right edge)")  # fmt: skip
         names = [n for n in shown if n not in FLOWING or widgets[n].placed]
         for i, a in enumerate(names):
             for b in names[i + 1 :]:

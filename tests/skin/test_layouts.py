@@ -164,3 +164,21 @@ def test_the_layout_tutorial_works_as_written(skins, tmp_path, fixed_clock):
     canvas, drawn = preview.render_recorded("guide_grid", tmp_path / "g", resolve("lakeside").theme, NOW)
     assert canvas.get_at((1000, 100))[:3] != (40, 90, 140)  # no preview
     assert "08:00–08:30" not in {d.value for d in drawn if d.kind == "text"}  # titles only in the cells
+
+
+def test_a_channel_column_right_of_the_programmes_is_refused(skins):
+    folder = skins("swap", manifest("swap", layouts={"guide": {"widgets": {
+        "channels": {"x": 1016, "width": 200}, "programmes": {"x": 64, "width": 900}}}}))  # fmt: skip
+    found = [(p.path.split(": ", 1)[1], p.message) for p in check_skin_dir(folder, widget_problems)]
+    assert any(where == "$.layouts.guide.widgets.channels" and "must end left of the programmes" in message
+               for where, message in found)  # fmt: skip
+
+
+def test_unknown_widget_names_in_the_users_overrides_are_refused(tmp_path):
+    from stb.skin.resolve import read_user_overrides
+
+    path = tmp_path / "skin-overrides.json"
+    path.write_text(json.dumps({"layouts": {"banner": {"widgets": {"clocks": {"visible": False}}}}}))
+    with pytest.raises(SkinError, match=r"\$\.layouts\.banner\.widgets\.clocks: banner has no widget 'clocks'; did "
+                                        r"you mean 'clock'\?"):  # fmt: skip
+        read_user_overrides(path)
