@@ -97,8 +97,8 @@ def widget_problems(resolved: ResolvedSkin) -> list[Problem]:
         shown = {name: (x + cx, y + cy, w, h) for name, p in widgets.items() if p.visible for x, y, w, h in [p.rect]}
         for name, info in CATALOGUE[layout].items():
             p = widgets[name]
-            if info.required and not p.visible:
-                report(layout, name, "visible", f"{layout} needs {name!r}: it cannot be hidden")
+            if info.required and theme.layout(layout).get(name, {}).get("visible") is False:
+                report(layout, name, "visible", f"{layout} needs {name!r}: it cannot be hidden (it is shown anyway)")
             if not p.visible or (name in FLOWING and not p.placed):
                 continue
             rect = shown[name]

@@ -8,8 +8,11 @@ laying out costs nothing per frame.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from stb.skin.theme import CANVAS, TITLE_SAFE, Theme
-from stb.skin.widgets import Placed, apply
+from stb.skin.widgets import CATALOGUE, Placed
+from stb.skin.widgets import apply as apply_specs
 from stb.ui.fonts import Fonts
 
 Widgets = dict[str, Placed]
@@ -20,6 +23,14 @@ LIST_LOGO = (56, 36)
 GRID_PREVIEW = (384, 216)
 GRID_TIME_BAR = 34
 GRID_FOOTER = 34
+
+
+def apply(layout: str, defaults: Widgets, theme: Theme, container: tuple[int, int]) -> Widgets:
+    """The skin's placements over the defaults; a widget the screen needs stays shown whatever the skin says
+    (`stb skin check` reports the skin; the screen keeps working, as Enigma2 falls back)."""
+    out = apply_specs(defaults, theme.layout(layout), container)
+    required = [name for name, info in CATALOGUE[layout].items() if info.required and not out[name].visible]
+    return out | {name: replace(out[name], visible=True) for name in required}
 
 
 def font(fonts: Fonts, theme: Theme, widget: Placed, offset: int = 0, floor: int = 0):
@@ -54,7 +65,7 @@ def banner(theme: Theme, fonts: Fonts, size: tuple[int, int], number: str, brand
         "now_next": Placed((name_x, line_y, w - 24 - name_x, small.get_height())),
         "progress": Placed((name_x, line_y + small.get_height() + 8, t.progress_width, t.progress_height)),
     }  # fmt: skip
-    return apply(defaults, t.layout("banner"), size)
+    return apply("banner", defaults, t, size)
 
 
 def list_panel(theme: Theme, fonts: Fonts) -> tuple[tuple[int, int], Widgets]:
@@ -69,7 +80,7 @@ def list_panel(theme: Theme, fonts: Fonts) -> tuple[tuple[int, int], Widgets]:
         "rows": Placed((12, LIST_HEADER, w - 24, rows * t.list_row_height)),
         "hint": Placed((24, h - 16 - small_h, w - 48, small_h)),
     }
-    return (w, h), apply(defaults, t.layout("list"), (w, h))
+    return (w, h), apply("list", defaults, t, (w, h))
 
 
 def list_row(theme: Theme, fonts: Fonts, width: int, number_w: int) -> Widgets:
@@ -89,7 +100,7 @@ def list_row(theme: Theme, fonts: Fonts, width: int, number_w: int) -> Widgets:
         "favourite": Placed((name_x + name_w - 22, mid, 22, small_h)),
         "now": Placed((name_x + name_w + 12, mid, width - 12 - name_x - name_w - 12, small_h)),
     }
-    return apply(defaults, t.layout("list_row"), (width, h))
+    return apply("list_row", defaults, t, (width, h))
 
 
 def guide(theme: Theme, fonts: Fonts) -> Widgets:
@@ -113,7 +124,7 @@ def guide(theme: Theme, fonts: Fonts) -> Widgets:
         "now_line": Placed((grid_x, bar_y + 4, CANVAS[0] - mx - grid_x, rows_y + rows_h - bar_y - 4)),
         "legend": Placed((mx, footer_y, full, GRID_FOOTER)),
     }
-    return apply(defaults, t.layout("guide"), CANVAS)
+    return apply("guide", defaults, t, CANVAS)
 
 
 def absolute(widgets: Widgets, origin: tuple[int, int]) -> dict[str, tuple[int, int, int, int]]:

@@ -182,3 +182,10 @@ def test_unknown_widget_names_in_the_users_overrides_are_refused(tmp_path):
     with pytest.raises(SkinError, match=r"\$\.layouts\.banner\.widgets\.clocks: banner has no widget 'clocks'; did "
                                         r"you mean 'clock'\?"):  # fmt: skip
         read_user_overrides(path)
+
+
+def test_a_required_widget_a_skin_hides_is_shown_anyway(skins, tmp_path, fixed_clock):
+    skins("noname", manifest("noname", layouts={"list_row": {"widgets": {"name": {"visible": False}}},
+                                                "banner": {"widgets": {"name": {"visible": False}}}}))  # fmt: skip
+    assert "News 24" in texts("live_banner", "noname", tmp_path / "a")
+    assert "Sports Arena" in texts("channel_list", "noname", tmp_path / "b")
