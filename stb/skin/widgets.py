@@ -34,7 +34,12 @@ class WidgetInfo:
     description: str
     container: str  # what its rectangle is measured in
     required: bool = False  # the screen cannot work without it: hiding it is an error
-    styles: tuple[str, ...] = TEXT  # which of font, face, align, lines it follows (every widget: GEOMETRY)
+    styles: tuple[str, ...] = TEXT  # which of font, face, align, lines it follows
+    geometry: tuple[str, ...] = GEOMETRY  # which place keys it follows (a part that flows: fewer)
+
+    @property
+    def moves(self) -> bool:
+        return "x" in self.geometry
 
     @property
     def text(self) -> bool:
@@ -45,6 +50,9 @@ CANVAS = "the 1280×720 canvas"
 BANNER = "the banner panel"
 LIST = "the channel list's panel"
 ROW = "one row of the channel list"
+DIALOG = "the details dialog, whose parts flow top to bottom"
+FLOW = ("visible",)
+SIZED = ("width", "height", "visible")
 CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
     "banner": {
         "number": WidgetInfo("The channel number (▶ for a flung stream).", BANNER, styles=ALIGNED),
@@ -97,6 +105,39 @@ CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
         "now_line": WidgetInfo("The line at the time now, across the header and the rows.", CANVAS, styles=()),
         "legend": WidgetInfo("The colour keys, key hints and the brand logo.", CANVAS),
     },
+    "details": {
+        "dialog": WidgetInfo(
+            "The dialog: where it goes and how wide; it is as tall as what it holds.",
+            CANVAS,
+            styles=(),
+            geometry=("anchor", "x", "y", "width"),
+        ),
+        "logo": WidgetInfo(
+            "The channel's logo (or its initials), the channel and the time beside it.",
+            DIALOG,
+            styles=(),
+            geometry=SIZED,
+        ),
+        "title": WidgetInfo("The programme's title.", DIALOG, required=True, styles=("lines",), geometry=()),
+        "subtitle": WidgetInfo("The episode's title.", DIALOG, styles=("lines",), geometry=FLOW),
+        "progress": WidgetInfo("How far a programme on now is.", DIALOG, styles=(), geometry=SIZED),
+        "facts": WidgetInfo("Episode, rating, categories.", DIALOG, styles=("lines",), geometry=FLOW),
+        "note": WidgetInfo("Minutes left, or that a reminder is set.", DIALOG, styles=(), geometry=FLOW),
+        "description": WidgetInfo(
+            "The description, in the lines the screen leaves (at most `lines`).",
+            DIALOG,
+            styles=("lines",),
+            geometry=FLOW,
+        ),
+        "buttons": WidgetInfo(
+            "Watch, Remind me, Close: each button's size.",
+            DIALOG,
+            required=True,
+            styles=(),
+            geometry=("width", "height"),
+        ),
+        "hint": WidgetInfo("The keys' hint under the buttons.", DIALOG, styles=(), geometry=FLOW),
+    },
 }
 MAY_OVERLAP = {  # pairs drawn over each other on purpose
     "banner": {
@@ -108,6 +149,7 @@ MAY_OVERLAP = {  # pairs drawn over each other on purpose
     "list": {frozenset({"rows", "entry"})},
     "list_row": {frozenset({"name", "favourite"})},
     "guide": {frozenset({"now_line", "header"}), frozenset({"now_line", "programmes"})},
+    "details": set(),
 }
 FLOWING = {"favourite"}  # placed after another widget's text unless the skin gives it a position
 
@@ -239,8 +281,8 @@ def ignored_keys(layouts: dict[str, Any]) -> list[tuple[str, str]]:
             if info is None:
                 continue  # an unknown name: name_problems says so
             for key in keys:
-                if key not in GEOMETRY and key not in info.styles:
-                    follows = ", ".join(info.styles) or "only its place and visibility"
+                if key not in info.geometry and key not in info.styles:
+                    follows = ", ".join((*info.geometry, *info.styles))
                     found.append((f"$.layouts.{layout}.widgets.{widget}.{key}", f"{widget} does not follow {key!r} "
                                   f"(it follows {follows})"))  # fmt: skip
     return found
@@ -259,9 +301,13 @@ def reference_markdown() -> str:
         lines.append(f"| `{key}` | {values} | {prop.get('description', '')} |")
     for layout, widgets in CATALOGUE.items():
         container = next(iter(widgets.values())).container
-        lines += ["", f"#### `{layout}` (rectangles in {container})", "",
-                  "| widget | required | also follows | meaning |", "|---|---|---|---|"]  # fmt: skip
+        where = f"rectangles in {container}"
+        if layout == "details":
+            where = "the dialog on the 1280×720 canvas; its parts flow inside it"
+        lines += ["", f"#### `{layout}` ({where})", "",
+                  "| widget | required | follows | meaning |", "|---|---|---|---|"]  # fmt: skip
         for name, info in widgets.items():
-            lines.append(f"| `{name}` | {'yes' if info.required else ''} | {', '.join(info.styles)} | "
-                         f"{info.description} |")  # fmt: skip
+            keys = ["place, size, visible" if info.geometry == GEOMETRY else ", ".join(info.geometry)]
+            follows = ", ".join(k for k in (*keys, *info.styles) if k)
+            lines.append(f"| `{name}` | {'yes' if info.required else ''} | {follows} | {info.description} |")
     return "\n".join(lines) + "\n"

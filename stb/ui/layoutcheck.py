@@ -44,7 +44,13 @@ def layout_warnings(resolved: ResolvedSkin) -> list[Problem]:
     return warnings
 
 
-SCREEN_OF = {"banner": "live", "list": "list", "list_row": "list", "guide": "guide"}  # whose Theme lays it out
+SCREEN_OF = {
+    "banner": "live",
+    "list": "list",
+    "list_row": "list",
+    "guide": "guide",
+    "details": "details",
+}  # whose Theme lays it out
 
 
 def laid_out(theme) -> dict[str, tuple[tuple[int, int, int, int], dict]]:
@@ -75,6 +81,7 @@ def laid_out(theme) -> dict[str, tuple[tuple[int, int, int, int], dict]]:
                        layouts.list_row(t, Fonts(t.fonts), rw, number_w))  # fmt: skip
     t = theme("guide")
     out["guide"] = ((0, 0, *CANVAS), layouts.guide(t, Fonts(t.fonts)))
+    out["details"] = ((0, 0, *CANVAS), layouts.details(theme("details")))  # the dialog at its tallest
     return out
 
 
@@ -99,8 +106,8 @@ def widget_problems(resolved: ResolvedSkin) -> list[Problem]:
             p = widgets[name]
             if info.required and theme.layout(layout).get(name, {}).get("visible") is False:
                 report(layout, name, "visible", f"{layout} needs {name!r}: it cannot be hidden (it is shown anyway)")
-            if not p.visible or (name in FLOWING and not p.placed):
-                continue
+            if not p.visible or (name in FLOWING and not p.placed) or not info.moves:
+                continue  # a part that flows has no place of its own to judge
             rect = shown[name]
             if not _inside(rect, canvas):
                 report(layout, name, None, f"{rect} leaves the {CANVAS[0]}×{CANVAS[1]} canvas")
@@ -117,7 +124,7 @@ def widget_problems(resolved: ResolvedSkin) -> list[Problem]:
         ):
             report(layout, "channels", None, "the channel column must end left of the programmes (a row is drawn "
                    "from the column's left edge to the programmes' right edge)")  # fmt: skip
-        names = [n for n in shown if n not in FLOWING or widgets[n].placed]
+        names = [n for n in shown if (n not in FLOWING or widgets[n].placed) and CATALOGUE[layout][n].moves]
         for i, a in enumerate(names):
             for b in names[i + 1 :]:
                 if frozenset({a, b}) not in MAY_OVERLAP[layout] and _overlap(shown[a], shown[b]):

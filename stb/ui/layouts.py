@@ -131,3 +131,29 @@ def absolute(widgets: Widgets, origin: tuple[int, int]) -> dict[str, tuple[int, 
     """The visible widgets' rectangles on the canvas, for a container whose top-left is ``origin``."""
     ox, oy = origin
     return {name: (x + ox, y + oy, w, h) for name, p in widgets.items() if p.visible for x, y, w, h in [p.rect]}
+
+
+DETAILS_WIDTH, DETAILS_PAD = 1040, 40
+DETAILS_LOGO, DETAILS_BUTTON, DETAILS_PROGRESS = (160, 90), (260, 56), 360
+AS_MANY_AS_FIT = 99
+
+
+def details(theme: Theme) -> Widgets:
+    """The details dialog's parts: the dialog's width and place (centred; as tall as its content, so placed when
+    drawn), the sizes of the logo, progress bar and buttons, which parts show and how many lines each takes."""
+    t = theme
+    width = min(DETAILS_WIDTH, CANVAS[0] - 2 * t.margin_x)
+    height = CANVAS[1] - 2 * t.margin_y  # the most it can be: what the checks judge
+    defaults = {
+        "dialog": Placed(((CANVAS[0] - width) // 2, (CANVAS[1] - height) // 2, width, height)),
+        "logo": Placed((DETAILS_PAD, DETAILS_PAD, *DETAILS_LOGO)),
+        "title": Placed((0, 0, 0, 0), lines=2),
+        "subtitle": Placed((0, 0, 0, 0)),
+        "progress": Placed((0, 0, DETAILS_PROGRESS, t.progress_height)),
+        "facts": Placed((0, 0, 0, 0), lines=2),
+        "note": Placed((0, 0, 0, 0)),
+        "description": Placed((0, 0, 0, 0), lines=AS_MANY_AS_FIT),
+        "buttons": Placed((0, 0, *DETAILS_BUTTON)),
+        "hint": Placed((0, 0, 0, 0)),
+    }
+    return apply("details", defaults, t, CANVAS)

@@ -189,3 +189,25 @@ def test_a_required_widget_a_skin_hides_is_shown_anyway(skins, tmp_path, fixed_c
                                                 "banner": {"widgets": {"name": {"visible": False}}}}))  # fmt: skip
     assert "News 24" in texts("live_banner", "noname", tmp_path / "a")
     assert "Sports Arena" in texts("channel_list", "noname", tmp_path / "b")
+
+
+def test_the_details_dialog_is_placed_sized_and_trimmed_by_the_skin(skins, tmp_path, fixed_clock):
+    skins("slim", manifest("slim", layouts={"details": {"widgets": {
+        "dialog": {"anchor": "top", "y": 36, "width": 800}, "logo": {"visible": False},
+        "description": {"visible": False}, "buttons": {"width": 200, "height": 48}}}}))  # fmt: skip
+    drawn = texts("details", "slim", tmp_path / "a")
+    assert drawn["The Last Express"][:2] == ((1280 - 800) // 2 + 40, drawn["The Last Express"][1])
+    assert drawn["3  Cinema One with a Name Far Too Long for Its Box"][:2] == ((1280 - 800) // 2 + 40, 36 + 40 + 8)
+    _, everything = preview.render_recorded("details", tmp_path / "b", resolve("slim").theme, NOW)
+    inside = [d.value for d in everything if d.kind == "text" and d.rect[0] == (1280 - 800) // 2 + 40]
+    assert "The Last Express" in inside and not any(v.startswith("A description") for v in inside)
+    remind, close = drawn["Remind me"], drawn["Close"]
+    assert close[0] + close[2] // 2 - (remind[0] + remind[2] // 2) == 200 + 12  # buttons 200 wide, 12 apart
+
+
+def test_the_details_dialog_checks(skins):
+    folder = skins("off", manifest("off", layouts={"details": {"widgets": {
+        "dialog": {"anchor": "top_left", "x": 900}, "title": {"x": 5}}}}))  # fmt: skip
+    found = [(p.path.split(": ", 1)[1], p.severity, p.message) for p in check_skin_dir(folder, widget_problems)]
+    assert any(w == "$.layouts.details.widgets.dialog" and s == "error" and "canvas" in m for w, s, m in found)
+    assert ("$.layouts.details.widgets.title.x", "warning", "title does not follow 'x' (it follows lines)") in found
