@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.add_argument("--days", type=int, default=14, help="(default: %(default)s)")
     u.add_argument("--frames", type=int, default=300, help="frames measured per part (default: %(default)s)")
     u.add_argument("--keys", type=int, default=60, help="keys timed for key → frame (default: %(default)s)")
+    u.add_argument("--skin", action="append", metavar="NAME",
+                   help="draw with this skin (repeat it: the first gets every figure, the others the grid and key → "
+                        "frame figures beside it; default: default)")  # fmt: skip
     add_json_flag(u)
     u.set_defaults(handler=bench_ui)
 
@@ -145,7 +148,8 @@ def bench_ui(args: argparse.Namespace) -> int:
     for value, flag in ((args.channels, "--channels"), (args.days, "--days"), (args.frames, "--frames"),
                         (args.keys, "--keys")):  # fmt: skip
         _positive(value, flag)
-    emit(args, ui.run(args.channels, args.days, args.frames, args.keys), ui.render)
+    skins = tuple(dict.fromkeys(args.skin or ["default"]))
+    emit(args, ui.run(args.channels, args.days, args.frames, args.keys, skins=skins), ui.render)
     return 0
 
 

@@ -101,13 +101,13 @@ def _key_to_frame(app, keys: int, seed: int) -> list[float]:
     return latencies
 
 
-def run(channels: int = 1000, days: int = 14, frames: int = 300, keys: int = 60, seed: int = 1) -> dict:
-    from stb.config import StateStore
+def run(channels: int = 1000, days: int = 14, frames: int = 300, keys: int = 60, seed: int = 1,
+        skins: tuple[str, ...] = ("default",)) -> dict:  # fmt: skip
+    """Every figure with the first skin; the grid and key → frame figures again with each other skin, on the same
+    guide and line-up (a skin's layout must cost nothing per frame)."""
     from stb.guide.store import import_sources
-    from stb.player.engine import PlaybackState
-    from stb.ui.app import App
 
-    result: dict = {"channels": channels, "days": days}
+    result: dict = {"channels": channels, "days": days, "skin": skins[0]}
     with tempfile.TemporaryDirectory(prefix="stb-bench-ui-") as tmp, demo_headend() as demo:
         work = Path(tmp)
         xml = work / "guide.xml"
@@ -115,26 +115,54 @@ def run(channels: int = 1000, days: int = 14, frames: int = 300, keys: int = 60,
         import_sources(work / "g.db", [str(xml)])
         lineup = _big_lineup(demo, channels)
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-        started = time.monotonic()
-        app = App(lineup, headless=True, store=StateStore(work), guide_db=work / "g.db")
-        app.report.started_at = started
-        try:
-            app.start()
-            while app.player.state is not PlaybackState.PLAYING:
-                if time.monotonic() - started > FIRST_FRAME_TIMEOUT_S:
-                    raise StbError(f"ui benchmark: no picture in {FIRST_FRAME_TIMEOUT_S:.0f} s")
-                app.step()
-                time.sleep(0.005)
-            result["start_to_first_frame_s"] = round(app.report.first_frame_s or 0.0, 3)
-            _timed_frames(app, 30)
-            result["live_with_banner"] = _stats(_timed_frames(app, frames, lambda i: app.screen.show_banner(
-                time.monotonic())))  # fmt: skip
-            result["grid_scrolling"] = _stats(_scroll(app, cached=True, frames=frames))
+        result |= _measure(work, lineup, skins[0], frames, keys, seed, full=True)
+        result["skins"] = {skins[0]: _skin_figures(result)}
+        for skin in skins[1:]:
+            result["skins"][skin] = _skin_figures(_measure(work / skin, lineup, skin, frames, keys, seed, full=False,
+                                                           guide_db=work / "g.db"))  # fmt: skip
+    return result
+
+
+def _skin_figures(r: dict) -> dict:
+    return {
+        "live_with_banner_p99_ms": r["live_with_banner"]["p99_ms"],
+        "grid_scrolling_p99_ms": r["grid_scrolling"]["p99_ms"],
+        "key_to_frame_p99_ms": r["key_to_frame"]["p99_ms"],
+    }
+
+
+def _measure(work: Path, lineup, skin: str, frames: int, keys: int, seed: int, full: bool,
+             guide_db: Path | None = None) -> dict:  # fmt: skip
+    from stb.config import StateStore
+    from stb.player.engine import PlaybackState
+    from stb.ui.app import App
+
+    work.mkdir(parents=True, exist_ok=True)
+    result: dict = {}
+    started = time.monotonic()
+    app = App(lineup, headless=True, store=StateStore(work), guide_db=guide_db or work / "g.db", skin=skin)
+    app.report.started_at = started
+    try:
+        app.start()
+        if app.skin is None or app.skin.name != skin:
+            raise StbError(f"ui benchmark: skin {skin!r} could not be used")
+        while app.player.state is not PlaybackState.PLAYING:
+            if time.monotonic() - started > FIRST_FRAME_TIMEOUT_S:
+                raise StbError(f"ui benchmark: no picture in {FIRST_FRAME_TIMEOUT_S:.0f} s")
+            app.step()
+            time.sleep(0.005)
+        result["start_to_first_frame_s"] = round(app.report.first_frame_s or 0.0, 3)
+        _timed_frames(app, 30)
+        result["live_with_banner"] = _stats(_timed_frames(app, frames, lambda i: app.screen.show_banner(
+            time.monotonic())))  # fmt: skip
+        result["grid_scrolling"] = _stats(_scroll(app, cached=True, frames=frames))
+        if full:
             result["grid_full_redraw"] = _stats(_scroll(app, cached=False, frames=frames))
-            app.stack.replace(app.open_guide())
-            _timed_frames(app, 15)
-            result["key_to_frame"] = _stats(_key_to_frame(app, keys, seed))
-            result["key_to_frame"]["frames_p99"] = round(result["key_to_frame"]["p99_ms"] / FRAME_MS, 2)
+        app.stack.replace(app.open_guide())
+        _timed_frames(app, 15)
+        result["key_to_frame"] = _stats(_key_to_frame(app, keys, seed))
+        result["key_to_frame"]["frames_p99"] = round(result["key_to_frame"]["p99_ms"] / FRAME_MS, 2)
+        if full:
             result["ratios"] = {
                 "grid_p99_full_redraw_over_cached": round(
                     result["grid_full_redraw"]["p99_ms"] / max(0.01, result["grid_scrolling"]["p99_ms"]), 1
@@ -143,8 +171,8 @@ def run(channels: int = 1000, days: int = 14, frames: int = 300, keys: int = 60,
                     result["grid_full_redraw"]["p50_ms"] / max(0.01, result["grid_scrolling"]["p50_ms"]), 1
                 ),
             }
-        finally:
-            app.close()
+    finally:
+        app.close()
     return result
 
 
@@ -162,4 +190,8 @@ def render(d: dict) -> str:
         row("key → presented frame", d["key_to_frame"]) + f"  ({d['key_to_frame']['frames_p99']} frames at p99)",
         f"  full redraw / cached grid: p50 {r['grid_p50_full_redraw_over_cached']}x, "
         f"p99 {r['grid_p99_full_redraw_over_cached']}x",
+        "  per skin (p99):",
+        *(f"    {name:<14} live+banner {s['live_with_banner_p99_ms']:6.2f} ms  grid "
+          f"{s['grid_scrolling_p99_ms']:6.2f} ms  key → frame {s['key_to_frame_p99_ms']:6.2f} ms"
+          for name, s in d.get("skins", {}).items()),
     ])  # fmt: skip

@@ -11,7 +11,16 @@ from pathlib import Path
 
 from stb.lineup.check import Problem
 from stb.skin.manifest import ScreenName
-from stb.skin.resolve import MANIFEST, ResolvedSkin, chain_values, read_chain, read_folder, rgb, root_gaps
+from stb.skin.resolve import (
+    MANIFEST,
+    ResolvedSkin,
+    chain_values,
+    include_problems,
+    read_chain,
+    read_folder,
+    rgb,
+    root_gaps,
+)
 
 AA = 4.5  # WCAG 2 AA for normal text
 TEXT_PAIRS = (  # (text colour, what it is drawn on): the pairs the screens use
@@ -63,6 +72,7 @@ def check_skin_dir(directory: Path, layout: Callable[[ResolvedSkin], list[Proble
         chain = [*parents, folder]
     elif folder.manifest is not None:
         problems += root_gaps(folder)
+    problems += include_problems(chain)
     if any(p.severity == "error" for p in problems):
         return problems
     values = chain_values(chain)

@@ -64,9 +64,9 @@ def skin_list(args: argparse.Namespace) -> int:
 
 def skin_check(args: argparse.Namespace) -> int:
     from stb.skin.check import check_skin_dir
-    from stb.ui.layoutcheck import layout_warnings
+    from stb.ui.layoutcheck import layout_problems
 
-    problems = check_skin_dir(args.dir, layout=layout_warnings)
+    problems = check_skin_dir(args.dir, layout=layout_problems)
     errors = sum(p.severity == "error" for p in problems)
 
     def render(data: dict) -> str:

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stb.skin.widgets import LayoutSpec, WidgetSpec
+
 API_VERSION = 1  # bumped when a skin written for the old one would draw wrongly
 RESOLUTION = (1280, 720)  # the logical canvas; the only design resolution so far
 SCHEMA_FILE = "skin.schema.json"
@@ -93,6 +95,7 @@ class Banner(_Section):
 class ChannelList(_Section):
     side: Literal["left", "right"] | None = None
     width: Annotated[int, Field(ge=360, le=1100)] | None = None
+    row_height: Annotated[int, Field(ge=32, le=200)] | None = Field(None, description="From one row to the next.")
 
 
 class Grid(_Section):
@@ -140,6 +143,10 @@ class Manifest(_Section):
     colours: Colours | None = None
     widgets: Widgets | None = None
     screens: dict[ScreenName, Widgets] | None = Field(None, description="Per-screen overrides of widget values.")
+    layouts: dict[str, LayoutSpec] | None = Field(None, description="Where each named widget of a layout goes.")
+    templates: dict[str, dict[str, WidgetSpec]] | None = Field(
+        None, description="Widget placements a layout can `include` (a row design used twice)."
+    )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -157,6 +164,8 @@ class Overrides(_Section):
     colours: Colours | None = None
     widgets: Widgets | None = None
     screens: dict[ScreenName, Widgets] | None = None
+    layouts: dict[str, LayoutSpec] | None = None
+    templates: dict[str, dict[str, WidgetSpec]] | None = None
 
 
 def reference_markdown() -> str:
@@ -187,5 +196,7 @@ def reference_markdown() -> str:
         ref = next(o["$ref"] for o in prop["anyOf"] if "$ref" in o).rsplit("/", 1)[1]
         for name, field in defs[ref]["properties"].items():
             lines.append(f"| `{widget}.{name}` | {values(field)} | {field.get('description', '')} |")
-    lines += ["", "Screens: " + ", ".join(f"`{s}`" for s in ScreenName.__args__) + "."]
-    return "\n".join(lines) + "\n"
+    lines += ["", "Screens: " + ", ".join(f"`{s}`" for s in ScreenName.__args__) + ".", ""]
+    from stb.skin.widgets import reference_markdown as widget_reference
+
+    return "\n".join(lines) + "\n" + widget_reference()

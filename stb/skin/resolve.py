@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from stb.lineup.check import Problem, json_path, parse_json_bytes
 from stb.skin.manifest import API_VERSION, RESOLUTION, Colours, Manifest, Widgets
 from stb.skin.theme import RGB, Theme
+from stb.skin.widgets import expand, ignored_keys, name_problems
 
 MANIFEST = "skin.json"
 DEFAULT_SKIN = "default"
@@ -36,7 +37,7 @@ WIDGET_FIELDS: dict[str, tuple[str, str]] = {
     "banner_position": ("banner", "position"), "banner_height": ("banner", "height"),
     "surface_alpha": ("banner", "alpha"), "banner_seconds": ("banner", "seconds"),
     "progress_width": ("banner", "progress_width"), "progress_height": ("banner", "progress_height"),
-    "list_side": ("list", "side"), "list_width": ("list", "width"),
+    "list_side": ("list", "side"), "list_width": ("list", "width"), "list_row_height": ("list", "row_height"),
     "grid_row_height": ("grid", "row_height"), "grid_channel_width": ("grid", "channel_width"),
     "grid_minutes": ("grid", "minutes"), "grid_gap": ("grid", "gap"),
     "scrim_alpha": ("dialog", "scrim_alpha"), "notice_seconds": ("toast", "seconds"),
@@ -76,7 +77,8 @@ def builtin_values() -> dict[str, Any]:
     for name, (widget, key) in WIDGET_FIELDS.items():
         widgets.setdefault(widget, {})[key] = getattr(t, name)
     widgets["banner"] |= {"logo_width": t.logo_size[0], "logo_height": t.logo_size[1]}
-    return {"colours": colours, "widgets": widgets, "fonts": {}, "images": {}, "screens": {}}
+    return {"colours": colours, "widgets": widgets, "fonts": {}, "images": {}, "screens": {}, "layouts": {},
+            "templates": {}}  # fmt: skip
 
 
 # -- finding skins ---------------------------------------------------------------------------------------
@@ -153,7 +155,12 @@ def read_folder(directory: Path) -> SkinFolder:
         folder.problem("$.resolution", f"{list(manifest.resolution)} is not supported: design for {list(RESOLUTION)}")
     if manifest.name != directory.name:
         folder.problem("$.name", f"{manifest.name!r} differs from its folder name {directory.name!r}", "warning")
-    values = manifest.model_dump(exclude_none=True, by_alias=False, include={"colours", "widgets", "screens"})
+    values = manifest.model_dump(exclude_none=True, by_alias=False,
+                                 include={"colours", "widgets", "screens", "layouts", "templates"})  # fmt: skip
+    for where, message in name_problems(values.get("layouts", {}), None):
+        folder.problem(where, message)
+    for where, message in ignored_keys(values.get("layouts", {})):
+        folder.problem(where, message, "warning")
     fonts = manifest.fonts.model_dump(exclude_none=True) if manifest.fonts else {}
     values["fonts"] = {face: _asset(folder, f"$.fonts.{face}", rel, "font") for face, rel in fonts.items()}
     images = manifest.images.model_dump(exclude_none=True) if manifest.images else {}
@@ -247,6 +254,9 @@ class ResolvedSkin:
         kwargs["fonts"] = tuple(sorted((f, p) for f, p in self.values["fonts"].items() if p))
         kwargs["brand_logo"] = self.values["images"].get("brand_logo")
         kwargs["skin"] = self.name
+        layouts = expand(self.values.get("layouts", {}), self.values.get("templates", {}))
+        kwargs["layouts"] = tuple((name, tuple((w, tuple(sorted(spec.items()))) for w, spec in sorted(widgets.items())))
+                                  for name, widgets in sorted(layouts.items()))  # fmt: skip
         return replace(Theme(), **kwargs)
 
 
@@ -296,11 +306,34 @@ def root_gaps(folder: SkinFolder) -> list[Problem]:
             for where in gaps]  # fmt: skip
 
 
+def include_problems(chain: list[SkinFolder]) -> list[Problem]:
+    """Templates a layout includes must exist somewhere in the chain, and hold only that layout's widgets."""
+    if not chain:
+        return []
+    values = chain_values(chain)
+    found = name_problems(values.get("layouts", {}), values.get("templates", {}))
+    found = [(where, message) for where, message in found if ".include" in where or where.startswith("$.templates")]
+    return [Problem(f"{_stating(chain, where) / MANIFEST}: {where}", message) for where, message in found]
+
+
+def _stating(chain: list[SkinFolder], where: str) -> Path:
+    """The folder whose file states the value at JSON path ``where`` (the nearest to the skin), for messages."""
+    keys = where.removeprefix("$.").split(".")
+    for folder in reversed(chain):
+        node: Any = folder.values
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            return folder.directory
+    return chain[-1].directory
+
+
 def resolve(name: str, user_overrides: dict[str, Any] | None = None) -> ResolvedSkin:
     """The skin ``name`` ready to draw with, or SkinError listing why not."""
     chain, problems = read_chain(name)
     if chain and chain[0].manifest is not None and chain[0].manifest.extends is None:
         problems += root_gaps(chain[0])
+    problems += include_problems(chain)
     errors = [p for p in problems if p.severity == "error"]
     if errors or not chain:
         raise SkinError(name, errors)
@@ -339,7 +372,11 @@ def read_user_overrides(path: Path) -> dict[str, Any]:
             else [Problem(str(path), str(exc))]
         )
         raise SkinError("user overrides", problems) from None
-    return overrides.model_dump(exclude_none=True)
+    values = overrides.model_dump(exclude_none=True)
+    unknown = name_problems(values.get("layouts", {}), values.get("templates", {}))
+    if unknown:
+        raise SkinError("user overrides", [Problem(f"{path}: {where}", message) for where, message in unknown])
+    return values
 
 
 def resolve_with_fallback(name: str) -> tuple[ResolvedSkin | None, str | None]:

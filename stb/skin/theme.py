@@ -60,9 +60,23 @@ class Theme:
     banner_position: str = "bottom"  # or "top"
     list_side: str = "left"  # where the channel list and Settings panels sit; or "right"
     list_width: int = 620
+    list_row_height: int = 52
     fonts: tuple[tuple[str, str], ...] = ()  # face → font file; empty: the fonts shipped in the package
     brand_logo: str | None = None  # an image file, drawn on the banner and the guide
     skin: str = "built-in"
+    # layout → ((widget, ((key, value), …)), …): a skin's placements over the code's defaults (stb.skin.widgets)
+    layouts: tuple[tuple[str, tuple[tuple[str, tuple[tuple[str, object], ...]], ...]], ...] = ()
+
+    def layout(self, name: str) -> dict[str, dict[str, object]]:
+        """The skin's widget placements for layout ``name`` (empty: the code's defaults throughout)."""
+        for layout, widgets in self.layouts:
+            if layout == name:
+                return {widget: dict(spec) for widget, spec in widgets}
+        return {}
+
+    def font_size(self, role: str) -> int:
+        """The pixel size of a font role (number, large, medium, small)."""
+        return int(getattr(self, f"font_{role}"))
 
     @property
     def margin_x(self) -> int:

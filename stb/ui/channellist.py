@@ -15,16 +15,15 @@ from stb.box import Box
 from stb.guide.query import Guide
 from stb.lineup.model import Channel
 from stb.skin.theme import Theme
+from stb.ui import layouts
 from stb.ui.fonts import Fonts
+from stb.ui.listrow import RowData, aligned, draw_row
 from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
 from stb.ui.screen import Dismissable
-from stb.ui.widgets import keys_hint, panel, side_panel, star, text
+from stb.ui.widgets import keys_hint, panel, side_panel, text
 
 ALL, FAVOURITES, RECENT = "All channels", "Favourites", "Recent"
-ROW_HEIGHT = 52
-HINT_HEIGHT = 36  # the line under the rows: how many more above and below, and the keys
-LOGO_SIZE = (56, 36)
 NOW_TTL_S = 30.0
 
 
@@ -65,6 +64,7 @@ class ChannelListScreen(Dismissable):
         self.focus = next((i for i, c in enumerate(self.channels) if c.id == current), 0)
         self.top = 0
         self._now_titles: dict[str, tuple[float, str | None]] = {}
+        self._laid_out: tuple[tuple, tuple] | None = None
 
     @property
     def focused(self) -> Channel | None:
@@ -125,9 +125,20 @@ class ChannelListScreen(Dismissable):
         self.top = 0
 
     # -- drawing -------------------------------------------------------------------------------------
+    def _layout(self):
+        """The panel's and one row's widgets for this look and number width: laid out once, then kept."""
+        t = self.theme
+        digits = len(str(max((c.number for c in self.channels), default=0)))
+        if self._laid_out is None or self._laid_out[0] != (t, digits):
+            size, panel_widgets = layouts.list_panel(t, self.fonts)
+            number_w = self.fonts.get(t.font_small).size("8" * digits)[0]
+            row = layouts.list_row(t, self.fonts, panel_widgets["rows"].rect[2], number_w)
+            self._laid_out = ((t, digits), (size, panel_widgets, row))
+        return self._laid_out[1]
+
     @property
     def page_size(self) -> int:
-        return max(1, (720 - 2 * self.theme.margin_y - 96 - HINT_HEIGHT) // ROW_HEIGHT)
+        return max(1, self._layout()[1]["rows"].rect[3] // self.theme.list_row_height)
 
     def _now_title(self, channel_id: str) -> str | None:
         """What is on, asked of the guide for the visible rows only, at most every NOW_TTL_S."""
@@ -141,57 +152,52 @@ class ChannelListScreen(Dismissable):
             self._now_titles[channel_id] = cached = (now, title)
         return cached[1]
 
+    def row_data(self, index: int) -> RowData:
+        """The converter: one channel of the list as the words and marks its row shows."""
+        channel = self.channels[index]
+        current = self.box.current.id if self.box.current else None
+        return RowData(str(channel.number), channel.name, channel.logo, self._now_title(channel.id) or "",
+                       channel.id in self.box.state.favourites, channel.id == current, index == self.focus)  # fmt: skip
+
     def draw(self, canvas, now: float) -> None:
         import pygame
 
         t = self.theme
-        rect = side_panel(canvas, t, t.list_width)
+        size, w, row_widgets = self._layout()
+        rect = side_panel(canvas, t, size[0])
         panel(canvas, rect, t)
-        medium, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
-        text(canvas, medium, f"‹  {self.group}  ›", t.text, (rect.x + 24, rect.y + 20), rect.width - 140)
-        if self.entry.active:
-            typed = self.entry.digits + "_"
-            text(canvas, medium, typed, t.accent, (rect.right - medium.size(typed)[0] - 24, rect.y + 20))
-        rows_top = rect.y + 96
+
+        def at(name: str):
+            x, y, width, height = w[name].rect
+            return pygame.Rect(rect.x + x, rect.y + y, width, height)
+
+        small = self.fonts.get(t.font_small)
+        if w["title"].visible:
+            text(canvas, layouts.font(self.fonts, t, w["title"]), f"‹  {self.group}  ›", t.text, at("title").topleft,
+                 at("title").width)  # fmt: skip
+        if self.entry.active and w["entry"].visible:
+            aligned(canvas, layouts.font(self.fonts, t, w["entry"]), self.entry.digits + "_", t.accent, at("entry"),
+                    w["entry"].align)  # fmt: skip
+        rows = at("rows")
         if not self.channels:
-            text(canvas, small, "No channels here yet (F marks a favourite)", t.text_dim, (rect.x + 24, rows_top),
-                 rect.width - 48)  # fmt: skip
+            text(canvas, small, "No channels here yet (F marks a favourite)", t.text_dim, (rows.x + 12, rows.y),
+                 rows.width - 24)  # fmt: skip
             return
-        size = self.page_size
-        self.top = min(max(self.top, self.focus - size + 1), self.focus)  # keep the focus visible
-        current = self.box.current.id if self.box.current else None
-        number_w = small.size("8" * len(str(max(c.number for c in self.channels))))[0]
-        for row, channel in enumerate(self.channels[self.top : self.top + size]):
-            y = rows_top + row * ROW_HEIGHT
-            line = pygame.Rect(rect.x + 12, y, rect.width - 24, ROW_HEIGHT - 6)
-            focused = self.top + row == self.focus
-            if focused:
-                pygame.draw.rect(canvas, t.accent, line, border_radius=t.radius // 2)
-            if channel.id == current:  # what the TV shows now: a bar at the row's edge
-                pygame.draw.rect(canvas, t.focus_text if focused else t.accent, (line.x + 4, line.y + 8, 5,
-                                 line.height - 16), border_radius=2)  # fmt: skip
-            colour = t.focus_text if focused else t.text
-            mid = line.centery - small.get_height() // 2
-            text(canvas, small, str(channel.number), colour, (line.x + 16, mid))
-            x = line.x + 16 + number_w + 12
-            logo = self.logos.get(channel.logo, LOGO_SIZE)
-            if logo is not None:
-                canvas.blit(logo, logo.get_rect(center=(x + LOGO_SIZE[0] // 2, line.centery)))
-            x += LOGO_SIZE[0] + 12  # the logo's place is kept: names line up with or without one
-            name_w = (line.right - x) * 9 // 20
-            favourite = channel.id in self.box.state.favourites
-            name = text(canvas, small, channel.name, colour, (x, mid), name_w - (22 if favourite else 0))
-            if favourite:
-                star(canvas, (name.right + 12, line.centery), 8, colour if focused else t.warning)
-            title = self._now_title(channel.id)
-            if title:
-                dim = t.focus_text if focused else t.text_dim
-                text(canvas, small, title, dim, (x + name_w + 12, mid), line.right - 12 - x - name_w - 12)
-        above, below = self.top, max(0, len(self.channels) - self.top - size)
+        size_rows = self.page_size
+        self.top = min(max(self.top, self.focus - size_rows + 1), self.focus)  # keep the focus visible
+        for row in range(min(size_rows, len(self.channels) - self.top)):
+            line = pygame.Rect(rows.x, rows.y + row * t.list_row_height, rows.width,
+                               t.list_row_height - layouts.LIST_ROW_GAP)  # fmt: skip
+            data = self.row_data(self.top + row)
+            logo = self.logos.get(data.logo, row_widgets["logo"].rect[2:]) if row_widgets["logo"].visible else None
+            draw_row(canvas, line, t, self.fonts, row_widgets, data, logo)
+        if not w["hint"].visible:
+            return
+        above, below = self.top, max(0, len(self.channels) - self.top - size_rows)
         more = "  ".join(part for part in (f"▲ {above} more" if above else "", f"▼ {below} more" if below else "")
                          if part)  # fmt: skip
         hint = keys_hint(("◀ ▶", "group"), ("OK", "watch"))
-        hint_y = rect.bottom - 16 - small.get_height()
-        text(canvas, small, hint, t.text_dim, (rect.x + 24, hint_y), rect.width - 48 - small.size(more)[0] - 24)
+        box, f = at("hint"), layouts.font(self.fonts, t, w["hint"])
+        text(canvas, f, hint, t.text_dim, box.topleft, box.width - f.size(more)[0] - 24)
         if more:
-            text(canvas, small, more, t.text_dim, (rect.right - 24 - small.size(more)[0], hint_y))
+            text(canvas, f, more, t.text_dim, (box.right - f.size(more)[0], box.y))

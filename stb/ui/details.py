@@ -15,16 +15,17 @@ from stb.guide.query import Programme
 from stb.lineup.model import Channel
 from stb.reminders import Reminder
 from stb.skin.theme import Theme
+from stb.skin.widgets import Placed
+from stb.skin.widgets import apply as apply_specs
+from stb.ui import layouts
 from stb.ui.fonts import Fonts
+from stb.ui.layouts import DETAILS_PAD
 from stb.ui.programmeinfo import day_and_time, facts
 from stb.ui.screen import Dismissable
 from stb.ui.text import wrap
 from stb.ui.widgets import centred_text, initials, keys_hint, panel, progress, safe_area, scrim, text
 
-WIDTH = 1040
-PAD = 40
-LOGO = (160, 90)
-BUTTON = (260, 56)
+PAD = DETAILS_PAD
 GAP = 12
 
 Logo = Callable[[str | None, tuple[int, int]], Any]  # the live screen's logo cache: a surface or None
@@ -57,6 +58,7 @@ class DetailsScreen(Dismissable):
         self.reminders, self.logo = reminders, logo
         self.fonts = Fonts(theme.fonts)
         self.focus = 0
+        self._laid_out: tuple[Theme, dict] | None = None
 
     def on_now(self, now: float) -> bool:
         return self.programme.start <= now < self.programme.stop
@@ -103,36 +105,53 @@ class DetailsScreen(Dismissable):
         import pygame
 
         t, p, wall = self.theme, self.programme, time.time()
+        if self._laid_out is None or self._laid_out[0] is not t:
+            self._laid_out = (t, layouts.details(t))  # once per look
+        w = self._laid_out[1]
         small, medium, large = self.fonts.get(t.font_small), self.fonts.get(t.font_medium), self.fonts.get(t.font_large)
         bold = self.fonts.get(t.font_small, bold=True)
         safe = safe_area(canvas, t)
-        width = min(WIDTH, safe.width)
+        width = min(w["dialog"].rect[2], safe.width)
         inner = width - 2 * PAD
+        logo, button = w["logo"], w["buttons"].rect[2:]
+        head_h = logo.rect[3] if logo.visible else medium.get_linesize() + bold.get_linesize() + 14
+
+        def shown(name: str, lines: list[str]) -> list[str]:
+            return lines if w[name].visible else []
+
         # What goes in, top to bottom; the description gets the lines the safe area leaves.
-        titles = wrap(large, p.title, inner, 2)
-        sub = wrap(medium, p.sub_title, inner, 1) if p.sub_title else []
-        fact_lines = wrap(small, facts(p), inner, 2) if facts(p) else []
-        on_now = self.on_now(wall)
-        note = self._note(wall)
+        titles = wrap(large, p.title, inner, w["title"].lines)
+        sub = shown("subtitle", wrap(medium, p.sub_title, inner, w["subtitle"].lines) if p.sub_title else [])
+        fact_lines = shown("facts", wrap(small, facts(p), inner, w["facts"].lines) if facts(p) else [])
+        bar = w["progress"].visible and self.on_now(wall)
+        note = self._note(wall) if w["note"].visible else ""
+        hint_h = small.get_linesize() if w["hint"].visible else 0
         fixed = (
-            PAD + LOGO[1] + 20 + len(titles) * large.get_linesize() + len(sub) * medium.get_linesize()
-            + (t.progress_height + 16 if on_now else 0) + 12 + len(fact_lines) * small.get_linesize()
+            PAD + head_h + 20 + len(titles) * large.get_linesize() + len(sub) * medium.get_linesize()
+            + (w["progress"].rect[3] + 16 if bar else 0) + 12 + len(fact_lines) * small.get_linesize()
             + (small.get_linesize() + 8 if note else 0) + 16
-            + 24 + BUTTON[1] + 20 + small.get_linesize() + 28
+            + 24 + button[1] + 20 + hint_h + 28
         )  # fmt: skip
-        room = max(2, (safe.height - fixed) // small.get_linesize())
-        description = wrap(small, p.description or "No description.", inner, room)
+        room = min(w["description"].lines, max(2, (safe.height - fixed) // small.get_linesize()))
+        description = shown("description", wrap(small, p.description or "No description.", inner, room))
         height = min(safe.height, fixed + len(description) * small.get_linesize())
 
         scrim(canvas, t)
         rect = pygame.Rect(0, 0, width, height)
         rect.center = canvas.get_rect().center
+        spec = t.layout("details").get("dialog", {})
+        if spec.keys() & {"anchor", "x", "y"}:  # the skin places it
+            placed = Placed((rect.x, rect.y, rect.width, rect.height))
+            moved = apply_specs({"dialog": placed}, {"dialog": spec | {"width": width}}, canvas.get_size())
+            rect.topleft = moved["dialog"].rect[:2]
         panel(canvas, rect, t, alpha=250)
         x, y = rect.x + PAD, rect.y + PAD
 
-        head = pygame.Rect(x, y, *LOGO)
-        self._draw_logo(canvas, head)
-        tx = head.right + 24
+        head = pygame.Rect(x, y, logo.rect[2], head_h)
+        tx = x
+        if logo.visible:
+            self._draw_logo(canvas, head)
+            tx = head.right + 24
         name = text(canvas, bold, f"{self.channel.number}  {self.channel.name}", t.accent, (tx, head.y + 8),
                     rect.right - PAD - tx)  # fmt: skip
         text(canvas, medium, day_and_time(p, wall), t.text, (tx, name.bottom + 6), rect.right - PAD - tx)
@@ -141,9 +160,10 @@ class DetailsScreen(Dismissable):
             y = text(canvas, large, line, t.text, (x, y)).bottom
         for line in sub:
             y = text(canvas, medium, line, t.text_dim, (x, y)).bottom
-        if on_now:
-            progress(canvas, pygame.Rect(x, y + 10, min(360, inner), t.progress_height), p.progress(wall), t)
-            y += t.progress_height + 16
+        if bar:
+            size = (min(w["progress"].rect[2], inner), w["progress"].rect[3])
+            progress(canvas, pygame.Rect((x, y + 10), size), p.progress(wall), t)
+            y += size[1] + 16
         y += 12
         for line in fact_lines:
             y = text(canvas, small, line, t.text_dim, (x, y)).bottom
@@ -152,9 +172,10 @@ class DetailsScreen(Dismissable):
         y += 16
         for line in description:
             y = text(canvas, small, line, t.text, (x, y)).bottom
-        self._draw_buttons(canvas, x, rect.bottom - 28 - small.get_linesize() - 20 - BUTTON[1], wall)
-        hint = keys_hint(("◀ ▶", "choose"), ("OK", "select"), ("Back", "close"))
-        text(canvas, small, hint, t.text_dim, (x, rect.bottom - 28 - small.get_linesize()), inner)
+        self._draw_buttons(canvas, x, rect.bottom - 28 - hint_h - 20 - button[1], wall, button)
+        if hint_h:
+            hint = keys_hint(("◀ ▶", "choose"), ("OK", "select"), ("Back", "close"))
+            text(canvas, small, hint, t.text_dim, (x, rect.bottom - 28 - small.get_linesize()), inner)
 
     def _note(self, wall: float) -> str:
         """One line on what is set or what is left: "Reminder set …", "35 min left"."""
@@ -165,12 +186,12 @@ class DetailsScreen(Dismissable):
             return "Reminder set: the TV will tell you when it starts"
         return ""
 
-    def _draw_buttons(self, canvas, x: int, y: int, wall: float) -> None:
+    def _draw_buttons(self, canvas, x: int, y: int, wall: float, size: tuple[int, int]) -> None:
         import pygame
 
         t, font = self.theme, self.fonts.get(self.theme.font_small, bold=True)
         for i, label in enumerate(self.buttons(wall)):
-            button = pygame.Rect(x + i * (BUTTON[0] + GAP), y, *BUTTON)
+            button = pygame.Rect(x + i * (size[0] + GAP), y, *size)
             focused = i == min(self.focus, len(self.buttons(wall)) - 1)
             pygame.draw.rect(canvas, t.accent if focused else t.surface_raised, button, border_radius=t.radius // 2)
             centred_text(canvas, font, label, t.focus_text if focused else t.text, button.centerx,

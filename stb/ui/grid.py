@@ -22,20 +22,16 @@ from stb.guide.genres import genre_family
 from stb.guide.query import Guide, Programme
 from stb.guide.times import format_local
 from stb.lineup.model import Channel
-from stb.skin.theme import TITLE_SAFE, Theme
-from stb.ui import drawlog
+from stb.skin.theme import Theme
+from stb.ui import drawlog, layouts
 from stb.ui.fonts import Fonts
 from stb.ui.gridmodel import SLOT_S, GridModel
+from stb.ui.guidedetails import details_data, draw_details
 from stb.ui.layoutrules import MIN_TEXT_PX
 from stb.ui.numberentry import NumberEntry
-from stb.ui.programmeinfo import facts, heading, when
 from stb.ui.screen import Dismissable
-from stb.ui.text import wrap
 from stb.ui.widgets import FittedImages, keys_hint, place, star, text
 
-PREVIEW_SIZE = (384, 216)
-TIME_BAR_HEIGHT = 34
-FOOTER_HEIGHT = 34
 TEXT_CACHE_SIZE = 2000  # rendered cell titles kept; a screenful is ~50
 PIECE_CACHE_SIZE = 160  # rows, heads, panes; a screen with what is drawn ahead is ~90
 
@@ -71,20 +67,10 @@ class GridScreen(Dismissable):
         self.cached = cached
         self.fonts = Fonts(theme.fonts)
         self.entry = NumberEntry()
-        t = theme
-        mx, my = t.margin_x, t.margin_y  # inside the title-safe area, whatever the skin's margin
-        self.footer_y = 720 - round(720 * TITLE_SAFE) - FOOTER_HEIGHT  # the legend sits on the title-safe line
-        self.preview = (1280 - mx - PREVIEW_SIZE[0], my, *PREVIEW_SIZE)
-        self.time_bar_y = my + PREVIEW_SIZE[1] + 8
-        bar_font = self.fonts.get(t.font_small, face="condensed_bold")
-        self.time_bar_height = max(TIME_BAR_HEIGHT, bar_font.get_height() + 8)  # a skin's big text is not clipped
-        self.rows_y = self.time_bar_y + self.time_bar_height + 4
-        self.grid_x = mx + t.grid_channel_width
-        self.grid_width = 1280 - mx - self.grid_x
-        rows = (self.footer_y - 4 - self.rows_y) // t.grid_row_height
+        rows = self._lay_out()
         self.model = GridModel(
             box.lineup.sorted_channels(), self._load, time.time() if now is None else now,
-            rows=rows, span_s=t.grid_minutes * 60, channel_id=box.current.id if box.current else None,
+            rows=rows, span_s=theme.grid_minutes * 60, channel_id=box.current.id if box.current else None,
         )  # fmt: skip
         self.brand = FittedImages()
         self._pieces: OrderedDict[tuple, object] = OrderedDict()  # rows, details, time bar, footer
@@ -93,8 +79,19 @@ class GridScreen(Dismissable):
         self.rows_drawn = 0
         self._guide_seen = guide()  # a guide refresh replaces it: then everything is asked again
 
+    def _lay_out(self) -> int:
+        """Where the widgets go, from the skin, once per look (nothing is laid out per frame); how many rows fit."""
+        self.widgets = w = layouts.guide(self.theme, self.fonts)
+        self.preview = w["preview"].rect
+        self.rows_y = w["programmes"].rect[1]
+        self.grid_x, self.grid_width = w["programmes"].rect[0], w["programmes"].rect[2]
+        self.row_x = w["channels"].rect[0]  # a row piece spans the channel column and the cells
+        self.row_width = self.grid_x + self.grid_width - self.row_x
+        return max(1, w["programmes"].rect[3] // self.theme.grid_row_height)
+
     def forget_drawings(self) -> None:
-        """The skin changed: draw every piece again."""
+        """The skin changed: lay out again and draw every piece again."""
+        self.model.resize(self._lay_out())
         self._pieces.clear()
         self._texts.clear()
 
@@ -159,23 +156,28 @@ class GridScreen(Dismissable):
             self._pieces.clear()
             self._texts.clear()
             self.model.forget()
-        t, model = self.theme, self.model
+        t, model, w = self.theme, self.model, self.widgets
         canvas.fill(t.background)
         focus = model.focus.id if model.focus else None
-        mx, my = t.margin_x, t.margin_y
-        place(canvas, self._piece(("details", model.channel.id, focus, self.entry.digits, int(wall // 60)),
-                                  (self.preview[0] - mx, self.time_bar_y - 8 - my), self._draw_details, wall),
-              (mx, my))  # fmt: skip
-        place(canvas, self._piece(("time", model.t0, int(wall // 3600)), (1280 - 2 * mx, self.time_bar_height),
-                                  self._draw_time_bar, wall), (mx, self.time_bar_y))  # fmt: skip
+        if w["details"].visible:
+            x, y, width, height = w["details"].rect
+            place(canvas, self._piece(("details", model.channel.id, focus, self.entry.digits, int(wall // 60)),
+                                      (width, height), self._draw_details, wall), (x, y))  # fmt: skip
+        if w["header"].visible:
+            x, y, width, height = w["header"].rect
+            place(canvas, self._piece(("time", model.t0, int(wall // 3600)), (width, height), self._draw_time_bar,
+                                      wall), (x, y))  # fmt: skip
         for index, channel in enumerate(model.visible_channels()):
-            place(canvas, self._row(channel, wall), (mx, self.rows_y + index * t.grid_row_height))
+            place(canvas, self._row(channel, wall), (self.row_x, self.rows_y + index * t.grid_row_height))
         self._draw_focus(canvas, wall)
-        place(canvas, self._piece(("footer",), (1280 - 2 * mx, FOOTER_HEIGHT), self._draw_footer),
-              (mx, self.footer_y))  # fmt: skip
-        self.draw_video(canvas, pygame.Rect(self.preview))
-        drawlog.add(canvas, drawlog.Drawn("panel", self.preview))  # the live picture is a widget too
-        self._draw_now_line(canvas, wall)
+        if w["legend"].visible:
+            x, y, width, height = w["legend"].rect
+            place(canvas, self._piece(("footer",), (width, height), self._draw_footer), (x, y))
+        if w["preview"].visible:
+            self.draw_video(canvas, pygame.Rect(self.preview))
+            drawlog.add(canvas, drawlog.Drawn("panel", self.preview))  # the live picture is a widget too
+        if w["now_line"].visible:
+            self._draw_now_line(canvas, wall)
 
     def _row(self, channel: Channel, wall: float, t0: int | None = None):
         """A channel's row in the window from ``t0``, without the focus: the same piece whether or not
@@ -186,7 +188,7 @@ class GridScreen(Dismissable):
         key = ("row", channel.id, t0, channel.id in self.box.state.favourites,
                self.box.current is not None and channel.id == self.box.current.id,
                sum(p.stop <= wall for p in programmes), len(programmes))  # fmt: skip
-        return self._piece(key, (1280 - 2 * t.margin_x, t.grid_row_height), self._draw_row, channel, wall, t0)
+        return self._piece(key, (self.row_width, t.grid_row_height), self._draw_row, channel, wall, t0)
 
     def idle(self, until: float) -> None:
         """Between frames: draw ahead the rows the next key likely shows (the window a half hour on, in
@@ -212,7 +214,7 @@ class GridScreen(Dismissable):
 
         t, model = self.theme, self.model
         y = self.rows_y + (model.row - model.top) * t.grid_row_height
-        place(canvas, self._head(model.channel, focused=True), (t.margin_x, y))
+        place(canvas, self._head(model.channel, focused=True), (self.row_x, y))
         h = t.grid_row_height - t.grid_gap
         focus = model.focus
         if focus is None:
@@ -228,7 +230,7 @@ class GridScreen(Dismissable):
         t = self.theme
         key = ("head", channel.id, focused, channel.id in self.box.state.favourites,
                self.box.current is not None and channel.id == self.box.current.id)  # fmt: skip
-        size = (t.grid_channel_width - t.grid_gap, t.grid_row_height - t.grid_gap)
+        size = (self.widgets["channels"].rect[2] - t.grid_gap, t.grid_row_height - t.grid_gap)
         return self._piece(key, size, self._draw_head, channel, focused)
 
     def _cell_rect(self, p: Programme, grid_x: int, y: int, t0: int | None = None):
@@ -262,44 +264,21 @@ class GridScreen(Dismissable):
         return piece
 
     def _draw_details(self, surface, wall: float) -> None:
-        t, model = self.theme, self.model
-        x, y = 0, 0  # the details piece starts at the top-left margin
-        width = surface.get_width() - 32
-        channel = model.channel
-        small, medium = self.fonts.get(t.font_small), self.fonts.get(t.font_medium)
-        label = f"{channel.number}  {channel.name}"
-        if self.entry.active:
-            label = f"Channel {self.entry.digits}_"
-        text(surface, self.fonts.get(t.font_small, bold=True), label, t.accent, (x, y), width)
-        y += small.get_linesize() + 6
-        focus = model.focus
-        if focus is None:
-            text(surface, self.fonts.get(t.font_large), "No information", t.text_dim, (x, y), width)
-            return
-        text(surface, self.fonts.get(t.font_large), heading(focus), t.text, (x, y), width)
-        y += self.fonts.get(t.font_large).get_linesize() + 2
-        text(surface, medium, when(focus, wall), t.text, (x, y), width)
-        y += medium.get_linesize() + 4
-        line = facts(focus)
-        if line:
-            text(surface, small, line, t.text_dim, (x, y), width)
-            y += small.get_linesize() + 6
-        lines_left = max(0, (PREVIEW_SIZE[1] - y) // small.get_linesize())
-        for line in wrap(small, focus.description or "", width, lines_left):
-            text(surface, small, line, t.text, (x, y))
-            y += small.get_linesize()
+        shown = details_data(self.model.channel, self.model.focus, self.entry.digits if self.entry.active else None,
+                             wall)  # fmt: skip
+        draw_details(surface, self.theme, self.fonts, self.widgets["details"], shown)
 
     def _draw_time_bar(self, surface, wall: float) -> None:
         import pygame
 
-        t, model = self.theme, self.model
-        y, grid_x = 0, self.grid_x - t.margin_x  # the piece starts at the left margin
-        font = self.fonts.get(t.font_small, face="condensed_bold")
-        text(surface, font, day_label(model.t0, wall), t.text, (0, y + 4), t.grid_channel_width - 12)
+        t, model, header = self.theme, self.model, self.widgets["header"]
+        y, grid_x = 0, self.grid_x - header.rect[0]  # ticks line up with the cells below
+        font = layouts.font(self.fonts, t, header)
+        text(surface, font, day_label(model.t0, wall), t.text, (0, y + 4), self.widgets["channels"].rect[2] - 12)
         per_s = self.grid_width / model.span_s
         for tick in range(model.t0, model.t1, SLOT_S):
             x = grid_x + round((tick - model.t0) * per_s)
-            pygame.draw.line(surface, t.surface_raised, (x, y + 4), (x, y + self.time_bar_height - 2))
+            pygame.draw.line(surface, t.surface_raised, (x, y + 4), (x, y + surface.get_height() - 2))
             text(surface, font, format_local(tick), t.text_dim, (x + 6, y + 4))
 
     def _draw_head(self, surface, channel: Channel, focused: bool) -> None:
@@ -307,11 +286,11 @@ class GridScreen(Dismissable):
 
         t = self.theme
         h = t.grid_row_height - t.grid_gap
-        head = pygame.Rect(0, 0, t.grid_channel_width - t.grid_gap, h)
+        head = pygame.Rect(0, 0, surface.get_width(), h)
         pygame.draw.rect(surface, t.surface_raised if focused else t.surface, head, border_radius=6)
         if self.box.current is not None and channel.id == self.box.current.id:
             pygame.draw.rect(surface, t.accent, (head.x, head.y, 5, head.height), border_radius=2)
-        bold = self.fonts.get(t.font_small, face="condensed_bold")
+        bold = layouts.font(self.fonts, t, self.widgets["channels"])
         y = head.y + (h - bold.get_height()) // 2
         text(surface, bold, str(channel.number), t.text_dim, (head.x + 12, y))
         name_x = head.x + 12 + self._number_width(bold) + 10  # as wide as the line-up's longest number, no wider
@@ -330,7 +309,7 @@ class GridScreen(Dismissable):
         import pygame
 
         t, model = self.theme, self.model
-        grid_x = self.grid_x - t.margin_x
+        grid_x = self.grid_x - self.row_x
         self.rows_drawn += 1
         place(surface, self._head(channel, focused=False), (0, 0))
         programmes = model.programmes(channel.id, t0)
@@ -368,10 +347,11 @@ class GridScreen(Dismissable):
             return cached
         t = self.theme
         colour = t.focus_text if focused else (t.text_dim if past or p is None else t.text)
-        title_font = self.fonts.get(t.font_small, face="condensed")
-        times_font = self.fonts.get(max(MIN_TEXT_PX, t.font_small - 4), face="condensed")
+        cells = self.widgets["programmes"]
+        title_font = layouts.font(self.fonts, t, cells)
+        times_font = layouts.font(self.fonts, t, cells, offset=-4, floor=MIN_TEXT_PX)
         span = f"{format_local(p.start)}–{format_local(p.stop)}" if p is not None else ""
-        two = bool(span) and width >= times_font.size(span)[0] and \
+        two = bool(span) and cells.lines > 1 and width >= times_font.size(span)[0] and \
             title_font.get_height() + times_font.get_height() <= t.grid_row_height - t.grid_gap  # fmt: skip
         height = title_font.get_height() + (times_font.get_height() if two else 0)
         surface = pygame.Surface((max(1, width), height), pygame.SRCALPHA)
@@ -387,19 +367,20 @@ class GridScreen(Dismissable):
         import pygame
 
         t = self.theme
-        font = self.fonts.get(max(MIN_TEXT_PX, t.font_small - 2))
-        x, y = 0, (FOOTER_HEIGHT - font.get_height()) // 2
+        font = layouts.font(self.fonts, t, self.widgets["legend"], offset=-2, floor=MIN_TEXT_PX)
+        height = surface.get_height()
+        x, y = 0, (height - font.get_height()) // 2
         for colour, label in zip(t.colour_keys, ("Now", "Details", "−24 h", "+24 h"), strict=True):
             pygame.draw.circle(surface, colour, (x + 8, y + font.get_height() // 2), 7)
             x = text(surface, font, label, t.text_dim, (x + 22, y)).right + 24
-        logo = self.brand.get(t.brand_logo, (160, FOOTER_HEIGHT - 4))
+        logo = self.brand.get(t.brand_logo, (160, height - 4))
         room = surface.get_width() - x - 12 - (logo.get_width() + 16 if logo is not None else 0)
         legend = keys_hint(("OK", "watch or details"), ("0–9", "channel"), ("Back", "close"))
         if font.size(legend)[0] > room:
             legend = keys_hint(("OK", "watch"), ("0–9", "channel"), ("Back", "close"))
         text(surface, font, legend, t.text_dim, (x + 12, y), room)
         if logo is not None:  # the operator's, bottom right
-            surface.blit(logo, (surface.get_width() - logo.get_width(), (FOOTER_HEIGHT - logo.get_height()) // 2))
+            surface.blit(logo, (surface.get_width() - logo.get_width(), (height - logo.get_height()) // 2))
 
     def _draw_now_line(self, canvas, wall: float) -> None:
         import pygame
@@ -408,5 +389,6 @@ class GridScreen(Dismissable):
         if not model.t0 <= wall < model.t1:
             return
         x = self.grid_x + round((wall - model.t0) * self.grid_width / model.span_s)
-        bottom = self.rows_y + len(model.visible_channels()) * self.theme.grid_row_height
-        pygame.draw.line(canvas, self.theme.now_line, (x, self.time_bar_y + 4), (x, bottom), 2)
+        top, height = self.widgets["now_line"].rect[1], self.widgets["now_line"].rect[3]
+        bottom = min(top + height, self.rows_y + len(model.visible_channels()) * self.theme.grid_row_height)
+        pygame.draw.line(canvas, self.theme.now_line, (x, top), (x, bottom), 2)

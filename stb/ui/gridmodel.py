@@ -95,6 +95,12 @@ class GridModel:
         """Drop every loaded row (the guide was replaced; the full-redraw baseline)."""
         self._windows.clear()
 
+    def resize(self, rows: int) -> None:
+        """A new skin shows ``rows`` rows: the focus stays where it was and in view."""
+        self.rows = max(1, rows)
+        self.top = max(0, min(self.top, len(self.channels) - self.rows))
+        self._scroll_to_row()
+
     def next_windows(self) -> list[int]:
         """Where the window goes next, likeliest first: one and two half hours the way the last move
         went (a programme that starts 40 minutes past the edge takes two), then one back."""

@@ -6,6 +6,12 @@ from pathlib import Path
 
 from stb.lineup.check import Problem
 from stb.skin.resolve import ResolvedSkin
+from stb.ui.layoutrules import _inside, _overlap, safe_rect
+
+
+def layout_problems(resolved: ResolvedSkin) -> list[Problem]:
+    """`stb skin check`'s judgement of the drawn screens: the widgets as placed, then the renders."""
+    return widget_problems(resolved) + layout_warnings(resolved)
 
 
 def layout_warnings(resolved: ResolvedSkin) -> list[Problem]:
@@ -36,3 +42,107 @@ def layout_warnings(resolved: ResolvedSkin) -> list[Problem]:
                         )
                     )
     return warnings
+
+
+SCREEN_OF = {
+    "banner": "live",
+    "list": "list",
+    "list_row": "list",
+    "guide": "guide",
+    "details": "details",
+}  # whose Theme lays it out
+
+
+def laid_out(theme) -> dict[str, tuple[tuple[int, int, int, int], dict]]:
+    """Every layout as the screens would place it with ``theme``s: (its container on the canvas, its widgets)."""
+    import pygame
+
+    from stb.skin.theme import CANVAS
+    from stb.ui import layouts
+    from stb.ui.fonts import Fonts
+    from stb.ui.widgets import FittedImages
+
+    pygame.font.init()  # font metrics place the defaults
+    out: dict[str, tuple[tuple[int, int, int, int], dict]] = {}
+    t = theme("live")
+    mx, my = t.margin_x, t.margin_y
+    size = (CANVAS[0] - 2 * mx, t.banner_height)
+    banner_y = my if t.banner_position == "top" else CANVAS[1] - my - t.banner_height
+    brand = FittedImages().get(t.brand_logo, (160, 44))
+    out["banner"] = ((mx, banner_y, *size), layouts.banner(t, Fonts(t.fonts), size, "888", brand.get_size() if brand
+                                                           else None))  # fmt: skip
+    t = theme("list")
+    (w, h), panel = layouts.list_panel(t, Fonts(t.fonts))
+    x = t.margin_x if t.list_side == "left" else CANVAS[0] - t.margin_x - w
+    out["list"] = ((x, t.margin_y, w, h), panel)
+    rx, ry, rw, _ = panel["rows"].rect
+    number_w = Fonts(t.fonts).get(t.font_small).size("888")[0]
+    out["list_row"] = ((x + rx, t.margin_y + ry, rw, t.list_row_height - layouts.LIST_ROW_GAP),
+                       layouts.list_row(t, Fonts(t.fonts), rw, number_w))  # fmt: skip
+    t = theme("guide")
+    out["guide"] = ((0, 0, *CANVAS), layouts.guide(t, Fonts(t.fonts)))
+    out["details"] = ((0, 0, *CANVAS), layouts.details(theme("details")))  # the dialog at its tallest
+    return out
+
+
+def widget_problems(resolved: ResolvedSkin) -> list[Problem]:
+    """The skin's layouts judged widget by widget: off the canvas, outside title-safe, overlapping, text too small
+    at 1080p, a required widget hidden. Each with the file and JSON path that places it."""
+    from stb.skin.theme import CANVAS
+    from stb.skin.widgets import CATALOGUE, FLOWING, MAY_OVERLAP
+    from stb.ui.layoutrules import MIN_TEXT_PX
+
+    problems: list[Problem] = []
+    canvas, safe = (0, 0, *CANVAS), safe_rect()
+
+    def report(layout: str, widget: str, key: str | None, message: str, severity: str = "error") -> None:
+        where = f"$.layouts.{layout}.widgets.{widget}" + (f".{key}" if key else "")
+        problems.append(Problem(f"{_file(resolved, layout, widget)}: {where}", message, severity))  # type: ignore[arg-type]
+
+    for layout, ((cx, cy, cw, ch), widgets) in laid_out(resolved.theme).items():
+        theme = resolved.theme(SCREEN_OF[layout])
+        shown = {name: (x + cx, y + cy, w, h) for name, p in widgets.items() if p.visible for x, y, w, h in [p.rect]}
+        for name, info in CATALOGUE[layout].items():
+            p = widgets[name]
+            if info.required and theme.layout(layout).get(name, {}).get("visible") is False:
+                report(layout, name, "visible", f"{layout} needs {name!r}: it cannot be hidden (it is shown anyway)")
+            if not p.visible or (name in FLOWING and not p.placed) or not info.moves:
+                continue  # a part that flows has no place of its own to judge
+            rect = shown[name]
+            if not _inside(rect, canvas):
+                report(layout, name, None, f"{rect} leaves the {CANVAS[0]}×{CANVAS[1]} canvas")
+            elif not _inside(rect, safe):
+                report(layout, name, None, f"{rect} leaves the title-safe area {safe}", "warning")
+            if not _inside(p.rect, (0, 0, cw, ch)):
+                report(layout, name, None, f"{p.rect} leaves its container ({cw}×{ch})", "warning")
+            if info.text and theme.font_size(p.font) < MIN_TEXT_PX:
+                report(layout, name, "font", f"{p.font} text is {theme.font_size(p.font)} px, under {MIN_TEXT_PX} px "
+                       f"(24 px at 1080p)", "warning")  # fmt: skip
+        if (
+            layout == "guide"
+            and widgets["channels"].rect[0] + widgets["channels"].rect[2] > widgets["programmes"].rect[0]
+        ):
+            report(layout, "channels", None, "the channel column must end left of the programmes (a row is drawn "
+                   "from the column's left edge to the programmes' right edge)")  # fmt: skip
+        names = [n for n in shown if (n not in FLOWING or widgets[n].placed) and CATALOGUE[layout][n].moves]
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                if frozenset({a, b}) not in MAY_OVERLAP[layout] and _overlap(shown[a], shown[b]):
+                    report(layout, b, None, f"{b!r} at {shown[b]} overlaps {a!r} at {shown[a]}")
+    return problems
+
+
+def _file(resolved: ResolvedSkin, layout: str, widget: str) -> Path:
+    """The skin file that places ``widget`` (the nearest in the chain), else the skin's own."""
+    from stb.skin.resolve import MANIFEST
+
+    for folder in reversed(resolved.chain):
+        layouts = folder.values.get("layouts", {})
+        spec = layouts.get(layout, {})
+        if widget in (spec.get("widgets") or {}):
+            return folder.directory / MANIFEST
+        include = spec.get("include")
+        for owner in reversed(resolved.chain):
+            if include and widget in owner.values.get("templates", {}).get(include, {}):
+                return owner.directory / MANIFEST
+    return resolved.chain[-1].directory / MANIFEST if resolved.chain else Path(resolved.name)

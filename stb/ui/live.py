@@ -14,6 +14,8 @@ from stb.player.zapper import PlaybackChanged
 from stb.skin.theme import Theme
 from stb.tv.core import TvCore
 from stb.tv.events import LockChanged, MirrorChanged, ReminderDue, TvEvent
+from stb.ui import layouts
+from stb.ui.banner import banner_data, draw_banner
 from stb.ui.cards import CARDS, draw_lock_card, draw_trouble_card, next_step
 from stb.ui.fonts import Fonts
 from stb.ui.logos import Logos
@@ -26,12 +28,9 @@ from stb.ui.video import draw_latest_frame
 from stb.ui.widgets import (
     FittedImages,
     centred_text,
-    initials,
     keys_hint,
     panel,
-    progress,
     safe_area,
-    star,  # fmt: skip
     text,
     toast_spot,
     top_free_y,
@@ -84,6 +83,7 @@ class LiveScreen:
         self.notice_until = 0.0
         self.reminder: ReminderDue | None = None
         self.reminder_until = 0.0
+        self._banner_layout: tuple[tuple, dict] | None = None
         tv.subscribe(self.on_event)
 
     @property
@@ -294,13 +294,20 @@ class LiveScreen:
         y = safe.y if t.banner_position == "top" else safe.bottom - t.banner_height
         return pygame.Rect(safe.x, y, safe.width, t.banner_height)
 
+    def banner_widgets(self, rect) -> dict:
+        """The banner's widgets for this look, channel-number width and brand logo: laid out once, then kept."""
+        t, channel = self.theme, self.box.current
+        number = "▶" if channel is not None and self.box.is_flung(channel) else str(channel.number if channel else "")
+        brand = self.brand.get(t.brand_logo, (160, 44))
+        key = (t, number if len(number) > 3 else "", rect.size, brand.get_size() if brand else None)
+        if self._banner_layout is None or self._banner_layout[0] != key:
+            widgets = layouts.banner(t, self.fonts, rect.size, number, brand.get_size() if brand else None)
+            self._banner_layout = (key, widgets)
+        return self._banner_layout[1]
+
     def _draw_banner(self, canvas) -> None:
-        """Number, logo (or its place), name, favourite mark, clock, tuning state, now/next with a progress bar.
-
-        The logo's place is kept whether or not the logo has arrived (or exists): the text never jumps.
-        """
-        import pygame
-
+        """Number, logo (or its place), name, favourite mark, clock, tuning state, now/next with a progress bar,
+        where the skin's banner layout puts them."""
         t = self.theme
         channel = self.box.current
         if channel is None:
@@ -311,65 +318,14 @@ class LiveScreen:
         if mirrored is not None:
             self._draw_mirror_banner(canvas, rect, *mirrored)
             return
-        number_font = self.fonts.get(t.font_number, bold=True)
-        flung = self.box.is_flung(channel)  # a stream flung from a laptop: no number, a play mark
-        number = "▶" if flung else str(channel.number)
-        number_w = max(number_font.size("888")[0] if len(number) <= 3 else number_font.size(number)[0], 48)
-        text(canvas, number_font, number, t.accent, (rect.x + 24, rect.centery - number_font.get_height() // 2))
-        slot = pygame.Rect(rect.x + 24 + number_w + 20, 0, *t.logo_size)
-        slot.centery = rect.centery
-        self._draw_logo_slot(canvas, slot, channel)
-        name_x = slot.right + 24
-        small, medium = self.fonts.get(t.font_small), self.fonts.get(t.font_medium)
-        hhmm = format_local(int(time.time()))
-        clock = pygame.Rect((0, 0), medium.size(hhmm))
-        clock.topright = (rect.right - 24, rect.y + 18)
-        text(canvas, medium, hhmm, t.text, clock.topleft)
-        right_edge = clock.x - 24
+        widgets = self.banner_widgets(rect)
+        data = banner_data(channel, self.box.is_flung(channel), channel.id in self.box.state.favourites,
+                           self.now_next(channel.id), STATE_TEXT[self.player.state], time.time())  # fmt: skip
+        logo = self.logos.get(channel.logo, widgets["logo"].rect[2:]) if widgets["logo"].visible else None
         brand = self.brand.get(t.brand_logo, (160, 44))
-        if brand is not None:  # the operator's logo, left of the clock
-            right_edge -= brand.get_width() + 24
-            canvas.blit(brand, (right_edge + 24, clock.centery - brand.get_height() // 2))
-        status = STATE_TEXT[self.player.state]
-        if status:
-            shown = fit(small, status, rect.width // 3)
-            text(canvas, small, shown, t.text_dim, (rect.right - 24 - small.size(shown)[0], clock.bottom + 8))
-        large = self.fonts.get(t.font_large)
-        star_room = large.get_height() if channel.id in self.box.state.favourites else 0
-        name = text(canvas, large, channel.name, t.text, (name_x, rect.y + 16), right_edge - name_x - star_room)
-        if star_room:
-            star(canvas, (name.right + star_room // 2 + 4, name.centery), large.get_height() // 3, t.warning)
-        line_y = name.bottom + 8
-        current, upcoming = self.now_next(channel.id)
-        room = rect.right - 24 - name_x
-        if current is None and upcoming is None:
-            text(canvas, small, " · ".join(channel.groups), t.text_dim, (name_x, line_y), room)
-            return
-        nxt = f"Next {format_local(upcoming.start)}  {upcoming.title}" if upcoming is not None else ""
-        next_w = min(small.size(nxt)[0], room * 2 // 5) if nxt else 0
-        now_w = room - (next_w + 32 if nxt else 0)
-        if current is not None:
-            span = f"{format_local(current.start)}–{format_local(current.stop)}  {current.title}"
-            now_line = text(canvas, small, span, t.text, (name_x, line_y), now_w)
-            bar = pygame.Rect(name_x, now_line.bottom + 8, min(t.progress_width, now_w), t.progress_height)
-            progress(canvas, bar, current.progress(time.time()), t)
-        if nxt:
-            text(canvas, small, nxt, t.text_dim, (rect.right - 24 - next_w, line_y), next_w)
-
-    def _draw_logo_slot(self, canvas, slot, channel) -> None:
-        """The channel's logo fitted in ``slot``; until it arrives, or when there is none, a plate with initials."""
-        import pygame
-
-        t = self.theme
-        logo = self.logos.get(channel.logo, t.logo_size)
-        if logo is not None:
-            canvas.blit(logo, logo.get_rect(center=slot.center))
-            return
-        plate = slot.inflate(-8, -16)
-        pygame.draw.rect(canvas, t.surface_raised, plate, border_radius=max(4, t.radius // 2))
-        font = self.fonts.get(max(t.font_small, plate.height // 3), bold=True)
-        centred_text(canvas, font, initials(channel.name), t.text_dim, plate.centerx,
-                     plate.centery - font.get_height() // 2, plate.width - 12)  # fmt: skip
+        if brand is not None and brand.get_size() != widgets["brand"].rect[2:]:  # the skin sized it
+            brand = self.brand.get(t.brand_logo, widgets["brand"].rect[2:])
+        draw_banner(canvas, rect, t, self.fonts, widgets, data, logo, brand)
 
     def _draw_mirror_banner(self, canvas, rect, title: str, showing: str) -> None:
         """Another box's picture: whose, what it shows, the clock, and the stream's state."""
@@ -386,6 +342,11 @@ class LiveScreen:
             shown = fit(small, status, rect.width // 3)
             text(canvas, small, shown, t.warning, (rect.right - 24 - small.size(shown)[0], clock.bottom + 8))
         x = rect.x + 24
+        if 16 + large.get_height() + 8 + small.get_height() > rect.height - 8:  # a one-line banner: side by side
+            name = text(canvas, large, title, t.accent, (x, rect.centery - large.get_height() // 2), rect.width // 3)
+            text(canvas, small, showing, t.text, (name.right + 24, rect.centery - small.get_height() // 2),
+                 clock.x - 24 - name.right - 24)  # fmt: skip
+            return
         name = text(canvas, large, title, t.accent, (x, rect.y + 16), clock.x - x - 40)
         text(canvas, small, showing, t.text, (x, name.bottom + 8), rect.width - 48 - rect.width // 3)
         if name.bottom + 12 + 2 * small.get_height() <= rect.bottom - 8:  # a skin's short banner leaves it out

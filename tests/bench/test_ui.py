@@ -16,7 +16,7 @@ def test_bench_ui_reports_frames_of_live_grid_baseline_and_key_latency(tmp_path)
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     out = subprocess.run(
         [sys.executable, "-m", "stb", "bench", "ui", "--channels", "40", "--days", "2", "--frames", "40",
-         "--keys", "6", "--json"],
+         "--keys", "6", "--skin", "default", "--skin", "hotel", "--json"],
         capture_output=True, text=True, timeout=600, check=True, env=env,
     ).stdout  # fmt: skip
     result = json.loads(out)
@@ -27,6 +27,8 @@ def test_bench_ui_reports_frames_of_live_grid_baseline_and_key_latency(tmp_path)
         assert 0 < result[part]["p50_ms"] <= result[part]["p99_ms"] <= result[part]["max_ms"]
     assert result["key_to_frame"]["frames"] == 6  # every key posted was seen on screen
     assert result["ratios"]["grid_p99_full_redraw_over_cached"] > 0
+    assert result["skin"] == "default" and list(result["skins"]) == ["default", "hotel"]  # each skin measured
+    assert all(v > 0 for figures in result["skins"].values() for v in figures.values())
 
 
 def test_bench_ui_refuses_nonsense_sizes():

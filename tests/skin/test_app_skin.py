@@ -71,6 +71,32 @@ def test_skin_dev_reloads_a_changed_token_without_touching_playback(skins, tmp_p
         app.close()
 
 
+def test_skin_dev_reloads_a_changed_layout_in_the_open_guide(skins, tmp_path):
+    def write(layouts: dict, row_height: int) -> None:
+        (skins / "grid").mkdir(exist_ok=True)
+        (skins / "grid" / "skin.json").write_text(json.dumps({
+            "name": "grid", "version": "1", "author": "t", "licence": "MIT", "api": 1, "resolution": [1280, 720],
+            "extends": "default", "widgets": {"grid": {"row_height": row_height}}, "layouts": layouts,
+        }))  # fmt: skip
+
+    write({}, 48)
+    app = make_app(tmp_path, skin="grid", skin_dev=True)
+    try:
+        app.act("guide")
+        grid = app.top
+        assert grid.widgets["preview"].visible and grid.model.rows == 7
+        write({"guide": {"widgets": {"preview": {"visible": False}, "details": {"width": 1152}}}}, 96)
+        manifest = skins / "grid" / "skin.json"
+        os.utime(manifest, ns=(manifest.stat().st_atime_ns, manifest.stat().st_mtime_ns + 10**9))
+        app.look.look_again()
+        app.step()
+        assert app.top is grid and not grid.widgets["preview"].visible and grid.widgets["details"].rect[2] == 1152
+        assert grid.model.rows == 3  # the rows follow the new row height in the open guide
+        assert app.screen.notice == "Skin grid reloaded"
+    finally:
+        app.close()
+
+
 def test_the_skin_chosen_in_settings_is_the_one_used(skins, tmp_path):
     from stb.settings import Settings, SettingsStore
 

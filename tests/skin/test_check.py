@@ -30,7 +30,7 @@ def test_contrast_matches_wcag_on_known_pairs(a, b, ratio):
     assert contrast(b, a) == contrast(a, b)
 
 
-@pytest.mark.parametrize("skin", ["default", "highcontrast", "operator"])
+@pytest.mark.parametrize("skin", ["default", "highcontrast", "operator", "hotel"])
 def test_the_shipped_skins_pass_the_check_cleanly(skin):
     done = stb("skin", "check", str(REPO_SKINS / skin), "--json")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -1,0 +1,159 @@
+"""Where the widgets of the banner, the channel list and the guide grid go: the code's defaults, the skin's changes.
+
+The defaults are today's geometry, computed from the skin's sizes and font metrics, so a skin that states
+no layout looks exactly as before. A skin's `layouts` move, resize, hide or restyle single widgets on top
+(:func:`stb.skin.widgets.apply`). A screen asks once per look (and per number width) and keeps the answer:
+laying out costs nothing per frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from stb.skin.theme import CANVAS, TITLE_SAFE, Theme
+from stb.skin.widgets import CATALOGUE, Placed
+from stb.skin.widgets import apply as apply_specs
+from stb.ui.fonts import Fonts
+
+Widgets = dict[str, Placed]
+LIST_HEADER = 96  # from the list panel's top to its first row
+LIST_HINT = 36  # the line under the rows: how many more above and below, and the keys
+LIST_ROW_GAP = 6  # between two rows of the list
+LIST_LOGO = (56, 36)
+GRID_PREVIEW = (384, 216)
+GRID_TIME_BAR = 34
+GRID_FOOTER = 34
+
+
+def apply(layout: str, defaults: Widgets, theme: Theme, container: tuple[int, int]) -> Widgets:
+    """The skin's placements over the defaults; a widget the screen needs stays shown whatever the skin says
+    (`stb skin check` reports the skin; the screen keeps working, as Enigma2 falls back)."""
+    out = apply_specs(defaults, theme.layout(layout), container)
+    required = [name for name, info in CATALOGUE[layout].items() if info.required and not out[name].visible]
+    return out | {name: replace(out[name], visible=True) for name in required}
+
+
+def font(fonts: Fonts, theme: Theme, widget: Placed, offset: int = 0, floor: int = 0):
+    """The font a text widget draws with: its role's size (plus ``offset``, at least ``floor``) in its face."""
+    return fonts.get(max(floor, theme.font_size(widget.font) + offset), face=widget.face)
+
+
+def banner(theme: Theme, fonts: Fonts, size: tuple[int, int], number: str, brand: tuple[int, int] | None) -> Widgets:
+    """The banner's widgets in its panel of ``size``; ``number`` is the channel's (a long one widens its place),
+    ``brand`` the fitted brand logo's size (None: the skin has none)."""
+    t, (w, h) = theme, size
+    number_font = fonts.get(t.font_number, bold=True)
+    medium, large, small = fonts.get(t.font_medium), fonts.get(t.font_large), fonts.get(t.font_small)
+    number_w = max(number_font.size("888")[0] if len(number) <= 3 else number_font.size(number)[0], 48)
+    logo_x = 24 + number_w + 20
+    name_x = logo_x + t.logo_size[0] + 24
+    clock_w, clock_h = medium.size("00:00")[0], medium.get_height()
+    clock_x = w - 24 - clock_w
+    right_edge = clock_x - 24 - (brand[0] + 24 if brand else 0)
+    line_y = 16 + large.get_height() + 8
+    star = large.get_height()
+    defaults = {
+        "number": Placed((24, h // 2 - number_font.get_height() // 2, number_w, number_font.get_height()),
+                         font="number", face="bold"),
+        "logo": Placed((logo_x, h // 2 - t.logo_size[1] // 2, *t.logo_size)),
+        "name": Placed((name_x, 16, right_edge - name_x, large.get_height()), font="large"),
+        "favourite": Placed((right_edge - star, 16, star, large.get_height())),
+        "clock": Placed((clock_x, 18, clock_w, clock_h), font="medium", align="right"),
+        "brand": Placed((clock_x - 24 - brand[0], 18 + clock_h // 2 - brand[1] // 2, *brand) if brand
+                        else (clock_x - 24, 18, 0, 0), visible=brand is not None),
+        "state": Placed((w - 24 - w // 3, 18 + clock_h + 8, w // 3, small.get_height()), align="right"),
+        "now_next": Placed((name_x, line_y, w - 24 - name_x, small.get_height())),
+        "progress": Placed((name_x, line_y + small.get_height() + 8, t.progress_width, t.progress_height)),
+    }  # fmt: skip
+    return apply("banner", defaults, t, size)
+
+
+def list_panel(theme: Theme, fonts: Fonts) -> tuple[tuple[int, int], Widgets]:
+    """The channel list's panel size and its widgets (the title, the typed digits, the rows' area, the hint)."""
+    t = theme
+    w, h = t.list_width, CANVAS[1] - 2 * t.margin_y
+    title_h, small_h = fonts.get(t.font_medium, bold=True).get_height(), fonts.get(t.font_small).get_height()
+    rows = max(1, (h - LIST_HEADER - LIST_HINT) // t.list_row_height)  # whole rows above the hint
+    defaults = {
+        "title": Placed((24, 20, w - 140, title_h), font="medium", face="bold"),
+        "entry": Placed((w - 116, 20, 92, title_h), font="medium", face="bold", align="right"),
+        "rows": Placed((12, LIST_HEADER, w - 24, rows * t.list_row_height)),
+        "hint": Placed((24, h - 16 - small_h, w - 48, small_h)),
+    }
+    return (w, h), apply("list", defaults, t, (w, h))
+
+
+def list_row(theme: Theme, fonts: Fonts, width: int, number_w: int) -> Widgets:
+    """One row's widgets in a row ``width`` wide and list.row_height high (less the gap to the next)."""
+    t = theme
+    h = t.list_row_height - LIST_ROW_GAP
+    small_h = fonts.get(t.font_small).get_height()
+    mid = h // 2 - small_h // 2
+    logo_x = 16 + number_w + 12
+    name_x = logo_x + LIST_LOGO[0] + 12
+    name_w = (width - name_x) * 9 // 20
+    defaults = {
+        "marker": Placed((4, 8, 5, h - 16)),
+        "number": Placed((16, mid, number_w, small_h)),
+        "logo": Placed((logo_x, h // 2 - LIST_LOGO[1] // 2, *LIST_LOGO)),
+        "name": Placed((name_x, mid, name_w, small_h)),
+        "favourite": Placed((name_x + name_w - 22, mid, 22, small_h)),
+        "now": Placed((name_x + name_w + 12, mid, width - 12 - name_x - name_w - 12, small_h)),
+    }
+    return apply("list_row", defaults, t, (width, h))
+
+
+def guide(theme: Theme, fonts: Fonts) -> Widgets:
+    """The guide grid's widgets on the canvas: details and preview on top, the time bar, the rows, the legend."""
+    t = theme
+    mx, my = t.margin_x, t.margin_y  # inside the title-safe area, whatever the skin's margin
+    full = CANVAS[0] - 2 * mx
+    preview_x = CANVAS[0] - mx - GRID_PREVIEW[0]
+    bar_y = my + GRID_PREVIEW[1] + 8
+    bar_h = max(GRID_TIME_BAR, fonts.get(t.font_small, face="condensed_bold").get_height() + 8)  # big text fits
+    rows_y = bar_y + bar_h + 4
+    footer_y = CANVAS[1] - round(CANVAS[1] * TITLE_SAFE) - GRID_FOOTER  # the legend sits on the title-safe line
+    rows_h = footer_y - 4 - rows_y
+    grid_x = mx + t.grid_channel_width
+    defaults = {
+        "details": Placed((mx, my, preview_x - mx, bar_y - 8 - my), lines=12),
+        "preview": Placed((preview_x, my, *GRID_PREVIEW)),
+        "header": Placed((mx, bar_y, full, bar_h), face="condensed_bold"),
+        "channels": Placed((mx, rows_y, t.grid_channel_width, rows_h), face="condensed_bold"),
+        "programmes": Placed((grid_x, rows_y, CANVAS[0] - mx - grid_x, rows_h), face="condensed", lines=2),
+        "now_line": Placed((grid_x, bar_y + 4, CANVAS[0] - mx - grid_x, rows_y + rows_h - bar_y - 4)),
+        "legend": Placed((mx, footer_y, full, GRID_FOOTER)),
+    }
+    return apply("guide", defaults, t, CANVAS)
+
+
+def absolute(widgets: Widgets, origin: tuple[int, int]) -> dict[str, tuple[int, int, int, int]]:
+    """The visible widgets' rectangles on the canvas, for a container whose top-left is ``origin``."""
+    ox, oy = origin
+    return {name: (x + ox, y + oy, w, h) for name, p in widgets.items() if p.visible for x, y, w, h in [p.rect]}
+
+
+DETAILS_WIDTH, DETAILS_PAD = 1040, 40
+DETAILS_LOGO, DETAILS_BUTTON, DETAILS_PROGRESS = (160, 90), (260, 56), 360
+AS_MANY_AS_FIT = 99
+
+
+def details(theme: Theme) -> Widgets:
+    """The details dialog's parts: the dialog's width and place (centred; as tall as its content, so placed when
+    drawn), the sizes of the logo, progress bar and buttons, which parts show and how many lines each takes."""
+    t = theme
+    width = min(DETAILS_WIDTH, CANVAS[0] - 2 * t.margin_x)
+    height = CANVAS[1] - 2 * t.margin_y  # the most it can be: what the checks judge
+    defaults = {
+        "dialog": Placed(((CANVAS[0] - width) // 2, (CANVAS[1] - height) // 2, width, height)),
+        "logo": Placed((DETAILS_PAD, DETAILS_PAD, *DETAILS_LOGO)),
+        "title": Placed((0, 0, 0, 0), lines=2),
+        "subtitle": Placed((0, 0, 0, 0)),
+        "progress": Placed((0, 0, DETAILS_PROGRESS, t.progress_height)),
+        "facts": Placed((0, 0, 0, 0), lines=2),
+        "note": Placed((0, 0, 0, 0)),
+        "description": Placed((0, 0, 0, 0), lines=AS_MANY_AS_FIT),
+        "buttons": Placed((0, 0, *DETAILS_BUTTON)),
+        "hint": Placed((0, 0, 0, 0)),
+    }
+    return apply("details", defaults, t, CANVAS)
