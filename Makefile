@@ -21,7 +21,7 @@ DEB_PACKAGES := libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg iproute2 
 # xmltv-util (tv_validate_file, with the DTD in /usr/share/xmltv), the judge of the /xmltv.xml export
 # (tests/net/test_exports.py).
 # tests/test_dependencies.py checks this list is complete.
-DEB_TEST_PACKAGES := chromium libatomic1 curl vlc-bin mpv x11-utils xmltv-util hdhomerun-config
+DEB_TEST_PACKAGES := chromium libatomic1 curl vlc-bin mpv x11-utils xmltv-util hdhomerun-config avahi-daemon avahi-utils dbus-daemon
 
 .PHONY: setup demo test test-fast lint clean sysdeps test-sysdeps debs media vendor-hls
 

@@ -348,12 +348,13 @@ function renderChannelList() {
 
 async function showDay(channel) {
   guideMode = "day";
-  $("guide-day").hidden = false;
-  $("day-title").textContent = `${channel.number}  ${channel.name}`;
   const midnight = new Date();
   midnight.setHours(0, 0, 0, 0);
   const start = midnight.getTime() / 1000;
   const rows = await api("GET", `/guide/window?channel=${encodeURIComponent(channel.id)}&start=${start}&hours=24`);
+  // the title changes with the list, not before it: a tap meanwhile would hit the channel list under a day's title
+  $("guide-day").hidden = false;
+  $("day-title").textContent = `${channel.number}  ${channel.name}`;
   const now = Date.now() / 1000;
   const programmes = rows[channel.id] || [];
   const list = $("guide-list");
