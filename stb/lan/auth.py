@@ -98,6 +98,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+UNNAMED = "Unnamed device"
+
+
 def device_name(name: str) -> str:
     """A device's name as the TV and the console show it: one line, no controls, no quote marks of ours."""
     flat = printable(" ".join(name.split()))
@@ -132,9 +135,9 @@ class Auth:
         address holds one place, and nobody else is refused because of it.
         """
         now = self.clock() if now is None else now
-        name = device_name(client_name)  # drawn on the TV: nothing in it may act
-        if not name:
-            raise AuthError(422, "Bad name", "give the device a name, e.g. 'Anna's phone'")
+        # drawn on the TV: nothing in it may act; a name of nothing printable (the API's schema lets any
+        # non-space character through, e.g. U+001E) is not refused, it is called what it is
+        name = device_name(client_name) or UNNAMED
         with self._lock:
             wait = self.lockouts.locked_for(address, now)
             if wait > 0:
@@ -145,7 +148,8 @@ class Auth:
                 wait = self.queue[0].expires_at - now
                 raise AuthError(503, "Too many devices waiting", f"{MAX_WAITING} devices are waiting to pair; "
                                 "try again in a few minutes", wait)  # fmt: skip
-            pending = PendingPairing(secrets.token_urlsafe(12), name, f"{secrets.randbelow(10**6):06d}", 0.0,
+            # hex: an id starting with "-" (token_urlsafe's alphabet) reads as an option to `stb pairing approve`
+            pending = PendingPairing(secrets.token_hex(12), name, f"{secrets.randbelow(10**6):06d}", 0.0,
                                      address=address)  # fmt: skip
             self.queue.append(pending)
             self._show_next(now)

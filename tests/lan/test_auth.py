@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stb.lan.auth import CODE_TTL_S, MAX_CODE_TRIES, MAX_WAITING, Auth, AuthError, PairedStore
+from stb.lan.auth import CODE_TTL_S, MAX_CODE_TRIES, MAX_WAITING, UNNAMED, Auth, AuthError, PairedStore
 
 T0 = 1_800_000_000.0
 
@@ -116,6 +116,15 @@ def test_approve_pairs_without_the_code_deny_refuses_and_names_are_quoted_claims
     assert auth.complete(phone.id, "", "10.0.0.7", now=T0 + 4)[0].name == "Anna's phone"
     with pytest.raises(KeyError):
         auth.approve("no-such-id")
+
+
+def test_a_name_of_nothing_printable_is_called_unnamed_and_ids_never_read_as_options(tmp_path):
+    """The API's schema lets U+001E through (not a space to JSON Schema, a space to Python): the request is
+    taken, not refused as a bad name; and `stb pairing approve ID` must never see an ID that starts with "-"."""
+    auth = Auth(directory=tmp_path)
+    assert auth.begin("\x1e", "10.0.0.8", now=T0).client_name == UNNAMED
+    ids = {auth.begin("phone", f"10.0.1.{n}", now=T0).id for n in range(MAX_WAITING - 1)}
+    assert all(i[0] != "-" and int(i, 16) >= 0 for i in ids)
 
 
 def test_revoked_tokens_are_refused_and_the_tv_can_refuse_a_pairing(tmp_path):
