@@ -125,11 +125,13 @@ def _with_box(check: Callable[[LiveBox], Outcome]) -> Callable[[Path], Outcome]:
     return run
 
 
-def case(name: str, expect: str, seconds: float = 30.0) -> Callable[[Callable[[LiveBox], Outcome]], Case]:
-    """``@case(...)`` turns ``check(box)`` into a Case that runs it against a fresh box."""
+def case(
+    name: str, expect: str, seconds: float = 30.0, area: str = AREA
+) -> Callable[[Callable[[LiveBox], Outcome]], Case]:
+    """``@case(...)`` turns ``check(box)`` into a Case of ``area`` that runs it against a fresh box."""
 
     def wrap(check: Callable[[LiveBox], Outcome]) -> Case:
-        return Case(AREA, name, expect, _with_box(check), seconds=seconds)
+        return Case(area, name, expect, _with_box(check), seconds=seconds)
 
     return wrap
 

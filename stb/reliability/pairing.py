@@ -28,13 +28,8 @@ ATTACKER, HOUSEHOLD = "127.0.0.2", "127.0.0.3"
 
 
 def _case(name: str, expect: str, seconds: float = 60.0) -> Callable[[Callable[[LiveBox], Outcome]], Case]:
-    made = case(name, expect, seconds)
-
-    def wrap(check: Callable[[LiveBox], Outcome]) -> Case:
-        base = made(check)
-        return Case(AREA, base.name, base.expect, base.check, seconds=base.seconds)
-
-    return wrap
+    """A case of this area (its own default time limit) against a fresh box."""
+    return case(name, expect, seconds, area=AREA)
 
 
 @contextlib.contextmanager

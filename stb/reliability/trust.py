@@ -20,19 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from stb.reliability.api import API, LiveBox, case, exchange, get, outcome, refusal
-from stb.reliability.harness import Case, Outcome, run_cli
+from stb.reliability.harness import Outcome, run_cli
 
 AREA = "trust"
 
 
 def _trust_case(name: str, expect: str, seconds: float = 60.0):
-    made = case(name, expect, seconds)
-
-    def wrap(check) -> Case:
-        base = made(check)
-        return Case(AREA, base.name, base.expect, base.check, seconds=base.seconds)
-
-    return wrap
+    """A case of this area (its own default time limit) against a fresh box."""
+    return case(name, expect, seconds, area=AREA)
 
 
 # -- an impostor: the real box's id, its own server ----------------------------------------------------------
