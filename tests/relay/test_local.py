@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import subprocess
 import time
 from urllib.parse import urlsplit
 
@@ -16,6 +15,7 @@ from stb.player.engine import Engine, EngineOptions, PlaybackState
 from stb.relay.feed import ChannelSource
 from stb.relay.local import LocalRelay
 from stb.ts.packets import PACKET, pid_of, random_access
+from tests.ts.probe import key_frames
 
 
 def wait_for(check, what: str, timeout: float = 30.0) -> None:
@@ -72,13 +72,7 @@ def test_a_kept_channel_is_read_ahead_and_a_client_starts_at_its_keyframe(cache,
     assert list(cache.route(lineup.channels[4])) == lineup.channels[4].urls  # not kept: straight to the provider
     data = first_bytes(cache.url(channel.id), 400 * PACKET)
     assert pid_of(data[:PACKET]) == 0 and random_access(data[2 * PACKET : 3 * PACKET])
-    sample = tmp_path / "cached.ts"
-    sample.write_bytes(data)
-    frames = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame", "-of", "csv=p=0",
-         str(sample)],
-        check=True, capture_output=True, text=True, timeout=60,
-    ).stdout.split()  # fmt: skip
+    frames = key_frames(tmp_path / "cached.ts", data)
     assert frames and frames[0] == "1"
 
 

@@ -12,6 +12,7 @@ from stb.headend.media import clip_path
 from stb.timeshift.buffer import SEGMENT_S, BufferStopped, Limits, TimeshiftBuffer
 from stb.timeshift.reader import BufferReader
 from stb.ts.packets import PACKET, pid_of, random_access
+from tests.ts.probe import key_frames
 
 CHUNK = 100 * PACKET
 STEP_S = 0.1  # each chunk "arrives" this long after the one before
@@ -34,16 +35,6 @@ def feed(buffer: TimeshiftBuffer, clock: Clock, data: bytes) -> None:
 @pytest.fixture
 def clip(media_dir) -> bytes:
     return clip_path(CHANNELS[1], media_dir).read_bytes()
-
-
-def first_frame_is_key(tmp_path, data: bytes, stream: str = "v") -> list[str]:
-    path = tmp_path / "read.ts"
-    path.write_bytes(data)
-    return subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries", "frame=key_frame", "-of", "csv=p=0",
-         str(path)],
-        check=True, capture_output=True, text=True, timeout=60,
-    ).stdout.split()  # fmt: skip
 
 
 def read_all(reader: BufferReader) -> bytes:
@@ -82,7 +73,7 @@ def test_a_reader_from_any_mark_decodes_from_a_keyframe_and_follows_the_live_edg
     assert reader.position == middle.at
     first = read_all(reader)
     assert first and len(first) % PACKET == 0
-    assert first_frame_is_key(tmp_path, first)[0] == "1"
+    assert key_frames(tmp_path / "read.ts", first)[0] == "1"
     assert reader.read() == b""  # the live edge
 
     arrived = threading.Event()
@@ -191,5 +182,5 @@ def test_radio_has_a_mark_about_every_second_and_reads_back_as_audio(tmp_path):
     gaps = [b.at - a.at for a, b in zip(buffer.marks, buffer.marks[1:], strict=False)]
     assert gaps and all(0.9 <= g <= 2.0 for g in gaps)
     reader = BufferReader(buffer, buffer.marks[len(buffer.marks) // 2])
-    frames = first_frame_is_key(tmp_path, read_all(reader), stream="a")
+    frames = key_frames(tmp_path / "read.ts", read_all(reader), stream="a")
     assert frames  # ffprobe decodes audio from the middle

@@ -1,10 +1,9 @@
 """The join point: a new viewer's first bytes are PAT, PMT and a keyframe, so it decodes at once."""
 
-import subprocess
-
 from stb.headend.catalog import CHANNELS
 from stb.headend.media import clip_path
 from stb.ts.packets import PACKET, JoinPoint, pid_of, random_access
+from tests.ts.probe import key_frames
 
 
 def test_join_data_starts_with_pat_pmt_and_a_keyframe(media_dir, tmp_path):
@@ -17,13 +16,7 @@ def test_join_data_starts_with_pat_pmt_and_a_keyframe(media_dir, tmp_path):
     assert pid_of(joined[:PACKET]) == 0
     assert joined[PACKET] == 0x47 and pid_of(joined[PACKET : 2 * PACKET]) != 0
     assert random_access(joined[2 * PACKET : 3 * PACKET])
-    sample = tmp_path / "join.ts"
-    sample.write_bytes(joined)
-    frames = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame", "-of", "csv=p=0",
-         str(sample)],
-        check=True, capture_output=True, text=True, timeout=30,
-    ).stdout.split()  # fmt: skip
+    frames = key_frames(tmp_path / "join.ts", joined)
     assert frames and frames[0] == "1", "the first decoded frame is not a keyframe"
 
 
