@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,37 +14,7 @@ from stb.skin.check import check_skin_dir
 from stb.skin.resolve import SkinError, resolve
 from stb.ui import preview
 from stb.ui.layoutcheck import widget_problems
-
-NOW = 1_800_000_000 + 10 * 60  # 08:10 UTC
-
-
-def manifest(name: str, **extra) -> dict:
-    return {"name": name, "version": "1", "author": "t", "licence": "MIT", "api": 1, "resolution": [1280, 720],
-            "extends": "default", **extra}  # fmt: skip
-
-
-@pytest.fixture
-def skins(tmp_path, monkeypatch):
-    root = tmp_path / "skins"
-    root.mkdir()
-    monkeypatch.setenv("STB_SKINS_DIR", str(root))
-
-    def write(name: str, data: dict) -> Path:
-        (root / name).mkdir(parents=True, exist_ok=True)
-        (root / name / "skin.json").write_text(json.dumps(data))
-        return root / name
-
-    return write
-
-
-@pytest.fixture
-def fixed_clock(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr(time, "time", lambda: float(NOW))
-    yield
-    monkeypatch.undo()
-    time.tzset()
+from tests.skin.folders import NOW, manifest
 
 
 def texts(screen: str, skin: str, work: Path) -> dict[str, tuple[int, int, int, int]]:

@@ -8,7 +8,6 @@ STB_UPDATE_REFERENCES=1, look at the PNGs in tests/skin/references/<skin>/, comm
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pygame
@@ -17,9 +16,9 @@ import pytest
 from stb.skin.resolve import installed_skins, resolve
 from stb.ui import preview
 from stb.ui.layoutrules import judge
+from tests.skin.folders import NOW
 
 REFERENCES = Path(__file__).parent / "references"
-NOW = 1_800_000_000 + 10 * 60  # 08:10 UTC on a Friday
 TOLERANCE = 0.005  # share of pixels allowed to differ visibly (font rasteriser differences, not layout)
 VISIBLE = 0.15  # colour distance (0..1) from which a pixel difference is visible
 SHIPPED = ["default", "highcontrast", "operator", "hotel"]
@@ -27,16 +26,6 @@ SHIPPED = ["default", "highcontrast", "operator", "hotel"]
 
 def test_the_shipped_skins_are_installed():
     assert {p.name for p in installed_skins()} >= set(SHIPPED)
-
-
-@pytest.fixture
-def fixed_clock(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr(time, "time", lambda: float(NOW))
-    yield
-    monkeypatch.undo()
-    time.tzset()  # back to the machine's zone for the tests after this one
 
 
 def check(canvas, reference: Path, tmp_path: Path) -> None:

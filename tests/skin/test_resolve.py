@@ -11,32 +11,9 @@ import pytest
 from stb.skin.manifest import json_schema
 from stb.skin.resolve import SkinError, resolve, resolve_with_fallback
 from stb.skin.theme import Theme
+from tests.skin.folders import manifest
 
 REPO_SKINS = Path(__file__).parents[2] / "skins"
-
-
-def manifest(name: str, **extra) -> dict:
-    return {"name": name, "version": "1", "author": "t", "licence": "MIT", "api": 1, "resolution": [1280, 720],
-            "extends": "default", **extra}  # fmt: skip
-
-
-@pytest.fixture
-def skins(tmp_path, monkeypatch):
-    """A user skin directory searched before the shipped skins; returns a writer of skins."""
-    root = tmp_path / "skins"
-    root.mkdir()
-    monkeypatch.setenv("STB_SKINS_DIR", str(root))
-
-    def write(name: str, data: dict | str, files: dict[str, bytes] | None = None) -> Path:
-        folder = root / name
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "skin.json").write_text(data if isinstance(data, str) else json.dumps(data))
-        for rel, content in (files or {}).items():
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            (folder / rel).write_bytes(content)
-        return folder
-
-    return write
 
 
 def test_the_default_skin_is_the_built_in_look():
