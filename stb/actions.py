@@ -7,5 +7,7 @@ ACTIONS = frozenset(
     | {"power", "other_screens"}
     | {"up", "down", "left", "right", "list", "favourite", "audio_track", "subtitles", "guide", "menu"}
     | {"red", "green", "yellow", "blue"}
+    | {"play_pause", "rewind", "fast_forward", "skip_back", "skip_forward", "skip_back_long", "skip_forward_long"}
+    | {"live", "start_over"}
     | {f"digit_{d}" for d in range(10)}
 )

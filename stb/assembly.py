@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from stb import __version__
+from stb.config import cache_dir
 from stb.errors import StbError
 from stb.lan.console import PairingConsole
 from stb.lan.identity import BoxIdentity
@@ -31,9 +32,11 @@ from stb.relay.feed import ChannelSource
 from stb.relay.local import LocalRelay
 from stb.relay.relay import Relay
 from stb.settings import distinct_name
+from stb.timeshift.buffer import Limits
 from stb.tv.cache import CacheBudget, KeyframeCache
 from stb.tv.relaysource import channel_source
 from stb.tv.remote import TvRemote
+from stb.tv.timeshift import Timeshift
 from stb.ui.app import App
 
 log = logging.getLogger(__name__)
@@ -72,20 +75,25 @@ def build_app(
     api_host: str = "127.0.0.1",
     interfaces: list[str] | None = None,
     keyframe_cache: bool | None = None,
+    timeshift: bool | None = None,
     network_tuner: bool = False,
     **window: Any,
 ) -> App:
     """The box: ``App(lineup, **window)``, and with ``api_port`` its HTTP API, relay, announcement and peers.
 
     ``keyframe_cache``: read likely channels ahead for instant zaps (None: as the box's settings say).
+    ``timeshift``: keep the channel on screen on disk, to pause and rewind it (None: as the settings say).
     ``network_tuner``: turn "Offer this box as a network tuner" on (``stb run --network-tuner``), kept on.
     """
     app = App(lineup, **window)
     if network_tuner and not app.box.settings.network_tuner:
         app.box.settings.network_tuner = True
         app.box.settings_changed()
-    if keyframe_cache if keyframe_cache is not None else app.box.settings.keyframe_cache:
-        attach_cache(app)
+    settings = app.box.settings
+    cache = keyframe_cache if keyframe_cache is not None else settings.keyframe_cache
+    shift = timeshift if timeshift is not None else settings.timeshift
+    if cache or shift:
+        attach_local_relay(app, keyframe_cache=cache, timeshift=shift)
     if api_port is not None:
         attach_network(app, api_port, api_host, interfaces)
         # Pairing without the TV: `stb pairing` on this machine (`stb run --headless` also prints each code).
@@ -93,10 +101,11 @@ def build_app(
     return app
 
 
-class CacheService:
-    """Starts the TV's keyframe cache after the box; one that cannot start leaves zaps as they were."""
+class LocalRelayService:
+    """Starts the TV's own relay after the box (its keyframe cache, its timeshift); one that cannot start leaves
+    the TV playing as without it."""
 
-    def __init__(self, app: App, local: LocalRelay, cache: KeyframeCache) -> None:
+    def __init__(self, app: App, local: LocalRelay, cache: KeyframeCache | None) -> None:
         self.app, self.local, self.cache = app, local, cache
 
     def start(self) -> None:
@@ -104,21 +113,35 @@ class CacheService:
             self.local.start()
         except StbError as exc:
             log.warning("%s", exc)
-            self.app.box.notify("Zaps are not instant: the keyframe cache could not start")
+            lost = "Zaps are not instant" if self.cache is not None else "Live TV cannot be paused"
+            self.app.box.notify(f"{lost}: the TV's relay could not start")
             return
+        tv = self.app.tv
         self.app.zapper.set_routes(self.local.route)
-        self.app.tv.cache = self.cache
-        self.app.screen.cache_summary = self.cache.describe
-        self.cache.refresh()
+        if self.local.timeshift:
+            zapper = self.app.zapper
+            for player in zapper.players:  # tuned before the relay started: through it now, like every later tune
+                if player.channel is not None:
+                    player.play_from(self.local.route(player.channel))
+            tv.timeshift = Timeshift(self.local, lambda: zapper.active)
+            tv.timeshift.watch(self.app.box.current if not self.app.box.standby else None)
+        if self.cache is not None:
+            tv.cache = self.cache
+            self.app.screen.cache_summary = self.cache.describe
+            self.cache.refresh()
 
     def stop(self) -> None:
         self.app.tv.cache = None
+        self.app.tv.timeshift = None
         self.app.zapper.set_routes(direct_urls)
         self.local.stop()
 
 
-def attach_cache(app: App, budget: CacheBudget | None = None) -> CacheService:
-    """The keyframe cache (:mod:`stb.tv.cache`): likely channels read ahead, served to the players on loopback."""
+def attach_local_relay(
+    app: App, *, keyframe_cache: bool = True, timeshift: bool = False, budget: CacheBudget | None = None
+) -> LocalRelayService:
+    """The TV's own relay on loopback (:mod:`stb.relay.local`): the keyframe cache (:mod:`stb.tv.cache`, likely
+    channels read ahead) and timeshift (:mod:`stb.tv.timeshift`, the channel on screen kept on disk)."""
     tv, zapper = app.tv, app.zapper
 
     def source(channel_id: str) -> ChannelSource | None:  # the TV applies the parental lock itself
@@ -130,8 +153,11 @@ def attach_cache(app: App, budget: CacheBudget | None = None) -> CacheService:
 
     settings = app.box.settings
     budget = budget or CacheBudget(channels=settings.cache_channels, bits_per_s=settings.cache_mbit_s * 1e6)
-    local = LocalRelay(source, max_clients=1 + len(zapper.players) + budget.channels)
-    service = CacheService(app, local, KeyframeCache(local, app.box, held, budget))
+    limits = Limits(max_seconds=settings.timeshift_minutes * 60.0)
+    local = LocalRelay(source, max_clients=2 + len(zapper.players) + budget.channels,
+                       shift_root=cache_dir() / "timeshift" if timeshift else None, shift_limits=limits)  # fmt: skip
+    cache = KeyframeCache(local, app.box, held, budget) if keyframe_cache else None
+    service = LocalRelayService(app, local, cache)
     app.services.append(service)
     return service
 

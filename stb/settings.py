@@ -105,6 +105,8 @@ class Settings:
     keyframe_cache: bool = False  # read likely channels ahead, so zaps to them start at a keyframe at once
     cache_channels: int = 4  # at most this many channels read ahead
     cache_mbit_s: int = 40  # and no more than this much of the line for them
+    timeshift: bool = False  # the channel on screen kept on disk: pause live TV, rewind, start over
+    timeshift_minutes: int = 120  # how far back the timeshift buffer reaches
     network_tuner: bool = False  # offered as an HDHomeRun tuner: tokenless tuner routes and streams on the LAN
     parental: ParentalSettings = field(default_factory=ParentalSettings)
 
@@ -132,6 +134,8 @@ class Settings:
             keyframe_cache=_bool(data, "keyframe_cache", cls.keyframe_cache),
             cache_channels=_int(data, "cache_channels", cls.cache_channels, 0, 16),
             cache_mbit_s=_int(data, "cache_mbit_s", cls.cache_mbit_s, 1, 1000),
+            timeshift=_bool(data, "timeshift", cls.timeshift),
+            timeshift_minutes=_int(data, "timeshift_minutes", cls.timeshift_minutes, 5, 24 * 60),
             network_tuner=_bool(data, "network_tuner", cls.network_tuner),
             parental=ParentalSettings.from_json(data.get("parental", {})),
         )

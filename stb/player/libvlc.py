@@ -168,6 +168,9 @@ class LibVlcAdapter:
                 decoded, dropped = raw.decoded_video, raw.lost_pictures
         return StreamStats(width or None, height or None, video, audio, bitrate, decoded, dropped)
 
+    def set_pause(self, paused: bool) -> None:
+        self._mp.set_pause(1 if paused else 0)
+
     def set_volume(self, volume: int, muted: bool) -> None:
         self._mp.audio_set_volume(volume)
         self._mp.audio_set_mute(muted)

@@ -69,6 +69,10 @@ class PlayerPort(Protocol):
         """Playing sound without a video track it can decode."""
 
     @property
+    def paused(self) -> bool:
+        """Timeshift: the picture stands still on purpose (no trouble to report)."""
+
+    @property
     def audio_track(self) -> int: ...
 
     @property
@@ -128,6 +132,9 @@ class PlayerAdapter(Protocol):
     def stats(self) -> StreamStats: ...
 
     def set_volume(self, volume: int, muted: bool) -> None: ...
+
+    def set_pause(self, paused: bool) -> None:
+        """Pause the input where it is (the picture stands), or go on from there."""
 
     @property
     def audio_track(self) -> int:

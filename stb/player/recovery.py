@@ -53,6 +53,7 @@ class Player:
         #: where a channel is read from, in order: its own URLs unless the box routes it (its keyframe cache)
         self.routes: Callable[[Channel], Sequence[str]] = direct_urls
         self._urls: list[str] = []  # this tune's, from ``routes``
+        self._url_options: list[str] = []  # libVLC options for those URLs (play_from's)
         self._url_index = 0
         self._attempt_at = 0.0  # when the current URL was started
         self._retry_at: float | None = None
@@ -67,6 +68,7 @@ class Player:
         self._decoded = -1  # decoder's picture count at the last stats poll
         self._progress_at = 0.0  # when that count last moved
         self._next_stats_at = 0.0
+        self.paused = False  # timeshift: the input waits, the picture stands, no stall or time-out counts
 
     @property
     def name(self) -> str:
@@ -94,7 +96,9 @@ class Player:
         player is silent whatever the audio output can or cannot mute).
         """
         self.channel = channel
+        self.paused = False
         self._urls = list(self.routes(channel)) or list(channel.urls)
+        self._url_options = []
         self._audible, self._audio_pending, self._audio_choice = audible, False, None
         self._url_index = 0
         self.reconnects = self.retries = 0
@@ -107,8 +111,37 @@ class Player:
         self.first_frame_at = None
         self._start_url()
 
+    def pause(self) -> None:
+        """Stand the picture still and stop the sound; the input waits where it is (a timeshift reader is held
+        back by TCP, so nothing is lost). No stall or time-out counts until :meth:`resume`."""
+        if self.channel is not None and not self.paused:
+            self.adapter.set_pause(True)
+            self.paused = True
+
+    def resume(self) -> None:
+        """Go on from where :meth:`pause` (or a paused :meth:`play_from`) stood."""
+        if not self.paused:
+            return
+        self.paused = False
+        self.adapter.set_pause(False)
+        now = self._clock()
+        self._progress_at = self._attempt_at = now  # the pause was no stall, and no slow connection
+
+    def play_from(self, urls: Sequence[str], paused: bool = False, options: Sequence[str] = ()) -> None:
+        """Play the channel on this player from other URLs (a moment of its timeshift buffer), keeping its state,
+        tracks and audio: the screen keeps the last picture until the new one. ``paused``: opened, not started;
+        ``options``: libVLC media options for these URLs (a local buffer needs no network caching)."""
+        if self.channel is None or not urls:
+            return
+        self._urls, self._url_index = list(urls), 0
+        self._url_options = list(options)
+        self._retry_at = None
+        self._start_url(paused)
+        self.paused = paused
+
     def stop(self) -> None:
         self.adapter.stop()
+        self.paused = False
         self._retry_at = None
         self._awaiting_picture = False
         self.channel = None
@@ -139,6 +172,8 @@ class Player:
             self._select_audio()
         elif not self._audible and self.state is not PlaybackState.IDLE and self.adapter.audio_track >= 0:
             self.adapter.set_audio_track(-1)  # silenced before its audio track existed: libVLC picked one since
+        if self.paused:
+            return False
         if self._retry_at is not None:
             if now >= self._retry_at:
                 self._retry_at = None
@@ -174,11 +209,12 @@ class Player:
         return False
 
     # -- the machine -----------------------------------------------------------------------------------
-    def _start_url(self) -> None:
-        """(Re)start the current URL; the visible state is the caller's business."""
+    def _start_url(self, paused: bool = False) -> None:
+        """(Re)start the current URL (``paused``: opened but not started); the visible state is the caller's."""
         assert self.channel is not None
         url = self._urls[self._url_index]
         options = media_options(self.channel) + ([] if self._audible else [":no-audio"])
+        options += self._url_options + ([":start-paused"] if paused else [])
         # A new media picks its default audio track (none with ":no-audio"); the viewer's pick is re-applied.
         self._audio_pending = self._audible and self._audio_choice is not None
         self.adapter.open(url, options)  # a new generation: the previous input's late messages no longer count

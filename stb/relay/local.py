@@ -6,9 +6,13 @@ latest GOP in memory (:class:`~stb.ts.packets.JoinPoint`) — and a player tuned
 given its loopback URL first: it starts with PAT, PMT and that keyframe at once. The channel's own
 URLs stay behind it, so a cache that fails costs one attempt, never the channel.
 
+With timeshift on, every channel the TV plays goes through this relay (its own URLs are tried by the
+relay, behind its redirect checks, never by libVLC), and the channel on screen is also written into a
+rolling buffer that ``/shift/<id>?at=<t>`` serves from any moment (:mod:`stb.relay.shift`).
+
 Its own thread and asyncio loop run a :class:`~stb.relay.relay.Relay` and a small loopback HTTP
-server (uvicorn + Starlette, the stack the API already uses). The UI thread only calls `keep`, `route`
-and `summary`, which hand work to the loop or read a summary replaced whole.
+server (uvicorn + Starlette, the stack the API already uses). The UI thread only calls `keep`, `route`,
+`watch`, `summary` and `window`, which hand work to the loop or read state replaced whole or locked.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
@@ -31,6 +37,8 @@ from stb.lineup.model import Channel
 from stb.relay.errors import ChannelLocked, RelayBusy, UpstreamDown
 from stb.relay.feed import ChannelSource
 from stb.relay.relay import Relay
+from stb.relay.shift import ShiftWindow, ShiftWriters, buffers_directory
+from stb.timeshift.buffer import DEFAULT_LIMITS, Limits
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +56,29 @@ class CacheSummary:
     gop_bytes: int = 0  # the GOPs held in memory
 
 
+def relayable(channel: Channel) -> bool:
+    """A channel this relay reads cheaply: TS over HTTP or multicast (HLS would cost an ffmpeg remux each)."""
+    url = channel.urls[0] if channel.urls else ""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https", "udp", "rtp") and not parts.path.lower().endswith(".m3u8")
+
+
 class LocalRelay:
     """Reads the channels it is told to keep and serves them to the TV's players on 127.0.0.1."""
 
-    def __init__(self, channels: Callable[[str], ChannelSource | None], max_clients: int = 8) -> None:
+    def __init__(
+        self,
+        channels: Callable[[str], ChannelSource | None],
+        max_clients: int = 8,
+        shift_root: Path | None = None,
+        shift_limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        """``shift_root``: timeshift on, its buffers in a folder of this box's own under it."""
         self._channels = channels
         self._max_clients = max_clients
+        self._shift_root = shift_root
+        self._shift_limits = shift_limits
+        self.shift: ShiftWriters | None = None
         self.port: int | None = None
         self.summary = CacheSummary()
         self._relay: Relay | None = None
@@ -80,13 +105,39 @@ class LocalRelay:
             loop.call_soon_threadsafe(relay.keep, list(sources))
 
     def route(self, channel: Channel) -> Sequence[str]:
-        """Where a player reads ``channel``: the cache first when it holds a keyframe of it, then its own URLs."""
-        if self.port is not None and channel.id in self.summary.ready:
+        """Where a player reads ``channel``. With timeshift, through this relay only (it tries the channel's
+        URLs itself); else the cache first when it holds a keyframe of it, then the channel's own URLs."""
+        if self.port is None:
+            return channel.urls
+        if self._shift_root is not None and relayable(channel):
+            return [self.url(channel.id)]
+        if channel.id in self.summary.ready:
             return [self.url(channel.id), *channel.urls]
         return channel.urls
 
     def url(self, channel_id: str) -> str:
-        return f"http://127.0.0.1:{self.port}/channel/{channel_id}"
+        return f"http://127.0.0.1:{self.port}/channel/{quote(channel_id, safe='')}"
+
+    # -- timeshift -----------------------------------------------------------------------------------
+    @property
+    def timeshift(self) -> bool:
+        return self._shift_root is not None
+
+    def watch(self, channel: Channel | None) -> None:
+        """The TV shows ``channel`` now (None: nothing to buffer): write it into its timeshift buffer."""
+        loop = self._loop
+        if loop is None or self.shift is None:
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self._watch, channel.id if channel is not None and relayable(channel) else None)
+
+    def window(self, channel_id: str) -> ShiftWindow | None:
+        """What ``channel_id``'s timeshift buffer holds (None: no buffer, or nothing in it yet)."""
+        return self.shift.window(channel_id) if self.shift is not None else None
+
+    def shift_url(self, channel_id: str, at: float) -> str:
+        """``channel_id`` from the keyframe at or before ``at`` (``time.monotonic()``), then on to live."""
+        return f"http://127.0.0.1:{self.port}/shift/{quote(channel_id, safe='')}?at={at:.3f}"
 
     def stop(self) -> None:
         loop, server = self._loop, self._server
@@ -113,7 +164,10 @@ class LocalRelay:
 
     async def _serve(self) -> None:
         self._relay = relay = Relay(self._channels, max_upstreams=self._max_clients)
-        app = Starlette(routes=[Route("/channel/{channel_id}", self._channel)])
+        if self._shift_root is not None:
+            self.shift = ShiftWriters(relay, buffers_directory(self._shift_root), self._shift_limits)
+        routes = [Route("/channel/{channel_id}", self._channel), Route("/shift/{channel_id}", self._shifted)]
+        app = Starlette(routes=routes)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
                                 access_log=False)  # fmt: skip
         self._server = server = uvicorn.Server(config)
@@ -131,7 +185,15 @@ class LocalRelay:
             summaries.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await summaries
+            if self.shift is not None:
+                await self.shift.close()
             await relay.close()
+
+    def _watch(self, channel_id: str | None) -> None:
+        assert self.shift is not None and self._relay is not None
+        source = self._channels(channel_id) if channel_id is not None else None
+        self._relay.follow(source.id if source is not None else None)  # the TV's channel: never refused for room
+        self.shift.watch(source)
 
     async def _channel(self, request: Request) -> Response:
         assert self._relay is not None
@@ -144,9 +206,23 @@ class LocalRelay:
             return PlainTextResponse(str(exc), status_code=502)
         return StreamingResponse(body, media_type="video/mp2t", headers={"Cache-Control": "no-store"})
 
+    async def _shifted(self, request: Request) -> Response:
+        if self.shift is None:
+            return PlainTextResponse("timeshift is off", status_code=404)
+        try:
+            at = float(request.query_params["at"]) if "at" in request.query_params else None
+            body = self.shift.open(request.path_params["channel_id"], at)
+        except ValueError:
+            return PlainTextResponse("at must be a number of seconds", status_code=400)
+        except LookupError as exc:
+            return PlainTextResponse(str(exc), status_code=404)
+        return StreamingResponse(body, media_type="video/mp2t", headers={"Cache-Control": "no-store"})
+
     async def _summarise_forever(self) -> None:
         while True:
             self._summarise()
+            if self.shift is not None:
+                self.shift.tidy()
             await asyncio.sleep(SUMMARY_EVERY_S)
 
     def _summarise(self) -> None:

@@ -40,6 +40,9 @@ class Limits:
     free_floor_bytes: int = 2 * 1024**3
 
 
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass(frozen=True)
 class Mark:
     """A point a player can start from: the time it arrived, its segment, the byte offset in that file."""
@@ -70,7 +73,7 @@ class TimeshiftBuffer:
     def __init__(
         self,
         directory: Path,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], float] = time.monotonic,
         free_bytes: Callable[[Path], int] = lambda path: shutil.disk_usage(path).free,
     ) -> None:

@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from stb.box import Box
 from stb.lineup.model import Channel
 from stb.relay.feed import ChannelSource
 from stb.relay.local import CacheSummary
+from stb.relay.local import relayable as cacheable
 
 REFRESH_S = 2.0  # how often the budget is checked between zaps
 CALM_S = 30.0  # under half the budgets this long: one more channel is allowed again
@@ -43,13 +43,6 @@ class WarmFeeds(Protocol):
     def keep(self, sources: Sequence[ChannelSource]) -> None: ...
 
     def route(self, channel: Channel) -> Sequence[str]: ...
-
-
-def cacheable(channel: Channel) -> bool:
-    """A channel the cache can hold cheaply: TS over HTTP or multicast (HLS would cost an ffmpeg remux each)."""
-    url = channel.urls[0] if channel.urls else ""
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https", "udp", "rtp") and not parts.path.lower().endswith(".m3u8")
 
 
 class KeyframeCache:

@@ -29,6 +29,7 @@ from stb.tv.cache import KeyframeCache
 from stb.tv.events import GuideChanged, LockChanged, MirrorChanged, PlaybackReported, ReminderDue, TvEvent
 from stb.tv.ports import ZapperPort
 from stb.tv.snapshot import TvSnapshot
+from stb.tv.timeshift import SKIP_LONG_S, SKIP_S, Timeshift
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class TvCore:
         self.on_follow: Callable[[str | None], None] | None = None  # the relay's live stream follows this
         self._following: str | None = None
         self.cache: KeyframeCache | None = None  # channels read ahead for instant zaps, when the box has it
+        self.timeshift: Timeshift | None = None  # pause, rewind, start over: when the box buffers its channel
         self._now_next_cache: dict[str, tuple[float, NowNext]] = {}
         self._listeners: list[Listener] = []
         self.snapshot = TvSnapshot(box.lineup)
@@ -81,8 +83,11 @@ class TvCore:
         if isinstance(event, ChannelChanged):
             self.mirroring = None  # a zap from anywhere (a phone too) brings this box's own channels back
             self.check_lock()  # before the zap: a locked channel must not be heard for a frame
+            if self.timeshift is not None:
+                self.timeshift.leave()
             self.zapper.zap(event.channel)
             self.follow_live()
+            self._buffer(event.channel)
             if self.cache is not None:
                 self.cache.typing("")  # whatever was typed has been tuned (or given up)
         elif isinstance(event, VolumeChanged):
@@ -90,6 +95,7 @@ class TvCore:
         elif isinstance(event, StandbyChanged):
             self._standby_changed(event)
             self.follow_live()
+            self._buffer(None if event.standby else self.box.current)
             if self.cache is not None:
                 self.cache.refresh()
         self._emit(event)
@@ -123,6 +129,8 @@ class TvCore:
         self.commands.run_pending()
         if self.cache is not None:
             self.cache.step(now)
+        if self.timeshift is not None:
+            self.timeshift.step(now)
         self.check_lock()
         self._drain_guide_refreshes()
         self.check_reminders(time.time())
@@ -185,6 +193,42 @@ class TvCore:
         if self.on_follow is not None:
             self.on_follow(target)
 
+    # -- timeshift -------------------------------------------------------------------------------------
+    def _buffer(self, channel: Channel | None) -> None:
+        """The timeshift buffer follows the channel on screen (a line-up channel: the relay reads those only)."""
+        if self.timeshift is not None:
+            ours = channel is not None and self.box.lineup.by_id(channel.id) is not None and self.mirroring is None
+            self.timeshift.watch(channel if ours else None)
+
+    def transport(self, action: str) -> str | None:
+        """A transport key (pause, skip, wind, start over, live) on the channel on screen; returns a notice, if any."""
+        shift = self.timeshift
+        if shift is None:
+            return "Pausing live TV is off (Settings)" if action == "play_pause" else None
+        if self.locked:
+            return "Enter the PIN first"
+        if action == "play_pause":
+            return shift.toggle_pause()
+        if action in ("skip_back", "skip_forward", "skip_back_long", "skip_forward_long"):
+            seconds = SKIP_LONG_S if action.endswith("_long") else SKIP_S
+            return shift.skip(seconds if "forward" in action else -seconds)
+        if action in ("rewind", "fast_forward"):
+            return shift.wind(1 if action == "fast_forward" else -1)
+        if action == "live":
+            return shift.go_live()
+        if action == "start_over":
+            return shift.start_over(self._programme_start(shift))
+        return None
+
+    def _programme_start(self, shift: Timeshift) -> float | None:
+        """When the programme at the picture's position began (wall clock), as the guide says."""
+        current, position = self.box.current, shift.position()
+        if self.guide is None or current is None or position is None:
+            return None
+        at = time.time() - (time.monotonic() - position)
+        programmes = self.guide.window([current.id], at, at + 1).get(current.id, [])
+        return float(programmes[0].start) if programmes else None
+
     def _public_id(self, channel: Channel) -> str | None:
         """A line-up channel's id; None for a flung stream (its id is the box's own business)."""
         return None if self.box.is_flung(channel) else channel.id
@@ -230,7 +274,10 @@ class TvCore:
         (a box mirroring a box that mirrors it would feed itself)."""
         if self.box.standby:
             return
+        if self.timeshift is not None:
+            self.timeshift.leave()
         self.mirroring = mirror.start(box, target)
+        self._buffer(None)
         self.zapper.zap(self.mirroring.channel)
         self.check_lock()
         self.apply_audio()
@@ -250,6 +297,7 @@ class TvCore:
             self.check_lock()
             self.zapper.zap(current)
             self.apply_audio()
+            self._buffer(current)
         self.follow_live()
         self._emit(MirrorChanged(None))
 

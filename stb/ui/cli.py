@@ -50,6 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "keyframe at once; costs bandwidth within the budget in settings.json (default: the setting, off)",
     )  # fmt: skip
     p.add_argument(
+        "--timeshift", action="store_true",
+        help="keep the channel on screen on disk (2 h by default), so live TV can be paused, rewound and started "
+        "over; every channel is then read through the box's own relay (default: the setting, off)",
+    )  # fmt: skip
+    p.add_argument(
         "--network-tuner", action="store_true",
         help="offer this box as an HDHomeRun network tuner (Plex, Jellyfin, Channels, Kodi find it on the LAN); "
         "turns the Settings switch on and keeps it on. Its tuner routes and streams need no token: see "
@@ -88,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             skin=args.skin,
             skin_dev=args.skin_dev,
             keyframe_cache=True if args.keyframe_cache else None,
+            timeshift=True if args.timeshift else None,
             api_port=None if args.no_api else args.port,
             api_host=args.listen,
             interfaces=args.interface,

@@ -14,6 +14,7 @@ from stb.player.zapper import PlaybackChanged
 from stb.skin.theme import Theme
 from stb.tv.core import TvCore
 from stb.tv.events import LockChanged, MirrorChanged, ReminderDue, TvEvent
+from stb.tv.timeshift import ShiftView
 from stb.ui import layouts
 from stb.ui.banner import banner_data, draw_banner
 from stb.ui.cards import CARDS, draw_lock_card, draw_trouble_card, next_step
@@ -21,6 +22,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
 from stb.ui.pin import PinPad
+from stb.ui.shiftbar import bar_rect, draw_shift_bar
 from stb.ui.streaminfo import describe
 from stb.ui.text import fit, wrap
 from stb.ui.trouble import FAILED, TroubleWatch
@@ -48,6 +50,11 @@ STATE_TEXT = {  # what the banner says beside the clock (trouble has a card of i
     PlaybackState.STALLED: "",
     PlaybackState.FAILED: "",
 }
+
+
+STARTS_EVERY_S = 30.0  # the timeshift bar's programme starts are asked again this often
+TRANSPORT = ("play_pause", "rewind", "fast_forward", "skip_back", "skip_forward", "skip_back_long",
+             "skip_forward_long", "live", "start_over")  # fmt: skip
 
 
 class LiveScreen:
@@ -84,6 +91,7 @@ class LiveScreen:
         self.reminder: ReminderDue | None = None
         self.reminder_until = 0.0
         self._banner_layout: tuple[tuple, dict] | None = None
+        self._starts: tuple[tuple[str, int], list[float]] | None = None  # programme starts on the timeshift bar
         tv.subscribe(self.on_event)
 
     @property
@@ -137,10 +145,16 @@ class LiveScreen:
             "ok": lambda: self.show_banner(now),
         }
         handler = handlers.get(action)
-        if handler is None:
-            return False
-        handler()
-        return True
+        if handler is not None:
+            handler()
+            return True
+        if action in TRANSPORT:
+            notice = self.tv.transport(action)
+            if notice:
+                self.say(notice)
+            self.show_banner(now)  # the timeshift bar shows where the picture is now
+            return True
+        return False
 
     def on_event(self, event: TvEvent) -> None:
         now = time.monotonic()
@@ -204,6 +218,9 @@ class LiveScreen:
         if number is not None:
             self.box.zap_number(number)
         player = self.player
+        if player.paused:  # a picture standing still on purpose is no frozen picture
+            self.trouble.reset()
+            return
         shown = getattr(player.frames, "frames", 0)
         self.trouble.feed(player.channel or self.box.current, player.state, shown, now)
 
@@ -219,6 +236,7 @@ class LiveScreen:
             self._draw_card(canvas, kind)
         if now < self.banner_until or self.player.state is not PlaybackState.PLAYING or kind:
             self._draw_banner(canvas)
+        self._draw_shift_bar(canvas, now)
         if self.info_visible:
             self._draw_stream_info(canvas, now)
         if self.entry.active:
@@ -326,6 +344,27 @@ class LiveScreen:
         if brand is not None and brand.get_size() != widgets["brand"].rect[2:]:  # the skin sized it
             brand = self.brand.get(t.brand_logo, widgets["brand"].rect[2:])
         draw_banner(canvas, rect, t, self.fonts, widgets, data, logo, brand)
+
+    def _draw_shift_bar(self, canvas, now: float) -> None:
+        """With the banner, or on its own while paused or winding: where the picture is in the buffer."""
+        shift = self.tv.timeshift
+        view = shift.view() if shift is not None and not self.locked else None
+        if view is None or not (now < self.banner_until or view.paused or view.speed):
+            return
+        rect = bar_rect(self.banner_rect(canvas), self.theme)
+        draw_shift_bar(canvas, rect, self.theme, self.fonts, view, self._programme_starts(view), time.monotonic())
+
+    def _programme_starts(self, view: ShiftView) -> list[float]:
+        """Where programmes begin within the buffer (the buffer's clock), asked of the guide every few seconds."""
+        channel, guide = self.box.current, self.guide
+        if channel is None or guide is None:
+            return []
+        key = (channel.id, int(view.live_at // STARTS_EVERY_S))
+        if self._starts is None or self._starts[0] != key:
+            offset = time.time() - time.monotonic()
+            programmes = guide.window([channel.id], view.start_at + offset, view.live_at + offset).get(channel.id, [])
+            self._starts = (key, [p.start - offset for p in programmes])
+        return self._starts[1]
 
     def _draw_mirror_banner(self, canvas, rect, title: str, showing: str) -> None:
         """Another box's picture: whose, what it shows, the clock, and the stream's state."""

@@ -61,6 +61,7 @@ class StillPlayer:
     subtitle_track: int = -1
     channel: Channel | None = None  # what a real player plays; the screen asks whether it is a radio channel
     audio_only: bool = False
+    paused: bool = False
     first_frame_at: float | None = None
     retry_at: float | None = None
 

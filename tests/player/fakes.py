@@ -51,6 +51,7 @@ class FakeAdapter:
         self.audio_choices: list[tuple[int, str]] = []
         self._audio_track = -1
         self._subtitle_track = -1
+        self.paused = False
 
     # -- PlayerAdapter ---------------------------------------------------------------------------------
     @property
@@ -68,6 +69,7 @@ class FakeAdapter:
     def open(self, url: str, options: Sequence[str]) -> None:
         self.opened.append((url, list(options)))
         self.url = url
+        self.paused = ":start-paused" in options
         self._generation += 1
         self._frames.reset()
         self.decoded = DecodeCounts(0, 0)
@@ -93,6 +95,9 @@ class FakeAdapter:
 
     def set_volume(self, volume: int, muted: bool) -> None:
         self.volume = (volume, muted)
+
+    def set_pause(self, paused: bool) -> None:
+        self.paused = paused
 
     @property
     def audio_track(self) -> int:

@@ -9,8 +9,9 @@ from pathlib import Path
 def key_frames(path: Path, data: bytes, stream: str = "v") -> list[str]:
     """Write ``data`` to ``path`` and return ffprobe's ``key_frame`` ("1"/"0") per decoded frame of ``stream``."""
     path.write_bytes(data)
-    return subprocess.run(
+    flags = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries", "frame=key_frame", "-of", "csv=p=0",
          str(path)],
         check=True, capture_output=True, text=True, timeout=60,
     ).stdout.split()  # fmt: skip
+    return [frame.rstrip(",") for frame in flags]  # a frame with side data gets an empty column: "1,"
