@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from stb import __version__
@@ -155,11 +156,17 @@ def attach_local_relay(
     budget = budget or CacheBudget(channels=settings.cache_channels, bits_per_s=settings.cache_mbit_s * 1e6)
     limits = Limits(max_seconds=settings.timeshift_minutes * 60.0)
     local = LocalRelay(source, max_clients=2 + len(zapper.players) + budget.channels,
-                       shift_root=cache_dir() / "timeshift" if timeshift else None, shift_limits=limits)  # fmt: skip
+                       shift_root=_timeshift_root(settings.timeshift_dir) if timeshift else None,
+                       shift_limits=limits)  # fmt: skip
     cache = KeyframeCache(local, app.box, held, budget) if keyframe_cache else None
     service = LocalRelayService(app, local, cache)
     app.services.append(service)
     return service
+
+
+def _timeshift_root(folder: str) -> Path:
+    """Where timeshift buffers go: the setting's folder (a USB disk, say), else the user's cache."""
+    return Path(folder) if folder else cache_dir() / "timeshift"
 
 
 def attach_network(app: App, port: int, host: str, interfaces: list[str] | None) -> NetworkSide:

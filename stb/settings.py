@@ -30,6 +30,14 @@ def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
     return value
 
 
+def _folder(data: dict[str, Any], key: str) -> str:
+    """An absolute folder path, or "" for the default."""
+    value = data.get(key, "")
+    if not isinstance(value, str) or len(value) > 1024 or "\0" in value or (value and not value.startswith("/")):
+        raise ValueError(f"{key} is not an absolute folder path")
+    return value
+
+
 def _box_id(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{0,32}", value):
         raise ValueError("box_id is not a hex id")
@@ -107,6 +115,7 @@ class Settings:
     cache_mbit_s: int = 40  # and no more than this much of the line for them
     timeshift: bool = False  # the channel on screen kept on disk: pause live TV, rewind, start over
     timeshift_minutes: int = 120  # how far back the timeshift buffer reaches
+    timeshift_dir: str = ""  # where the buffer is written (a USB disk, say); empty: the user's cache folder
     network_tuner: bool = False  # offered as an HDHomeRun tuner: tokenless tuner routes and streams on the LAN
     parental: ParentalSettings = field(default_factory=ParentalSettings)
 
@@ -136,6 +145,7 @@ class Settings:
             cache_mbit_s=_int(data, "cache_mbit_s", cls.cache_mbit_s, 1, 1000),
             timeshift=_bool(data, "timeshift", cls.timeshift),
             timeshift_minutes=_int(data, "timeshift_minutes", cls.timeshift_minutes, 5, 24 * 60),
+            timeshift_dir=_folder(data, "timeshift_dir"),
             network_tuner=_bool(data, "network_tuner", cls.network_tuner),
             parental=ParentalSettings.from_json(data.get("parental", {})),
         )

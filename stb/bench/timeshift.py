@@ -288,7 +288,11 @@ def run(lineup: Lineup) -> dict:
     with tempfile.TemporaryDirectory(prefix="stb-bench-pvr-") as tmp:
         ours, held = measure_box(plain, Path(tmp))
         baseline = measure_baseline(plain, held)
-    pairs = {"pause_resume": ("pause_resume_ms", "pause_resume_ms"), "skip": ("skip_p50_ms", "seek_p50_ms"),
-             "start_over": ("start_over_ms", "seek_p50_ms"), "back_to_live": ("back_to_live_ms", "rejoin_live_ms")}
+    pairs = {
+        "pause_resume": ("pause_resume_ms", "pause_resume_ms"),
+        "skip": ("skip_p50_ms", "seek_p50_ms"),
+        "start_over": ("start_over_ms", "seek_p50_ms"),
+        "back_to_live": ("back_to_live_ms", "rejoin_live_ms"),
+    }
     ratios = {name: round(baseline[b] / max(ours[o], 0.1), 2) for name, (o, b) in pairs.items()}  # fmt: skip
     return {"timeshift": ours, "baseline": baseline, "speedup_vs_baseline": ratios}

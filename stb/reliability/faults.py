@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from stb.reliability.harness import Case, Outcome
+from stb.reliability.harness import Case, Outcome, small_disk
 
 AREA = "faults"
 KILLS = 100
@@ -172,10 +172,42 @@ def _headend_down_at_boot(work: Path) -> Outcome:
     return Outcome(not problems, ("; ".join(problems) + " — " if problems else "") + saw)
 
 
+# -- timeshift on a full disk ---------------------------------------------------------------------------
+
+
+def _timeshift_disk_full(work: Path) -> Outcome:
+    """Timeshift's buffer on a disk with no room to spare: it stops and says so; live TV and the box go on."""
+    from stb.reliability.tvlab import GOOD_TV, PICTURE_S, BoxLab
+    from stb.settings import Settings, SettingsStore
+
+    with small_disk(work / "small-disk", "8m") as disk:
+        SettingsStore(work / "state").save(Settings(timeshift_dir=str(disk)))
+        with BoxLab(work, timeshift=True) as lab:
+            said = lab.watch(lambda: any("Timeshift stopped" in t for t in lab.osd_texts()), PICTURE_S)
+            stopped = any("Timeshift stopped" in t for t in said.texts)
+            going_on = time.monotonic()
+            live = lab.watch(lambda: lab.shows_channel(GOOD_TV, going_on), PICTURE_S)
+            playing = lab.shows_channel(GOOD_TV, going_on)
+            lab.app.box.set_volume(40)
+            lab.app.box.flush()
+            saved = lab.app.box.store.load().volume == 40
+    problems = [text for bad, text in (
+        (not stopped, "the TV never said the timeshift buffer stopped"),
+        (not playing, "live TV did not go on"),
+        (not saved, "the box's state was not saved"),
+        (not (said.kept_drawing and live.kept_drawing), "the TV stopped drawing"),
+    ) if bad]  # fmt: skip
+    notice = next((t for t in said.texts if "Timeshift" in t), "nothing")
+    saw = f"said {notice!r} after {said.seconds:.1f} s; live pictures {live.seconds:.1f} s later; state saved"
+    return Outcome(not problems, ("; ".join(problems) + " — " if problems else "") + saw)
+
+
 CASES = [
     Case(AREA, "kill -9 during state, settings and paired-device saves", f"{KILLS} kills at random moments: every "
          "file loads, old or new, never corrupt or missing; no temporary files pile up", _kill_during_saves,
          seconds=60),
+    Case(AREA, "disk full under the timeshift buffer", "TV: 'Timeshift stopped: …' once; live TV plays on; the "
+         "box's state is still saved", _timeshift_disk_full, needs_root=True, seconds=60),
     Case(AREA, "head-end down at boot, then up", "TV: 'Channel unavailable' at once, then the channel's pictures "
          "by itself once the head-end is up", _headend_down_at_boot, seconds=60),
 ]  # fmt: skip

@@ -11,12 +11,11 @@ import contextlib
 import gzip
 import http.server
 import sqlite3
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from stb.reliability.harness import Case, Cli, Outcome, refused, run_cli
+from stb.reliability.harness import Case, Cli, Outcome, refused, run_cli, small_disk
 
 AREA = "XMLTV"
 GOOD_CHANNELS, GOOD_DAYS = 3, 2  # 150 programmes: enough to notice one missing, quick to import
@@ -188,21 +187,11 @@ def _dtd_fetch_case() -> Case:
 
 
 # -- a full disk ----------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _tmpfs(directory: Path, size: str) -> Iterator[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(directory)], check=True)
-    try:
-        yield directory
-    finally:
-        subprocess.run(["umount", "-l", str(directory)], check=False)
-
-
 def _disk_full_case() -> Case:
     def check(work: Path) -> Outcome:
         from stb.bench.synthetic import write_guide
 
-        with _tmpfs(work / "small-disk", "3m") as disk:
+        with small_disk(work / "small-disk", "3m") as disk:
             return _over_a_good_guide(work, disk / "guide.sqlite3", lambda p: write_guide(p, 200, 3),
                                       lambda cli: refused(cli, "disk"))  # fmt: skip
 

@@ -227,13 +227,14 @@ class BoxLab:
     """
 
     def __init__(self, work: Path, bad_url: str | None = None, headend: bool = False, headend_up: bool = True,
-                 wait_for_picture: bool = True) -> None:  # fmt: skip
+                 wait_for_picture: bool = True, timeshift: bool = False) -> None:  # fmt: skip
         self.work = work
         self.bad_url = bad_url
         self.port = free_port()
         self.headend: subprocess.Popen | None = None
         self._use_headend, self._headend_up = headend, headend_up
         self._wait_for_picture = wait_for_picture
+        self._timeshift = timeshift
         self._good: BadUpstream | None = None
         self.app = None
         self.tv = None
@@ -262,7 +263,7 @@ class BoxLab:
             channels.append(Channel(number=BAD_NUMBER, id=BAD_ID, name="Bad Stream", urls=[self.bad_url]))
         lineup = Lineup(name="reliability", channels=channels)
         self.app = build_app(lineup, headless=True, store=StateStore(self.work / "state"), guide_db=self.work / "g.db",
-                       pretune=0, api_port=0)  # fmt: skip
+                       pretune=0, api_port=0, timeshift=self._timeshift)  # fmt: skip
         if self._wait_for_picture:
             self.token, self.tv = start_paired(self.app, "reliability client", "reliability case")
         else:

@@ -129,8 +129,8 @@ class TvCore:
         self.commands.run_pending()
         if self.cache is not None:
             self.cache.step(now)
-        if self.timeshift is not None:
-            self.timeshift.step(now)
+        if self.timeshift is not None and (notice := self.timeshift.step(now)):
+            self.notify(notice)
         self.check_lock()
         self._drain_guide_refreshes()
         self.check_reminders(time.time())

@@ -106,6 +106,7 @@ class Timeshift:
         self._anchor = (0.0, 0.0)  # (position, when) it was last set; playing, it advances with the clock
         self._paused_at: float | None = None
         self._next_trick = 0.0
+        self._error: str | None = None  # the buffer's stop, once said
 
     # -- following the TV --------------------------------------------------------------------------------
     def watch(self, channel: Channel | None) -> None:
@@ -239,13 +240,17 @@ class Timeshift:
         return None
 
     # -- every frame -------------------------------------------------------------------------------------
-    def step(self, now: float) -> None:
-        """Trick play's steps; the end of the buffer reached by winding or by playing."""
-        if self.channel is None or self.live:
-            return
+    def step(self, now: float) -> str | None:
+        """Trick play's steps; the end of the buffer reached by winding or by playing. Returns a notice once when
+        the buffer stops (the disk is full): live TV goes on, the past it holds stays."""
         window = self.window()
-        if window is None:
-            return
+        error = window.error if window is not None else None
+        if error != self._error:
+            self._error = error
+            if error is not None:
+                return f"Timeshift stopped: {error}"
+        if self.channel is None or self.live or window is None:
+            return None
         if self.speed and now >= self._next_trick:
             self._next_trick = now + TRICK_STEP_S
             position = self.position(now)
@@ -258,6 +263,7 @@ class Timeshift:
             else:
                 self._anchor = (position, now)
                 self._player().play_from(self._urls(position), options=BUFFER_OPTIONS)
+        return None
 
     def _urls(self, at: float) -> list[str]:
         """The buffer from ``at``, with the live stream behind it should the buffer fail."""

@@ -189,3 +189,11 @@ def test_a_stopped_buffer_says_why_and_its_end_is_not_live(parts):
     assert view.error == feeds.error and not view.live
     shift.skip(10_000)  # the buffer's end is where it stopped, not live: it stays a moment of the buffer
     assert not shift.live and last_url(player).startswith("shift:news@")
+
+
+def test_a_buffer_that_stops_is_said_once(parts):
+    shift, feeds, _player, clock = parts
+    assert shift.step(clock.now) is None
+    feeds.error = "the disk holding the timeshift buffer (/x) is nearly full"
+    assert shift.step(clock.now) == f"Timeshift stopped: {feeds.error}"
+    assert shift.step(clock.now + 1) is None
