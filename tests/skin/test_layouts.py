@@ -176,7 +176,11 @@ def test_the_details_dialog_is_placed_sized_and_trimmed_by_the_skin(skins, tmp_p
 
 def test_the_details_dialog_checks(skins):
     folder = skins("off", manifest("off", layouts={"details": {"widgets": {
-        "dialog": {"anchor": "top_left", "x": 900}, "title": {"x": 5}}}}))  # fmt: skip
+        "dialog": {"anchor": "top_left", "x": 900}, "logo": {"font": "large"},
+        "title": {"anchor": "top_left", "x": 40, "y": 40}}}}))  # fmt: skip
     found = [(p.path.split(": ", 1)[1], p.severity, p.message) for p in check_skin_dir(folder, widget_problems)]
     assert any(w == "$.layouts.details.widgets.dialog" and s == "error" and "canvas" in m for w, s, m in found)
-    assert ("$.layouts.details.widgets.title.x", "warning", "title does not follow 'x' (it follows lines)") in found
+    assert ("$.layouts.details.widgets.logo.font", "warning",
+            "logo does not follow 'font' (it follows anchor, x, y, width, height, visible)") in found  # fmt: skip
+    # the placed title lies where the logo flows: it is judged against the logo only once the logo is placed too
+    assert any(w == "$.layouts.details.widgets.title" and "canvas" in m for w, _, m in found)
