@@ -64,7 +64,11 @@ CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
         "brand": WidgetInfo(
             "The skin's brand logo (images.brand_logo); by default left of the clock.", BANNER, styles=()
         ),
-        "state": WidgetInfo('What the player is doing ("Tuning…").', BANNER, styles=ALIGNED),
+        "state": WidgetInfo(
+            'What the player is doing ("Tuning…"); by default under "Next", on the progress bar\'s line.',
+            BANNER,
+            styles=ALIGNED,
+        ),
         "now_next": WidgetInfo(
             "What is on now (times, title) and what is next; the channel's groups without a guide.", BANNER
         ),
@@ -191,9 +195,6 @@ CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
 MAY_OVERLAP = {  # pairs drawn over each other on purpose
     "banner": {
         frozenset({"name", "favourite"}),  # the star's room at the end of the name
-        # the state ("Tuning…") is short and right-aligned under the clock, where a long "Next" can reach
-        frozenset({"state", "name"}),
-        frozenset({"state", "now_next"}),
     },
     "list": {frozenset({"rows", "entry"})},
     "list_row": {frozenset({"name", "favourite"})},

@@ -63,7 +63,7 @@ def banner(theme: Theme, fonts: Fonts, size: tuple[int, int], number: str, brand
         "clock": Placed((clock_x, 18, clock_w, clock_h), font="medium", align="right"),
         "brand": Placed((clock_x - 24 - brand[0], 18 + clock_h // 2 - brand[1] // 2, *brand) if brand
                         else (clock_x - 24, 18, 0, 0), visible=brand is not None),
-        "state": Placed((w - 24 - w // 3, 18 + clock_h + 8, w // 3, small.get_height()), align="right"),
+        "state": Placed((w - 24 - w // 3, line_y + small.get_height() + 8, w // 3, small.get_height()), align="right"),
         "now_next": Placed((name_x, line_y, w - 24 - name_x, small.get_height())),
         "progress": Placed((name_x, line_y + small.get_height() + 8, t.progress_width, t.progress_height)),
     }  # fmt: skip
