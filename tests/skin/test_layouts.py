@@ -12,7 +12,7 @@ import pytest
 
 from stb.skin.check import check_skin_dir
 from stb.skin.resolve import SkinError, resolve
-from stb.ui import preview
+from stb.ui import preview, previewscene
 from stb.ui.layoutcheck import widget_problems
 from tests.skin.folders import NOW, manifest
 
@@ -194,8 +194,8 @@ def test_tuning_never_overlaps_next_and_the_check_refuses_a_state_that_would(ski
     for skin in ("default", "highcontrast", "operator"):
         work = tmp_path / skin
         work.mkdir()
-        with drawlog.recording() as log, preview.demo_scene(work, resolve(skin).theme, NOW) as scene:
-            screen = scene.live(preview.StillZapper(preview.StillPlayer(PlaybackState.CONNECTING)))
+        with drawlog.recording() as log, previewscene.demo_scene(work, resolve(skin).theme, NOW) as scene:
+            screen = scene.live(previewscene.StillZapper(previewscene.StillPlayer(PlaybackState.CONNECTING)))
             screen.show_banner(0)
             screen.draw(scene.canvas, 0)
             drawn = {d.value: d.rect for d in log.on(scene.canvas) if d.kind == "text"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from stb.skin.check import check_skin_dir
 from stb.skin.resolve import resolve
-from stb.ui import preview
+from stb.ui import preview, previewscene
 from stb.ui.layoutcheck import widget_problems
 from tests.skin.folders import NOW, manifest
 
@@ -67,7 +67,7 @@ def test_the_muted_mark_follows_the_skin(skins, tmp_path, fixed_clock):
         from stb.ui import drawlog
 
         (tmp_path / skin).mkdir()
-        with drawlog.recording() as log, preview.demo_scene(tmp_path / skin, resolve(skin).theme, NOW) as scene:
+        with drawlog.recording() as log, previewscene.demo_scene(tmp_path / skin, resolve(skin).theme, NOW) as scene:
             screen: LiveScreen = scene.live()
             screen.volume = (20, True)
             screen.draw_toasts(scene.canvas, time.monotonic())
