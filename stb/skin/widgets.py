@@ -50,7 +50,7 @@ CANVAS = "the 1280×720 canvas"
 BANNER = "the banner panel"
 LIST = "the channel list's panel"
 ROW = "one row of the channel list"
-DIALOG = "the details dialog (unplaced parts flow top to bottom)"
+DIALOG = "the details dialog"
 SETTING = "one row of Settings"
 PIN = "the PIN dialog"
 TOAST = "the volume indicator"
@@ -176,9 +176,12 @@ CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
             "gets; placed by the skin, always there.",
             CANVAS,
             styles=(*ALIGNED, "lines"),
+            geometry=("anchor", "x", "y", "width", "visible"),
         ),
         "muted": WidgetInfo(
-            "The muted mark once the volume bar hides; by default at the right edge where no panel is.", CANVAS
+            "The muted mark once the volume bar hides; by default at the right edge where no panel is.",
+            CANVAS,
+            geometry=("anchor", "x", "y", "visible"),
         ),
     },
     "volume": {

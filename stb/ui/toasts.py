@@ -46,6 +46,8 @@ class Toasts:
         label_w = self.fonts.get(t.font_small, bold=True).size(label)[0]
         w = self._layout(("volume", label_w), lambda: layouts.volume(t, self.fonts, label_w))
         toast = w["toast"]
+        if not toast.visible:
+            return
         if toast.placed:
             rect = self._spot("volume", "toast", toast, toast.rect[2:])
         else:
