@@ -142,17 +142,23 @@ class DetailsScreen(Dismissable):
         from_top = [name for name in w if name != "dialog" and placed(name)
                     and str(specs.get(name, {}).get("anchor", "top")).startswith("top")]  # fmt: skip
         start = max([PAD + head_h + 20, *(w[name].rect[1] + w[name].rect[3] + 20 for name in from_top)])
+        # ... and ends over the buttons and hint, and over what the skin placed from the dialog's bottom.
+        count = len(self.buttons(wall))
+        sizes = {name: w[name].rect[2:] for name in w} | {"buttons": (count * button[0] + (count - 1) * GAP, button[1])}
+        from_bottom = [int(specs[name].get("y", 0)) + sizes[name][1] + 16 for name in w  # type: ignore[call-overload]
+                       if placed(name) and str(specs.get(name, {}).get("anchor", "")).startswith("bottom")]  # fmt: skip
+        end = max([buttons_h + hint_h + 28, *from_bottom])
         fixed = (
             start + len(titles) * large.get_linesize() + len(sub) * medium.get_linesize()
             + (w["progress"].rect[3] + 16 if bar else 0) + len(rating_line) * small.get_linesize()
             + 12 + len(fact_lines) * small.get_linesize()
-            + (small.get_linesize() + 8 if note and flows("note") else 0) + 16
-            + buttons_h + hint_h + 28
+            + (small.get_linesize() + 8 if note and flows("note") else 0) + 16 + end
         )  # fmt: skip
-        room = min(w["description"].lines, max(2, (safe.height - fixed) // small.get_linesize()))
+        dialog = specs.get("dialog", {})
+        limit = min(safe.height, w["dialog"].rect[3]) if "height" in dialog else safe.height
+        room = min(w["description"].lines, max(2, (limit - fixed) // small.get_linesize()))
         description = shown("description", wrap(small, p.description or "No description.", inner, room))
         height = min(safe.height, fixed + len(description) * small.get_linesize())
-        dialog = specs.get("dialog", {})
         if "height" in dialog:
             height = min(safe.height, w["dialog"].rect[3])
         else:  # what the skin places in it is inside it too
@@ -213,9 +219,8 @@ class DetailsScreen(Dismissable):
         y += 16
         for line in description:
             y = text(canvas, small, line, t.text, (x, y)).bottom
-        count = len(self.buttons(wall))
         if placed("buttons"):
-            row = spot("buttons", (count * button[0] + (count - 1) * GAP, button[1]))
+            row = spot("buttons", sizes["buttons"])
             self._draw_buttons(canvas, row.x, row.y, wall, button)
         else:
             self._draw_buttons(canvas, x, rect.bottom - 28 - hint_h - 20 - button[1], wall, button)

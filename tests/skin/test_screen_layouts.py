@@ -116,3 +116,18 @@ def test_the_checks_judge_the_new_layouts(skins):
     assert "leaves the 1280×720 canvas" in found["$.layouts.toasts.widgets.notice", "error"]
     assert "overlaps 'time'" in found["$.layouts.details.widgets.title", "error"] or "overlaps 'title'" in found[
         "$.layouts.details.widgets.time", "error"]  # fmt: skip
+
+
+def test_parts_placed_from_the_dialogs_bottom_keep_their_room(skins, tmp_path, fixed_clock):
+    from stb.ui.layoutrules import _overlap
+
+    skins("low", manifest("low", layouts={"details": {"widgets": {
+        "buttons": {"anchor": "bottom_right", "x": 40, "y": 30}, "hint": {"anchor": "bottom_left", "x": 40, "y": 40},
+        "description": {"lines": 12}}}}))  # fmt: skip
+    _, log = preview.render_recorded("details", tmp_path, resolve("low").theme, NOW)
+    dialog = [d.rect for d in log if d.kind == "panel"][-1]
+    texts = [d for d in log if d.kind == "text" and d.rect[1] >= dialog[1]]
+    close = next(d.rect for d in texts if d.value == "Close")
+    assert close[1] + close[3] <= dialog[1] + dialog[3] - 30  # at the bottom, inside
+    description = [d.rect for d in texts if d.value.startswith(("A description", "pane,"))]
+    assert description and not any(_overlap(r, close) for r in description)
