@@ -172,6 +172,12 @@ def details(theme: Theme, fonts: Fonts) -> Widgets:
         "buttons": Placed((pad, height - 48 - small - DETAILS_BUTTON[1], *DETAILS_BUTTON)),
         "hint": Placed((pad, height - 28 - small, inner, small)),
     }  # fmt: skip
+    specs = t.layout("details")
+    for name, line in (("title", large), ("subtitle", medium), ("facts", small), ("description", small)):
+        spec = specs.get(name, {})
+        if "lines" in spec:  # as tall as the lines the skin gives it (unless it gives a height too)
+            x, y, w, _ = defaults[name].rect
+            defaults[name] = replace(defaults[name], rect=(x, y, w, int(spec["lines"]) * line))  # type: ignore[call-overload]
     return apply("details", defaults, t, (width, height)) | frame  # the dialog is placed on the canvas, above
 
 

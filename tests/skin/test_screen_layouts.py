@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -131,3 +132,21 @@ def test_parts_placed_from_the_dialogs_bottom_keep_their_room(skins, tmp_path, f
     assert close[1] + close[3] <= dialog[1] + dialog[3] - 30  # at the bottom, inside
     description = [d.rect for d in texts if d.value.startswith(("A description", "pane,"))]
     assert description and not any(_overlap(r, close) for r in description)
+
+
+def test_the_tutorials_details_card_works_as_written(skins, tmp_path, fixed_clock):
+    doc = (Path(__file__).parents[2] / "docs" / "skinning.md").read_text()
+    block = [b.split("```", 1)[0] for b in doc.split("```json\n")[1:]][4]
+    card = json.loads("{" + "\n".join(line[3:] for line in block.splitlines()) + "}")
+    folder = skins("card", manifest("card", layouts=card))
+    assert [p for p in check_skin_dir(folder, widget_problems) if "$.layouts" in p.path] == []
+    _, log = preview.render_recorded("details", tmp_path, resolve("card").theme, NOW)
+    dialog = [d.rect for d in log if d.kind == "panel"][-1]
+    texts = {d.value: d.rect for d in log if d.kind == "text" and d.rect[1] >= dialog[1] and d.rect[0] >= dialog[0]}
+    left = (1280 - 900) // 2
+    assert texts["The Last Express"][:2] == (left + 40, dialog[1] + 70)
+    rated = texts["Rated 16"]
+    assert rated[0] + rated[2] == left + 900 - 40 and rated[1] == dialog[1] + 36
+    close = texts["Close"]
+    assert close[0] + close[2] // 2 == left + 900 - 40 - 100 and close[1] < dialog[1] + dialog[3] - 32
+    assert texts["Movie"][1] > texts["The Last Express"][1]  # the facts flow under the placed parts
