@@ -50,9 +50,10 @@ CANVAS = "the 1280×720 canvas"
 BANNER = "the banner panel"
 LIST = "the channel list's panel"
 ROW = "one row of the channel list"
-DIALOG = "the details dialog, whose parts flow top to bottom"
-FLOW = ("visible",)
-SIZED = ("width", "height", "visible")
+DIALOG = "the details dialog"
+SETTING = "one row of Settings"
+PIN = "the PIN dialog"
+TOAST = "the volume indicator"
 CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
     "banner": {
         "number": WidgetInfo("The channel number (▶ for a flung stream).", BANNER, styles=ALIGNED),
@@ -63,7 +64,11 @@ CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
         "brand": WidgetInfo(
             "The skin's brand logo (images.brand_logo); by default left of the clock.", BANNER, styles=()
         ),
-        "state": WidgetInfo('What the player is doing ("Tuning…").', BANNER, styles=ALIGNED),
+        "state": WidgetInfo(
+            'What the player is doing ("Tuning…"); by default under "Next", on the progress bar\'s line.',
+            BANNER,
+            styles=ALIGNED,
+        ),
         "now_next": WidgetInfo(
             "What is on now (times, title) and what is next; the channel's groups without a guide.", BANNER
         ),
@@ -107,51 +112,109 @@ CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
     },
     "details": {
         "dialog": WidgetInfo(
-            "The dialog: where it goes and how wide; it is as tall as what it holds.",
+            "The dialog: where it goes and how wide; as tall as what it holds, or `height`.",
             CANVAS,
             styles=(),
-            geometry=("anchor", "x", "y", "width"),
+            geometry=("anchor", "x", "y", "width", "height"),
         ),
         "logo": WidgetInfo(
-            "The channel's logo (or its initials), the channel and the time beside it.",
-            DIALOG,
-            styles=(),
-            geometry=SIZED,
+            "The channel's logo (or its initials); the channel and time flow beside it.", DIALOG, styles=()
         ),
-        "title": WidgetInfo("The programme's title.", DIALOG, required=True, styles=("lines",), geometry=()),
-        "subtitle": WidgetInfo("The episode's title.", DIALOG, styles=("lines",), geometry=FLOW),
-        "progress": WidgetInfo("How far a programme on now is.", DIALOG, styles=(), geometry=SIZED),
-        "facts": WidgetInfo("Episode, rating, categories.", DIALOG, styles=("lines",), geometry=FLOW),
-        "note": WidgetInfo("Minutes left, or that a reminder is set.", DIALOG, styles=(), geometry=FLOW),
-        "description": WidgetInfo(
-            "The description, in the lines the screen leaves (at most `lines`).",
+        "channel": WidgetInfo("The channel's number and name.", DIALOG),
+        "time": WidgetInfo("The day and time it is on.", DIALOG),
+        "image": WidgetInfo(
+            "The programme's own picture (the guide's icon); hidden unless the skin shows it.", DIALOG, styles=()
+        ),
+        "title": WidgetInfo("The programme's title.", DIALOG, required=True, styles=("lines",)),
+        "subtitle": WidgetInfo("The episode's title.", DIALOG, styles=("lines",)),
+        "progress": WidgetInfo("How far a programme on now is.", DIALOG, styles=()),
+        "rating": WidgetInfo(
+            "The age rating on its own (Rated 16); hidden unless the skin shows it, and then the facts leave it out.",
             DIALOG,
-            styles=("lines",),
-            geometry=FLOW,
+            styles=ALIGNED,
+        ),
+        "facts": WidgetInfo("Episode, rating, categories.", DIALOG, styles=("lines",)),
+        "note": WidgetInfo("Minutes left, or that a reminder is set.", DIALOG, styles=()),
+        "description": WidgetInfo(
+            "The description, in the lines the screen leaves (at most `lines`).", DIALOG, styles=("lines",)
         ),
         "buttons": WidgetInfo(
-            "Watch, Remind me, Close: each button's size.",
+            "Watch, Remind me, Close: `width` and `height` are each button's; a place puts the row.",
             DIALOG,
             required=True,
             styles=(),
-            geometry=("width", "height"),
         ),
-        "hint": WidgetInfo("The keys' hint under the buttons.", DIALOG, styles=(), geometry=FLOW),
+        "hint": WidgetInfo("The keys' hint under the buttons.", DIALOG, styles=()),
+    },
+    "settings_row": {
+        "section": WidgetInfo(
+            "A section's heading, in a row of its own above its first setting.", SETTING, styles=ALIGNED
+        ),
+        "label": WidgetInfo("The setting's name.", SETTING, required=True, styles=ALIGNED),
+        "value": WidgetInfo(
+            "Its value (‹ On ›); by default at the row's right end, leaving the label the rest.",
+            SETTING,
+            styles=ALIGNED,
+        ),
+    },
+    "pin": {
+        "dialog": WidgetInfo(
+            "The PIN dialog: where it goes and its size (by default as wide as its title needs).",
+            CANVAS,
+            styles=(),
+            geometry=("anchor", "x", "y", "width", "height"),
+        ),
+        "title": WidgetInfo("What the PIN is for.", PIN, required=True, styles=ALIGNED),
+        "pad": WidgetInfo(
+            "The four boxes, as tall as the widget and spread over its width.", PIN, required=True, styles=()
+        ),
+        "message": WidgetInfo("The hint, or why the PIN was refused.", PIN, styles=ALIGNED),
+    },
+    "toasts": {
+        "notice": WidgetInfo(
+            "Short notices and reminders: by default where no panel is; `width` is the widest it "
+            "gets; placed by the skin, always there.",
+            CANVAS,
+            styles=(*ALIGNED, "lines"),
+            geometry=("anchor", "x", "y", "width", "visible"),
+        ),
+        "muted": WidgetInfo(
+            "The muted mark once the volume bar hides; by default at the right edge where no panel is.",
+            CANVAS,
+            geometry=("anchor", "x", "y", "visible"),
+        ),
+    },
+    "volume": {
+        "toast": WidgetInfo(
+            "The volume indicator: by default at the right edge, clear of the banner and panels; "
+            "a wider level label widens it.",
+            CANVAS,
+            styles=(),
+        ),
+        "track": WidgetInfo("The level's bar, filled from the bottom.", TOAST, required=True, styles=()),
+        "level": WidgetInfo("The level, or MUTE.", TOAST, styles=ALIGNED),
     },
 }
 MAY_OVERLAP = {  # pairs drawn over each other on purpose
     "banner": {
         frozenset({"name", "favourite"}),  # the star's room at the end of the name
-        # the state ("Tuning…") is short and right-aligned under the clock, where a long "Next" can reach
-        frozenset({"state", "name"}),
-        frozenset({"state", "now_next"}),
     },
     "list": {frozenset({"rows", "entry"})},
     "list_row": {frozenset({"name", "favourite"})},
     "guide": {frozenset({"now_line", "header"}), frozenset({"now_line", "programmes"})},
     "details": set(),
+    "settings_row": {frozenset({"label", "section"}), frozenset({"value", "section"})},  # never in one row
 }
-FLOWING = {"favourite"}  # placed after another widget's text unless the skin gives it a position
+FRAMES = {"details": "dialog", "pin": "dialog", "volume": "toast"}  # whose other widgets are measured in this one
+# placed after another widget's text, in the flow of a dialog, or where no panel is, unless the skin gives a place
+FLOWING = {
+    "banner": {"favourite"},
+    "list_row": {"favourite"},
+    "details": set(CATALOGUE["details"]) - {"dialog"},
+    "settings_row": {"value"},
+    "toasts": {"notice", "muted"},
+    "volume": {"toast"},
+}
 
 
 class WidgetSpec(BaseModel):
@@ -302,8 +365,9 @@ def reference_markdown() -> str:
     for layout, widgets in CATALOGUE.items():
         container = next(iter(widgets.values())).container
         where = f"rectangles in {container}"
-        if layout == "details":
-            where = "the dialog on the 1280×720 canvas; its parts flow inside it"
+        if layout in FRAMES:
+            inner = next(i.container for n, i in widgets.items() if n != FRAMES[layout])
+            where = f"the `{FRAMES[layout]}` on the 1280×720 canvas, the others in {inner}"
         lines += ["", f"#### `{layout}` ({where})", "",
                   "| widget | required | follows | meaning |", "|---|---|---|---|"]  # fmt: skip
         for name, info in widgets.items():

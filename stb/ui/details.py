@@ -15,14 +15,14 @@ from stb.guide.query import Programme
 from stb.lineup.model import Channel
 from stb.reminders import Reminder
 from stb.skin.theme import Theme
-from stb.skin.widgets import Placed
+from stb.skin.widgets import Placed, anchored
 from stb.skin.widgets import apply as apply_specs
 from stb.ui import layouts
 from stb.ui.fonts import Fonts
 from stb.ui.layouts import DETAILS_PAD
-from stb.ui.programmeinfo import day_and_time, facts
+from stb.ui.programmeinfo import day_and_time, facts, rating
 from stb.ui.screen import Dismissable
-from stb.ui.text import wrap
+from stb.ui.text import fit, wrap
 from stb.ui.widgets import centred_text, initials, keys_hint, panel, progress, safe_area, scrim, text
 
 PAD = DETAILS_PAD
@@ -106,56 +106,101 @@ class DetailsScreen(Dismissable):
 
         t, p, wall = self.theme, self.programme, time.time()
         if self._laid_out is None or self._laid_out[0] is not t:
-            self._laid_out = (t, layouts.details(t))  # once per look
-        w = self._laid_out[1]
+            self._laid_out = (t, layouts.details(t, self.fonts))  # once per look
+        w, specs = self._laid_out[1], t.layout("details")
         small, medium, large = self.fonts.get(t.font_small), self.fonts.get(t.font_medium), self.fonts.get(t.font_large)
         bold = self.fonts.get(t.font_small, bold=True)
         safe = safe_area(canvas, t)
         width = min(w["dialog"].rect[2], safe.width)
         inner = width - 2 * PAD
         logo, button = w["logo"], w["buttons"].rect[2:]
-        head_h = logo.rect[3] if logo.visible else medium.get_linesize() + bold.get_linesize() + 14
+
+        def flows(name: str) -> bool:
+            return w[name].visible and not w[name].placed
+
+        def placed(name: str) -> bool:
+            return w[name].visible and w[name].placed
 
         def shown(name: str, lines: list[str]) -> list[str]:
-            return lines if w[name].visible else []
+            return lines if flows(name) else []
 
-        # What goes in, top to bottom; the description gets the lines the safe area leaves.
-        titles = wrap(large, p.title, inner, w["title"].lines)
+        head_h = logo.rect[3] if flows("logo") else medium.get_linesize() + bold.get_linesize() + 14
+        head_h = head_h if flows("logo") or flows("channel") or flows("time") else -20  # no head: no gap under it
+
+        # What flows, top to bottom; the description gets the lines the safe area leaves.
+        rated = w["rating"].visible
+        fact = facts(p, with_rating=not rated)
+        titles = shown("title", wrap(large, p.title, inner, w["title"].lines))
         sub = shown("subtitle", wrap(medium, p.sub_title, inner, w["subtitle"].lines) if p.sub_title else [])
-        fact_lines = shown("facts", wrap(small, facts(p), inner, w["facts"].lines) if facts(p) else [])
-        bar = w["progress"].visible and self.on_now(wall)
+        rating_line = shown("rating", [rating(p)] if rating(p) else [])
+        fact_lines = shown("facts", wrap(small, fact, inner, w["facts"].lines) if fact else [])
+        bar = flows("progress") and self.on_now(wall)
         note = self._note(wall) if w["note"].visible else ""
-        hint_h = small.get_linesize() if w["hint"].visible else 0
+        hint_h = small.get_linesize() if flows("hint") else 0
+        buttons_h = 24 + button[1] + 20 if not placed("buttons") else 0
+        # The flow starts under the head, and under what the skin placed from the dialog's top.
+        from_top = [name for name in w if name != "dialog" and placed(name)
+                    and str(specs.get(name, {}).get("anchor", "top")).startswith("top")]  # fmt: skip
+        start = max([PAD + head_h + 20, *(w[name].rect[1] + w[name].rect[3] + 20 for name in from_top)])
+        # ... and ends over the buttons and hint, and over what the skin placed from the dialog's bottom.
+        count = len(self.buttons(wall))
+        sizes = {name: w[name].rect[2:] for name in w} | {"buttons": (count * button[0] + (count - 1) * GAP, button[1])}
+        from_bottom = [int(specs[name].get("y", 0)) + sizes[name][1] + 16 for name in w  # type: ignore[call-overload]
+                       if placed(name) and str(specs.get(name, {}).get("anchor", "")).startswith("bottom")]  # fmt: skip
+        end = max([buttons_h + hint_h + 28, *from_bottom])
         fixed = (
-            PAD + head_h + 20 + len(titles) * large.get_linesize() + len(sub) * medium.get_linesize()
-            + (w["progress"].rect[3] + 16 if bar else 0) + 12 + len(fact_lines) * small.get_linesize()
-            + (small.get_linesize() + 8 if note else 0) + 16
-            + 24 + button[1] + 20 + hint_h + 28
+            start + len(titles) * large.get_linesize() + len(sub) * medium.get_linesize()
+            + (w["progress"].rect[3] + 16 if bar else 0) + len(rating_line) * small.get_linesize()
+            + 12 + len(fact_lines) * small.get_linesize()
+            + (small.get_linesize() + 8 if note and flows("note") else 0) + 16 + end
         )  # fmt: skip
-        room = min(w["description"].lines, max(2, (safe.height - fixed) // small.get_linesize()))
+        dialog = specs.get("dialog", {})
+        limit = min(safe.height, w["dialog"].rect[3]) if "height" in dialog else safe.height
+        room = min(w["description"].lines, max(2, (limit - fixed) // small.get_linesize()))
         description = shown("description", wrap(small, p.description or "No description.", inner, room))
         height = min(safe.height, fixed + len(description) * small.get_linesize())
+        if "height" in dialog:
+            height = min(safe.height, w["dialog"].rect[3])
+        else:  # what the skin places in it is inside it too
+            bottoms = [y + h + PAD for name, part in w.items() if name != "dialog" and placed(name)
+                       for _, y, _, h in [part.rect] if "anchor" not in specs.get(name, {})]  # fmt: skip
+            height = min(safe.height, max([height, *bottoms]))
 
         scrim(canvas, t)
         rect = pygame.Rect(0, 0, width, height)
         rect.center = canvas.get_rect().center
-        spec = t.layout("details").get("dialog", {})
-        if spec.keys() & {"anchor", "x", "y"}:  # the skin places it
-            placed = Placed((rect.x, rect.y, rect.width, rect.height))
-            moved = apply_specs({"dialog": placed}, {"dialog": spec | {"width": width}}, canvas.get_size())
+        if dialog.keys() & {"anchor", "x", "y"}:  # the skin places it
+            sized = dialog | {"width": width, "height": height}
+            moved = apply_specs({"dialog": Placed(tuple(rect))}, {"dialog": sized}, canvas.get_size())
             rect.topleft = moved["dialog"].rect[:2]
         panel(canvas, rect, t, alpha=250)
-        x, y = rect.x + PAD, rect.y + PAD
 
+        def spot(name: str, size: tuple[int, int] | None = None):
+            """Where a placed part goes on the canvas; an anchored one counts from the dialog as drawn."""
+            x, y, pw, ph = w[name].rect
+            pw, ph = size or (pw, ph)
+            spec = specs.get(name, {})
+            if "anchor" in spec:
+                x, y = anchored(str(spec["anchor"]), int(spec.get("x", 0)), int(spec.get("y", 0)), (pw, ph),  # type: ignore[call-overload]
+                                rect.size)  # fmt: skip
+            return pygame.Rect(rect.x + x, rect.y + y, pw, ph)
+
+        x, y = rect.x + PAD, rect.y + PAD
         head = pygame.Rect(x, y, logo.rect[2], head_h)
         tx = x
-        if logo.visible:
+        if flows("logo"):
             self._draw_logo(canvas, head)
             tx = head.right + 24
-        name = text(canvas, bold, f"{self.channel.number}  {self.channel.name}", t.accent, (tx, head.y + 8),
-                    rect.right - PAD - tx)  # fmt: skip
-        text(canvas, medium, day_and_time(p, wall), t.text, (tx, name.bottom + 6), rect.right - PAD - tx)
-        y = head.bottom + 20
+        elif placed("logo"):
+            self._draw_logo(canvas, spot("logo"))
+        label = f"{self.channel.number}  {self.channel.name}"
+        channel_font, time_font = layouts.font(self.fonts, t, w["channel"]), layouts.font(self.fonts, t, w["time"])
+        below = head.y + 8
+        if flows("channel"):
+            below = text(canvas, channel_font, label, t.accent, (tx, head.y + 8), rect.right - PAD - tx).bottom + 6
+        if flows("time"):
+            text(canvas, time_font, day_and_time(p, wall), t.text, (tx, below), rect.right - PAD - tx)
+        y = rect.y + start
         for line in titles:
             y = text(canvas, large, line, t.text, (x, y)).bottom
         for line in sub:
@@ -164,18 +209,60 @@ class DetailsScreen(Dismissable):
             size = (min(w["progress"].rect[2], inner), w["progress"].rect[3])
             progress(canvas, pygame.Rect((x, y + 10), size), p.progress(wall), t)
             y += size[1] + 16
+        for line in rating_line:
+            y = text(canvas, layouts.font(self.fonts, t, w["rating"]), line, t.text, (x, y), inner).bottom
         y += 12
         for line in fact_lines:
             y = text(canvas, small, line, t.text_dim, (x, y)).bottom
-        if note:
+        if note and flows("note"):
             y = text(canvas, bold, note, t.accent, (x, y + 8), inner).bottom
         y += 16
         for line in description:
             y = text(canvas, small, line, t.text, (x, y)).bottom
-        self._draw_buttons(canvas, x, rect.bottom - 28 - hint_h - 20 - button[1], wall, button)
+        if placed("buttons"):
+            row = spot("buttons", sizes["buttons"])
+            self._draw_buttons(canvas, row.x, row.y, wall, button)
+        else:
+            self._draw_buttons(canvas, x, rect.bottom - 28 - hint_h - 20 - button[1], wall, button)
+        hint = keys_hint(("◀ ▶", "choose"), ("OK", "select"), ("Back", "close"))
         if hint_h:
-            hint = keys_hint(("◀ ▶", "choose"), ("OK", "select"), ("Back", "close"))
             text(canvas, small, hint, t.text_dim, (x, rect.bottom - 28 - small.get_linesize()), inner)
+        self._draw_placed(canvas, w, spot, wall, hint, label)
+
+    def _draw_placed(self, canvas, w: dict[str, Placed], spot, wall: float, hint: str, label: str) -> None:
+        """The parts the skin gave a place of their own, each in its rectangle (wrapped to it, at most its lines)."""
+        t, p, fonts = self.theme, self.programme, self.fonts
+        small, medium, large = fonts.get(t.font_small), fonts.get(t.font_medium), fonts.get(t.font_large)
+        bold = fonts.get(t.font_small, bold=True)
+        blocks = {
+            "channel": (layouts.font(fonts, t, w["channel"]), label, t.accent),
+            "time": (layouts.font(fonts, t, w["time"]), day_and_time(p, wall), t.text),
+            "title": (large, p.title, t.text),
+            "subtitle": (medium, p.sub_title or "", t.text_dim),
+            "rating": (layouts.font(fonts, t, w["rating"]), rating(p), t.text),
+            "facts": (small, facts(p, with_rating=not w["rating"].visible), t.text_dim),
+            "note": (bold, self._note(wall), t.accent),
+            "description": (small, p.description or "No description.", t.text),
+            "hint": (small, hint, t.text_dim),
+        }
+        for name, (font, value, colour) in blocks.items():
+            part = w[name]
+            if not (part.visible and part.placed and value):
+                continue
+            box = spot(name)
+            lines = min(part.lines, box.height // font.get_linesize()) if box.height else part.lines
+            y = box.y
+            for line in wrap(font, value, box.width, lines) if lines > 1 else [value]:
+                shown_w = font.size(fit(font, line, box.width))[0]
+                lx = {"left": box.x, "right": box.right - shown_w, "centre": box.centerx - shown_w // 2}[part.align]
+                y = text(canvas, font, line, colour, (lx, y), box.width).bottom
+        if w["progress"].visible and w["progress"].placed and self.on_now(wall):
+            progress(canvas, spot("progress"), p.progress(wall), t)
+        if w["image"].visible and p.icon and self.logo is not None:
+            box = spot("image")
+            image = self.logo(p.icon, box.size)
+            if image is not None:
+                canvas.blit(image, image.get_rect(center=box.center))
 
     def _note(self, wall: float) -> str:
         """One line on what is set or what is left: "Reminder set …", "35 min left"."""

@@ -50,6 +50,10 @@ SCREEN_OF = {
     "list_row": "list",
     "guide": "guide",
     "details": "details",
+    "settings_row": "settings",
+    "pin": "pin",
+    "toasts": "live",
+    "volume": "live",
 }  # whose Theme lays it out
 
 
@@ -81,7 +85,19 @@ def laid_out(theme) -> dict[str, tuple[tuple[int, int, int, int], dict]]:
                        layouts.list_row(t, Fonts(t.fonts), rw, number_w))  # fmt: skip
     t = theme("guide")
     out["guide"] = ((0, 0, *CANVAS), layouts.guide(t, Fonts(t.fonts)))
-    out["details"] = ((0, 0, *CANVAS), layouts.details(theme("details")))  # the dialog at its tallest
+    t = theme("details")
+    out["details"] = ((0, 0, *CANVAS), layouts.details(t, Fonts(t.fonts)))  # the dialog at its tallest
+    t = theme("settings")
+    width = max(t.list_width, 760) - 24  # a row of the Settings sheet (stb.ui.widgets.sheet)
+    x = t.margin_x + 12 if t.list_side == "left" else CANVAS[0] - t.margin_x - width - 12
+    out["settings_row"] = ((x, t.margin_y + 72, width, layouts.SETTINGS_ROW - layouts.SETTINGS_GAP),
+                           layouts.settings_row(t, Fonts(t.fonts), width))  # fmt: skip
+    t = theme("pin")
+    title_w = Fonts(t.fonts).get(t.font_medium, bold=True).size("PIN to change parental settings")[0]
+    out["pin"] = ((0, 0, *CANVAS), layouts.pin(t, Fonts(t.fonts), title_w))
+    t = theme("live")
+    out["toasts"] = ((0, 0, *CANVAS), layouts.toasts(t, Fonts(t.fonts)))
+    out["volume"] = ((0, 0, *CANVAS), layouts.volume(t, Fonts(t.fonts), 0))
     return out
 
 
@@ -89,7 +105,7 @@ def widget_problems(resolved: ResolvedSkin) -> list[Problem]:
     """The skin's layouts judged widget by widget: off the canvas, outside title-safe, overlapping, text too small
     at 1080p, a required widget hidden. Each with the file and JSON path that places it."""
     from stb.skin.theme import CANVAS
-    from stb.skin.widgets import CATALOGUE, FLOWING, MAY_OVERLAP
+    from stb.skin.widgets import CATALOGUE, FLOWING, FRAMES, MAY_OVERLAP
     from stb.ui.layoutrules import MIN_TEXT_PX
 
     problems: list[Problem] = []
@@ -101,20 +117,29 @@ def widget_problems(resolved: ResolvedSkin) -> list[Problem]:
 
     for layout, ((cx, cy, cw, ch), widgets) in laid_out(resolved.theme).items():
         theme = resolved.theme(SCREEN_OF[layout])
-        shown = {name: (x + cx, y + cy, w, h) for name, p in widgets.items() if p.visible for x, y, w, h in [p.rect]}
+        frame = FRAMES.get(layout)
+        fx, fy, fw, fh = widgets[frame].rect if frame else (0, 0, 0, 0)  # a dialog's parts are measured in it
+        shown = {}
+        for name, p in widgets.items():
+            x, y, w, h = p.rect
+            inner = frame is not None and name != frame
+            if p.visible:
+                shown[name] = (x + fx, y + fy, w, h) if inner else (x + cx, y + cy, w, h)
+        flowing = FLOWING.get(layout, set())
         for name, info in CATALOGUE[layout].items():
             p = widgets[name]
             if info.required and theme.layout(layout).get(name, {}).get("visible") is False:
                 report(layout, name, "visible", f"{layout} needs {name!r}: it cannot be hidden (it is shown anyway)")
-            if not p.visible or (name in FLOWING and not p.placed) or not info.moves:
+            if not p.visible or (name in flowing and not p.placed) or not info.moves:
                 continue  # a part that flows has no place of its own to judge
             rect = shown[name]
             if not _inside(rect, canvas):
                 report(layout, name, None, f"{rect} leaves the {CANVAS[0]}×{CANVAS[1]} canvas")
             elif not _inside(rect, safe):
                 report(layout, name, None, f"{rect} leaves the title-safe area {safe}", "warning")
-            if not _inside(p.rect, (0, 0, cw, ch)):
-                report(layout, name, None, f"{p.rect} leaves its container ({cw}×{ch})", "warning")
+            box = (0, 0, fw, fh) if frame and name != frame else (0, 0, cw, ch)
+            if not _inside(p.rect, box):
+                report(layout, name, None, f"{p.rect} leaves its container ({box[2]}×{box[3]})", "warning")
             if info.text and theme.font_size(p.font) < MIN_TEXT_PX:
                 report(layout, name, "font", f"{p.font} text is {theme.font_size(p.font)} px, under {MIN_TEXT_PX} px "
                        f"(24 px at 1080p)", "warning")  # fmt: skip
@@ -124,10 +149,11 @@ def widget_problems(resolved: ResolvedSkin) -> list[Problem]:
         ):
             report(layout, "channels", None, "the channel column must end left of the programmes (a row is drawn "
                    "from the column's left edge to the programmes' right edge)")  # fmt: skip
-        names = [n for n in shown if (n not in FLOWING or widgets[n].placed) and CATALOGUE[layout][n].moves]
+        names = [n for n in shown if (n not in flowing or widgets[n].placed) and CATALOGUE[layout][n].moves]
+        names = [n for n in names if n != frame]  # the dialog holds its parts
         for i, a in enumerate(names):
             for b in names[i + 1 :]:
-                if frozenset({a, b}) not in MAY_OVERLAP[layout] and _overlap(shown[a], shown[b]):
+                if frozenset({a, b}) not in MAY_OVERLAP.get(layout, set()) and _overlap(shown[a], shown[b]):
                     report(layout, b, None, f"{b!r} at {shown[b]} overlaps {a!r} at {shown[a]}")
     return problems
 

@@ -14,6 +14,7 @@ from stb.skin.theme import CANVAS, TITLE_SAFE, Theme
 from stb.skin.widgets import CATALOGUE, Placed
 from stb.skin.widgets import apply as apply_specs
 from stb.ui.fonts import Fonts
+from stb.ui.widgets import top_free_y
 
 Widgets = dict[str, Placed]
 LIST_HEADER = 96  # from the list panel's top to its first row
@@ -29,7 +30,8 @@ def apply(layout: str, defaults: Widgets, theme: Theme, container: tuple[int, in
     """The skin's placements over the defaults; a widget the screen needs stays shown whatever the skin says
     (`stb skin check` reports the skin; the screen keeps working, as Enigma2 falls back)."""
     out = apply_specs(defaults, theme.layout(layout), container)
-    required = [name for name, info in CATALOGUE[layout].items() if info.required and not out[name].visible]
+    required = [name for name, info in CATALOGUE[layout].items() if info.required and name in out
+                and not out[name].visible]  # fmt: skip
     return out | {name: replace(out[name], visible=True) for name in required}
 
 
@@ -61,7 +63,7 @@ def banner(theme: Theme, fonts: Fonts, size: tuple[int, int], number: str, brand
         "clock": Placed((clock_x, 18, clock_w, clock_h), font="medium", align="right"),
         "brand": Placed((clock_x - 24 - brand[0], 18 + clock_h // 2 - brand[1] // 2, *brand) if brand
                         else (clock_x - 24, 18, 0, 0), visible=brand is not None),
-        "state": Placed((w - 24 - w // 3, 18 + clock_h + 8, w // 3, small.get_height()), align="right"),
+        "state": Placed((w - 24 - w // 3, line_y + small.get_height() + 8, w // 3, small.get_height()), align="right"),
         "now_next": Placed((name_x, line_y, w - 24 - name_x, small.get_height())),
         "progress": Placed((name_x, line_y + small.get_height() + 8, t.progress_width, t.progress_height)),
     }  # fmt: skip
@@ -138,22 +140,124 @@ DETAILS_LOGO, DETAILS_BUTTON, DETAILS_PROGRESS = (160, 90), (260, 56), 360
 AS_MANY_AS_FIT = 99
 
 
-def details(theme: Theme) -> Widgets:
-    """The details dialog's parts: the dialog's width and place (centred; as tall as its content, so placed when
-    drawn), the sizes of the logo, progress bar and buttons, which parts show and how many lines each takes."""
+def details(theme: Theme, fonts: Fonts) -> Widgets:
+    """The details dialog and its parts. The dialog is centred and as tall as its content (so placed when drawn;
+    here at its tallest, which the checks judge); a part the skin places is drawn in its rectangle in the dialog,
+    the others flow top to bottom in the code's order at the sizes given here."""
     t = theme
     width = min(DETAILS_WIDTH, CANVAS[0] - 2 * t.margin_x)
-    height = CANVAS[1] - 2 * t.margin_y  # the most it can be: what the checks judge
+    height = CANVAS[1] - 2 * t.margin_y  # the most it can be
+    frame = apply("details", {"dialog": Placed(((CANVAS[0] - width) // 2, (CANVAS[1] - height) // 2, width, height))},
+                  t, CANVAS)  # fmt: skip
+    width = min(frame["dialog"].rect[2], CANVAS[0] - 2 * t.margin_x)
+    inner, pad = width - 2 * DETAILS_PAD, DETAILS_PAD
+    small, medium, large = (fonts.get(t.font_small).get_linesize(), fonts.get(t.font_medium).get_linesize(),
+                            fonts.get(t.font_large).get_linesize())  # fmt: skip
+    beside = pad + DETAILS_LOGO[0] + 24
+    head = pad + DETAILS_LOGO[1] + 20
     defaults = {
-        "dialog": Placed(((CANVAS[0] - width) // 2, (CANVAS[1] - height) // 2, width, height)),
-        "logo": Placed((DETAILS_PAD, DETAILS_PAD, *DETAILS_LOGO)),
-        "title": Placed((0, 0, 0, 0), lines=2),
-        "subtitle": Placed((0, 0, 0, 0)),
-        "progress": Placed((0, 0, DETAILS_PROGRESS, t.progress_height)),
-        "facts": Placed((0, 0, 0, 0), lines=2),
-        "note": Placed((0, 0, 0, 0)),
-        "description": Placed((0, 0, 0, 0), lines=AS_MANY_AS_FIT),
-        "buttons": Placed((0, 0, *DETAILS_BUTTON)),
-        "hint": Placed((0, 0, 0, 0)),
+        **frame,
+        "logo": Placed((pad, pad, *DETAILS_LOGO)),
+        "channel": Placed((beside, pad + 8, width - pad - beside, small), face="bold"),
+        "time": Placed((beside, pad + 8 + small + 6, width - pad - beside, medium), font="medium"),
+        "image": Placed((width - pad - DETAILS_LOGO[0], pad, *DETAILS_LOGO), visible=False),
+        "title": Placed((pad, head, inner, 2 * large), lines=2),
+        "subtitle": Placed((pad, head + 2 * large, inner, medium)),
+        "progress": Placed((pad, head + 2 * large + medium + 10, DETAILS_PROGRESS, t.progress_height)),
+        "rating": Placed((pad, head + 2 * large + medium + 40, inner, small), visible=False),
+        "facts": Placed((pad, head + 2 * large + medium + 40, inner, 2 * small), lines=2),
+        "note": Placed((pad, head + 2 * large + medium + 40 + 2 * small, inner, small), face="bold"),
+        "description": Placed((pad, head + 2 * large + medium + 64 + 3 * small, inner, 4 * small),
+                              lines=AS_MANY_AS_FIT),
+        "buttons": Placed((pad, height - 48 - small - DETAILS_BUTTON[1], *DETAILS_BUTTON)),
+        "hint": Placed((pad, height - 28 - small, inner, small)),
+    }  # fmt: skip
+    specs = t.layout("details")
+    for name, line in (("title", large), ("subtitle", medium), ("facts", small), ("description", small)):
+        spec = specs.get(name, {})
+        if "lines" in spec:  # as tall as the lines the skin gives it (unless it gives a height too)
+            x, y, w, _ = defaults[name].rect
+            defaults[name] = replace(defaults[name], rect=(x, y, w, int(spec["lines"]) * line))  # type: ignore[call-overload]
+    return apply("details", defaults, t, (width, height)) | frame  # the dialog is placed on the canvas, above
+
+
+SETTINGS_ROW = 44  # a setting's row, and a section heading's, from one top to the next
+SETTINGS_GAP = 6  # between two rows
+
+
+def settings_row(theme: Theme, fonts: Fonts, width: int) -> Widgets:
+    """One Settings row's widgets in a row ``width`` wide: the label on the left, the value taking the room it needs
+    at the right end (it flows until the skin places it), and a section heading's line."""
+    t, h = theme, SETTINGS_ROW - SETTINGS_GAP
+    small_h, heading_h = fonts.get(t.font_small).get_height(), fonts.get(t.font_small, bold=True).get_height()
+    mid = h // 2 - small_h // 2
+    defaults = {
+        "section": Placed((16, SETTINGS_ROW - 10 - heading_h, width - 32, heading_h), face="bold"),
+        "label": Placed((16, mid, width - 32, small_h)),
+        "value": Placed((16, mid, width - 32, small_h), align="right"),
     }
-    return apply("details", defaults, t, CANVAS)
+    return apply("settings_row", defaults, t, (width, h))
+
+
+PIN_DIALOG = (620, 300)  # the least width (a longer title widens it) and the height
+PIN_BOX, PIN_BOX_GAP = 44, 18
+
+
+def pin(theme: Theme, fonts: Fonts, title_w: int) -> Widgets:
+    """The PIN dialog on the canvas (centred, as wide as a title ``title_w`` wide needs) and its parts in it."""
+    t = theme
+    w = min(CANVAS[0] * 9 // 10, max(PIN_DIALOG[0], title_w + 96))
+    h = PIN_DIALOG[1]
+    frame = apply("pin", {"dialog": Placed((CANVAS[0] // 2 - w // 2, CANVAS[1] // 2 - h // 2, w, h))}, t, CANVAS)
+    w, h = frame["dialog"].rect[2:]
+    pad_w = 4 * PIN_BOX + 3 * PIN_BOX_GAP
+    defaults = {
+        "title": Placed((32, 32, w - 64, fonts.get(t.font_medium, bold=True).get_height()), font="medium",
+                        face="bold", align="centre"),
+        "pad": Placed((w // 2 - pad_w // 2, 140 - PIN_BOX // 2, pad_w, PIN_BOX)),
+        "message": Placed((32, 210, w - 64, fonts.get(t.font_small).get_height()), align="centre"),
+    }  # fmt: skip
+    return apply("pin", defaults, t, (w, h)) | frame
+
+
+def _safe(theme: Theme) -> tuple[int, int, int, int]:
+    """The title-safe rect of the canvas, or the skin's margin where that is wider (as widgets.safe_area)."""
+    mx, my = max(theme.margin, round(CANVAS[0] * TITLE_SAFE)), max(theme.margin, round(CANVAS[1] * TITLE_SAFE))
+    return mx, my, CANVAS[0] - 2 * mx, CANVAS[1] - 2 * my
+
+
+def toasts(theme: Theme, fonts: Fonts) -> Widgets:
+    """The notice toast (its widest, two lines) and the muted mark; both go where no panel is until the skin
+    places them (then their rectangle's corner is where they go, their size what they hold)."""
+    t = theme
+    sx, sy, sw, _ = _safe(t)
+    medium, bold = fonts.get(t.font_medium), fonts.get(t.font_small, bold=True)
+    muted = (bold.size("Muted")[0] + 80, bold.get_height() + 24)
+    defaults = {
+        "notice": Placed((sx, sy, sw, 2 * medium.get_linesize() + 24), font="medium", align="centre", lines=2),
+        "muted": Placed((sx + sw - muted[0], sy, *muted), face="bold"),
+    }
+    return apply("toasts", defaults, t, CANVAS)
+
+
+VOLUME = (72, 320)  # the indicator's least width and its most height
+
+
+def volume(theme: Theme, fonts: Fonts, label_w: int) -> Widgets:
+    """The volume indicator (at the right edge, midway between the banner and the top's boxes; as wide as a level
+    label ``label_w`` wide needs) and its track and level in it."""
+    t = theme
+    sx, sy, sw, sh = _safe(t)
+    font = fonts.get(t.font_small, bold=True)
+    free_top = top_free_y(t)
+    free_bottom = sy + sh - (t.banner_height + 16 if t.banner_position == "bottom" else 0)
+    w, h = max(VOLUME[0], label_w + 24), min(VOLUME[1], free_bottom - free_top)
+    top = (free_top + free_bottom) // 2 - h // 2
+    frame = apply("volume", {"toast": Placed((sx + sw - w, top, w, h))}, t, CANVAS)
+    w, h = frame["toast"].rect[2:]
+    track_h = h - 40 - font.get_height() - 16
+    defaults = {
+        "track": Placed((w // 2 - 6, 20, 12, track_h)),
+        "level": Placed((0, 20 + track_h + 16, w, font.get_height()), face="bold", align="centre"),
+    }
+    return apply("volume", defaults, t, (w, h)) | frame

@@ -24,7 +24,8 @@ from stb.ui.numberentry import NumberEntry
 from stb.ui.pin import PinPad
 from stb.ui.shiftbar import bar_rect, draw_shift_bar
 from stb.ui.streaminfo import describe
-from stb.ui.text import fit, wrap
+from stb.ui.text import fit
+from stb.ui.toasts import Toasts
 from stb.ui.trouble import FAILED, TroubleWatch
 from stb.ui.video import draw_latest_frame
 from stb.ui.widgets import (
@@ -34,7 +35,6 @@ from stb.ui.widgets import (
     panel,
     safe_area,
     text,
-    toast_spot,
     top_free_y,
 )
 
@@ -92,6 +92,7 @@ class LiveScreen:
         self.reminder_until = 0.0
         self._banner_layout: tuple[tuple, dict] | None = None
         self._starts: tuple[tuple[str, int], list[float]] | None = None  # programme starts on the timeshift bar
+        self._toasts: Toasts | None = None
         tv.subscribe(self.on_event)
 
     @property
@@ -266,14 +267,16 @@ class LiveScreen:
 
     def draw_toasts(self, canvas, now: float) -> None:
         """Volume and short notices: on top of every screen, so "No channel 55" shows in the guide too."""
+        if self._toasts is None or self._toasts.theme is not self.theme:
+            self._toasts = Toasts(self.theme, self.fonts)  # laid out once per look
         if now < self.volume_until:
-            self._draw_volume(canvas)
+            self._toasts.volume(canvas, *self.volume)
         elif self.volume[1]:
-            self._draw_muted(canvas)  # after the bar hides, a muted box still says so
+            self._toasts.muted(canvas)  # after the bar hides, a muted box still says so
         if self.reminder is not None and now < self.reminder_until:
-            self._draw_notice(canvas, self.reminder.text)
+            self._toasts.notice(canvas, self.reminder.text)
         if self.notice and now < self.notice_until:
-            self._draw_notice(canvas, self.notice)
+            self._toasts.notice(canvas, self.notice)
 
     @property
     def player(self) -> PlayerPort:
@@ -411,49 +414,6 @@ class LiveScreen:
         for line in self._info_lines:
             y = text(canvas, font, line, t.text, (rect.x + 24, y), rect.width - 48).bottom + 8
 
-    def _draw_volume(self, canvas) -> None:
-        """A level bar at the right edge, clear of the banner and panels; a muted box says so instead of a level."""
-        import pygame
-
-        t = self.theme
-        level, muted = self.volume
-        font = self.fonts.get(t.font_small, bold=True)
-        label = "MUTE" if muted else str(level)
-        safe = safe_area(canvas, t)
-        free_top = top_free_y(t)
-        free_bottom = safe.bottom - (t.banner_height + 16 if t.banner_position == "bottom" else 0)
-        height = min(320, free_bottom - free_top)
-        rect = toast_spot(canvas, t, (max(72, font.size(label)[0] + 24), height), side="right")
-        rect.centery = (free_top + free_bottom) // 2 if rect.right == safe.right else rect.centery
-        panel(canvas, rect, t, alpha=245, kind="toast")
-        track = pygame.Rect(0, 0, 12, rect.height - 40 - font.get_height() - 16)
-        track.midtop = (rect.centerx, rect.y + 20)
-        pygame.draw.rect(canvas, t.surface_raised, track, border_radius=6)
-        if not muted:
-            filled = track.copy()
-            filled.height = round(track.height * level / 100)
-            filled.bottom = track.bottom
-            pygame.draw.rect(canvas, t.accent, filled, border_radius=6)
-        centred_text(canvas, font, label, t.warning if muted else t.text, rect.centerx, track.bottom + 16)
-
-    def _draw_muted(self, canvas) -> None:
-        """A small speaker with a cross, top right, for as long as the sound is off."""
-        import pygame
-
-        t = self.theme
-        font = self.fonts.get(t.font_small, bold=True)
-        size = (font.size("Muted")[0] + 80, font.get_height() + 24)
-        rect = toast_spot(canvas, t, size, side="right")
-        panel(canvas, rect, t, alpha=245, kind="toast")
-        icon = pygame.Rect(rect.x + 16, rect.centery - 10, 20, 20)
-        pygame.draw.polygon(canvas, t.text, [(icon.x, icon.y + 6), (icon.x + 6, icon.y + 6), (icon.x + 13, icon.y),
-                                             (icon.x + 13, icon.bottom), (icon.x + 6, icon.bottom - 6),
-                                             (icon.x, icon.bottom - 6)])  # fmt: skip
-        cross = pygame.Rect(icon.right + 4, icon.y + 4, 12, 12)
-        pygame.draw.line(canvas, t.warning, cross.topleft, cross.bottomright, 3)
-        pygame.draw.line(canvas, t.warning, cross.bottomleft, cross.topright, 3)
-        text(canvas, font, "Muted", t.text, (cross.right + 12, rect.centery - font.get_height() // 2))
-
     def _draw_number_entry(self, canvas) -> None:
         import pygame
 
@@ -464,25 +424,6 @@ class LiveScreen:
         rect.right = safe_area(canvas, t).right
         panel(canvas, rect, t)
         centred_text(canvas, font, label, t.text, rect.centerx, rect.y + 12)
-
-    def _draw_notice(self, canvas, message: str) -> None:
-        """A short notice where no panel is (over the Settings title and the banner it was unreadable)."""
-        t = self.theme
-        font = self.fonts.get(t.font_medium)
-        safe = safe_area(canvas, t)
-        lines = wrap(font, message, safe.width - 48, 2)
-        width = max(font.size(line)[0] for line in lines) + 48
-        height = len(lines) * font.get_linesize() + 24
-        prefer = "bottom" if t.banner_position == "top" else "top"
-        rect = toast_spot(canvas, t, (width, height), prefer=prefer)
-        if rect.width < width:  # a narrower free stretch: wrap again to it, and find a place for that
-            lines = wrap(font, message, rect.width - 48, 3)
-            rect = toast_spot(canvas, t, (rect.width, len(lines) * font.get_linesize() + 24), prefer=prefer)
-        panel(canvas, rect, t, alpha=245, kind="toast")
-        y = rect.y + 12
-        for line in lines:
-            centred_text(canvas, font, line, t.text, rect.centerx, y)
-            y += font.get_linesize()
 
     def _draw_locked(self, canvas) -> None:
         channel = self.box.current

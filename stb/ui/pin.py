@@ -11,10 +11,13 @@ from dataclasses import dataclass
 
 from stb.parental import PinResult
 from stb.skin.theme import Theme
+from stb.ui import layouts
 from stb.ui.fonts import Fonts
 from stb.ui.keymap import THROUGH_DIALOGS
+from stb.ui.layouts import PIN_BOX, PIN_BOX_GAP
+from stb.ui.listrow import aligned
 from stb.ui.screen import Dismissable
-from stb.ui.widgets import centred_text, dialog, keys_hint
+from stb.ui.widgets import keys_hint, panel, scrim
 
 PIN_LENGTH = 4
 
@@ -40,16 +43,24 @@ class PinPad:
 
 
 def draw_pad(canvas, fonts: Fonts, theme: Theme, centre: tuple[int, int], typed: int) -> None:
-    """Four boxes, the typed ones filled: the PIN itself is never drawn."""
+    """Four boxes, the typed ones filled, centred on ``centre``: the PIN itself is never drawn."""
     import pygame
 
-    size, gap = 44, 18
-    x = centre[0] - (PIN_LENGTH * size + (PIN_LENGTH - 1) * gap) // 2
+    width = PIN_LENGTH * PIN_BOX + (PIN_LENGTH - 1) * PIN_BOX_GAP
+    draw_pad_in(canvas, theme, pygame.Rect(centre[0] - width // 2, centre[1] - PIN_BOX // 2, width, PIN_BOX), typed)
+
+
+def draw_pad_in(canvas, theme: Theme, rect, typed: int) -> None:
+    """Four boxes as tall as ``rect``, spread over its width (at least touching), the typed ones filled."""
+    import pygame
+
+    size = max(8, min(rect.height, rect.width // PIN_LENGTH))
+    gap = (rect.width - PIN_LENGTH * size) // (PIN_LENGTH - 1)
     for i in range(PIN_LENGTH):
-        box = pygame.Rect(x + i * (size + gap), centre[1] - size // 2, size, size)
+        box = pygame.Rect(rect.x + i * (size + gap), rect.y, size, size)
         pygame.draw.rect(canvas, theme.surface_raised, box, border_radius=8)
         if i < typed:
-            pygame.draw.circle(canvas, theme.text, box.center, 9)
+            pygame.draw.circle(canvas, theme.text, box.center, max(3, size * 9 // PIN_BOX))
         elif i == typed:
             pygame.draw.rect(canvas, theme.accent, box, width=3, border_radius=8)
 
@@ -68,6 +79,7 @@ class PinDialog(Dismissable):
         self.pad = PinPad()
         self.fonts = Fonts(theme.fonts)
         self.message = ""
+        self._laid_out: tuple[tuple, dict] | None = None
 
     def handle(self, action: str, now: float) -> bool:
         if action.startswith("digit_"):
@@ -89,13 +101,30 @@ class PinDialog(Dismissable):
         pass
 
     def draw(self, canvas, now: float) -> None:
+        """The dialog where the skin's `pin` layout puts it (centred, as wide as the title needs, by default)."""
+        import pygame
 
         t = self.theme
-        medium, small = self.fonts.get(t.font_medium, bold=True), self.fonts.get(t.font_small)
-        rect = dialog(canvas, t, (min(canvas.get_width() * 9 // 10, max(620, medium.size(self.title)[0] + 96)), 300))
-        centred_text(canvas, medium, self.title, t.text, rect.centerx, rect.y + 32, rect.width - 64)
-        draw_pad(canvas, self.fonts, t, (rect.centerx, rect.y + 140), len(self.pad.digits))
-        line, colour = (
-            (self.message, t.warning) if self.message else (self.hint or keys_hint(("Back", "cancel")), t.text_dim)
-        )
-        centred_text(canvas, small, line, colour, rect.centerx, rect.y + 210, rect.width - 64)
+        title_w = self.fonts.get(t.font_medium, bold=True).size(self.title)[0]
+        if self._laid_out is None or self._laid_out[0] != (t, title_w):
+            self._laid_out = ((t, title_w), layouts.pin(t, self.fonts, title_w))
+        w = self._laid_out[1]
+        scrim(canvas, t)
+        rect = pygame.Rect(w["dialog"].rect)
+        panel(canvas, rect, t, alpha=250)
+
+        def at(name: str):
+            x, y, pw, ph = w[name].rect
+            return pygame.Rect(rect.x + x, rect.y + y, pw, ph)
+
+        title = w["title"]
+        aligned(canvas, layouts.font(self.fonts, t, title), self.title, t.text, at("title"), title.align,
+                title.rect[2])  # fmt: skip
+        draw_pad_in(canvas, t, at("pad"), len(self.pad.digits))
+        message = w["message"]
+        if message.visible:
+            line, colour = (
+                (self.message, t.warning) if self.message else (self.hint or keys_hint(("Back", "cancel")), t.text_dim)
+            )
+            aligned(canvas, layouts.font(self.fonts, t, message), line, colour, at("message"), message.align,
+                    message.rect[2])  # fmt: skip

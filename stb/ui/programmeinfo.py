@@ -26,11 +26,15 @@ def day_and_time(p: Programme, now: float) -> str:
     return f"{name}  {when(p, p.start)}"  # ``when`` leaves the day out for the programme's own day
 
 
-def facts(p: Programme) -> str:
+def rating(p: Programme) -> str:
+    return f"Rated {p.rating}" if p.rating else ""
+
+
+def facts(p: Programme, with_rating: bool = True) -> str:
     """Episode, rating, stars, new/repeat, language, categories: one line, the known ones only."""
     parts = [
         p.episode_onscreen or "",
-        f"Rated {p.rating}" if p.rating else "",
+        rating(p) if with_rating else "",
         f"{p.star_rating} stars" if p.star_rating else "",  # words: a skin's font may lack ★
         "New" if p.is_new else ("Repeat" if p.previously_shown else ""),
         p.language.upper() if p.language else "",

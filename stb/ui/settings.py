@@ -14,14 +14,18 @@ from dataclasses import dataclass
 from stb.box import Box
 from stb.parental import PinResult
 from stb.skin.theme import Theme
+from stb.skin.widgets import Placed
+from stb.ui import layouts
 from stb.ui.confirm import ConfirmDialog
 from stb.ui.fonts import Fonts
+from stb.ui.layouts import SETTINGS_GAP, SETTINGS_ROW
 from stb.ui.pin import PinDialog
 from stb.ui.screen import Dismissable, Screen
+from stb.ui.settingsrow import draw_section, draw_setting
 from stb.ui.text import fit
-from stb.ui.widgets import paragraph, sheet, text
+from stb.ui.widgets import paragraph, sheet
 
-ROW_HEIGHT = 44
+ROW_HEIGHT = SETTINGS_ROW
 BOX_NAMES = ("Living Room", "Bedroom", "Kitchen", "Kids Room", "Office", "Guest Room", "Den")
 REFRESH_HOURS = (6, 12, 24, 48)
 AGE_LIMITS = (None, 6, 12, 16, 18)
@@ -69,6 +73,7 @@ class SettingsScreen(Dismissable):
         self.focus = 0
         self.top = 0  # first row shown: the list scrolls when it is longer than the panel
         self.items = self._items()
+        self._laid_out: tuple[tuple, dict[str, Placed]] | None = None
 
     # -- the settings ----------------------------------------------------------------------------------
     def _items(self) -> list[Item]:
@@ -279,13 +284,18 @@ class SettingsScreen(Dismissable):
             rows.append(("item", index))
         return rows
 
+    def _row_widgets(self, width: int) -> dict[str, Placed]:
+        """The rows' widgets for this look and panel width: laid out once, then kept."""
+        if self._laid_out is None or self._laid_out[0] != (self.theme, width):
+            self._laid_out = ((self.theme, width), layouts.settings_row(self.theme, self.fonts, width))
+        return self._laid_out[1]
+
     def draw(self, canvas, now: float) -> None:
         import pygame
 
         t = self.theme
         rect = sheet(canvas, t, self.fonts, "Settings")
         small = self.fonts.get(t.font_small)
-        heading = self.fonts.get(t.font_small, bold=True)
         hint_lines = 2
         hint_top = rect.bottom - 20 - hint_lines * small.get_linesize()
         y = rect.y + 72
@@ -296,27 +306,17 @@ class SettingsScreen(Dismissable):
         if top > 0 and rows[top - 1][0] == "section" and at - (top - 1) < fits:
             top -= 1  # the focused item's heading stays with it
         self.top = top
+        widgets = self._row_widgets(rect.width - 24)
         for kind, index in rows[top : top + fits]:
+            row = pygame.Rect(rect.x + 12, y, rect.width - 24, ROW_HEIGHT - SETTINGS_GAP)
             if kind == "section":
-                text(canvas, heading, self.items[index].section.upper(), t.accent, (rect.x + 28,
-                     y + ROW_HEIGHT - 10 - heading.get_height()), rect.width - 56)  # fmt: skip
-                y += ROW_HEIGHT
-                continue
-            item = self.items[index]
-            row = pygame.Rect(rect.x + 12, y, rect.width - 24, ROW_HEIGHT - 6)
-            focused = index == self.focus
-            if focused:
-                pygame.draw.rect(canvas, t.accent, row, border_radius=t.radius // 2)
-            colour = t.focus_text if focused else t.text
-            value = item.value()
-            if value and item.change is not None:
-                value = f"‹  {value}  ›"
-            value_room = row.width - 32 - small.size(item.label)[0] - 24
-            shown_w = min(small.size(value)[0], max(value_room, row.width // 3))
-            mid = row.centery - small.get_height() // 2
-            text(canvas, small, item.label, colour, (row.x + 16, mid), row.width - 32 - shown_w - 24)
-            text(canvas, small, value, t.focus_text if focused else t.text_dim, (row.right - 16 - shown_w, mid),
-                 shown_w)  # fmt: skip
+                draw_section(canvas, row, t, self.fonts, widgets, self.items[index].section.upper())
+            else:
+                item = self.items[index]
+                value = item.value()
+                if value and item.change is not None:
+                    value = f"‹  {value}  ›"
+                draw_setting(canvas, row, t, self.fonts, widgets, item.label, value, index == self.focus)
             y += ROW_HEIGHT
         hint = self.items[self.focus].hint
         if self.items[self.focus].protected and self.box.parental.enabled:

@@ -12,7 +12,7 @@ import pytest
 
 from stb.skin.check import check_skin_dir
 from stb.skin.resolve import SkinError, resolve
-from stb.ui import preview
+from stb.ui import preview, previewscene
 from stb.ui.layoutcheck import widget_problems
 from tests.skin.folders import NOW, manifest
 
@@ -176,7 +176,39 @@ def test_the_details_dialog_is_placed_sized_and_trimmed_by_the_skin(skins, tmp_p
 
 def test_the_details_dialog_checks(skins):
     folder = skins("off", manifest("off", layouts={"details": {"widgets": {
-        "dialog": {"anchor": "top_left", "x": 900}, "title": {"x": 5}}}}))  # fmt: skip
+        "dialog": {"anchor": "top_left", "x": 900}, "logo": {"font": "large"},
+        "title": {"anchor": "top_left", "x": 40, "y": 40}}}}))  # fmt: skip
     found = [(p.path.split(": ", 1)[1], p.severity, p.message) for p in check_skin_dir(folder, widget_problems)]
     assert any(w == "$.layouts.details.widgets.dialog" and s == "error" and "canvas" in m for w, s, m in found)
-    assert ("$.layouts.details.widgets.title.x", "warning", "title does not follow 'x' (it follows lines)") in found
+    assert ("$.layouts.details.widgets.logo.font", "warning",
+            "logo does not follow 'font' (it follows anchor, x, y, width, height, visible)") in found  # fmt: skip
+    # the placed title lies where the logo flows: it is judged against the logo only once the logo is placed too
+    assert any(w == "$.layouts.details.widgets.title" and "canvas" in m for w, _, m in found)
+
+
+def test_tuning_never_overlaps_next_and_the_check_refuses_a_state_that_would(skins, tmp_path, fixed_clock):
+    from stb.player.engine import PlaybackState
+    from stb.ui import drawlog
+    from stb.ui.layoutrules import _overlap
+
+    for skin in ("default", "highcontrast", "operator"):
+        work = tmp_path / skin
+        work.mkdir()
+        with drawlog.recording() as log, previewscene.demo_scene(work, resolve(skin).theme, NOW) as scene:
+            screen = scene.live(previewscene.StillZapper(previewscene.StillPlayer(PlaybackState.CONNECTING)))
+            screen.show_banner(0)
+            screen.draw(scene.canvas, 0)
+            drawn = {d.value: d.rect for d in log.on(scene.canvas) if d.kind == "text"}
+        upcoming = next(r for v, r in drawn.items() if v.startswith("Next "))
+        assert not _overlap(drawn["Tuning…"], upcoming), skin
+    folder = skins("under", manifest("under", layouts={"banner": {"widgets": {"state": {"y": 57}}}}))  # where it was
+    found = [p.message for p in check_skin_dir(folder, widget_problems) if p.severity == "error"]
+    assert "'now_next' at (369, 598, 823, 24) overlaps 'state' at (808, 589, 384, 24)" in found, found
+
+
+def test_the_hotel_banner_gives_now_and_next_their_titles(tmp_path, fixed_clock):
+    _, log = preview.render_recorded("live_banner", tmp_path, resolve("hotel").theme, NOW)
+    drawn = {d.value: d.shown for d in log if d.kind == "text"}
+    assert drawn["08:00–08:30  Weather and Traffic"] == "08:00–08:30  Weather and Traffic"  # was "Weather a…"
+    upcoming = next(shown for value, shown in drawn.items() if value.startswith("Next "))
+    assert upcoming.startswith("Next 08:30  World Rep")
