@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from stb import __version__
+from stb.box import Event as BoxEvent
+from stb.box import SettingsChanged
 from stb.config import cache_dir
 from stb.errors import StbError
 from stb.lan.console import PairingConsole
@@ -82,8 +84,8 @@ def build_app(
 ) -> App:
     """The box: ``App(lineup, **window)``, and with ``api_port`` its HTTP API, relay, announcement and peers.
 
-    ``keyframe_cache``: read likely channels ahead for instant zaps (None: as the box's settings say).
-    ``timeshift``: keep the channel on screen on disk, to pause and rewind it (None: as the settings say).
+    ``keyframe_cache``: read likely channels ahead for instant zaps; ``timeshift``: keep the channel on screen on
+    disk, to pause and rewind it. Each turns its Settings switch on (or off) and keeps it so; None: as it is.
     ``network_tuner``: turn "Offer this box as a network tuner" on (``stb run --network-tuner``), kept on.
     """
     app = App(lineup, **window)
@@ -91,10 +93,11 @@ def build_app(
         app.box.settings.network_tuner = True
         app.box.settings_changed()
     settings = app.box.settings
-    cache = keyframe_cache if keyframe_cache is not None else settings.keyframe_cache
-    shift = timeshift if timeshift is not None else settings.timeshift
-    if cache or shift:
-        attach_local_relay(app, keyframe_cache=cache, timeshift=shift)
+    for name, value in (("keyframe_cache", keyframe_cache), ("timeshift", timeshift)):
+        if value is not None and getattr(settings, name) != value:  # `stb run --timeshift`: the switch, kept on
+            setattr(settings, name, value)
+            app.box.settings_changed()
+    attach_local_relay(app)
     if api_port is not None:
         attach_network(app, api_port, api_host, interfaces)
         # Pairing without the TV: `stb pairing` on this machine (`stb run --headless` also prints each code).
@@ -103,63 +106,95 @@ def build_app(
 
 
 class LocalRelayService:
-    """Starts the TV's own relay after the box (its keyframe cache, its timeshift); one that cannot start leaves
-    the TV playing as without it."""
+    """The TV's own relay on loopback (:mod:`stb.relay.local`) as the Settings switches want it: the keyframe
+    cache (:mod:`stb.tv.cache`, likely channels read ahead) and timeshift (:mod:`stb.tv.timeshift`, the channel on
+    screen kept on disk). Started with the box when either is on, restarted or stopped when they change; one
+    that cannot start leaves the TV playing as without it."""
 
-    def __init__(self, app: App, local: LocalRelay, cache: KeyframeCache | None) -> None:
-        self.app, self.local, self.cache = app, local, cache
+    def __init__(self, app: App, budget: CacheBudget | None = None) -> None:
+        self.app, self.budget = app, budget
+        self.local: LocalRelay | None = None
+        self.cache: KeyframeCache | None = None
+        self.running = (False, False)  # (keyframe cache, timeshift)
+        self._started = False
+        app.box.subscribe(self._on_box_event)
+
+    def _on_box_event(self, event: BoxEvent) -> None:
+        if isinstance(event, SettingsChanged) and self._started:
+            self.apply()
 
     def start(self) -> None:
-        try:
-            self.local.start()
-        except StbError as exc:
-            log.warning("%s", exc)
-            lost = "Zaps are not instant" if self.cache is not None else "Live TV cannot be paused"
-            self.app.box.notify(f"{lost}: the TV's relay could not start")
-            return
-        tv = self.app.tv
-        self.app.zapper.set_routes(self.local.route)
-        if self.local.timeshift:
-            zapper = self.app.zapper
-            for player in zapper.players:  # tuned before the relay started: through it now, like every later tune
-                if player.channel is not None:
-                    player.play_from(self.local.route(player.channel))
-            tv.timeshift = Timeshift(self.local, lambda: zapper.active)
-            tv.timeshift.watch(self.app.box.current if not self.app.box.standby else None)
-        if self.cache is not None:
-            tv.cache = self.cache
-            self.app.screen.cache_summary = self.cache.describe
-            self.cache.refresh()
+        self._started = True
+        self.apply()
 
     def stop(self) -> None:
-        self.app.tv.cache = None
-        self.app.tv.timeshift = None
-        self.app.zapper.set_routes(direct_urls)
+        self._started = False
+        self._stop_relay()
+
+    def apply(self) -> None:
+        """Bring the relay in line with the settings (nothing to do when it already is)."""
+        settings = self.app.box.settings
+        wanted = (settings.keyframe_cache, settings.timeshift)
+        if wanted == self.running:
+            return
+        self._stop_relay()
+        self.running = wanted
+        if any(wanted):
+            self._start_relay(*wanted)
+
+    def _start_relay(self, cache_on: bool, shift_on: bool) -> None:
+        app, tv, zapper = self.app, self.app.tv, self.app.zapper
+        settings = app.box.settings
+
+        def source(channel_id: str) -> ChannelSource | None:  # the TV applies the parental lock itself
+            channel = tv.snapshot.lineup.by_id(channel_id)
+            return (
+                ChannelSource(channel.id, channel.name, tuple(channel.urls), dict(channel.headers)) if channel else None
+            )
+
+        def held() -> set[str]:
+            return {p.channel.id for p in zapper.players if p.channel is not None}
+
+        budget = self.budget or CacheBudget(channels=settings.cache_channels, bits_per_s=settings.cache_mbit_s * 1e6)
+        local = LocalRelay(source, max_clients=2 + len(zapper.players) + budget.channels,
+                           shift_root=_timeshift_root(settings.timeshift_dir) if shift_on else None,
+                           shift_limits=Limits(max_seconds=settings.timeshift_minutes * 60.0))  # fmt: skip
+        try:
+            local.start()
+        except StbError as exc:
+            log.warning("%s", exc)
+            lost = "Live TV cannot be paused" if shift_on else "Zaps are not instant"
+            app.box.notify(f"{lost}: the TV's relay could not start")
+            return
+        self.local = local
+        zapper.set_routes(local.route)
+        for player in zapper.players:  # tuned before the relay started: through it now, like every later tune
+            player.reroute()
+        if shift_on:
+            tv.timeshift = Timeshift(local, lambda: zapper.active)
+            tv.timeshift.watch(app.box.current if not app.box.standby else None)
+        if cache_on:
+            self.cache = tv.cache = KeyframeCache(local, app.box, held, budget)
+            app.screen.cache_summary = self.cache.describe
+            self.cache.refresh()
+
+    def _stop_relay(self) -> None:
+        if self.local is None:
+            return
+        app = self.app
+        app.tv.cache = self.cache = None
+        app.tv.timeshift = None
+        app.screen.cache_summary = list
+        app.zapper.set_routes(direct_urls)
+        for player in app.zapper.players:  # straight from the provider again (a paused picture goes live)
+            player.reroute()
         self.local.stop()
+        self.local = None
 
 
-def attach_local_relay(
-    app: App, *, keyframe_cache: bool = True, timeshift: bool = False, budget: CacheBudget | None = None
-) -> LocalRelayService:
-    """The TV's own relay on loopback (:mod:`stb.relay.local`): the keyframe cache (:mod:`stb.tv.cache`, likely
-    channels read ahead) and timeshift (:mod:`stb.tv.timeshift`, the channel on screen kept on disk)."""
-    tv, zapper = app.tv, app.zapper
-
-    def source(channel_id: str) -> ChannelSource | None:  # the TV applies the parental lock itself
-        channel = tv.snapshot.lineup.by_id(channel_id)
-        return ChannelSource(channel.id, channel.name, tuple(channel.urls), dict(channel.headers)) if channel else None
-
-    def held() -> set[str]:
-        return {p.channel.id for p in zapper.players if p.channel is not None}
-
-    settings = app.box.settings
-    budget = budget or CacheBudget(channels=settings.cache_channels, bits_per_s=settings.cache_mbit_s * 1e6)
-    limits = Limits(max_seconds=settings.timeshift_minutes * 60.0)
-    local = LocalRelay(source, max_clients=2 + len(zapper.players) + budget.channels,
-                       shift_root=_timeshift_root(settings.timeshift_dir) if timeshift else None,
-                       shift_limits=limits)  # fmt: skip
-    cache = KeyframeCache(local, app.box, held, budget) if keyframe_cache else None
-    service = LocalRelayService(app, local, cache)
+def attach_local_relay(app: App, budget: CacheBudget | None = None) -> LocalRelayService:
+    """The TV's own relay, following the keyframe cache and timeshift switches (it runs only while one is on)."""
+    service = LocalRelayService(app, budget)
     app.services.append(service)
     return service
 

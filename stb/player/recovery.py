@@ -139,6 +139,13 @@ class Player:
         self._start_url(paused)
         self.paused = paused
 
+    def reroute(self) -> None:
+        """The box's routes changed (its relay started or stopped): play from the new ones if they differ."""
+        if self.channel is not None:
+            urls = list(self.routes(self.channel)) or list(self.channel.urls)
+            if urls != self._urls:
+                self.play_from(urls)
+
     def stop(self) -> None:
         self.adapter.stop()
         self.paused = False

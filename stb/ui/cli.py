@@ -47,12 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--keyframe-cache", action="store_true",
         help="read likely channels ahead (further neighbours, favourites, recent) so zaps to them start at a "
-        "keyframe at once; costs bandwidth within the budget in settings.json (default: the setting, off)",
+        "keyframe at once; costs bandwidth within the budget in settings.json. Turns the Settings switch "
+        "'Read channels ahead' on and keeps it on (default: off)",
     )  # fmt: skip
     p.add_argument(
         "--timeshift", action="store_true",
         help="keep the channel on screen on disk (2 h by default), so live TV can be paused, rewound and started "
-        "over; every channel is then read through the box's own relay (default: the setting, off)",
+        "over; every channel is then read through the box's own relay. Turns the Settings switch 'Pause live TV' "
+        "on and keeps it on (default: off)",
     )  # fmt: skip
     p.add_argument(
         "--network-tuner", action="store_true",

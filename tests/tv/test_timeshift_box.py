@@ -87,3 +87,31 @@ def test_pause_play_on_skip_back_and_back_to_live(box, tmp_path):
     press(app, pygame.K_END)  # back to live
     assert app.tv.timeshift.live and url(app) == local.url(channel.id)
     step_until(app, lambda: app.player.state is PlaybackState.PLAYING and decoded(app) > 10, "live again")
+
+
+def test_the_settings_switch_starts_and_stops_timeshift_while_the_tv_plays(tmp_path, headend, monkeypatch):
+    monkeypatch.setenv("STB_CACHE_DIR", str(tmp_path / "cache"))
+    plain = demo_lineup(*headend)
+    app = build_app(Lineup(name=plain.name, channels=plain.channels[:3]), headless=True,
+                    store=StateStore(tmp_path / "state"), guide_db=tmp_path / "g.db", pretune=0)  # fmt: skip
+    app.start()
+    try:
+        step_until(app, lambda: app.player.state is PlaybackState.PLAYING, "the channel on screen")
+        channel = app.box.current
+        assert app.tv.timeshift is None and url(app) == channel.urls[0]
+        app.box.settings.timeshift = True  # what the Settings row does
+        app.box.settings_changed()
+        local = app.services[-1].local
+        assert app.tv.timeshift is not None and url(app) == local.url(channel.id)
+        step_until(app, lambda: buffered(app, 1), "the buffer filling")
+        press(app, pygame.K_SPACE)
+        assert app.player.paused
+        app.box.settings.timeshift = False
+        app.box.settings_changed()
+        assert app.tv.timeshift is None and not app.player.paused and url(app) == channel.urls[0]
+        step_until(app, lambda: app.player.state is PlaybackState.PLAYING and decoded(app) > 10, "live, straight")
+        press(app, pygame.K_SPACE)
+        assert app.screen.notice == "Pausing live TV is off (Settings)"
+    finally:
+        app.close()
+    assert not list((tmp_path / "cache" / "timeshift").rglob("*.ts"))  # the buffer went with the switch
