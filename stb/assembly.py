@@ -32,7 +32,7 @@ from stb.net.signed import StreamSigner
 from stb.net.tvevents import tv_event_listener
 from stb.player.recovery import direct_urls
 from stb.relay.feed import ChannelSource
-from stb.relay.local import LocalRelay
+from stb.relay.local import LocalRelay, relayable
 from stb.relay.relay import Relay
 from stb.settings import distinct_name
 from stb.timeshift.buffer import Limits
@@ -97,9 +97,9 @@ def build_app(
         if value is not None and getattr(settings, name) != value:  # `stb run --timeshift`: the switch, kept on
             setattr(settings, name, value)
             app.box.settings_changed()
-    attach_local_relay(app)
+    local = attach_local_relay(app)
     if api_port is not None:
-        attach_network(app, api_port, api_host, interfaces)
+        attach_network(app, api_port, api_host, interfaces, local)
         # Pairing without the TV: `stb pairing` on this machine (`stb run --headless` also prints each code).
         app.services.append(PairingConsole(app.auth, app.box.store.path.parent))
     return app
@@ -156,7 +156,7 @@ class LocalRelayService:
             return {p.channel.id for p in zapper.players if p.channel is not None}
 
         budget = self.budget or CacheBudget(channels=settings.cache_channels, bits_per_s=settings.cache_mbit_s * 1e6)
-        local = LocalRelay(source, max_clients=2 + len(zapper.players) + budget.channels,
+        local = LocalRelay(source, max_clients=2 + len(zapper.players) + budget.channels + settings.relay_channels,
                            shift_root=_timeshift_root(settings.timeshift_dir) if shift_on else None,
                            shift_limits=Limits(max_seconds=settings.timeshift_minutes * 60.0))  # fmt: skip
         try:
@@ -179,7 +179,8 @@ class LocalRelayService:
             self.cache.refresh()
 
     def _stop_relay(self) -> None:
-        if self.local is None:
+        local, self.local = self.local, None  # the network thread reads ``local``: gone before it stops
+        if local is None:
             return
         app = self.app
         app.tv.cache = self.cache = None
@@ -188,8 +189,7 @@ class LocalRelayService:
         app.zapper.set_routes(direct_urls)
         for player in app.zapper.players:  # straight from the provider again (a paused picture goes live)
             player.reroute()
-        self.local.stop()
-        self.local = None
+        local.stop()
 
 
 def attach_local_relay(app: App, budget: CacheBudget | None = None) -> LocalRelayService:
@@ -204,7 +204,12 @@ def _timeshift_root(folder: str) -> Path:
     return Path(folder) if folder else cache_dir() / "timeshift"
 
 
-def attach_network(app: App, port: int, host: str, interfaces: list[str] | None) -> NetworkSide:
+def attach_network(
+    app: App, port: int, host: str, interfaces: list[str] | None, local: LocalRelayService | None = None
+) -> NetworkSide:
+    """The API, the relay for other screens, the announcement and the peers. With ``local`` (the TV's own relay,
+    while it runs), the relay reads channels through it: one upstream read per channel for the TV and every other
+    screen, and a channel another screen watches is one the TV's keyframe cache holds."""
     box, tv = app.box, app.tv
     settings = box.settings
     if not settings.box_id:  # the box's first start on a network: its id, and a default name of its own
@@ -212,7 +217,16 @@ def attach_network(app: App, port: int, host: str, interfaces: list[str] | None)
         settings.box_name = distinct_name(settings.box_name, settings.box_id)
         box.settings_changed()
     net_guide = NetGuide(app.guide_db, lineup=box.lineup)
-    relay = Relay(lambda channel_id: channel_source(tv.snapshot, channel_id), max_upstreams=settings.relay_channels)
+
+    def source(channel_id: str) -> ChannelSource | None:  # the network thread: the snapshot, and a URL read whole
+        found = channel_source(tv.snapshot, channel_id)
+        relay_here = local.local if local is not None else None
+        channel = tv.snapshot.lineup.by_id(channel_id)
+        if found is None or relay_here is None or channel is None or not relayable(channel):
+            return found
+        return dataclasses.replace(found, urls=(relay_here.url(channel_id), *found.urls))
+
+    relay = Relay(source, max_upstreams=settings.relay_channels)
     remote = TvRemote(tv, app.act)
     context = NetContext(
         box_info=remote.api_box_info, commands=tv.commands, auth=app.auth, box=remote, guide=net_guide.get,

@@ -117,3 +117,29 @@ def test_a_box_with_the_cache_zaps_to_a_cached_channel_through_it(tmp_path, head
         assert app.screen.cache_summary()[0].startswith("Keyframe cache:")
     finally:
         app.close()
+
+
+def test_a_channel_another_screen_watches_is_read_once_through_the_tvs_relay_and_cached(tmp_path, headend):
+    """The network relay reads through the TV's own relay: one upstream read, and the channel is held there."""
+    import http.client
+
+    from stb.assembly import build_app
+    from stb.bench.relay import start_paired
+
+    store = StateStore(tmp_path / "state")
+    app = build_app(demo_lineup(*headend), headless=True, store=store, guide_db=tmp_path / "g.db", pretune=0,
+                    keyframe_cache=True, api_port=0)  # fmt: skip
+    token, _tv = start_paired(app, "Laptop", "cache test")
+    try:
+        local = app.services[0].local
+        assert local is not None
+        conn = http.client.HTTPConnection("127.0.0.1", app.net.bound_port, timeout=30)
+        conn.request("GET", "/stream/channel/cinema-one", headers={"Authorization": f"Bearer {token}"})
+        answer = conn.getresponse()
+        assert answer.status == 200 and len(answer.read(200 * 188)) == 200 * 188
+        step_until(app, lambda: "cinema-one" in local.summary.ready, "the watched channel held by the TV's relay")
+        relayed = app.net.ctx.relay.feeds["cinema-one"]
+        assert relayed.source.urls[0] == local.url("cinema-one")  # read from the TV's relay, not the provider
+        conn.close()
+    finally:
+        app.close()
