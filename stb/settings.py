@@ -36,6 +36,12 @@ def _box_id(value: Any) -> str:
     return value
 
 
+def _folder(value: Any) -> str:
+    if not isinstance(value, str) or (value and (not value.startswith("/") or "\0" in value or len(value) > 1024)):
+        raise ValueError("recordings_dir is not an absolute folder")
+    return value
+
+
 @dataclass
 class ParentalSettings:
     """The parental lock's persistent part; :class:`stb.parental.ParentalLock` applies the rules.
@@ -106,6 +112,10 @@ class Settings:
     cache_channels: int = 4  # at most this many channels read ahead
     cache_mbit_s: int = 40  # and no more than this much of the line for them
     network_tuner: bool = False  # offered as an HDHomeRun tuner: tokenless tuner routes and streams on the LAN
+    recordings_dir: str = ""  # an absolute folder for recordings; "": "recordings" in the state directory
+    record_pad_before_min: int = 2  # a timer starts this long before its programme
+    record_pad_after_min: int = 5  # and ends this long after it
+    recording_channels: int = 4  # channels recorded at once at most (the relay's relay_channels bounds it too)
     parental: ParentalSettings = field(default_factory=ParentalSettings)
 
     @classmethod
@@ -133,6 +143,10 @@ class Settings:
             cache_channels=_int(data, "cache_channels", cls.cache_channels, 0, 16),
             cache_mbit_s=_int(data, "cache_mbit_s", cls.cache_mbit_s, 1, 1000),
             network_tuner=_bool(data, "network_tuner", cls.network_tuner),
+            recordings_dir=_folder(data.get("recordings_dir", cls.recordings_dir)),
+            record_pad_before_min=_int(data, "record_pad_before_min", cls.record_pad_before_min, 0, 120),
+            record_pad_after_min=_int(data, "record_pad_after_min", cls.record_pad_after_min, 0, 240),
+            recording_channels=_int(data, "recording_channels", cls.recording_channels, 1, 32),
             parental=ParentalSettings.from_json(data.get("parental", {})),
         )
 

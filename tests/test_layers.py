@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"settings"},
     {"lineup", "ts", "assets"},
     {"streams", "guide", "headend", "player", "relay", "timeshift"},
-    {"box", "skin", "lan"},
+    {"box", "skin", "lan", "pvr"},
     {"tv"},
     {"web"},
     {"ui", "net"},
