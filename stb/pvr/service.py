@@ -100,10 +100,11 @@ class Pvr:
 
     async def async_close(self) -> None:
         """The box stops: recordings end as interrupted (they resume as a new part when the box is back)."""
-        if self._ticker is not None:
-            self._ticker.cancel()
+        ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+                await ticker
         await asyncio.gather(*(r.stop("interrupted") for r in self.recorders.values()))
         self.recorders.clear()
 
