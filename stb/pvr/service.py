@@ -81,6 +81,7 @@ class Pvr:
         self._wake = asyncio.Event()
         self._expanded_at: float | None = None
         self._copies: set[asyncio.Task] = set()
+        self._checking: asyncio.Lock | None = None  # one check at a time: the ticker's and a new timer's
 
     # -- life ----------------------------------------------------------------------------------------------
 
@@ -135,6 +136,12 @@ class Pvr:
 
     async def check(self) -> None:
         """Start what is due, end what is over, skip what the clock jumped past; by the wall clock now."""
+        if self._checking is None:
+            self._checking = asyncio.Lock()
+        async with self._checking:
+            await self._check()
+
+    async def _check(self) -> None:
         now = self.clock.time()
         for timer in list(self.timers.values()):
             recorder = self.recorders.get(timer.id)
@@ -277,6 +284,8 @@ class Pvr:
     # -- recording -----------------------------------------------------------------------------------------
 
     async def _start(self, timer: Timer, now: float) -> None:
+        if timer.id in self.recorders:
+            return
         name = self.channel_name(timer.channel) or timer.channel
         meta = self.library.recordings.get(timer.recording) if timer.recording else None
         try:
