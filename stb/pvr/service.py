@@ -254,6 +254,7 @@ class Pvr:
             await self._expand(rule)
 
     async def _expand(self, rule: SeriesRule) -> None:
+        """Timers for the rule's coming episodes (one under way is not joined halfway), skipping those recorded."""
         now = self.clock.time()
         found: list[Programme] = await self.ask(
             lambda g: g.window([rule.channel], now, now + SERIES_DAYS * 86400).get(rule.channel, []), []
@@ -264,7 +265,7 @@ class Pvr:
         taken = {(t.channel, t.start) for t in self.timers.values()}
         for p in found:
             key = episode_key(p)
-            if not rule.matches(p) or p.stop <= now or (key and key in have) or (p.channel, p.start) in taken:
+            if not rule.matches(p) or p.start < now or (key and key in have) or (p.channel, p.start) in taken:
                 continue
             if any(s.startswith(f"{p.title} at {p.start:.0f}:") for s in rule.skipped):
                 continue
