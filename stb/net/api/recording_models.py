@@ -23,7 +23,7 @@ class RecordProgramme(_Body):
     what: Literal["programme"]
     channel: ChannelId
     start: Epoch = Field(description="The programme's start, as the guide gives it (UTC seconds)")
-    programme_id: Annotated[int, Field(ge=0, le=2**62), WHOLE] | None = Field(
+    programme_id: Annotated[int, Field(ge=0, le=2**40), WHOLE] | None = Field(
         None, description="The guide's id of it, checked when given (ids change when the guide is refreshed)"
     )
 
@@ -32,7 +32,7 @@ class RecordSeries(_Body):
     what: Literal["series"]
     channel: ChannelId
     start: Epoch = Field(description="Any episode's start on that channel: its title names the series")
-    programme_id: Annotated[int, Field(ge=0, le=2**62), WHOLE] | None = None
+    programme_id: Annotated[int, Field(ge=0, le=2**40), WHOLE] | None = None
 
 
 class RecordNow(_Body):
