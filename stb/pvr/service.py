@@ -185,6 +185,16 @@ class Pvr:
         timer.pad_before = max(0, int(timer.start - now))  # it starts now, whatever the programme's start
         return await self._add(timer)
 
+    async def schedule_manual(self, channel: str, start: float, stop: float, title: str | None = None) -> Timer:
+        """Record ``channel`` from ``start`` to ``stop`` (UTC epoch), whatever the guide says (no padding)."""
+        name = self.channel_name(channel)
+        if not name:
+            raise NotFound(f"no channel with id {channel[:64]!r}")
+        if stop <= max(start, self.clock.time()):
+            raise NotFound("that time is over")
+        return await self._add(Timer(new_id(), channel, title or name, start, stop, kind="programme",
+                                     created=self.clock.time()))  # fmt: skip
+
     async def schedule_series(self, channel: str, start: float, programme_id: int | None = None) -> SeriesRule:
         """Record every episode of this programme's series on its channel, skipping those already recorded."""
         p = await self._programme_at(channel, start, programme_id)
