@@ -183,3 +183,38 @@ def test_unknown_things_are_not_found(tmp_path):
         return errors
 
     assert all(run(tmp_path, scenario))
+
+
+class Buffer:
+    """The TV's timeshift buffer as the recorder sees it (TimeshiftHold): it holds CH[1] since BASE + 60."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, float]] = []
+
+    def copy_since(self, channel_id, since, into):
+        self.asked.append((channel_id, since))
+        if channel_id != CH[1]:
+            return None
+        into.write_bytes(packets(30))
+        return max(since, BASE + 60)
+
+
+def test_record_now_keeps_what_the_timeshift_buffer_holds_of_the_programme_as_its_first_part(tmp_path):
+    async def scenario(pvr, clock, relay, guide, events):
+        pvr.timeshift = Buffer()
+        clock.t = BASE + 600
+        held = await pvr.schedule_now(CH[1])
+        not_held = await pvr.schedule_now(CH[0])
+        await until(lambda: relay.queues.get(CH[1]) and relay.queues.get(CH[0]))
+        relay.feed(CH[1], packets(4))
+        relay.feed(CH[0], packets(4))
+        metas = [pvr.library.recordings[t.recording] for t in (held, not_held)]
+        await until(lambda: all(m.parts and m.parts[-1].bytes == 4 * 188 for m in metas) and not pvr._copies)
+        return pvr.timeshift.asked, metas
+
+    asked, (held, not_held) = run(tmp_path, scenario)
+    assert asked == [(CH[1], BASE), (CH[0], BASE)], "from the programme's start"
+    assert [(p.file, p.source, p.bytes) for p in held.parts] == [("part-1.ts", "timeshift", 30 * 188),
+                                                                 ("part-2.ts", "live", 4 * 188)]  # fmt: skip
+    assert held.parts[0].start == BASE + 60, "as far back as the buffer holds"
+    assert [p.source for p in not_held.parts] == ["live"], "nothing held: live only"

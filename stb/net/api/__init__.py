@@ -10,8 +10,8 @@ JSON (RFC 9457). Calls that change or read the TV go to a :class:`~stb.net.ports
 thread through the command queue; guide queries run on a guide thread, off the event loop.
 
 One router per resource (``box``, ``lineup``, ``actions``, ``guide``, ``events``, ``streams``,
-``exports``, ``tuner``); each route gets the box's :class:`NetContext` from ``app.state`` by a dependency, so
-nothing lives in closures and :func:`create_app` only assembles. The OpenAPI document states every
+``exports``, ``tuner``, ``recordings``); each route gets the box's :class:`NetContext` from ``app.state`` by
+a dependency, so nothing lives in closures and :func:`create_app` only assembles. The OpenAPI document states every
 answer's body and every status code a route can give (:mod:`stb.net.api.document`).
 """
 
