@@ -5,28 +5,27 @@ goes quiet for ``GAP_S`` the gap is marked in ``meta.json`` and the channel is o
 sends; what comes then goes into a new part, which starts at a keyframe with its tables (the relay's join
 point), so every part plays on its own. A full disk stops the recording cleanly: the half packet is cut,
 the reserve is freed so ``meta.json`` can say why. Bytes are written as they come: a kill -9 loses only
-what the relay had not handed over yet; the data is also synced every ``SYNC_S`` against a power cut.
+what the relay had not handed over yet; each part's thread (:mod:`stb.pvr.writer`) also syncs every
+``SYNC_S`` against a power cut, and keeps a slow disk from holding up the relay's loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
 
 from stb.pvr.library import Gap, Library, Meta, Part, RecordingState
 from stb.pvr.ports import ChannelReader, Clock, EventSink
+from stb.pvr.writer import FULL, PartWriter
 from stb.relay.errors import ChannelLocked, RelayBusy, UpstreamDown
-from stb.ts.packets import PACKET
 
 log = logging.getLogger(__name__)
 
-GAP_S = 2.0  # no bytes this long: the source dropped
+GAP_S = 5.0  # no bytes this long: the source dropped (a loaded box can pause a healthy one for 2 s)
 RETRY_S = 2.0  # between tries to open a channel that is away
-SYNC_S = 2.0
 SAVE_S = 10.0  # meta.json's part sizes refreshed this often while recording (the files stay the truth)
 
 
@@ -48,10 +47,11 @@ class Recorder:
         self.task: asyncio.Task | None = None
         self.final: RecordingState | None = None  # what a stop() asked the recording to end as
         self.final_reason: str | None = None
-        self._fd: int | None = None
+        self._writer: PartWriter | None = None
         self._part: Part | None = None
         self._last_data: float | None = None
-        self._synced = self._saved = 0.0
+        self._saved = 0.0
+        self._first_saved = False
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name=f"recording-{self.meta.id}")
@@ -85,7 +85,7 @@ class Recorder:
             log.warning("recording %s failed", meta.id, exc_info=True)
             state, reason = "partial", f"internal error: {exc}"
         finally:
-            self._close_part()
+            await self._close_part()
             now = self.clock.time()
             for gap in meta.gaps:
                 gap.end = gap.end if gap.end is not None else now
@@ -110,7 +110,7 @@ class Recorder:
             except (LookupError, ChannelLocked) as exc:
                 raise Failed(str(exc)) from None
             except (RelayBusy, UpstreamDown) as exc:
-                self._gap(str(exc))
+                await self._gap(str(exc))
                 await self.clock.sleep(RETRY_S)
                 continue
             try:
@@ -125,23 +125,21 @@ class Recorder:
                 async with asyncio.timeout(GAP_S):
                     chunk = await anext(chunks)
             except StopAsyncIteration:
-                self._gap("the relay ended the channel's stream")
+                await self._gap("the relay ended the channel's stream")
                 return
             except TimeoutError:
-                self._gap(f"the source sent nothing for {GAP_S:.0f} s")
+                await self._gap(f"the source sent nothing for {GAP_S:.0f} s")
                 return
             now = self.clock.time()
             if self._part is None:
                 self._open_part(now)
-            self._put(chunk)
+            await self._put(chunk)
+            if self._part is None:  # the disk fell behind: a gap, and a new part when it has caught up
+                return
             self._last_data = now
-            if self.meta.first_bytes_ms is None:
-                self.meta.first_bytes_ms = round(max(0.0, now - self.began) * 1000, 1)
-                self.library.save(self.meta)
-            if now - self._synced >= SYNC_S:
-                self._synced = now
-                fd = self._fd
-                await asyncio.to_thread(os.fdatasync, fd)  # type: ignore[arg-type]
+            if self.meta.first_bytes_ms is not None and not self._first_saved:
+                self._first_saved = True
+                self._save()
             if now - self._saved >= SAVE_S:
                 self._saved = now
                 self._save()
@@ -152,55 +150,56 @@ class Recorder:
         meta = self.meta
         path = self.library.next_part(meta)
         try:
-            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            if exc.errno in FULL:
                 raise DiskFull(exc.strerror) from None
             raise
         self._part = Part(path.name, now)
+        self._writer = PartWriter(fd, self._part, self._first_bytes)
         meta.parts.append(self._part)
         if meta.gaps and meta.gaps[-1].end is None:
             meta.gaps[-1].end = now
         self._save()
 
-    def _put(self, chunk: bytes) -> None:
-        assert self._fd is not None and self._part is not None
-        view = memoryview(chunk)
-        while view:
-            try:
-                n = os.write(self._fd, view)
-            except OSError as exc:
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                    whole = self._part.bytes - self._part.bytes % PACKET
-                    os.ftruncate(self._fd, whole)  # no half packet at the end
-                    self._part.bytes = whole
-                    raise DiskFull(exc.strerror) from None
-                raise
-            self._part.bytes += n
-            view = view[n:]
+    async def _put(self, chunk: bytes) -> None:
+        writer = self._writer
+        assert writer is not None
+        if writer.error is not None:
+            if writer.error.errno in FULL:
+                raise DiskFull(writer.error.strerror)
+            raise writer.error
+        if not writer.put(chunk):
+            await self._gap("the disk is too slow for the stream")
 
-    def _gap(self, reason: str) -> None:
+    async def _gap(self, reason: str) -> None:
         """The source is away: close the part, open a gap (once), keep trying."""
-        self._close_part()
+        await self._close_part()
         gaps = self.meta.gaps
         if not gaps or gaps[-1].end is not None:
             log.info("recording %s: %s", self.meta.id, reason)
             gaps.append(Gap(self._last_data or self.clock.time(), None, reason))
             self._save()
 
-    def _close_part(self) -> None:
+    def _first_bytes(self) -> None:
+        """On the writer's thread: the first bytes are on disk (the meta is saved by the loop)."""
+        if self.meta.first_bytes_ms is None:
+            self.meta.first_bytes_ms = round(max(0.0, self.clock.time() - self.began) * 1000, 1)
+
+    async def _close_part(self) -> None:
+        """End the part being written: its thread writes what is queued, syncs and closes the file (waited
+        for off the loop: a slow disk may take a while)."""
         if self._part is not None:
             self._part.end = self._last_data or self._part.start
             self._part = None
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-            self._fd = None
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await asyncio.to_thread(writer.close)
 
     def _save(self) -> None:
         try:
             self.library.save(self.meta)
         except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            if exc.errno in FULL:
                 raise DiskFull(exc.strerror) from None
             raise

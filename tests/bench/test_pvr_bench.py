@@ -35,5 +35,5 @@ def test_bench_pvr_reports_the_keys_scripts_read(media_dir):
     rec = json.loads(out.stdout)["recordings"]
     assert rec["continuity_errors"] == 0 and len(rec["continuity_errors_per_file"]) == 2
     assert len(rec["recording_start_ms"]["each"]) == 2 and rec["recording_start_ms"]["p50"] is not None
-    assert set(rec["states"].values()) == {"done"} and set(rec["parts"].values()) == {1}
+    assert set(rec["states"].values()) == {"done"}, rec["states"]  # a loaded machine may add a gap, never a failure
     assert rec["disk_write_mb_s"] > 0 and rec["cpu_percent_per_recording"] >= 0
