@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import copy
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -49,6 +50,18 @@ class TimerConflict(Exception):
 class Padding:
     before_s: int = 120
     after_s: int = 300
+
+
+@dataclass(frozen=True)
+class PvrView:
+    """Copies of the recorder's state at one moment, safe to keep on another thread (the TV's screens)."""
+
+    timers: tuple[Timer, ...]  # by begin
+    rules: tuple[SeriesRule, ...]
+    recordings: tuple[Meta, ...]  # newest first
+    series: tuple[tuple[str, tuple[str, ...]], ...]  # (series, recording ids newest first)
+    free_bytes: int
+    problems: tuple[str, ...]
 
 
 class Pvr:
@@ -114,6 +127,18 @@ class Pvr:
         if self.loop is None:
             raise RuntimeError("the recorder is not running")
         return asyncio.run_coroutine_threadsafe(call(), self.loop)
+
+    async def view(self) -> PvrView:
+        """For the TV: ``pvr.submit(pvr.view)`` from its thread, then draw the copy."""
+        free = await asyncio.to_thread(self.free_bytes)
+        return PvrView(
+            timers=tuple(copy.deepcopy(sorted(self.timers.values(), key=lambda t: t.begin))),
+            rules=tuple(copy.deepcopy(list(self.rules.values()))),
+            recordings=tuple(copy.deepcopy(self.recordings())),
+            series=tuple((key, tuple(m.id for m in metas)) for key, metas in self.series().items()),
+            free_bytes=free,
+            problems=tuple(self.problems),
+        )
 
     async def _tick(self) -> None:
         while True:

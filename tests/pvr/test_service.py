@@ -218,3 +218,16 @@ def test_record_now_keeps_what_the_timeshift_buffer_holds_of_the_programme_as_it
                                                                  ("part-2.ts", "live", 4 * 188)]  # fmt: skip
     assert held.parts[0].start == BASE + 60, "as far back as the buffer holds"
     assert [p.source for p in not_held.parts] == ["live"], "nothing held: live only"
+
+
+def test_another_thread_gets_copies_of_the_state(tmp_path):
+    async def scenario(pvr, clock, relay, guide, events):
+        timer = await pvr.schedule_programme(CH[0], BASE + H)
+        loop = asyncio.get_running_loop()
+        view = await loop.run_in_executor(None, lambda: pvr.submit(pvr.view).result(10))  # as the TV's thread would
+        view.timers[0].title = "changed on the TV's side"
+        return timer, view, pvr.timers[timer.id].title
+
+    timer, view, title = run(tmp_path, scenario)
+    assert [t.id for t in view.timers] == [timer.id] and view.recordings == () and view.free_bytes > 0
+    assert title == "The Flat Upstairs", "the copy is the TV's own"
