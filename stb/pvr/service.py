@@ -40,9 +40,12 @@ NOW_WITHOUT_GUIDE_S = 3600  # "record now" with no programme in the guide: this 
 class TimerConflict(Exception):
     """The box cannot read that many channels at once; ``timers`` are those in the way."""
 
-    def __init__(self, timer: Timer, timers: list[Timer], max_channels: int) -> None:
+    def __init__(self, timer: Timer, timers: list[Timer], max_channels: int | None) -> None:
         names = ", ".join(f"{t.title} ({t.channel})" for t in timers)
-        super().__init__(f"the box records at most {max_channels} channels at once; this overlaps {names}")
+        if max_channels is None:
+            super().__init__(f"{timer.title} on {timer.channel} is already being recorded or scheduled")
+        else:
+            super().__init__(f"the box records at most {max_channels} channels at once; this overlaps {names}")
         self.timer, self.timers = timer, timers
 
 
@@ -272,7 +275,7 @@ class Pvr:
     async def _add(self, timer: Timer) -> Timer:
         if any(t.channel == timer.channel and t.start == timer.start and t.pending for t in self.timers.values()):
             raise TimerConflict(timer, [t for t in self.timers.values()
-                                        if t.channel == timer.channel and t.start == timer.start], 0)  # fmt: skip
+                                        if t.channel == timer.channel and t.start == timer.start], None)  # fmt: skip
         limit = self.max_channels()
         clash = conflicts(timer, self.timers.values(), limit)
         if clash:

@@ -158,6 +158,7 @@ def test_a_programme_and_a_series_from_the_guide_and_a_conflict(guided_box):
     assert made.status_code == 200 and (timer["start"], timer["title"]) == (nxt["start"], nxt["title"])
     assert timer["begin"] == nxt["start"] - 120 and timer["end"] == nxt["stop"] + 300, "the settings' padding"
     assert again.status_code == 409 and again.headers["content-type"] == "application/problem+json"
+    assert "already" in again.json()["detail"] and again.json()["timers"][0]["id"] == timer["id"]
     assert clash.status_code == 409 and [t["id"] for t in clash.json()["timers"]] == [timer["id"]], clash.text
     assert wrong.status_code == 404 and wrong.json()["title"] == "Not found"
     assert series.status_code == 200 and series.json()["rule"]["title"] == nxt["title"]
