@@ -1,5 +1,5 @@
-"""Recordings that go wrong: the box killed mid-recording, a full disk, a source that drops, damaged timer
-files, and hostile ids in the recordings API.
+"""Recordings that go wrong: the box killed mid-recording, a full disk, a source that drops, clock jumps,
+damaged timer files, and hostile ids in the recordings API.
 
 The recordings come through the product's own relay (:class:`stb.relay.relay.Relay`) from a loopback
 server sending a demo clip at its own rate, and are written by the product's recorder
@@ -274,6 +274,74 @@ def _source_drop(work: Path) -> Outcome:
     return Outcome(not problems, "; ".join(problems) or saw)
 
 
+# -- clock jumps ---------------------------------------------------------------------------------------------
+class JumpingClock:
+    """The wall clock as the case sets it (a jump, a DST change); waiting is real."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def time(self) -> float:
+        return self.at
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(min(seconds, 0.1))
+
+
+def _clock_jumps(work: Path) -> Outcome:
+    from stb.pvr.service import Pvr
+    from stb.relay.feed import ChannelSource
+    from stb.relay.relay import Relay
+
+    source = Source()
+    # 2026-10-25 00:30 UTC: Europe's clocks go back an hour at 01:00 UTC; timers are kept in UTC, so nothing moves
+    base = 1792888200.0
+    clock = JumpingClock(base)
+    events: list[tuple[str, dict]] = []
+    with bad_upstream(source.serve) as upstream:
+        channel = ChannelSource(CHANNEL, "Recorded channel", (upstream.url,))
+
+        async def no_guide(query: Any, default: Any) -> Any:
+            return default
+
+        async def main() -> list[str]:
+            relay = Relay(lambda cid: channel if cid == CHANNEL else None)
+            pvr = Pvr(state_dir=work / "state", recordings_dir=work / "recordings", reader=relay, guide=no_guide,
+                      channel_name=lambda cid: channel.name if cid == CHANNEL else None, clock=clock,
+                      events=lambda k, d: events.append((k, d)))  # fmt: skip
+            await pvr.async_start()
+            wrong = []
+            try:
+                jumped_over = await pvr.schedule_manual(CHANNEL, base + 1800, base + 3600, "Jumped over")
+                jumped_into = await pvr.schedule_manual(CHANNEL, base + 3 * 3600, base + 5 * 3600, "Jumped into")
+                later = await pvr.schedule_manual(CHANNEL, base + 8 * 3600, base + 9 * 3600, "Later")
+                clock.at = base + 4 * 3600  # forward four hours, past the DST change, into the second timer
+                fired = await _until(lambda: jumped_into.recording is not None
+                                     and pvr.library.recordings[jumped_into.recording].size > 0, UP_S)  # fmt: skip
+                if jumped_over.id in pvr.timers or ("recording_failed", "missed") not in [
+                        (k, d["state"]) for k, d in events]:  # fmt: skip
+                    wrong.append("the timer jumped over was not skipped and said so")
+                if not fired:
+                    wrong.append("the timer jumped into did not record")
+                clock.at = base + 3.5 * 3600  # back half an hour: still inside it
+                await asyncio.sleep(2 * 2.0 + 0.5)  # two of the recorder's looks at the clock
+                if pvr.timers.get(jumped_into.id) is None or pvr.timers[jumped_into.id].state != "recording":
+                    wrong.append("a jump back inside the programme stopped the recording")
+                if pvr.timers.get(later.id) is None or pvr.timers[later.id].state != "scheduled":
+                    wrong.append("the later timer did not stay scheduled")
+                clock.at = base + 5 * 3600 + 1
+                if not await _until(lambda: jumped_into.id not in pvr.timers, UP_S):
+                    wrong.append("the recording did not end at its end")
+            finally:
+                await pvr.async_close()
+                await relay.close()
+            return wrong
+
+        wrong = asyncio.run(main())
+    saw = ", ".join(f"{k} {d['title']} ({d['state']})" for k, d in events)
+    return Outcome(not wrong, "; ".join(wrong) or saw)
+
+
 # -- damaged files -------------------------------------------------------------------------------------------
 def _corrupt_timer_file(work: Path) -> Outcome:
     from stb.pvr.library import Library, Meta
@@ -343,6 +411,10 @@ CASES: list[Case] = [
          seconds=90),
     Case(AREA, "the source drops during a recording", "the gap is marked in meta.json and the recording goes on "
          "in a new part when the source is back; each part plays", _source_drop, seconds=120),
+    Case(AREA, "clock jumps and a DST change with pending timers", "a jump over a timer skips it and says so, a "
+         "jump into one records, a jump back inside it keeps recording, later ones stay (timers are UTC: the DST "
+         "change crossed moves nothing)",
+         _clock_jumps, seconds=60),
     Case(AREA, "corrupt timer file and recording index", "each damaged file named and kept aside; the other "
          "timers load, the recording is rebuilt from its files", _corrupt_timer_file, seconds=60),
     _hostile_ids,
