@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import secrets
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -173,12 +174,17 @@ def attach_network(app: App, port: int, host: str, interfaces: list[str] | None)
     def guide_refreshed() -> None:
         net_guide.invalidate()
         if pvr.loop is not None:  # timers follow moved programmes; series rules look for new episodes
-            pvr.submit(pvr.guide_changed)
+            pvr.submit(pvr.guide_changed).add_done_callback(_log_failure)
 
     tv.subscribe(tv_event_listener(net, on_guide=guide_refreshed))
     tv.on_follow = net.follow
     tv.publish_snapshot()
     return net
+
+
+def _log_failure(done: Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("the recorder did not follow the guide refresh: %s", done.exception())
 
 
 def _recorder(app: App, relay: Relay, context: NetContext) -> Pvr:
