@@ -44,18 +44,17 @@ def problems(*codes: int, ok: dict[str, Any] | None = None) -> dict[int | str, d
 def with_problem_schema(app: FastAPI, extra: tuple[type[BaseModel], ...] = ()) -> None:
     """``app.openapi()`` is FastAPI's document plus the Problem schema every error response refers to (and
     ``extra`` problem models that some routes answer with)."""
-    EXTRA_PROBLEMS = extra
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             doc = get_openapi(title=app.title, version=app.version, routes=app.routes)
             schemas = doc.setdefault("components", {}).setdefault("schemas", {})
             schemas["Problem"] = Problem.model_json_schema()
-            for extra in EXTRA_PROBLEMS:  # problems with more than the usual four fields (a timer conflict's timers)
-                schema = extra.model_json_schema(ref_template="#/components/schemas/{model}")
+            for model in extra:  # problems with more than the usual four fields (a timer conflict's timers)
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 for name, inner in schema.pop("$defs", {}).items():
                     schemas.setdefault(name, inner)
-                schemas[extra.__name__] = schema
+                schemas[model.__name__] = schema
             app.openapi_schema = doc
         return app.openapi_schema
 
