@@ -191,3 +191,36 @@ def test_hostile_ids_are_refused_and_touch_no_file(guided_box, tmp_path):
         assert answer.headers["content-type"] == "application/problem+json"
     assert put.status_code in (404, 422) and nobody.status_code == 401
     assert canary.read_text() == "{}"
+
+
+def test_a_guide_refresh_on_the_tv_moves_a_timer_with_its_programme(tmp_path):
+    """The wiring in stb.assembly: the TV's refresher imports a new guide, the TV says so, the recorder follows."""
+    from tests.pvr.rig import CH, xmltv
+
+    source = tmp_path / "guide.xml"
+    hour = (int(time.time()) // 3600 + 2) * 3600
+    source.write_bytes(xmltv([(CH[0], hour, hour + 1800, "Quiz Night", "0.4.0/1")]))
+    lineup = demo_lineup("127.0.0.1", 9).model_copy(update={"guide_sources": [str(source)]})
+    import_sources(tmp_path / "g.db", lineup.guide_sources)
+    app = build_app(lineup, headless=True, store=StateStore(tmp_path), guide_db=tmp_path / "g.db", pretune=0,
+                    api_port=0)  # fmt: skip
+    app.start()
+    try:
+
+        def client(base):
+            with httpx.Client(timeout=20) as c:
+                auth = {"Authorization": f"Bearer {pair(c, base, app)}"}
+                made = c.post(f"{base}/timers", json={"what": "programme", "channel": CH[0], "start": hour},
+                              headers=auth)  # fmt: skip
+                source.write_bytes(xmltv([(CH[0], hour + 900, hour + 2700, "Quiz Night", "0.4.0/1")]))
+                app.refresher.refresh_now()
+                moved = wait_for(lambda: c.get(f"{base}/timers", headers=auth).json()["timers"],
+                                 lambda timers: timers and timers[0]["start"] != hour)  # fmt: skip
+                return made, moved
+
+        made, moved = run_client(app, client, timeout=60)
+    finally:
+        app.close()
+    assert made.status_code == 200, made.text
+    timer = made.json()["timer"]["id"]
+    assert (moved[0]["id"], moved[0]["start"], moved[0]["stop"]) == (timer, hour + 900, hour + 2700)
