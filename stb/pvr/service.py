@@ -147,7 +147,11 @@ class Pvr:
         while True:
             now = self.clock.time()
             if self._expanded_at is None or not 0 <= now - self._expanded_at < SERIES_EVERY_S:
-                await self._expand_all()  # hourly, and at once after the clock jumped back
+                try:
+                    await self._expand_all()  # hourly, and at once after the clock jumped back
+                except Exception:
+                    log.warning("series rules: a look at the guide failed", exc_info=True)
+                    self._expanded_at = now
             due = [t.begin for t in self.timers.values() if t.state == "scheduled" and t.begin > now]
             wait = max(0.0, min(TICK_S, min(due, default=now + TICK_S) - now))
             self._wake.clear()
@@ -160,7 +164,10 @@ class Pvr:
                     finally:
                         sleeping.cancel()
                         waking.cancel()
-            await self.check()
+            try:
+                await self.check()
+            except Exception:  # a state file that cannot be written, a bug: the next look tries again
+                log.warning("recording timers: a check failed", exc_info=True)
 
     async def check(self) -> None:
         """Start what is due, end what is over, skip what the clock jumped past; by the wall clock now."""

@@ -231,3 +231,22 @@ def test_another_thread_gets_copies_of_the_state(tmp_path):
     timer, view, title = run(tmp_path, scenario)
     assert [t.id for t in view.timers] == [timer.id] and view.recordings == () and view.free_bytes > 0
     assert title == "The Flat Upstairs", "the copy is the TV's own"
+
+
+def test_a_check_that_fails_once_does_not_stop_the_timers(tmp_path):
+    async def scenario(pvr, clock, relay, guide, events):
+        timer = await pvr.schedule_programme(CH[0], BASE + H)
+        save, failed = pvr.files.save_timer, []
+
+        def full_disk_once(t):
+            if not failed:
+                failed.append(t.id)
+                raise OSError(28, "No space left on device")
+            save(t)
+
+        pvr.files.save_timer = full_disk_once
+        clock.t = BASE + H  # the ticker's next look starts it: the first save fails, a later look succeeds
+        await until(lambda: timer.id in pvr.recorders and pvr.recorders[timer.id].task is not None)
+        return failed
+
+    assert run(tmp_path, scenario), "the failure happened, and the ticker went on"
