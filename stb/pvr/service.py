@@ -268,6 +268,9 @@ class Pvr:
             same = [p for p in found if _same_programme(timer, p)]
             if same and timer.follow(min(same, key=lambda p: abs(p.start - timer.start))):
                 log.info("timer %s follows %s to %s", timer.id, timer.title, timer.start)
+                clash = conflicts(timer, self.timers.values(), self.max_channels())
+                timer.reason = (f"the guide moved it: it now overlaps {', '.join(t.title for t in clash)}; "
+                                "drop one") if clash else None  # fmt: skip
                 await asyncio.to_thread(self.files.save_timer, timer)
         await self._expand_all()
         self._wake.set()

@@ -114,9 +114,24 @@ def test_a_moved_programme_moves_its_timer_at_the_guide_refresh(tmp_path):
         return pvr.timers[timer.id]
 
     moved = run(tmp_path, scenario)
-    assert (moved.start, moved.stop) == (BASE + H + 1800, BASE + 2 * H + 1800)
+    assert (moved.start, moved.stop) == (BASE + H + 1800, BASE + 2 * H + 1800) and moved.reason is None
     saved = json.loads((tmp_path / "state" / "timers" / f"timer-{moved.id}.json").read_text())
     assert saved["start"] == BASE + H + 1800, "the move is saved"
+
+
+def test_a_timer_the_guide_moves_into_a_conflict_says_so(tmp_path):
+    async def scenario(pvr, clock, relay, guide, events):
+        moving = await pvr.schedule_programme(CH[0], BASE + H)
+        await pvr.schedule_programme(CH[1], BASE + 3 * H)
+        await pvr.schedule_programme(CH[2], BASE + 3 * H)
+        guide.write([*programmes[:2], (CH[0], BASE + 3 * H, BASE + 4 * H, "The Flat Upstairs", "0.0.0/1")])
+        await pvr.guide_changed()
+        return pvr.timers[moving.id]
+
+    programmes = [(CH[1], BASE + 3 * H, BASE + 4 * H, "Film", None), (CH[2], BASE + 3 * H, BASE + 4 * H, "Quiz", None),
+                  (CH[0], BASE + H, BASE + 2 * H, "The Flat Upstairs", "0.0.0/1")]  # fmt: skip
+    moved = run(tmp_path, scenario, programmes, max_channels=2)
+    assert moved.start == BASE + 3 * H and "Film" in moved.reason and "Quiz" in moved.reason
 
 
 def test_a_series_rule_records_each_episode_once(tmp_path):

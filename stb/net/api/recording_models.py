@@ -66,12 +66,13 @@ class TimerOut(BaseModel):
     episode: str | None
     rating: str | None
     genre: list[str]
+    reason: str | None = Field(description="Why it needs attention: the guide moved it into a conflict")
 
     @classmethod
     def of(cls, t: Timer) -> TimerOut:
         return cls(id=t.id, channel=t.channel, title=t.title, start=t.start, stop=t.stop, begin=t.begin, end=t.end,
                    kind=t.kind, state=t.state, rule=t.rule, recording=t.recording, sub_title=t.sub_title,
-                   episode=t.episode, rating=t.rating, genre=t.genre)  # fmt: skip
+                   episode=t.episode, rating=t.rating, genre=t.genre, reason=t.reason)  # fmt: skip
 
 
 class RuleOut(BaseModel):
