@@ -89,7 +89,9 @@ class Recorder:
             now = self.clock.time()
             for gap in meta.gaps:
                 gap.end = gap.end if gap.end is not None else now
-            if state == "done" and meta.gaps:
+            if state in ("done", "partial") and not meta.parts:
+                state, reason = "failed", reason or "the channel sent nothing while it was to be recorded"
+            elif state == "done" and meta.gaps:
                 reason = f"{len(meta.gaps)} gap(s) where the source sent nothing"
             meta.state, meta.reason = state, reason
             if state != "interrupted":
@@ -194,7 +196,11 @@ class Recorder:
             self._part = None
         writer, self._writer = self._writer, None
         if writer is not None:
-            await asyncio.to_thread(writer.close)
+            try:
+                await asyncio.to_thread(writer.close)
+            except asyncio.CancelledError:  # stopped again while it finished: finish here, then go
+                writer.close()
+                raise
 
     def _save(self) -> None:
         try:

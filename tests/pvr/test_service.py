@@ -265,3 +265,17 @@ def test_a_check_that_fails_once_does_not_stop_the_timers(tmp_path):
         return failed
 
     assert run(tmp_path, scenario), "the failure happened, and the ticker went on"
+
+
+def test_a_channel_that_sends_nothing_is_a_failed_recording(tmp_path):
+    async def scenario(pvr, clock, relay, guide, events):
+        relay.down.add(CH[1])
+        timer = await pvr.schedule_now(CH[1])
+        await until(lambda: timer.recording and pvr.library.recordings[timer.recording].gaps)
+        clock.t = timer.end
+        await until(lambda: timer.id not in pvr.timers)
+        return pvr.library.recordings[timer.recording], events
+
+    meta, events = run(tmp_path, scenario)
+    assert meta.state == "failed" and meta.parts == [] and "is down" in meta.gaps[0].reason
+    assert [k for k, _ in events] == ["recording_started", "recording_failed"]
