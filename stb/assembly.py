@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import secrets
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from stb.net.server import NetworkSide
 from stb.net.signed import StreamSigner
 from stb.net.tvevents import tv_event_listener
 from stb.player.recovery import direct_urls
+from stb.pvr.service import Padding, Pvr
 from stb.relay.feed import ChannelSource
 from stb.relay.local import LocalRelay, relayable
 from stb.relay.relay import Relay
@@ -237,6 +239,7 @@ def attach_network(
     identity = BoxIdentity.load_or_create(box.store.path.parent, settings.box_id)
     context.fingerprint = app.auth.fingerprint = identity.fingerprint
     app.screen.relay_summary = lambda: dataclasses.astuple(relay.summary)
+    context.pvr = _recorder(app, relay, context, local)
     on_lan = host not in LOOPBACK
     if on_lan:  # the box looks for the others where it announces itself
         app.peers = Peers(lambda: tv.snapshot.box_id, tv.commands, box.store.path.parent, interfaces)
@@ -247,10 +250,48 @@ def attach_network(
     net = NetworkSide(context, host, port, announce, app.peers, identity, lan_tuner)
     app.net = net
     app.services.append(NetworkService(app, net))
-    tv.subscribe(tv_event_listener(net, on_guide=net_guide.invalidate))
+    pvr = context.pvr
+
+    def guide_refreshed() -> None:
+        net_guide.invalidate()
+        if pvr.loop is not None:  # timers follow moved programmes; series rules look for new episodes
+            pvr.submit(pvr.guide_changed).add_done_callback(_log_failure)
+
+    tv.subscribe(tv_event_listener(net, on_guide=guide_refreshed))
     tv.on_follow = net.follow
     tv.publish_snapshot()
     return net
+
+
+def _log_failure(done: Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("the recorder did not follow the guide refresh: %s", done.exception())
+
+
+def _recorder(app: App, relay: Relay, context: NetContext, local: LocalRelayService | None) -> Pvr:
+    """The box's recorder: it reads channels through the API's relay, on its loop (started by the network side)."""
+    settings, state = app.box.settings, app.box.store.path.parent
+
+    def channel_name(channel_id: str) -> str | None:
+        channel = app.tv.snapshot.lineup.by_id(channel_id)
+        return channel.name if channel is not None else None
+
+    class TvBuffer:  # "record now" keeps what the TV's timeshift buffer holds (while the TV's relay runs)
+        def copy_since(self, channel_id: str, since: float, into: Path) -> float | None:
+            relay_here = local.local if local is not None else None
+            return relay_here.copy_since(channel_id, since, into) if relay_here is not None else None
+
+    return Pvr(
+        state_dir=state,
+        timeshift=TvBuffer(),
+        recordings_dir=Path(settings.recordings_dir) if settings.recordings_dir else state / "recordings",
+        reader=relay,
+        guide=context.guide_thread.ask,
+        channel_name=channel_name,
+        max_channels=lambda: min(settings.recording_channels, settings.relay_channels),
+        padding=lambda: Padding(settings.record_pad_before_min * 60, settings.record_pad_after_min * 60),
+        events=context.hub.publish,
+    )
 
 
 def _announcer(app: App, interfaces: list[str] | None) -> Callable[[int], Announcer]:

@@ -44,6 +44,12 @@ def _box_id(value: Any) -> str:
     return value
 
 
+def _folder(value: Any) -> str:
+    if not isinstance(value, str) or (value and (not value.startswith("/") or "\0" in value or len(value) > 1024)):
+        raise ValueError("recordings_dir is not an absolute folder")
+    return value
+
+
 @dataclass
 class ParentalSettings:
     """The parental lock's persistent part; :class:`stb.parental.ParentalLock` applies the rules.
@@ -117,6 +123,10 @@ class Settings:
     timeshift_minutes: int = 120  # how far back the timeshift buffer reaches
     timeshift_dir: str = ""  # where the buffer is written (a USB disk, say); empty: the user's cache folder
     network_tuner: bool = False  # offered as an HDHomeRun tuner: tokenless tuner routes and streams on the LAN
+    recordings_dir: str = ""  # an absolute folder for recordings; "": "recordings" in the state directory
+    record_pad_before_min: int = 2  # a timer starts this long before its programme
+    record_pad_after_min: int = 5  # and ends this long after it
+    recording_channels: int = 4  # channels recorded at once at most (the relay's relay_channels bounds it too)
     parental: ParentalSettings = field(default_factory=ParentalSettings)
 
     @classmethod
@@ -147,6 +157,10 @@ class Settings:
             timeshift_minutes=_int(data, "timeshift_minutes", cls.timeshift_minutes, 5, 24 * 60),
             timeshift_dir=_folder(data, "timeshift_dir"),
             network_tuner=_bool(data, "network_tuner", cls.network_tuner),
+            recordings_dir=_folder(data.get("recordings_dir", cls.recordings_dir)),
+            record_pad_before_min=_int(data, "record_pad_before_min", cls.record_pad_before_min, 0, 120),
+            record_pad_after_min=_int(data, "record_pad_after_min", cls.record_pad_after_min, 0, 240),
+            recording_channels=_int(data, "recording_channels", cls.recording_channels, 1, 32),
             parental=ParentalSettings.from_json(data.get("parental", {})),
         )
 

@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"lineup", "ts", "assets"},
     {"timeshift"},
     {"streams", "guide", "headend", "player", "relay"},
-    {"box", "skin", "lan"},
+    {"box", "skin", "lan", "pvr"},
     {"tv"},
     {"web"},
     {"ui", "net"},

@@ -87,6 +87,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(w)
     w.set_defaults(handler=bench_web)
 
+    pv = scenarios.add_parser(
+        "pvr", help="recordings: N at once from the demo head-end, timer → bytes on disk, TS continuity (ffmpeg), "
+        "CPU per recording against plain relay reads, disk write rate",
+    )  # fmt: skip
+    pv.add_argument("--recordings", type=int, default=4, help="recordings at once (default: %(default)s)")
+    pv.add_argument("--seconds", type=float, default=10.0, help="measured seconds (default: %(default)s)")
+    pv.add_argument("--scenario", action="append", help="only this part (repeatable; default: all)")
+    add_json_flag(pv)
+    pv.set_defaults(handler=bench_pvr)
+
     rel = scenarios.add_parser(
         "reliability",
         help="hostile inputs and faults (broken files, hostile requests, dead streams, kill -9): "
@@ -174,6 +184,15 @@ def bench_web(args: argparse.Namespace) -> int:
 
     _positive(args.runs, "--runs")
     emit(args, web.run(args.runs), web.render)
+    return 0
+
+
+def bench_pvr(args: argparse.Namespace) -> int:
+    from stb.bench import pvr
+
+    _positive(args.recordings, "--recordings")
+    _positive(args.seconds, "--seconds")
+    emit(args, pvr.run(args.recordings, args.seconds, args.scenario), pvr.render)
     return 0
 
 

@@ -127,6 +127,7 @@ class NetworkSide:
                 log.warning("the API is not served over TLS: port %s is in use", tls_server.config.port)
         if server.started:
             self.bound_port = server.servers[0].sockets[0].getsockname()[1]
+            await self._async_pvr(start=True)
             await self._async_tuner(self.ctx.network_tuner())  # before zeroconf's probing, which takes seconds
             await self._async_announce()
             if self.peers is not None:
@@ -141,6 +142,7 @@ class NetworkSide:
             if self.peers is not None:
                 await self.peers.async_stop()
             await self._async_tuner(False)
+        await self._async_pvr(start=False)  # idempotent: stop() has usually stopped it already
         if self.ctx.relay is not None:
             await self.ctx.relay.close()  # idempotent: stop() has usually closed it already
         await self.ctx.sessions.stop()
@@ -156,6 +158,16 @@ class NetworkSide:
             await server.serve()
         except SystemExit:
             raise OSError(f"could not listen on {self.host}:{self.port} (in use?)") from None
+
+    async def _async_pvr(self, start: bool) -> None:
+        """The recorder runs on this loop beside the relay it reads from; one that fails leaves the API up."""
+        pvr = self.ctx.pvr
+        if pvr is None:
+            return
+        try:
+            await (pvr.async_start() if start else pvr.async_close())
+        except Exception as exc:
+            log.warning("the recorder did not %s: %s", "start" if start else "stop", exc, exc_info=True)
 
     async def _async_announce(self) -> None:
         """Start the announcer; a failure leaves the API up (reachable by address) and is reported."""
@@ -237,6 +249,11 @@ class NetworkSide:
 
     def stop(self) -> None:
         loop, relay = self._loop, self.ctx.relay
+        if loop is not None and self.ctx.pvr is not None and loop.is_running():
+            # recordings end as interrupted before the relay's streams do (else they would note a gap)
+            stopping = asyncio.run_coroutine_threadsafe(self._async_pvr(start=False), loop)
+            with contextlib.suppress(Exception):
+                stopping.result(STOP_TIMEOUT_S)
         if loop is not None and relay is not None and loop.is_running():
             # end the relayed streams first: uvicorn would otherwise wait for them to finish
             closing = asyncio.run_coroutine_threadsafe(relay.close(), loop)

@@ -135,6 +135,10 @@ class LocalRelay:
         """What ``channel_id``'s timeshift buffer holds (None: no buffer, or nothing in it yet)."""
         return self.shift.window(channel_id) if self.shift is not None else None
 
+    def copy_since(self, channel_id: str, since: float, into: Path) -> float | None:
+        """The recorder's "record now": what the timeshift buffer holds of the channel since ``since`` (wall clock)."""
+        return self.shift.copy_since(channel_id, since, into) if self.shift is not None else None
+
     def shift_url(self, channel_id: str, at: float) -> str:
         """``channel_id`` from the keyframe at or before ``at`` (``time.monotonic()``), then on to live."""
         return f"http://127.0.0.1:{self.port}/shift/{quote(channel_id, safe='')}?at={at:.3f}"

@@ -97,15 +97,18 @@ class Relay:
 
     # -- clients -----------------------------------------------------------------------------------
 
-    async def open_channel(self, channel_id: str, internal: bool = False) -> AsyncIterator[bytes]:
+    async def open_channel(
+        self, channel_id: str, internal: bool = False, recording: bool = False
+    ) -> AsyncIterator[bytes]:
         """A channel's stream for one client. Raises LookupError, ChannelLocked, RelayBusy or UpstreamDown first.
 
-        ``internal``: the reader is the box's own (an HLS rendition), not counted as another screen.
+        ``internal``: the reader is the box's own (an HLS rendition, a recording), not counted as another screen.
+        ``recording``: the box's recorder, which records a locked channel too (the lock applies when it is played).
         """
         source = self._channels(channel_id)
         if source is None:
             raise LookupError(f"no channel with id {channel_id!r}")
-        if source.locked:
+        if source.locked and not recording:
             raise ChannelLocked(f"{source.name} is locked by the parental lock; enter the PIN on the TV first")
         feed = self._feed(source, for_tv=False)
         viewer = feed.subscribe(self.backlog_bytes)

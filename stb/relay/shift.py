@@ -165,6 +165,26 @@ class ShiftWriters:
         finally:
             reader.close()
 
+    def copy_since(self, channel_id: str, since: float, into: Path) -> float | None:
+        """What the buffer holds of ``channel_id`` from ``since`` (wall clock; its start when it holds less) to its
+        live edge, written to ``into`` ("record now" keeps it); returns the wall time it starts at, None without a
+        buffer. Any thread: it reads the files and the locked index, as a player's reader does."""
+        buffer = self.buffers.get(channel_id)
+        offset = time.time() - self._clock()
+        mark = buffer.mark_at(since - offset) if buffer is not None and not buffer.closed else None
+        if buffer is None or mark is None:
+            return None
+        reader = BufferReader(buffer, mark)
+        try:
+            with into.open("wb") as out:
+                while data := reader.read():
+                    out.write(data)
+        except BufferStopped:
+            pass  # the buffer ended meanwhile: what was copied stands
+        finally:
+            reader.close()
+        return mark.at + offset
+
     async def close(self) -> None:
         for channel_id in list(self._writers):
             self._stop_writer(channel_id)

@@ -19,6 +19,7 @@ AREA_MODULES = (
     "stb.reliability.mdns",
     "stb.reliability.streams",
     "stb.reliability.faults",
+    "stb.reliability.pvr",
 )
 
 

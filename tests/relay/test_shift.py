@@ -109,3 +109,15 @@ def test_a_crashed_boxs_buffers_are_removed_and_a_running_ones_kept(tmp_path):
     mine = buffers_directory(root)
     assert mine.is_dir() and mine.parent == root
     assert not crashed.exists() and running.exists()
+
+
+def test_record_now_copies_what_the_buffer_holds_from_a_keyframe(local, lineup, tmp_path):
+    news = lineup.channels[0]
+    local.watch(news)
+    wait_for(lambda: spans(local, news.id, 3), "three seconds buffered")
+    since = time.time() - 2
+    began = local.copy_since(news.id, since, tmp_path / "held.ts")
+    assert began is not None and began <= since + 0.05  # the keyframe at or before it
+    data = (tmp_path / "held.ts").read_bytes()
+    assert len(data) % PACKET == 0 and key_frames(tmp_path / "probe.ts", data)[0] == "1"
+    assert local.copy_since(lineup.channels[1].id, since, tmp_path / "none.ts") is None

@@ -46,5 +46,5 @@ def test_every_area_loads_and_each_case_has_its_own_name():
     ids = [case.id for case in cases]
     assert len(ids) == len(set(ids))
     assert {case.area for case in cases} == {"channels.json", "M3U", "XMLTV", "skins", "HTTP API", "mDNS", "streams",
-                                             "faults", "trust"}  # fmt: skip
+                                             "faults", "trust", "pvr"}  # fmt: skip
     assert all(case.expect and case.seconds > 0 for case in cases)

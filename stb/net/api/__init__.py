@@ -1,5 +1,5 @@
 """The box's HTTP API under /api/v1 (FastAPI): box info, pairing, line-up, state, actions, guide, events,
-streams, and exports for other apps.
+streams, exports for other apps, and timers and recordings.
 
 Everything but `GET /box` and pairing needs a token (`Authorization: Bearer …`, or `?token=` for
 players that cannot send headers; the streams also take a short-lived signed URL, see
@@ -10,8 +10,8 @@ JSON (RFC 9457). Calls that change or read the TV go to a :class:`~stb.net.ports
 thread through the command queue; guide queries run on a guide thread, off the event loop.
 
 One router per resource (``box``, ``lineup``, ``actions``, ``guide``, ``events``, ``streams``,
-``exports``, ``tuner``); each route gets the box's :class:`NetContext` from ``app.state`` by a dependency, so
-nothing lives in closures and :func:`create_app` only assembles. The OpenAPI document states every
+``exports``, ``tuner``, ``recordings``); each route gets the box's :class:`NetContext` from ``app.state`` by
+a dependency, so nothing lives in closures and :func:`create_app` only assembles. The OpenAPI document states every
 answer's body and every status code a route can give (:mod:`stb.net.api.document`).
 """
 
@@ -21,14 +21,16 @@ from fastapi import FastAPI
 
 from stb import __version__
 from stb.errors import NotFound
-from stb.net.api import actions, box, events, exports, guide, lineup, streams, tuner
+from stb.net.api import actions, box, events, exports, guide, lineup, recordings, streams, tuner
 from stb.net.api.context import API, EventHub, NetContext
 from stb.net.api.document import with_problem_schema
 from stb.net.api.gate import MAX_BODY, Gate, host_allowed
 from stb.net.api.limits import MAX_REQUESTS, Limits
 from stb.net.api.lineup import Logos
 from stb.net.api.problems import add_problem_handlers
+from stb.net.api.recording_models import TimerConflictProblem
 from stb.net.ports import BoxPort
+from stb.pvr.service import TimerConflict
 from stb.web.routes import add_page
 
 __all__ = [
@@ -44,7 +46,7 @@ def create_app(ctx: NetContext) -> FastAPI:
     )  # fmt: skip  (no docs UI: it would load scripts from a CDN)
     app.state.ctx = ctx
     app.state.logos = Logos()
-    with_problem_schema(app)
+    with_problem_schema(app, (TimerConflictProblem,))
     app.add_middleware(Gate, limits=ctx.limits)
     add_problem_handlers(app)
     for resource in (box, lineup, actions, guide, events, streams):
@@ -54,4 +56,6 @@ def create_app(ctx: NetContext) -> FastAPI:
         add_page(app, ctx.theme)
     app.include_router(exports.router)
     app.include_router(tuner.router)
+    app.include_router(recordings.router)
+    app.add_exception_handler(TimerConflict, recordings.timer_conflict)  # type: ignore[arg-type]
     return app

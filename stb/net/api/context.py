@@ -20,6 +20,7 @@ from stb.net.api.sessions import StreamSessions
 from stb.net.guide import GuideThread
 from stb.net.ports import BoxPort, GuideReader
 from stb.net.signed import StreamSigner
+from stb.pvr.service import Pvr
 from stb.relay.relay import Relay
 from stb.skin.theme import Theme
 from stb.tv.answers import BoxInfoDict
@@ -80,6 +81,7 @@ class NetContext:
     network_tuner: Callable[[], bool] = lambda: False  # "Offer this box as a network tuner" (stb.net.api.tuner)
     favourites: Callable[[], tuple[str, ...]] = lambda: ()  # channel ids
     relay: Relay | None = None
+    pvr: Pvr | None = None  # timers and recordings, run on the API's loop beside the relay (None: no recorder)
     lineup: Callable[[], Lineup] | None = None  # the exports read it from the network thread (replaced whole)
     signer: StreamSigner | None = None  # signed stream URLs (None: the box gives none out)
     theme: Callable[[], Theme] | None = None  # the active skin's look, for the web page (None: no page)
@@ -99,6 +101,11 @@ class NetContext:
         if self.lineup is None:
             raise StarletteHTTPException(404, "this box does not export its line-up")
         return self.lineup()
+
+    def the_pvr(self) -> Pvr:
+        if self.pvr is None:
+            raise StarletteHTTPException(404, "this box does not record")
+        return self.pvr
 
     def the_relay(self) -> Relay:
         if self.relay is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from stb.net.api.gate import MAX_BODY
 from stb.net.api.problems import Problem
@@ -20,7 +21,7 @@ PROBLEMS = {
     401: "Not paired: no token, or a revoked one; or a signed stream URL that is altered, expired or revoked",
     403: "Wrong pairing code, or a channel the parental lock keeps from other screens",
     404: "No such thing (channel, key, pairing, device, HLS segment)",
-    409: "Busy: another device is pairing, or too many devices",
+    409: "Busy: another device is pairing, or too many devices",  # timers: recordings.CONFLICT says more
     410: "The pairing code expired",
     421: "The Host header names someone else's domain (DNS rebinding)",
     422: "The request does not match this document",
@@ -40,13 +41,20 @@ def problems(*codes: int, ok: dict[str, Any] | None = None) -> dict[int | str, d
                       for code in sorted({421, 422, *codes})}  # fmt: skip
 
 
-def with_problem_schema(app: FastAPI) -> None:
-    """``app.openapi()`` is FastAPI's document plus the Problem schema every error response refers to."""
+def with_problem_schema(app: FastAPI, extra: tuple[type[BaseModel], ...] = ()) -> None:
+    """``app.openapi()`` is FastAPI's document plus the Problem schema every error response refers to (and
+    ``extra`` problem models that some routes answer with)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             doc = get_openapi(title=app.title, version=app.version, routes=app.routes)
-            doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+            schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema()
+            for model in extra:  # problems with more than the usual four fields (a timer conflict's timers)
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, inner in schema.pop("$defs", {}).items():
+                    schemas.setdefault(name, inner)
+                schemas[model.__name__] = schema
             app.openapi_schema = doc
         return app.openapi_schema
 

@@ -1,4 +1,4 @@
-"""Route: the box's events (channel, playback, volume, standby, guide, devices) as server-sent events."""
+"""Route: the box's events (channel, playback, volume, standby, guide, devices, recordings) as server-sent events."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix=API)
 
 
 @router.get("/events", dependencies=authed, response_class=StreamingResponse,
-            summary="Server-sent events: channel, playback, volume, standby, guide",
+            summary="Server-sent events: channel, playback, volume, standby, guide, recordings",
             responses=problems(401, 429, ok={"description": "An endless event stream",
                                         "content": {"text/event-stream": {"schema": {"type": "string"}}}}))  # fmt: skip
 async def events(request: Request, ctx: Ctx) -> StreamingResponse:

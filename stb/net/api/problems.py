@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from stb.errors import NotFound
 from stb.lan.auth import AuthError
@@ -34,7 +35,19 @@ def problem(status: int, title: str, detail: str, headers: Mapping[str, str] | N
 
 
 async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return problem(exc.status_code, "Error", str(exc.detail), getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:  # Starlette names the methods of the first route on the path only
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return problem(exc.status_code, "Error", str(exc.detail), headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this path (GET and POST /timers are two routes)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,39 @@
+"""`stb bench pvr` at a tiny size: the keys scripts read are there and the checks can see a fault (never timings)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stb.bench.pvr import continuity_errors
+from stb.reliability.tvlab import demo_clip
+
+
+def test_the_continuity_check_counts_a_splice_and_passes_a_clean_file(tmp_path, media_dir):
+    clip = demo_clip(1)
+    clean, spliced = tmp_path / "clean.ts", tmp_path / "spliced.ts"
+    clean.write_bytes(clip[: 188 * 3000])
+    spliced.write_bytes(clip[: 188 * 1500] + clip[188 * 2500 : 188 * 4000])  # a thousand packets left out
+    assert continuity_errors(clean) == 0
+    assert continuity_errors(spliced) > 0
+
+
+def test_bad_counts_are_one_line_errors():
+    run = subprocess.run([sys.executable, "-m", "stb", "bench", "pvr", "--recordings", "0"],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert run.returncode == 1 and run.stderr.startswith("stb: --recordings") and "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+def test_bench_pvr_reports_the_keys_scripts_read(media_dir):
+    out = subprocess.run([sys.executable, "-m", "stb", "bench", "pvr", "--recordings", "2", "--seconds", "2",
+                          "--json"], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    rec = json.loads(out.stdout)["recordings"]
+    assert rec["continuity_errors"] == 0 and len(rec["continuity_errors_per_file"]) == 2
+    assert len(rec["recording_start_ms"]["each"]) == 2 and rec["recording_start_ms"]["p50"] is not None
+    assert set(rec["states"].values()) == {"done"}, rec["states"]  # a loaded machine may add a gap, never a failure
+    assert rec["disk_write_mb_s"] > 0 and rec["cpu_percent_per_recording"] >= 0
