@@ -402,9 +402,23 @@ def _idle_flood(port: int, limit_s: float) -> tuple[int, int, float]:
         return len(closed), len(socks), time.monotonic() - began
 
 
+def _past_address_cap(port: int) -> str | None:
+    """None when a connection past its address's cap, all of them idle, closes that address's oldest at once."""
+    from stb.net.api.limits import MAX_CONNECTIONS_PER_ADDRESS as cap
+
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.create_connection(("127.0.0.1", port), 5, ("127.0.0.40", 0)))
+                 for _ in range(cap + 1)]  # fmt: skip
+        if not closed_by_peer(socks[0], _timeout_s() / 2):  # well before the request time-out would close it
+            return f"connection {cap + 1} of an address whose {cap} sat idle did not close the oldest of them"
+        if closed_by_peer(socks[-1], 0):
+            return f"connection {cap + 1} of an address whose {cap} sat idle was closed itself"
+    return None
+
+
 @case(f"{IDLE} connections that send nothing", "from ten addresses, each within its cap: a paired client gets answers "
       "meanwhile; the box closes them all within its request time-out (the oldest first when over its cap of open "
-      "connections)", seconds=30)  # fmt: skip
+      "connections); an address past its own cap has its oldest closed", seconds=30)  # fmt: skip
 def _idle(box: LiveBox) -> Outcome:
     limit = _timeout_s() + 5
     found, latencies, failures = _meanwhile(box, lambda: _idle_flood(box.port, limit), limit + 2)
@@ -412,8 +426,9 @@ def _idle(box: LiveBox) -> Outcome:
     problems = list(failures)
     if closed < opened:
         problems.append(f"{opened - closed} of {opened} idle connections still open after {took:.0f} s")
+    problems += [p for p in [_past_address_cap(box.port)] if p]
     return outcome(problems, f"all {opened} closed within {took:.1f} s; a paired client's state in "
-                   f"{_worst_ms(latencies)} meanwhile")  # fmt: skip
+                   f"{_worst_ms(latencies)} meanwhile; past its address's cap, the oldest idle one closed")  # fmt: skip
 
 
 @case("more requests in progress than the box takes", "past 128 requests in progress (event streams held open "
