@@ -1,7 +1,7 @@
 """The home network's trust model on the box's streams and request slots: clients that never read their answers,
 a revoked device's open streams, a signed URL in use past its expiry, and one device opening stream after stream.
 
-Each case runs a real headless box (``stb.reliability.api.running_box``, or ``tvlab.BoxLab`` where real
+Each case runs a real headless box (``stb.reliability.livebox.running_box``, or ``tvlab.BoxLab`` where real
 channels must flow) on loopback and attacks it the way issue 19's probe did, with raw sockets or httpx.
 Figures (a paired client's latency during the attack, how fast revoked streams end) are measured and
 reported; a case passes or fails on behaviour, with generous bounds that only catch what did not happen.
@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stb.reliability.api import API, LiveBox, exchange, get, outcome, read_answer, refusal, running_box
 from stb.reliability.harness import Case, Outcome
+from stb.reliability.livebox import API, LiveBox, exchange, get, outcome, read_answer, refusal, running_box
 
 AREA = "trust"
 HLS_JS = "/app/vendor/hls.light.min.js"  # the page's largest public file (~390 KB)
@@ -307,7 +307,7 @@ def _revocation(work: Path) -> Outcome:
 
 
 def _refused_401(response) -> str | None:
-    from stb.reliability.api import response_refusal
+    from stb.reliability.livebox import response_refusal
 
     return response_refusal(response, 401)
 
