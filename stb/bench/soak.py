@@ -31,7 +31,7 @@ import threading
 import time
 from pathlib import Path
 
-from stb.bench.relay import Tv, get_json, start_paired
+from stb.bench.relay_box import Tv, get_json, start_paired
 from stb.bench.zap import GOOD_CHANNELS
 from stb.errors import StbError
 

@@ -130,7 +130,7 @@ def _first_frame(page, mark: str) -> float:
 
 def run(runs: int = 5) -> dict:
     from stb.assembly import build_app
-    from stb.bench.relay import start_paired
+    from stb.bench.relay_box import start_paired
     from stb.config import StateStore
     from stb.guide.store import import_sources
     from stb.headend.catalog import demo_lineup

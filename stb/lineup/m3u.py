@@ -37,28 +37,27 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
-from pydantic import ValidationError
 
 from stb.errors import StbError
-from stb.lineup.check import Problem, Severity, json_path, stream_url_problem
-from stb.lineup.ids import IdSource, assign_ids
+from stb.lineup.check import Problem
 from stb.lineup.load import open_input
-from stb.lineup.model import Channel, Lineup
+from stb.lineup.m3u_channels import (
+    HEADER_ATTRIBUTES,
+    MAX_ATTRIBUTES,
+    MAX_NAME,
+    MAX_NUMBER,
+    Entry,
+    Header,
+    build_channels,
+    name_from_url,
+    shift_hours,
+)
+from stb.lineup.model import Lineup
 
 ATTRIBUTE = re.compile(r"""([A-Za-z0-9_-]+)=(?:"([^"]*)"|'([^']*)'|([^\s"',]*))""")
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 SURROGATE = re.compile("[\ud800-\udfff]")
-NUMBER_ATTRIBUTES = ("tvg-chno", "channel-id", "channel-number")
-HEADER_ATTRIBUTES = {"http-user-agent": "User-Agent", "http-referrer": "Referer", "http-referer": "Referer"}
-# Attributes read into fields of their own; any other one is kept as it is in Channel.attributes.
-KNOWN_ATTRIBUTES = frozenset({*NUMBER_ATTRIBUTES, *HEADER_ATTRIBUTES, "tvg-id", "tvg-name", "tvg-logo", "group-title",
-                              "tvg-shift", "radio", "stb-id", "stb-locked", "stb-age"})  # fmt: skip
 GUIDE_URL_ATTRIBUTES = ("url-tvg", "x-tvg-url")
-MAX_ATTRIBUTES = 50  # kept per line; a line of thousands of junk attributes is not a channel's business
-MAX_NUMBER = 99999
-MAX_NAME = 200
 MAX_LINE = 64 * 1024  # characters; longer lines are skipped (the longest real URLs are a few KiB)
 NO_HEADER = "no #EXTM3U header; reading it as a playlist anyway"
 MAX_PROBLEMS = 1000  # listed; the rest are counted
@@ -71,33 +70,6 @@ class M3UResult:
 
     lineup: Lineup
     problems: list[Problem] = field(default_factory=list)
-
-
-@dataclass
-class _Entry:
-    """One channel being read: the #EXTINF plus the tag lines around it, until its URL."""
-
-    line: int
-    name: str = ""
-    attrs: dict[str, str] = field(default_factory=dict)
-    has_extinf: bool = False
-    broken: bool = False
-    groups: list[str] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-    vlc_options: list[str] = field(default_factory=list)
-    kodi_props: list[str] = field(default_factory=list)
-    fallbacks: list[tuple[int, str]] = field(default_factory=list)
-
-
-@dataclass
-class _Header:
-    guide_sources: list[str] = field(default_factory=list)
-    shift: float = 0.0
-    attributes: dict[str, str] = field(default_factory=dict)  # all but the guide URLs, kept for export
-
-    @property
-    def catchup(self) -> dict[str, str]:
-        return {k: v for k, v in self.attributes.items() if k.startswith("catchup")}
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -126,17 +98,6 @@ def parse_attributes(text: str) -> dict[str, str]:
     return {m[1].lower(): next(v for v in m.groups()[1:] if v is not None) for m in ATTRIBUTE.finditer(text)}
 
 
-def split_pipe_headers(url: str) -> tuple[str, dict[str, str]]:
-    """Kodi's `URL|User-Agent=…&Referer=…` suffix into (URL, headers), URL-decoded."""
-    url, sep, suffix = url.partition("|")
-    headers = {}
-    for pair in suffix.split("&") if sep else ():
-        key, eq, value = pair.partition("=")
-        if eq and key.strip():
-            headers[unquote(key.strip())] = unquote(value)
-    return url, headers
-
-
 def parse_m3u(
     text: str, name: str = DEFAULT_NAME, local_root: Path | None = None, previous: Lineup | None = None
 ) -> M3UResult:
@@ -158,9 +119,9 @@ def parse_m3u_lines(
     """
     problems = _Problems()
     name = _valid_unicode(name)
-    header = _Header()
-    entries: list[tuple[_Entry, int, str]] = []  # (entry, line of its URL, URL)
-    entry: _Entry | None = None
+    header = Header()
+    entries: list[tuple[Entry, int, str]] = []  # (entry, line of its URL, URL)
+    entry: Entry | None = None
     seen_first = False
     for number, raw in enumerate(lines, start=1):
         if isinstance(raw, LongLine):
@@ -191,21 +152,21 @@ def parse_m3u_lines(
             if entry is not None and entry.has_extinf and not entry.broken:
                 problems.append(Problem(f"line {entry.line}", "#EXTINF without a URL; entry skipped"))
             if entry is None or entry.has_extinf:
-                entry = _Entry(number)
+                entry = Entry(number)
             _read_extinf(line[7:].removeprefix(":"), number, entry, problems)
         elif line.startswith("#"):
             entry = _read_tag(line, number, entry)
         else:
             if entry is None or not entry.has_extinf:
                 problems.append(Problem(f"line {number}", "URL without #EXTINF; named after the URL", "warning"))
-                entry = entry or _Entry(number)
-                entry.line, entry.has_extinf, entry.name = number, True, _name_from_url(line)
+                entry = entry or Entry(number)
+                entry.line, entry.has_extinf, entry.name = number, True, name_from_url(line)
             if not entry.broken:
                 entries.append((entry, number, line))
             entry = None
     if entry is not None and entry.has_extinf and not entry.broken:
         problems.append(Problem(f"line {entry.line}", "#EXTINF without a URL; entry skipped"))
-    channels = _build_channels(entries, header, problems, local_root, previous)
+    channels = build_channels(entries, header, problems, local_root, previous)
     lineup_name = _one_line(name).strip()[:MAX_NAME] or DEFAULT_NAME
     listed = problems.listed()
     listed.sort(key=lambda p: int(p.path.removeprefix("line ")))  # stable: same line keeps its order
@@ -242,12 +203,12 @@ class LongLine(str):
     """What the file reader yields for a line over MAX_LINE characters: its start only."""
 
 
-def _skip_long_line(line: LongLine, number: int, entry: _Entry | None, problems: list[Problem]) -> _Entry | None:
+def _skip_long_line(line: LongLine, number: int, entry: Entry | None, problems: list[Problem]) -> Entry | None:
     """An over-long line is skipped with the entry it belongs to (an #EXTINF eats the URL after it)."""
     problems.append(Problem(f"line {number}", f"line longer than {MAX_LINE // 1024} KiB; skipped with its entry"))
     start = line.strip().lstrip("\ufeff").upper()
     if start.startswith("#EXTINF"):
-        return _Entry(number, has_extinf=True, broken=True)
+        return Entry(number, has_extinf=True, broken=True)
     if start.startswith("#"):
         return entry  # a tag line: the entry goes on without it
     return None  # the URL line: its entry ends here, skipped
@@ -258,7 +219,7 @@ def _valid_unicode(text: str) -> str:
     return SURROGATE.sub("\ufffd", text)
 
 
-def _read_header(body: str, number: int, header: _Header, problems: list[Problem]) -> None:
+def _read_header(body: str, number: int, header: Header, problems: list[Problem]) -> None:
     """Guide sources, and the attributes IPTV Simple applies to every channel (catch-up, tvg-shift)."""
     attrs = parse_attributes(body)
     for key in GUIDE_URL_ATTRIBUTES:
@@ -266,7 +227,7 @@ def _read_header(body: str, number: int, header: _Header, problems: list[Problem
             if source.strip() and source.strip() not in header.guide_sources:
                 header.guide_sources.append(source.strip())
     if "tvg-shift" in attrs:
-        header.shift = _shift(attrs["tvg-shift"], number, math.nan, problems)
+        header.shift = shift_hours(attrs["tvg-shift"], number, math.nan, problems)
         if math.isnan(header.shift):  # reported; not kept, so export does not write it again
             header.shift = 0.0
             del attrs["tvg-shift"]
@@ -275,7 +236,7 @@ def _read_header(body: str, number: int, header: _Header, problems: list[Problem
             header.attributes[key] = value
 
 
-def _read_extinf(body: str, number: int, entry: _Entry, problems: list[Problem]) -> None:
+def _read_extinf(body: str, number: int, entry: Entry, problems: list[Problem]) -> None:
     entry.line, entry.has_extinf = number, True
     parts = split_extinf(body)
     if parts is None or not parts[1]:
@@ -288,13 +249,13 @@ def _read_extinf(body: str, number: int, entry: _Entry, problems: list[Problem])
         entry.name = entry.name[:MAX_NAME].rstrip()
 
 
-def _read_tag(line: str, number: int, entry: _Entry | None) -> _Entry | None:
+def _read_tag(line: str, number: int, entry: Entry | None) -> Entry | None:
     """Tag lines that belong to the next URL (before or after its #EXTINF, as Kodi allows)."""
     tag, _, value = line.partition(":")
     tag, value = tag.upper(), value.strip()
     if tag not in ("#EXTGRP", "#EXTVLCOPT", "#KODIPROP", "#STB-FALLBACK") or not value:
         return entry  # comments and tags we do not use
-    entry = entry or _Entry(number)
+    entry = entry or Entry(number)
     if tag == "#EXTGRP":
         entry.groups += [g.strip() for g in value.split(";") if g.strip()]
     elif tag == "#EXTVLCOPT":
@@ -308,162 +269,6 @@ def _read_tag(line: str, number: int, entry: _Entry | None) -> _Entry | None:
     else:
         entry.fallbacks.append((number, value))
     return entry
-
-
-def _name_from_url(url: str) -> str:
-    try:
-        parts = urlsplit(url.partition("|")[0])
-    except ValueError:
-        return url[:MAX_NAME]
-    last = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
-    return (" ".join(last.split()) or parts.netloc or url)[:MAX_NAME]
-
-
-def _shift(text: str | None, number: int, default: float, problems: list[Problem]) -> float:
-    """Hours of tvg-shift, or ``default`` when absent (or bad: a warning)."""
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not -24 <= value <= 24:  # also false for NaN
-        problems.append(Problem(f"line {number}", f"tvg-shift {text!r} is not hours -24..24; ignored", "warning"))
-        return default
-    return value
-
-
-def _number(text: str | None, number: int, problems: list[Problem]) -> int | None:
-    """The channel number in ``text`` (`5`, or `5.1` as Kodi's sub-channel: 5), None if absent or bad."""
-    if text is None or not text.strip():
-        return None
-    match = re.fullmatch(r"\s*([0-9]{1,9})(?:\.[0-9]+)?\s*", text)
-    value = int(match[1]) if match else 0
-    if not 1 <= value <= MAX_NUMBER:
-        message = f"channel number {text!r} is not 1..{MAX_NUMBER}; numbered automatically"
-        problems.append(Problem(f"line {number}", message, "warning"))
-        return None
-    return value
-
-
-def _age(text: str | None, number: int, problems: list[Problem]) -> int | None:
-    if text is None:
-        return None
-    if re.fullmatch(r"\s*[0-9]{1,2}\s*", text) and int(text) <= 21:
-        return int(text)
-    problems.append(Problem(f"line {number}", f"stb-age {text!r} is not 0..21; ignored", "warning"))
-    return None
-
-
-def _urls(entry: _Entry, url_line: int, url: str, problems: list[Problem], local_root: Path | None) -> list[str] | None:
-    """The entry's playable URLs, main one first; None (entry skipped) when the main one is bad."""
-    urls = []
-    for number, candidate in [(url_line, url), *entry.fallbacks]:
-        found = _local_file_problem(candidate, local_root) or stream_url_problem(candidate)
-        if found and found[0] == "error":
-            if number != url_line:
-                problems.append(Problem(f"line {number}", f"{found[1]}; fallback skipped"))
-                continue
-            problems.append(Problem(f"line {number}", f"{found[1]}; entry skipped"))
-            return None
-        if found:
-            problems.append(Problem(f"line {number}", found[1], found[0]))
-        if candidate not in urls:
-            urls.append(candidate)
-    return urls
-
-
-def _local_file_problem(url: str, local_root: Path | None) -> tuple[Severity, str] | None:
-    """A `file:` URL of a playlist may only name a file in the playlist's own folder (or below)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None  # malformed: stream_url_problem says how
-    if parts.scheme.lower() != "file":
-        return None
-    if local_root is None:
-        return "error", f"file: URL in a playlist that is not a local file: {url!r}"
-    root = local_root.resolve()
-    try:
-        target = Path(unquote(parts.path)).resolve()
-    except (OSError, ValueError):
-        target = root.parent
-    if root not in target.parents:
-        return "error", f"file: URL outside the playlist's folder {str(root)!r}: {url!r}"
-    return None
-
-
-def _build_channels(
-    entries: list[tuple[_Entry, int, str]],
-    header: _Header,
-    problems: list[Problem],
-    local_root: Path | None,
-    previous: Lineup | None,
-) -> list[Channel]:
-    used_numbers: dict[int, int] = {}  # number -> line that took it
-    pending: list[tuple[_Entry, dict]] = []
-    for entry, url_line, raw_url in entries:
-        url, pipe_headers = split_pipe_headers(raw_url)
-        urls = _urls(entry, url_line, url, problems, local_root)
-        if urls is None:
-            continue
-        a = entry.attrs
-        number = _number(next((a[k] for k in NUMBER_ATTRIBUTES if a.get(k)), None), entry.line, problems)
-        if number is not None and number in used_numbers:
-            message = f"number {number} already used on line {used_numbers[number]}; renumbered"
-            problems.append(Problem(f"line {entry.line}", message, "warning"))
-            number = None
-        if number is not None:
-            used_numbers[number] = entry.line
-        groups = [g.strip() for g in a.get("group-title", "").split(";") if g.strip()]
-        attribute_headers = {HEADER_ATTRIBUTES[k]: v for k, v in a.items() if k in HEADER_ATTRIBUTES}
-        others = [(k, v) for k, v in a.items() if k not in KNOWN_ATTRIBUTES and not k.startswith("catchup")]
-        fields = {
-            "number": number,
-            "name": entry.name,
-            "urls": urls,
-            "groups": list(dict.fromkeys(groups + entry.groups)),
-            "logo": a.get("tvg-logo") or None,
-            "guide_id": a.get("tvg-id") or None,
-            "guide_name": a.get("tvg-name") or None,
-            "guide_shift": _shift(a.get("tvg-shift"), entry.line, header.shift, problems),
-            "radio": a.get("radio", "").lower() == "true",
-            "locked": a.get("stb-locked", "").lower() == "true",
-            "age_rating": _age(a.get("stb-age"), entry.line, problems),
-            "headers": {**attribute_headers, **entry.headers, **pipe_headers},
-            "catchup": {**header.catchup, **{k: v for k, v in a.items() if k.startswith("catchup")}},
-            "kodi_props": entry.kodi_props,
-            "vlc_options": entry.vlc_options,
-            "attributes": dict(others[:MAX_ATTRIBUTES]),
-        }
-        pending.append((entry, fields))
-    sources = [IdSource(e.name, f["urls"][0], e.attrs.get("tvg-id"), e.attrs.get("stb-id")) for e, f in pending]
-    for (_, fields), channel_id in zip(pending, assign_ids(sources, previous.channels if previous else ()),
-                                       strict=True):  # fmt: skip
-        fields["id"] = channel_id
-    return _number_and_validate(pending, max(used_numbers, default=0) + 1, problems)
-
-
-def _number_and_validate(
-    pending: list[tuple[_Entry, dict]],
-    next_number: int,
-    problems: list[Problem],
-) -> list[Channel]:
-    """Give numberless channels the numbers after the highest one used, in playlist order."""
-    channels = []
-    for entry, fields in pending:
-        if fields["number"] is None:
-            if next_number > MAX_NUMBER:
-                problems.append(Problem(f"line {entry.line}", "no channel number left; entry skipped"))
-                continue
-            fields["number"], next_number = next_number, next_number + 1
-        try:
-            channels.append(Channel.model_validate(fields))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = json_path(first["loc"]).removeprefix("$.")
-            problems.append(Problem(f"line {entry.line}", f"{where}: {first['msg']}; entry skipped"))
-    return channels
 
 
 def read_m3u_file(path: Path | str, name: str | None = None, previous: Lineup | None = None) -> M3UResult:

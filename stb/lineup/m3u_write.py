@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from stb.lineup.m3u import ATTRIBUTE_NAME, GUIDE_URL_ATTRIBUTES, KNOWN_ATTRIBUTES, _one_line
+from stb.lineup.m3u import ATTRIBUTE_NAME, GUIDE_URL_ATTRIBUTES, _one_line
+from stb.lineup.m3u_channels import KNOWN_ATTRIBUTES
 from stb.lineup.model import Channel, Lineup
 
 # Headers VLC takes as options; IPTV Simple reads the same #EXTVLCOPT lines.

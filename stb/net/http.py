@@ -9,6 +9,9 @@ sends its request a byte at a time (slowloris), keeps its connection for ever, a
 - at most ``MAX_CONNECTIONS`` are open at once: past that, the connection that has waited longest
   for a request is closed to make room (a connection working on a request is never closed), so
   idle sockets cannot lock the household out;
+- at most ``Limits.connections_per_address`` from one client address: past that, its own longest-waiting
+  connection makes room, or, when all of them are busy, the new one is answered 429 and closed before any
+  of its requests is read (so a burst from one host costs the loop an accept each, not a request each);
 - a malformed request gets its 400 as problem JSON, like every other error of the API;
 - an answer whose writing makes no progress for ``WRITE_STALL_S`` (the client's window stays shut: it
   never reads) is dropped: the connection is aborted, so the request in progress ends and frees its slot.
@@ -34,6 +37,9 @@ import time
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.utils import get_remote_addr
+
+from stb.net.api.limits import Limits
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +66,12 @@ def problem_bytes(status: int, reason: str, title: str, detail: str) -> bytes:
 
 
 class BoxH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a whole-request time-out and a cap on open connections."""
+    """uvicorn's h11 protocol with a whole-request time-out and caps on open connections (in all, per address).
+
+    ``limits`` is the box's (``for_box``); the class default serves a server made without one.
+    """
+
+    limits = Limits()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -73,12 +84,21 @@ class BoxH11Protocol(H11Protocol):
         self.app = self._refuse_deep_pipelines(self.app)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        room = self._make_room()
+        address = (get_remote_addr(transport) or ("?", 0))[0]
+        mine = self._room_for(address)
+        room = mine and self._make_room()
         sock = transport.get_extra_info("socket")
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         super().connection_made(transport)
+        if not mine:
+            cap = self.limits.connections_per_address
+            detail = (f"{cap} connections from this address are busy with requests (cap per address); "
+                      "read the answers you asked for, then connect again")  # fmt: skip
+            transport.write(problem_bytes(429, "Too Many Requests", "Too many connections from this address", detail))
+            transport.close()
+            return
         if not room:
             detail = f"{MAX_CONNECTIONS} connections are busy with requests; try again in a moment"
             transport.write(problem_bytes(503, "Service Unavailable", "Box busy", detail))
@@ -186,6 +206,20 @@ class BoxH11Protocol(H11Protocol):
         return (not self.transport.is_closing() and self.conn.their_state in _WAITING
                 and (self.cycle is None or self.cycle.response_complete))  # fmt: skip
 
+    def _room_for(self, address: str) -> bool:
+        """At ``address``'s cap, close its connection that has waited longest for a request. False: all are busy."""
+        mine = [c for c in self.connections if isinstance(c, BoxH11Protocol) and c is not self and c.client
+                and c.client[0] == address and not c.transport.is_closing()]  # fmt: skip
+        if len(mine) < self.limits.connections_per_address:
+            return True
+        waiting = [c for c in mine if c._waiting()]
+        if not waiting:
+            return False
+        oldest = min(waiting, key=lambda c: c.waiting_since)
+        oldest._disarm()
+        oldest.transport.close()
+        return True
+
     def _make_room(self) -> bool:
         """At the cap, close the connection that has waited longest for a request. False: none was waiting."""
         if len(self.connections) < MAX_CONNECTIONS:
@@ -197,3 +231,9 @@ class BoxH11Protocol(H11Protocol):
         oldest._disarm()
         oldest.transport.close()
         return True
+
+
+def for_box(limits: Limits) -> type[BoxH11Protocol]:
+    """The protocol uvicorn makes for each of the box's connections, reading the box's ``limits`` (a bench that
+    plays many screens from loopback raises them)."""
+    return type("BoxH11Protocol", (BoxH11Protocol,), {"limits": limits})

@@ -20,7 +20,7 @@ from stb.lan.identity import BoxIdentity
 from stb.lan.peers import Peers
 from stb.net.announce import Announcer
 from stb.net.api import NetContext, create_app
-from stb.net.http import BoxH11Protocol
+from stb.net.http import for_box
 
 if TYPE_CHECKING:
     from stb.net.lantuner import LanTuner
@@ -33,7 +33,7 @@ STOP_TIMEOUT_S = 5.0
 # answer; 512 KiB takes the longest request the API documents (api.guide.MAX_IDS ids) many times over, so
 # even a malformed one gets its 422 (at most 128 MiB over http.MAX_CONNECTIONS connections). The h11
 # protocol is named, not left to "auto": httptools, when installed, has limits of its own, and ours
-# (stb.net.http) adds the request time-out and the connection cap. Requests in progress are bounded
+# (stb.net.http) adds the request time-out and the connection caps. Requests in progress are bounded
 # by the API (api.Gate), with a problem JSON 503, not by uvicorn's limit_concurrency, which counted
 # idle connections too and answered in plain text.
 REQUEST_HEAD_MAX = 512 * 1024
@@ -84,15 +84,16 @@ class NetworkSide:
             raise StbError(f"cannot serve the API on {self.host}:{self.port}: {reason}")
 
     def _run(self) -> None:
+        protocol = for_box(self.ctx.limits)
         config = uvicorn.Config(create_app(self.ctx), host=self.host, port=self.port, log_level="warning",
                                 lifespan="off", access_log=False, timeout_keep_alive=10,
-                                timeout_graceful_shutdown=2, http=BoxH11Protocol,
+                                timeout_graceful_shutdown=2, http=protocol,
                                 h11_max_incomplete_event_size=REQUEST_HEAD_MAX)  # fmt: skip
         self._server = uvicorn.Server(config)
         if self.identity is not None:
             tls = uvicorn.Config(create_app(self.ctx), host=self.host, port=self.port + 1 if self.port else 0,
                                  log_level="warning", lifespan="off", access_log=False, timeout_keep_alive=10,
-                                 timeout_graceful_shutdown=2, http=BoxH11Protocol,
+                                 timeout_graceful_shutdown=2, http=protocol,
                                  h11_max_incomplete_event_size=REQUEST_HEAD_MAX,
                                  ssl_keyfile=str(self.identity.key_path),
                                  ssl_certfile=str(self.identity.cert_path))  # fmt: skip

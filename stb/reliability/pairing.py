@@ -20,8 +20,8 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from stb.reliability.api import API, LiveBox, Skewed, case, outcome, response_refusal, running_box
 from stb.reliability.harness import Case, Outcome, run_cli
+from stb.reliability.livebox import API, LiveBox, Skewed, case, outcome, response_refusal, running_box
 
 AREA = "trust"
 ATTACKER, HOUSEHOLD = "127.0.0.2", "127.0.0.3"

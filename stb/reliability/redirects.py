@@ -13,8 +13,8 @@ import http.server
 import threading
 from collections.abc import Iterator
 
-from stb.reliability.api import API, LiveBox, case, outcome, response_refusal
 from stb.reliability.harness import Case, Outcome
+from stb.reliability.livebox import API, LiveBox, case, outcome, response_refusal
 
 AREA = "trust"
 

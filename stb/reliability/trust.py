@@ -1,7 +1,7 @@
 """The home network's trust model against a hostile host: a fake box that claims a paired box's id, CSRF from
 a web page, garbage in the Host header, control characters in what the LAN sends.
 
-Each case starts a real headless box (``stb.reliability.api.running_box``) and attacks it, or a device paired
+Each case starts a real headless box (``stb.reliability.livebox.running_box``) and attacks it, or a device paired
 with it, the way the issue's probe did. The impostor is a real HTTP server (and a TLS one with a certificate
 of its own) on loopback that answers ``GET /api/v1/box`` with the real box's id and records every request.
 """
@@ -19,8 +19,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from stb.reliability.api import API, LiveBox, case, exchange, get, outcome, refusal
 from stb.reliability.harness import Outcome, run_cli
+from stb.reliability.livebox import API, LiveBox, case, exchange, get, outcome, refusal
 
 AREA = "trust"
 

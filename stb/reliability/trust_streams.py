@@ -1,7 +1,7 @@
 """The home network's trust model on the box's streams and request slots: clients that never read their answers,
 a revoked device's open streams, a signed URL in use past its expiry, and one device opening stream after stream.
 
-Each case runs a real headless box (``stb.reliability.api.running_box``, or ``tvlab.BoxLab`` where real
+Each case runs a real headless box (``stb.reliability.livebox.running_box``, or ``tvlab.BoxLab`` where real
 channels must flow) on loopback and attacks it the way issue 19's probe did, with raw sockets or httpx.
 Figures (a paired client's latency during the attack, how fast revoked streams end) are measured and
 reported; a case passes or fails on behaviour, with generous bounds that only catch what did not happen.
@@ -17,13 +17,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stb.reliability.api import API, LiveBox, exchange, get, outcome, refusal, running_box
 from stb.reliability.harness import Case, Outcome
+from stb.reliability.livebox import API, LiveBox, exchange, get, outcome, read_answer, refusal, running_box
 
 AREA = "trust"
 HLS_JS = "/app/vendor/hls.light.min.js"  # the page's largest public file (~390 KB)
 ATTACK_SOCKETS = 130
 PIPELINED = 30
+ATTACKER = "127.0.0.2"  # the attacker's host: loopback has the whole 127/8, and the paired client is 127.0.0.1
+BUSY = "127.0.0.3"  # a host with as many connections busy as its address may have
 ENDED_WITHIN_S = 5.0  # hang guard for "the stream ended" (the target is 1 s: measured and reported)
 
 
@@ -59,7 +61,8 @@ def _held_by_box(box: LiveBox, socks: list[socket.socket]) -> list[socket.socket
 
 
 def _never_reading(port: int, count: int, pipelined: int) -> list[socket.socket]:
-    """``count`` sockets with a 1 KB receive buffer, each sending ``pipelined`` GETs of hls.js at once."""
+    """``count`` sockets from the attacker's address with a 1 KB receive buffer, each sending ``pipelined`` GETs of
+    hls.js at once."""
     request = f"GET {HLS_JS} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode() * pipelined
     socks = []
     for _ in range(count):
@@ -67,6 +70,7 @@ def _never_reading(port: int, count: int, pipelined: int) -> list[socket.socket]
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
         try:
             sock.settimeout(5)
+            sock.bind((ATTACKER, 0))
             sock.connect(("127.0.0.1", port))
             sock.sendall(request)
         except OSError:
@@ -78,16 +82,18 @@ def _never_reading(port: int, count: int, pipelined: int) -> list[socket.socket]
 
 def _slow_readers(box: LiveBox) -> Outcome:
     pipelined, stall = _setting("stb.net.http", "MAX_PIPELINED", 4), _setting("stb.net.http", "WRITE_STALL_S", 10.0)
+    per_address = _setting("stb.net.api.limits", "MAX_CONNECTIONS_PER_ADDRESS", 32)
     token = box.pair()
     problems, latencies, failures = [], [], []
     limit = stall + 20  # every never-reading connection is dropped well within this
+    held_most = 0  # of the attacker's connections, the most the box held open at once after the burst
     with contextlib.ExitStack() as stack:
         socks = _never_reading(box.port, ATTACK_SOCKETS, PIPELINED)
         for sock in socks:
             stack.callback(sock.close)
         began = time.monotonic()
         open_ones = list(socks)
-        with box.client() as c:
+        with box.client() as c:  # the paired phone: another host than the attacker's
             while open_ones and time.monotonic() - began < limit:
                 t0 = time.monotonic()
                 try:
@@ -99,23 +105,26 @@ def _slow_readers(box: LiveBox) -> Outcome:
                 latencies.append(time.monotonic() - t0)
                 time.sleep(0.1)
                 open_ones = _held_by_box(box, open_ones)
+                held_most = max(held_most, len(open_ones))
         dropped_after = time.monotonic() - began
     if len(socks) < ATTACK_SOCKETS:
         problems.append(f"only {len(socks)} of {ATTACK_SOCKETS} attack sockets connected")
     if open_ones:
         problems.append(f"{len(open_ones)} never-reading connections still open after {limit:.0f} s")
+    if held_most > per_address:
+        problems.append(f"the box held {held_most} of the attacker's connections open at once (cap per address: "
+                        f"{per_address})")  # fmt: skip
     if failures:
         problems.append(f"the paired client failed {len(failures)} of {len(latencies)} times, e.g. {failures[0]}")
-    deep = _deep_pipeline(box.port, pipelined + 5)
-    if deep:
-        problems.append(deep)
+    problems += [p for p in (_deep_pipeline(box.port, pipelined + 5), _busy_address(box, per_address)) if p]
     ordered = sorted(latencies)
     worst = ordered[-1] * 1000 if ordered else 0
     p95 = ordered[int(len(ordered) * 0.95)] * 1000 if ordered else 0
-    return outcome(problems, f"{len(socks)} sockets × {PIPELINED} pipelined GETs of hls.js, never read: all dropped "
-                   f"within {dropped_after:.1f} s; a paired client's GET /state: {len(latencies)} answers, 95th "
-                   f"percentile {p95:.0f} ms, worst {worst:.0f} ms (target ≤ 250 ms); a {pipelined + 5}-deep "
-                   "pipeline refused past its cap")  # fmt: skip
+    return outcome(problems, f"{len(socks)} sockets × {PIPELINED} pipelined GETs of hls.js from one address, never "
+                   f"read: at most {held_most} held open (cap {per_address}), all dropped within {dropped_after:.1f} "
+                   f"s; a paired client's GET /state: {len(latencies)} answers, 95th percentile {p95:.0f} ms, worst "
+                   f"{worst:.0f} ms (target ≤ 250 ms); a {pipelined + 5}-deep pipeline refused past its cap; "
+                   f"connection {per_address + 1} of a busy address 429 at once")  # fmt: skip
 
 
 def _deep_pipeline(port: int, depth: int) -> str | None:
@@ -137,6 +146,30 @@ def _deep_pipeline(port: int, depth: int) -> str | None:
         return f"{depth} pipelined GETs were answered {statuses}, wanted {want} and the connection closed"
     if b"application/problem+json" not in last or b"pipelined" not in last:
         return f"the refusal is not a problem JSON naming the cap: {last[:200]!r}"
+    return None
+
+
+def _busy_address(box: LiveBox, cap: int) -> str | None:
+    """None when, with ``cap`` event streams open from one address, its next connection is answered 429 (problem JSON
+    naming the cap on connections) before it asks anything, while another address still gets in."""
+    per_device = _setting("stb.net.api.limits", "PER_DEVICE", {"event streams": 8})["event streams"]
+    tokens = [box.pair(f"Wall screen {n}") for n in range(-(-cap // per_device))]
+    with contextlib.ExitStack() as held:
+        for n in range(cap):
+            sock = held.enter_context(socket.create_connection(("127.0.0.1", box.port), 5, (BUSY, 0)))
+            sock.sendall(get(f"{API}/events", tokens[n // per_device]))
+            if not sock.recv(1024).startswith(b"HTTP/1.1 200"):
+                return f"event stream {n + 1} of {cap} from one address was refused"
+        with socket.create_connection(("127.0.0.1", box.port), 5, (BUSY, 0)) as extra:
+            over = read_answer(extra)  # nothing sent: the box answers at once
+        other = exchange(box.port, get(f"{API}/box"))
+    why = refusal(over, 429)
+    if why:
+        return f"connection {cap + 1} from a busy address: {why}"
+    if "connections" not in (over.problem() or {}).get("title", ""):
+        return f"connection {cap + 1} from a busy address: 429 titled {over.problem()}, which does not name the cap"
+    if other.status != 200:
+        return f"another address meanwhile: {other}"
     return None
 
 
@@ -274,7 +307,7 @@ def _revocation(work: Path) -> Outcome:
 
 
 def _refused_401(response) -> str | None:
-    from stb.reliability.api import response_refusal
+    from stb.reliability.livebox import response_refusal
 
     return response_refusal(response, 401)
 
@@ -387,8 +420,9 @@ def _device_caps(work: Path) -> Outcome:
 
 CASES = [
     _case("never-reading clients (130 sockets pipelining hls.js)", "each dropped once its answer makes no progress "
-          "for 10 s; the public routes capped per address; a deep pipeline refused with 429; a paired client "
-          "answered all along (its latency reported)", _with_box(_slow_readers)),
+          "for 10 s; the public routes and open connections capped per address (past the cap of connections, 429 at "
+          "once); a deep pipeline refused with 429; a paired client answered all along (its latency reported)",
+          _with_box(_slow_readers)),
     _case("revoking a device with open streams", "TS (header token and signed URL) and event streams end within a "
           "moment of DELETE /devices/ID or of a removal on the TV (times reported); its HLS playlist 401",
           _revocation),

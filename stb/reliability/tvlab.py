@@ -4,7 +4,7 @@ The streams and faults areas both need the same rig: a misbehaving upstream writ
 (:class:`BadUpstream`), good channels (demo clips at their own rate from a loopback server, or the
 demo head-end as a child process when the case breaks the head-end itself), a headless box whose
 line-up holds the good channels and the bad one, a paired device, and the TV's UI loop run on the
-case's thread at 30 Hz (:class:`stb.bench.relay.Tv`) while relay clients read over loopback in
+case's thread at 30 Hz (:class:`stb.bench.relay_box.Tv`) while relay clients read over loopback in
 threads of their own (:class:`RelayFetch`). Everything is torn down when the case ends, whatever
 happened.
 """
@@ -254,7 +254,7 @@ class BoxLab:
 
     def _open(self) -> None:
         from stb.assembly import build_app
-        from stb.bench.relay import Tv, start_paired
+        from stb.bench.relay_box import Tv, start_paired
         from stb.config import StateStore
         from stb.lineup.model import Channel, Lineup
 

@@ -124,7 +124,7 @@ def test_a_channel_another_screen_watches_is_read_once_through_the_tvs_relay_and
     import http.client
 
     from stb.assembly import build_app
-    from stb.bench.relay import start_paired
+    from stb.bench.relay_box import start_paired
 
     store = StateStore(tmp_path / "state")
     app = build_app(demo_lineup(*headend), headless=True, store=store, guide_db=tmp_path / "g.db", pretune=0,

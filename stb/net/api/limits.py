@@ -15,6 +15,10 @@ MAX_PER_ADDRESS = 32
 #: and in all, so unpaired clients can never take the slots paired ones need.
 MAX_PUBLIC_PER_ADDRESS = 8
 MAX_PUBLIC = 48
+#: Per client address, connections open at once (stb.net.http, on each of the box's ports): past it, a new one is
+#: answered 429 and closed before any of its requests is read, unless one of the address's own connections sits idle
+#: (that one is closed instead). As many as the requests it may have in progress: HTTP/1.1 asks one at a time.
+MAX_CONNECTIONS_PER_ADDRESS = MAX_PER_ADDRESS
 
 EVENT_STREAMS = "event streams"
 RELAY_STREAMS = "relay streams"
@@ -29,6 +33,7 @@ class Limits:
     per_address: int = MAX_PER_ADDRESS
     public: int = MAX_PUBLIC
     public_per_address: int = MAX_PUBLIC_PER_ADDRESS
+    connections_per_address: int = MAX_CONNECTIONS_PER_ADDRESS
     per_device: dict[str, int] = field(default_factory=lambda: dict(PER_DEVICE))
 
     def raise_for_one_client(self, streams: int) -> None:
@@ -36,3 +41,4 @@ class Limits:
         for kind in self.per_device:
             self.per_device[kind] = max(self.per_device[kind], streams)
         self.per_address = max(self.per_address, self.requests)
+        self.connections_per_address = max(self.connections_per_address, self.requests)
