@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stb.config import cache_dir
 from stb.errors import StbError
+from stb.guide.parallel import Fallback, parse_chunked
 from stb.guide.scripts import pairs
 from stb.guide.sources import GuideSourceError, open_guide
-from stb.guide.xmltv import PROGRAMME_COLUMNS, GuideChannel, ParseCounts, parse_guide
+from stb.guide.xmltv import PROGRAMME_COLUMNS, ParseCounts, batches, parse_guide
 
 SCHEMA_VERSION = 5  # a guide of another version is dropped and imported again: it is a cache
 BATCH = 5000
@@ -222,39 +224,48 @@ def _refuse_if_shrunk(report: SourceReport, before: int, min_fraction: float, pr
 
 
 def _import_one(conn: sqlite3.Connection, source: str, zone: str) -> SourceReport:
+    """Read a large source in worker processes (`stb.guide.parallel`); when they cannot read it
+    exactly as the serial parser would, undo what they gave and read it serially."""
+    conn.execute("SAVEPOINT source")
+    try:
+        report = _read_source(conn, source, zone, chunked=True)
+    except Fallback:
+        conn.execute("ROLLBACK TO source")
+        report = _read_source(conn, source, zone, chunked=False)
+    conn.execute("RELEASE source")
+    return report
+
+
+def _read_source(conn: sqlite3.Connection, source: str, zone: str, chunked: bool) -> SourceReport:
     conn.execute("DELETE FROM programmes WHERE source = ?", (source,))
     conn.execute("DELETE FROM channels WHERE source = ?", (source,))
-    insert = (
-        f"INSERT INTO programmes (source, {', '.join(PROGRAMME_COLUMNS)}) "
-        f"VALUES (?, {', '.join('?' for _ in PROGRAMME_COLUMNS)})"
-    )
+    quoted = "'" + source.replace("'", "''") + "'"  # a literal: rows come from the parser as they are
+    columns, marks = ", ".join(PROGRAMME_COLUMNS), ", ".join("?" for _ in PROGRAMME_COLUMNS)
+    insert = f"INSERT INTO programmes (source, {columns}) VALUES ({quoted}, {marks})"
     counts = ParseCounts()
-    declared: set[str] = set()
-    named: set[str] = set()  # channel ids of programmes: real per-channel files have no <channel> at all
     with open_guide(source) as stream:
         raw = stream.raw
-        batch: list[tuple] = []
-        for item in parse_guide(stream, source, zone, counts):
-            if isinstance(item, GuideChannel):
-                declared.add(item.id)
-                conn.execute(
-                    "INSERT OR REPLACE INTO channels VALUES (?, ?, ?, ?)",
-                    (item.id, source, "\n".join(item.names), item.icon),
-                )
-                continue
-            named.add(item[0])
-            batch.append((source, *item))
-            if len(batch) >= BATCH:
-                conn.executemany(insert, batch)
-                batch.clear()
-        conn.executemany(insert, batch)
-        conn.executemany(
-            "INSERT OR IGNORE INTO channels VALUES (?, ?, '', NULL)", ((c, source) for c in named - declared)
+        parsed = (
+            parse_chunked(stream, counts, zone)
+            if chunked
+            else batches(parse_guide(stream, source, zone, counts), BATCH)
         )
-        report = SourceReport(source, len(declared | named), counts.programmes, truncated=counts.truncated,
-                              clumped=counts.clumped)  # fmt: skip
+        with closing(parsed):
+            for channels, rows in parsed:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO channels VALUES (?, ?, ?, ?)",
+                    ((c.id, source, "\n".join(c.names), c.icon) for c in channels),
+                )
+                conn.executemany(insert, rows)
+        report = SourceReport(source, 0, counts.programmes, truncated=counts.truncated, clumped=counts.clumped)
         report.bytes = raw.bytes_read
         report.compression = raw.compression
+    # channels only named by programmes: real per-channel files have no <channel> at all
+    conn.execute(
+        "INSERT OR IGNORE INTO channels SELECT DISTINCT channel, source, '', NULL FROM programmes WHERE source = ?",
+        (source,),
+    )
+    report.channels = conn.execute("SELECT count(*) FROM channels WHERE source = ?", (source,)).fetchone()[0]
     report.skipped = {
         k: v
         for k, v in {
