@@ -9,9 +9,11 @@ unless the import is forced.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,18 +31,24 @@ DEFAULT_PRUNE_DAYS = 2
 DEFAULT_MIN_FRACTION = 0.1  # a source leaving less than this share of what its previous guide still had is refused
 GUESSED_LENGTH_S = 3600  # last programme of a channel without a stop
 
+COLUMNS = ", ".join(PROGRAMME_COLUMNS)
+PREFIXED_COLUMNS = ", ".join(f"r.{c}" for c in PROGRAMME_COLUMNS)
+# seq numbers programmes in start order (the import writes them in that order, id = seq); search walks
+# the full-text index in seq order from the first hour that can still be on, so "upcoming matches
+# first" stops after a page, not after every match (a common word can match half the guide).
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS programmes_channel_start ON programmes (channel, start)",
+    "CREATE INDEX IF NOT EXISTS programmes_seq ON programmes (seq)",
+    "CREATE INDEX IF NOT EXISTS programmes_spaceless ON programmes (seq) WHERE spaceless",
+)
+
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS channels (
     id TEXT NOT NULL, source TEXT NOT NULL, names TEXT NOT NULL, icon TEXT, PRIMARY KEY (id, source));
 CREATE TABLE IF NOT EXISTS programmes (
-    id INTEGER PRIMARY KEY, source TEXT NOT NULL, seq INTEGER, {", ".join(PROGRAMME_COLUMNS)});
-CREATE INDEX IF NOT EXISTS programmes_channel_start ON programmes (channel, start);
--- seq numbers programmes in start order; search walks the full-text index in seq order from the
--- first hour that can still be on, so "upcoming matches first" stops after a page, not after
--- every match (a common word can match half the guide).
-CREATE INDEX IF NOT EXISTS programmes_seq ON programmes (seq);
-CREATE INDEX IF NOT EXISTS programmes_spaceless ON programmes (seq) WHERE spaceless;
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, seq INTEGER, {COLUMNS});
+{";".join(INDEXES)};
 CREATE TABLE IF NOT EXISTS seq_hours (hour INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS programmes_fts USING fts5(
     title, sub_title, description, content='programmes', content_rowid='seq', tokenize='unicode61 remove_diacritics 2',
@@ -52,7 +60,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS programmes_pairs USING fts5(pairs, content=''
 
 ORDERED = (  # each slot with the start of the next one on its channel; a clump's others follow its first
     "WITH ordered AS (SELECT id, start, stop, lead(start) OVER (PARTITION BY channel ORDER BY start, id) AS nxt "
-    "FROM programmes WHERE clump = 0) "
+    "FROM stage.rows WHERE clump = 0) "
 )
 
 
@@ -166,30 +174,42 @@ def _store_error(db: Path, exc: sqlite3.Error) -> str:
 def _import_all(
     db: Path, sources: list[str], zone: str, prune_days: int, now: float | None, min_fraction: float | None
 ) -> ImportReport:
+    """Rows go first to a stage (a file beside the guide, no journal: it is thrown away whatever
+    happens), where the timeline is repaired and pruned; then the guide's programmes are written once,
+    in start order (id = seq, so no renumbering pass), and indexed. The guide itself changes in one
+    transaction: readers see the old guide until COMMIT."""
     report = ImportReport()
     conn = connect(db)
     cutoff = int((now or time.time()) - prune_days * 86400)
+    stage = _stage_path(db)
     try:
+        _attach_stage(conn, stage)
         conn.execute("BEGIN IMMEDIATE")
         before = dict(
             conn.execute("SELECT source, count(*) FROM programmes WHERE stop >= ? GROUP BY source", (cutoff,))
+        )
+        marks = ", ".join("?" for _ in sources)
+        conn.execute(  # the other sources' programmes, first (read before, as their lower ids said)
+            f"INSERT INTO stage.rows (source, {COLUMNS}) SELECT source, {COLUMNS} FROM programmes "
+            f"WHERE source NOT IN ({marks}) ORDER BY id",
+            sources,
         )
         for source in sources:
             report.sources.append(_import_one(conn, source, zone))
         offered = dict(
             conn.execute(
-                "SELECT source, count(*) FROM programmes WHERE coalesce(stop, start) >= ? GROUP BY source", (cutoff,)
+                "SELECT source, count(*) FROM stage.rows WHERE coalesce(stop, start) >= ? GROUP BY source", (cutoff,)
             )
         )
         _repair_timeline(conn, report)
-        report.pruned = conn.execute("DELETE FROM programmes WHERE stop < ?", (cutoff,)).rowcount
-        kept = dict(conn.execute("SELECT source, count(*) FROM programmes GROUP BY source"))
+        report.pruned = conn.execute("DELETE FROM stage.rows WHERE stop < ?", (cutoff,)).rowcount
+        kept = dict(conn.execute("SELECT source, count(*) FROM stage.rows GROUP BY source"))
         for source_report in report.sources:
             source_report.kept = kept.get(source_report.source, 0)
             source_report.offered = offered.get(source_report.source, 0)
             if min_fraction is not None:
                 _refuse_if_shrunk(source_report, before.get(source_report.source, 0), min_fraction, prune_days)
-        _number_in_start_order(conn)
+        _write_in_start_order(conn)
         conn.execute("INSERT INTO programmes_fts(programmes_fts) VALUES ('rebuild')")
         _index_pairs(conn)
         conn.execute(  # the window query's look-back: how long the longest programme is
@@ -202,8 +222,61 @@ def _import_all(
             conn.execute("ROLLBACK")
         raise
     finally:
+        with suppress(sqlite3.Error):
+            conn.execute("DETACH stage")
         conn.close()
+        stage.unlink(missing_ok=True)
     return report
+
+
+STAGE_SUFFIX = "-import-"
+
+
+def _stage_path(db: Path) -> Path:
+    """This import's stage file (named by process and thread: two imports never share one), after
+    removing the stages of importers that died (kill -9, power cut)."""
+    for old in db.parent.glob(f"{db.name}{STAGE_SUFFIX}*"):
+        pid = old.name.rsplit(STAGE_SUFFIX, 1)[1].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            old.unlink(missing_ok=True)
+    path = db.with_name(f"{db.name}{STAGE_SUFFIX}{os.getpid()}-{threading.get_ident()}")
+    path.unlink(missing_ok=True)
+    return path
+
+
+def _attach_stage(conn: sqlite3.Connection, path: Path) -> None:
+    conn.execute("ATTACH ? AS stage", (str(path),))
+    conn.execute("PRAGMA stage.journal_mode=OFF")  # thrown away on failure: nothing to roll back
+    conn.execute("PRAGMA stage.synchronous=OFF")
+    conn.execute(f"CREATE TABLE stage.rows (id INTEGER PRIMARY KEY, source TEXT NOT NULL, {COLUMNS})")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_in_start_order(conn: sqlite3.Connection) -> None:
+    """The guide's programmes replaced by the stage's, written in (start, read order): id = seq =
+    rank, so search walks them in start order; indexes built once afterwards, not row by row."""
+    conn.execute("CREATE TABLE stage.ordered (n INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
+    conn.execute("INSERT INTO stage.ordered (id) SELECT id FROM stage.rows ORDER BY start, id")
+    for index in ("programmes_channel_start", "programmes_seq", "programmes_spaceless"):
+        conn.execute(f"DROP INDEX IF EXISTS {index}")
+    conn.execute("DELETE FROM programmes")
+    conn.execute(
+        f"INSERT INTO programmes (id, seq, source, {COLUMNS}) SELECT o.n, o.n, r.source, {PREFIXED_COLUMNS} "
+        "FROM stage.ordered o JOIN stage.rows r ON r.id = o.id ORDER BY o.n"
+    )
+    for statement in INDEXES:  # not executescript: it would COMMIT first
+        conn.execute(statement)
+    conn.execute("DELETE FROM seq_hours")
+    conn.execute("INSERT INTO seq_hours SELECT start / 3600, min(seq) FROM programmes GROUP BY start / 3600")
 
 
 def _refuse_if_shrunk(report: SourceReport, before: int, min_fraction: float, prune_days: int) -> None:
@@ -226,22 +299,18 @@ def _refuse_if_shrunk(report: SourceReport, before: int, min_fraction: float, pr
 def _import_one(conn: sqlite3.Connection, source: str, zone: str) -> SourceReport:
     """Read a large source in worker processes (`stb.guide.parallel`); when they cannot read it
     exactly as the serial parser would, undo what they gave and read it serially."""
-    conn.execute("SAVEPOINT source")
     try:
-        report = _read_source(conn, source, zone, chunked=True)
+        return _read_source(conn, source, zone, chunked=True)
     except Fallback:
-        conn.execute("ROLLBACK TO source")
-        report = _read_source(conn, source, zone, chunked=False)
-    conn.execute("RELEASE source")
-    return report
+        return _read_source(conn, source, zone, chunked=False)  # which first drops what the workers gave
 
 
 def _read_source(conn: sqlite3.Connection, source: str, zone: str, chunked: bool) -> SourceReport:
-    conn.execute("DELETE FROM programmes WHERE source = ?", (source,))
+    conn.execute("DELETE FROM stage.rows WHERE source = ?", (source,))
     conn.execute("DELETE FROM channels WHERE source = ?", (source,))
     quoted = "'" + source.replace("'", "''") + "'"  # a literal: rows come from the parser as they are
     columns, marks = ", ".join(PROGRAMME_COLUMNS), ", ".join("?" for _ in PROGRAMME_COLUMNS)
-    insert = f"INSERT INTO programmes (source, {columns}) VALUES ({quoted}, {marks})"
+    insert = f"INSERT INTO stage.rows (source, {columns}) VALUES ({quoted}, {marks})"
     counts = ParseCounts()
     with open_guide(source) as stream:
         raw = stream.raw
@@ -262,7 +331,7 @@ def _read_source(conn: sqlite3.Connection, source: str, zone: str, chunked: bool
         report.compression = raw.compression
     # channels only named by programmes: real per-channel files have no <channel> at all
     conn.execute(
-        "INSERT OR IGNORE INTO channels SELECT DISTINCT channel, source, '', NULL FROM programmes WHERE source = ?",
+        "INSERT OR IGNORE INTO channels SELECT DISTINCT channel, source, '', NULL FROM stage.rows WHERE source = ?",
         (source,),
     )
     report.channels = conn.execute("SELECT count(*) FROM channels WHERE source = ?", (source,)).fetchone()[0]
@@ -286,7 +355,8 @@ def _repair_timeline(conn: sqlite3.Connection, report: ImportReport) -> None:
     sharing a slot) is one slot: its first programme is on the timeline, the others take its times.
     """
     clumps = any(s.clumped for s in report.sources)
-    if clumps:
+    if clumps:  # the clump statements look rows up by channel and start
+        conn.execute("CREATE INDEX stage.rows_channel_start ON rows (channel, start)")
         _settle_clumps(conn, report)
     survey = conn.execute(
         ORDERED + "SELECT coalesce(sum(stop IS NULL), 0), coalesce(sum(nxt = start), 0), "
@@ -295,51 +365,39 @@ def _repair_timeline(conn: sqlite3.Connection, report: ImportReport) -> None:
     missing_stops, duplicates, overlaps, report.gaps = survey
     if duplicates:  # two programmes at the same start: keep the first read (before stops are guessed,
         report.duplicates_removed += conn.execute(  # or a stopless first copy would get zero length)
-            "DELETE FROM programmes WHERE id NOT IN (SELECT min(id) FROM programmes GROUP BY channel, start, clump)"
+            "DELETE FROM stage.rows WHERE id NOT IN (SELECT min(id) FROM stage.rows GROUP BY channel, start, clump)"
         ).rowcount
     if missing_stops:  # a missing stop is the next programme's start; the last of a channel gets a guessed length
         report.stops_guessed = _changes(
             conn,
-            ORDERED + "UPDATE programmes SET stop = coalesce(ordered.nxt, ordered.start + ?) FROM ordered "
-            "WHERE programmes.id = ordered.id AND programmes.stop IS NULL",
+            ORDERED + "UPDATE stage.rows SET stop = coalesce(ordered.nxt, ordered.start + ?) FROM ordered "
+            "WHERE rows.id = ordered.id AND rows.stop IS NULL",
             (GUESSED_LENGTH_S,),
         )
     if missing_stops or duplicates or overlaps:
         report.overlaps_fixed = _changes(
             conn,
-            ORDERED + "UPDATE programmes SET stop = ordered.nxt FROM ordered "
-            "WHERE programmes.id = ordered.id AND ordered.nxt IS NOT NULL AND programmes.stop > ordered.nxt",
+            ORDERED + "UPDATE stage.rows SET stop = ordered.nxt FROM ordered "
+            "WHERE rows.id = ordered.id AND ordered.nxt IS NOT NULL AND rows.stop > ordered.nxt",
         )
         report.gaps = conn.execute(ORDERED + "SELECT count(*) FROM ordered WHERE stop < nxt").fetchone()[0]
     if clumps:
         conn.execute(
-            "UPDATE programmes SET stop = (SELECT f.stop FROM programmes f WHERE f.channel = programmes.channel "
-            "AND f.start = programmes.start AND f.clump = 0) WHERE clump > 0"
+            "UPDATE stage.rows SET stop = (SELECT f.stop FROM stage.rows f WHERE f.channel = rows.channel "
+            "AND f.start = rows.start AND f.clump = 0) WHERE clump > 0"
         )
 
 
 def _settle_clumps(conn: sqlite3.Connection, report: ImportReport) -> None:
     """The same clump index twice is a duplicate; a clump whose first programme is missing gets one."""
     report.duplicates_removed += conn.execute(
-        "DELETE FROM programmes WHERE clump > 0 AND id NOT IN "
-        "(SELECT min(id) FROM programmes WHERE clump > 0 GROUP BY channel, start, clump)"
+        "DELETE FROM stage.rows WHERE clump > 0 AND id NOT IN "
+        "(SELECT min(id) FROM stage.rows WHERE clump > 0 GROUP BY channel, start, clump)"
     ).rowcount
     conn.execute(
-        "UPDATE programmes SET clump = 0 WHERE clump > 0 AND clump = (SELECT min(o.clump) FROM programmes o "
-        "WHERE o.channel = programmes.channel AND o.start = programmes.start)"
+        "UPDATE stage.rows SET clump = 0 WHERE clump > 0 AND clump = (SELECT min(o.clump) FROM stage.rows o "
+        "WHERE o.channel = rows.channel AND o.start = rows.start)"
     )
-
-
-def _number_in_start_order(conn: sqlite3.Connection) -> None:
-    """seq = rank by (start, id), and the first seq of every hour (the search's starting points)."""
-    conn.execute("DROP INDEX IF EXISTS programmes_seq")  # one sort afterwards beats 350k index updates
-    conn.execute(
-        "UPDATE programmes SET seq = r.n FROM "
-        "(SELECT id, row_number() OVER (ORDER BY start, id) AS n FROM programmes) AS r WHERE programmes.id = r.id"
-    )
-    conn.execute("CREATE INDEX programmes_seq ON programmes (seq)")
-    conn.execute("DELETE FROM seq_hours")
-    conn.execute("INSERT INTO seq_hours SELECT start / 3600, min(seq) FROM programmes GROUP BY start / 3600")
 
 
 def _index_pairs(conn: sqlite3.Connection) -> None:
