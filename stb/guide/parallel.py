@@ -10,12 +10,13 @@ Whatever the chunks cannot read exactly as the serial parser would (broken XML, 
 comment or CDATA, programmes not directly under `<tv>`, a root other than `<tv>`) raises `Fallback`:
 the caller throws away what it got and parses the whole source serially, which yields the exact
 result or the exact error (with its line). Encodings that are not ASCII-compatible (UTF-16/32) and
-files under two chunks go serial from the start.
+files under SMALL bytes go serial from the start.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import queue
@@ -32,9 +33,11 @@ from lxml import etree
 
 import stb
 from stb.guide.sources import PROLOG_LIMIT
-from stb.guide.xmltv import PARSER_OPTIONS, Batch, ParseCounts, chunk_items
+from stb.guide.xmltv import PARSER_OPTIONS, Batch, ParseCounts, batches, parse_guide
 
 CHUNK = 1024 * 1024  # bytes per chunk: a worker's tree of it stays a few tens of MB
+SMALL = 8 * CHUNK  # a guide under this is parsed serially, in the importer (~0.2 s)
+BATCH = 5000  # rows per batch of the serial parser
 MAX_CHUNK = 16 * CHUNK  # no `</programme>` in this many bytes: not a guide this module can cut
 END = b"</programme>"
 XML_DECL = re.compile(rb"^(\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>)?")
@@ -73,7 +76,7 @@ def header_of(head: bytes) -> bytes | None:
     return header if alone.tag == "tv" and len(alone) == 0 else None
 
 
-def parse_chunked(stream: BinaryIO, counts: ParseCounts, zone: str) -> Iterator[Batch]:
+def parse_chunked(stream: BinaryIO, name: str, counts: ParseCounts, zone: str) -> Iterator[Batch]:
     """(channels, programme rows) of each chunk in document order, parsed by worker processes;
     raises Fallback (see above)."""
     head = stream.peek(PROLOG_LIMIT)[:PROLOG_LIMIT] if hasattr(stream, "peek") else b""
@@ -81,9 +84,9 @@ def parse_chunked(stream: BinaryIO, counts: ParseCounts, zone: str) -> Iterator[
     if header is None:
         raise Fallback
     stream.read(len(header))
-    first = stream.read(2 * CHUNK)
-    if len(first) < 2 * CHUNK:  # a small guide: one chunk, parsed here (a pool costs more than it saves)
-        yield _merge(chunk_items(header, first, True, zone), counts)
+    first = stream.read(SMALL)
+    if len(first) < SMALL:  # a small guide: starting workers costs more than they save
+        yield from batches(parse_guide(io.BytesIO(header + first), name, zone, counts), BATCH)
         return
     try:
         pool = Workers(workers())
@@ -99,6 +102,7 @@ def parse_chunked(stream: BinaryIO, counts: ParseCounts, zone: str) -> Iterator[
             yield _collect(pending.popleft(), counts)
     finally:
         pool.close(abandon=bool(pending))
+        counts.worker_rss_mb = sum(pool.peak_kb.values()) // 1024
 
 
 class Workers:
@@ -110,6 +114,7 @@ class Workers:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(stb.__file__).parent.parent),
                                                             os.environ.get("PYTHONPATH", "")])}  # fmt: skip
         self.size = size
+        self.peak_kb: dict[int, int] = {}  # each worker's peak RSS, as it last said
         self._idle: queue.SimpleQueue[subprocess.Popen] = queue.SimpleQueue()
         self._processes: list[subprocess.Popen] = []
         try:
@@ -132,8 +137,9 @@ class Workers:
             assert process.stdin is not None and process.stdout is not None
             pickle.dump(job, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             process.stdin.flush()
-            return pickle.load(process.stdout)
-        except (OSError, EOFError, pickle.UnpicklingError):  # the worker died (killed, out of memory)
+            result, self.peak_kb[process.pid] = pickle.load(process.stdout)
+            return result
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError):  # the worker died (killed, out of memory)
             return None
         finally:
             self._idle.put(process)

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from contextlib import closing, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -112,6 +113,7 @@ class SourceReport:
     truncated: int = 0
     bytes: int = 0
     compression: str | None = None
+    worker_rss_mb: int = 0  # peak RSS of the processes that parsed it (summed; 0: parsed in the importer)
 
 
 @dataclass
@@ -123,6 +125,9 @@ class ImportReport:
     stops_guessed: int = 0
     pruned: int = 0
     seconds: float = 0.0
+    #: where the seconds went: reading (parse + stage), timeline repair and pruning, writing the guide
+    #: in start order with its indexes, the full-text indexes, and the commit
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def programmes(self) -> int:
@@ -179,6 +184,7 @@ def _import_all(
     in start order (id = seq, so no renumbering pass), and indexed. The guide itself changes in one
     transaction: readers see the old guide until COMMIT."""
     report = ImportReport()
+    started = time.monotonic()
     conn = connect(db)
     cutoff = int((now or time.time()) - prune_days * 86400)
     stage = _stage_path(db)
@@ -196,6 +202,7 @@ def _import_all(
         )
         for source in sources:
             report.sources.append(_import_one(conn, source, zone))
+        lap = _laps(report, started)
         offered = dict(
             conn.execute(
                 "SELECT source, count(*) FROM stage.rows WHERE coalesce(stop, start) >= ? GROUP BY source", (cutoff,)
@@ -209,14 +216,18 @@ def _import_all(
             source_report.offered = offered.get(source_report.source, 0)
             if min_fraction is not None:
                 _refuse_if_shrunk(source_report, before.get(source_report.source, 0), min_fraction, prune_days)
+        lap("repair")
         _write_in_start_order(conn)
+        lap("write")
         conn.execute("INSERT INTO programmes_fts(programmes_fts) VALUES ('rebuild')")
         _index_pairs(conn)
+        lap("search_index")
         conn.execute(  # the window query's look-back: how long the longest programme is
             "INSERT OR REPLACE INTO meta SELECT 'longest', coalesce(max(stop - start), 0) FROM programmes"
         )
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('imported_at', ?)", (str(int(now or time.time())),))
         conn.execute("COMMIT")
+        lap("commit")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -227,6 +238,20 @@ def _import_all(
         conn.close()
         stage.unlink(missing_ok=True)
     return report
+
+
+def _laps(report: ImportReport, started: float) -> Callable[[str], None]:
+    """A function that records the seconds since its last call as a phase of ``report``; the
+    reading phase (since ``started``) is what came before this call."""
+    last = [time.monotonic()]
+    report.phases["read"] = round(last[0] - started, 3)
+
+    def lap(name: str) -> None:
+        now = time.monotonic()
+        report.phases[name] = round(now - last[0], 3)
+        last[0] = now
+
+    return lap
 
 
 STAGE_SUFFIX = "-import-"
@@ -315,7 +340,7 @@ def _read_source(conn: sqlite3.Connection, source: str, zone: str, chunked: bool
     with open_guide(source) as stream:
         raw = stream.raw
         parsed = (
-            parse_chunked(stream, counts, zone)
+            parse_chunked(stream, source, counts, zone)
             if chunked
             else batches(parse_guide(stream, source, zone, counts), BATCH)
         )
@@ -326,7 +351,8 @@ def _read_source(conn: sqlite3.Connection, source: str, zone: str, chunked: bool
                     ((c.id, source, "\n".join(c.names), c.icon) for c in channels),
                 )
                 conn.executemany(insert, rows)
-        report = SourceReport(source, 0, counts.programmes, truncated=counts.truncated, clumped=counts.clumped)
+        report = SourceReport(source, 0, counts.programmes, truncated=counts.truncated, clumped=counts.clumped,
+                              worker_rss_mb=counts.worker_rss_mb)  # fmt: skip
         report.bytes = raw.bytes_read
         report.compression = raw.compression
     # channels only named by programmes: real per-channel files have no <channel> at all

@@ -1,4 +1,5 @@
-"""A parse worker of `stb.guide.parallel`: reads pickled chunks on stdin, writes their rows on stdout.
+"""A parse worker of `stb.guide.parallel`: reads pickled chunks on stdin, writes their rows (and its
+peak RSS) on stdout.
 
 Run as `python -m stb.guide.worker` by the importer only; it ends when its input does.
 """
@@ -6,6 +7,7 @@ Run as `python -m stb.guide.worker` by the importer only; it ends when its input
 from __future__ import annotations
 
 import pickle
+import resource
 import sys
 
 from stb.guide.xmltv import chunk_items
@@ -18,7 +20,9 @@ def main() -> None:
             header, body, last, zone = pickle.load(source)
         except EOFError:
             return
-        pickle.dump(chunk_items(header, body, last, zone), sink, protocol=pickle.HIGHEST_PROTOCOL)
+        result = chunk_items(header, body, last, zone)
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the importer reports its workers' memory
+        pickle.dump((result, peak_kb), sink, protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()
 
 

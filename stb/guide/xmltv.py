@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from lxml import etree
@@ -51,7 +51,7 @@ class ParseCounts:
     skipped_bad_length: int = 0
     truncated: int = 0
     clumped: int = 0  # programmes after the first of a shared slot
-    notes: list[str] = field(default_factory=list)
+    worker_rss_mb: int = 0  # the parse workers' peak RSS, summed (stb.guide.parallel)
 
 
 @dataclass(frozen=True)
