@@ -241,6 +241,9 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
     if not title:
         counts.skipped_no_title += 1
         return None
+    # most guides are ASCII: isascii() is far cheaper than the script search
+    ascii_only = title.isascii() and (sub_title or "").isascii() and (description or "").isascii()
+    spaceless = 0 if ascii_only else int(has_spaceless(title, sub_title, description))
     index = 0
     if clumpidx := get("clumpidx"):  # rare: the regex only runs when there is one
         clump = CLUMP.match(clumpidx)
@@ -249,7 +252,7 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
     return (
         channel, start, stop, title, sub_title, description, "\n".join(categories) or None, ns, onscreen,
         icon, rating_system, rating, star, is_new, previously_shown, language, index,
-        int(has_spaceless(title, sub_title, description)), "\n".join(credits) or None, made,
+        spaceless, "\n".join(credits) or None, made,
     )  # fmt: skip
 
 
