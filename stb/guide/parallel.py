@@ -178,16 +178,18 @@ def _merge(result: tuple[Batch, tuple] | None, counts: ParseCounts) -> Batch:
 
 
 def _chunks(stream: BinaryIO, carry: bytes) -> Iterator[tuple[bytes, bool]]:
-    """(bytes ending with `</programme>`, False) …, then (the rest, True)."""
+    """(bytes ending with `</programme>`, at most about CHUNK of them, False) …, then (the rest, True)."""
     while True:
-        data = stream.read(CHUNK)
-        if not data:
-            yield carry, True
-            return
-        carry += data
-        cut = carry.rfind(END)
+        cut = carry.rfind(END, 0, CHUNK + len(END))
         if cut < 0:
-            if len(carry) > MAX_CHUNK:
+            cut = carry.find(END)  # a programme longer than a chunk
+        if cut < 0 or len(carry) < CHUNK:
+            data = stream.read(CHUNK)
+            if not data:
+                yield carry, True
+                return
+            carry += data
+            if len(carry) > MAX_CHUNK and carry.find(END) < 0:
                 raise Fallback
             continue
         cut += len(END)

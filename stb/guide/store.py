@@ -28,6 +28,9 @@ from stb.guide.xmltv import PROGRAMME_COLUMNS, ParseCounts, batches, parse_guide
 
 SCHEMA_VERSION = 5  # a guide of another version is dropped and imported again: it is a cache
 BATCH = 5000
+# The importer's page cache (readers keep 64 MiB): its writes go out in order, and its memory sits
+# beside two parse workers', all under 200 MB for any size of guide.
+IMPORT_CACHE_KIB = -16384
 DEFAULT_PRUNE_DAYS = 2
 DEFAULT_MIN_FRACTION = 0.1  # a source leaving less than this share of what its previous guide still had is refused
 GUESSED_LENGTH_S = 3600  # last programme of a channel without a stop
@@ -186,6 +189,8 @@ def _import_all(
     report = ImportReport()
     started = time.monotonic()
     conn = connect(db)
+    conn.execute(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
+    conn.execute("PRAGMA temp_store=FILE")  # sorts of a million rows spill to a file, not to memory
     cutoff = int((now or time.time()) - prune_days * 86400)
     stage = _stage_path(db)
     try:
