@@ -35,8 +35,8 @@ import stb
 from stb.guide.sources import PROLOG_LIMIT
 from stb.guide.xmltv import PARSER_OPTIONS, Batch, ParseCounts, batches, parse_guide
 
-CHUNK = 1024 * 1024  # bytes per chunk: a worker's tree of it stays a few tens of MB
-SMALL = 8 * CHUNK  # a guide under this is parsed serially, in the importer (~0.2 s)
+CHUNK = 512 * 1024  # bytes per chunk: a worker (its tree of a chunk, the rows) stays near 50 MB
+SMALL = 8 * 1024 * 1024  # a guide under this is parsed serially, in the importer (~0.2 s)
 BATCH = 5000  # rows per batch of the serial parser
 MAX_CHUNK = 16 * CHUNK  # no `</programme>` in this many bytes: not a guide this module can cut
 END = b"</programme>"
