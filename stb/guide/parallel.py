@@ -111,8 +111,8 @@ class Workers:
     sends a chunk and waits for its rows; pickles over pipes."""
 
     def __init__(self, size: int) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(stb.__file__).parent.parent),
-                                                            os.environ.get("PYTHONPATH", "")])}  # fmt: skip
+        paths = [str(Path(stb.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]  # this very stb
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}  # no "": it means the cwd
         self.size = size
         self.peak_kb: dict[int, int] = {}  # each worker's peak RSS, as it last said
         self._idle: queue.SimpleQueue[subprocess.Popen] = queue.SimpleQueue()

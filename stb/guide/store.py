@@ -1,7 +1,9 @@
 """The guide in SQLite: schema, and an import that replaces a source's guide in one transaction.
 
 WAL mode lets the UI keep reading the old guide while an import runs; the import commits at the
-very end, so a reader sees the whole old guide or the whole new one, never half. Any failure (a
+very end, so a reader sees the whole old guide or the whole new one, never half. (Rows are first
+staged in a file of their own, `guide.sqlite3-import-…`, thrown away afterwards; the guide itself
+is only written inside the one transaction.) Any failure (a
 broken file, a full disk) rolls back and leaves the previous guide as it was. So does a source that
 leaves nothing, or far less than the previous guide still had (what a failed grabber writes: `<tv></tv>`),
 unless the import is forced.
@@ -293,7 +295,10 @@ def _alive(pid: int) -> bool:
 
 def _write_in_start_order(conn: sqlite3.Connection) -> None:
     """The guide's programmes replaced by the stage's, written in (start, read order): id = seq =
-    rank, so search walks them in start order; indexes built once afterwards, not row by row."""
+    rank, so search walks them in start order; indexes built once afterwards, not row by row.
+
+    Only (start, id) pairs are sorted; the rows are then looked up in that order (sorting whole rows
+    instead costs 1.7 times the CPU for 350,000 programmes)."""
     conn.execute("CREATE TABLE stage.ordered (n INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
     conn.execute("INSERT INTO stage.ordered (id) SELECT id FROM stage.rows ORDER BY start, id")
     for index in ("programmes_channel_start", "programmes_seq", "programmes_spaceless"):
