@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import pickle
 import queue
 import re
 import subprocess
@@ -33,7 +32,8 @@ from lxml import etree
 
 import stb
 from stb.guide.sources import PROLOG_LIMIT
-from stb.guide.xmltv import PARSER_OPTIONS, Batch, ParseCounts, batches, parse_guide
+from stb.guide.worker import receive, send
+from stb.guide.xmltv import PARSER_OPTIONS, Batch, GuideChannel, ParseCounts, batches, parse_guide
 
 CHUNK = 512 * 1024  # bytes per chunk: a worker (its tree of a chunk, the rows) stays near 50 MB
 SMALL = 8 * 1024 * 1024  # a guide under this is parsed serially, in the importer (~0.2 s)
@@ -108,7 +108,7 @@ def parse_chunked(stream: BinaryIO, name: str, counts: ParseCounts, zone: str) -
 class Workers:
     """Worker processes (`python -m stb.guide.worker`, not forked: the box has threads, and
     multiprocessing would run the caller's `__main__` again), each driven by a thread of ours that
-    sends a chunk and waits for its rows; pickles over pipes."""
+    sends a chunk and waits for its rows; marshalled over pipes."""
 
     def __init__(self, size: int) -> None:
         paths = [str(Path(stb.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]  # this very stb
@@ -135,14 +135,16 @@ class Workers:
         process = self._idle.get()
         try:
             assert process.stdin is not None and process.stdout is not None
-            pickle.dump(job, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            process.stdin.flush()
-            result, self.peak_kb[process.pid] = pickle.load(process.stdout)
-            return result
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError):  # the worker died (killed, out of memory)
+            send(process.stdin, job)
+            result, self.peak_kb[process.pid] = receive(process.stdout)  # type: ignore[misc]
+        except (OSError, EOFError, ValueError, TypeError):  # the worker died (killed, out of memory)
             return None
         finally:
             self._idle.put(process)
+        if result is None:
+            return None
+        (channels, rows), counts = result
+        return ([GuideChannel(*c) for c in channels], rows), counts
 
     def close(self, abandon: bool = False) -> None:
         """Let the workers end (their input closed); ``abandon`` kills them first (the import failed)."""
