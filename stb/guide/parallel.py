@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from lxml import etree
 
@@ -133,10 +133,11 @@ class Workers:
 
     def _run(self, job: tuple) -> tuple[Batch, tuple] | None:
         process = self._idle.get()
+        result: Any = None
         try:
             assert process.stdin is not None and process.stdout is not None
             send(process.stdin, job)
-            result, self.peak_kb[process.pid] = receive(process.stdout)  # type: ignore[misc]
+            result, self.peak_kb[process.pid] = receive(process.stdout)
         except (OSError, EOFError, ValueError, TypeError):  # the worker died (killed, out of memory)
             return None
         finally:

@@ -10,21 +10,21 @@ from __future__ import annotations
 import marshal
 import resource
 import sys
-from typing import BinaryIO
+from typing import IO, Any
 
 from stb.guide.xmltv import chunk_items
 
 LENGTH = 8  # bytes of a message's length, big-endian
 
 
-def send(sink: BinaryIO, message: object) -> None:
+def send(sink: IO[bytes], message: Any) -> None:
     data = marshal.dumps(message)
     sink.write(len(data).to_bytes(LENGTH, "big"))
     sink.write(data)
     sink.flush()
 
 
-def receive(source: BinaryIO) -> object:
+def receive(source: IO[bytes]) -> Any:
     """The next message; EOFError when the other end has closed (or died mid-message)."""
     head = source.read(LENGTH)
     if len(head) < LENGTH:
@@ -39,15 +39,16 @@ def main() -> None:
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            header, body, last, zone = receive(source)  # type: ignore[misc]
+            header, body, last, zone = receive(source)
         except EOFError:
             return
         result = chunk_items(header, body, last, zone)
+        plain: Any = None
         if result is not None:  # GuideChannel as a tuple: marshal takes only plain types
             (channels, rows), counts = result
-            result = ([(c.id, c.names, c.icon) for c in channels], rows), counts  # type: ignore[assignment]
+            plain = ([(c.id, c.names, c.icon) for c in channels], rows), counts
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the importer reports its workers' memory
-        send(sink, (result, peak_kb))
+        send(sink, (plain, peak_kb))
 
 
 if __name__ == "__main__":
