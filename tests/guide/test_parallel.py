@@ -78,6 +78,19 @@ def serially(monkeypatch) -> None:
     monkeypatch.setattr(store, "parse_chunked", refuse)
 
 
+def spy_on_reads(monkeypatch) -> list[bool]:
+    """Whether each read of a source was by chunks (True) or serial (False), in order."""
+    reads: list[bool] = []
+    read_source = store._read_source
+
+    def spy(conn, source, zone, chunked):
+        reads.append(chunked)
+        return read_source(conn, source, zone, chunked)
+
+    monkeypatch.setattr(store, "_read_source", spy)
+    return reads
+
+
 def contents(db) -> tuple[list, list, list]:
     with sqlite3.connect(db) as conn:
         programmes = conn.execute("SELECT * FROM programmes ORDER BY id").fetchall()
@@ -137,14 +150,7 @@ def test_what_chunks_cannot_read_is_read_serially(tmp_path, monkeypatch, write, 
     body = [programme("c0", now + h * HOUR, now + (h + 1) * HOUR, f"S{h}") for h in range(100)]
     body.insert(50, f"<desc>{trap}</desc>" if "CDATA" in trap else trap)
     path = write("g.xml", document({"c0": ["A"]}, body))
-    reads: list[bool] = []
-    read_source = store._read_source
-
-    def spy(conn, source, zone, chunked):
-        reads.append(chunked)
-        return read_source(conn, source, zone, chunked)
-
-    monkeypatch.setattr(store, "_read_source", spy)
+    reads = spy_on_reads(monkeypatch)
     got, want, got_rows, want_rows = both_ways(tmp_path, monkeypatch, [path], now)
     assert reads[:2] == [True, False], reads  # the chunks gave up, the serial parser read it
     assert got == want and got_rows == want_rows
@@ -166,3 +172,30 @@ def test_only_an_ascii_compatible_tv_root_is_cut():
     assert header_of(b"<!-- <tv> --><tv>") is None  # the first <tv is in a comment: not cut
     assert header_of(b"<guide><tv>") is None
     assert header_of(b'<tv xmlns="urn:x">') is None  # its programmes are {urn:x}programme: serial, as ever
+
+
+def test_a_worker_that_dies_leaves_the_import_to_the_serial_parser(tmp_path, monkeypatch, write, now, small_chunks):
+    body = [programme("c0", now + h * HOUR, now + (h + 1) * HOUR, f"S{h}") for h in range(200)]
+    path = write("g.xml", document({"c0": ["A"]}, body))
+    submit = parallel.Workers.submit  # already counting (small_chunks)
+
+    def kill_at_the_third(self, header, body, last, zone):
+        if len(small_chunks) == 2:
+            self._processes[0].kill()  # what the OOM killer does
+        return submit(self, header, body, last, zone)
+
+    monkeypatch.setattr(parallel.Workers, "submit", kill_at_the_third)
+    reads = spy_on_reads(monkeypatch)
+    got, want, got_rows, want_rows = both_ways(tmp_path, monkeypatch, [path], now)
+    assert len(small_chunks) >= 3 and reads[:2] == [True, False]  # the workers' part given up, read serially
+    assert got == want and got_rows == want_rows
+    assert len(got_rows[0]) == 200
+
+
+def test_a_stage_left_by_a_dead_importer_is_removed(tmp_path, write, now):
+    db = tmp_path / "g.db"
+    dead = tmp_path / "g.db-import-999999999-1"  # no such process
+    dead.write_bytes(b"left by kill -9")
+    import_sources(db, [write("g.xml", document({"a": ["A"]}, [programme("a", now, now + HOUR)]))], now=now)
+    assert not dead.exists()
+    assert not any(p.name.startswith("g.db-import") for p in tmp_path.iterdir())  # nor this import's own
