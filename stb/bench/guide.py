@@ -36,13 +36,17 @@ def _run_child(argv: list[str], work: Path) -> tuple[int, str]:
     return usage.ru_maxrss // 1024, out_path.read_text()
 
 
-def _ours(xml: Path, db: Path) -> tuple[float, int]:
-    """(importer's own seconds, peak RSS MB): start-up of the interpreter is not the importer's."""
+def _ours(xml: Path, db: Path) -> tuple[float, int, dict]:
+    """(importer's own seconds, peak RSS MB, where the seconds went): start-up of the interpreter is not
+    the importer's. The RSS is the importer's plus its parse workers' peaks (an upper bound: their peaks
+    need not coincide), since wait4 gives only the largest of them."""
     db.unlink(missing_ok=True)
     argv = [sys.executable, "-m", "stb", "guide", "import", str(xml), "--db", str(db), "--lineup", "/nonexistent",
             "--json"]  # fmt: skip
     rss, out = _run_child(argv, db.parent)
-    return json.loads(out)["seconds"], rss
+    report = json.loads(out)
+    workers = sum(s.get("worker_rss_mb", 0) for s in report["sources"])
+    return report["seconds"], rss + workers, {**report.get("phases", {}), "worker_rss_mb": workers}
 
 
 def _naive(xml: Path, db: Path) -> tuple[float, int]:
@@ -51,10 +55,11 @@ def _naive(xml: Path, db: Path) -> tuple[float, int]:
     return float(out.split()[1]), rss
 
 
-def _import_row(path: Path, n: int, seconds: float, rss: int) -> dict:
+def _import_row(path: Path, n: int, seconds: float, rss: int, phases: dict | None = None) -> dict:
     mb = path.stat().st_size / 1e6
     return {"file_mb": round(mb, 1), "programmes": n, "seconds": round(seconds, 2),
-            "programmes_per_s": round(n / seconds), "mb_per_s": round(mb / seconds, 1), "peak_rss_mb": rss}  # fmt: skip
+            "programmes_per_s": round(n / seconds), "mb_per_s": round(mb / seconds, 1), "peak_rss_mb": rss,
+            "phases": phases or {}}  # fmt: skip
 
 
 def _latencies(fn, runs: int) -> dict[str, float]:
@@ -186,6 +191,7 @@ def render(d: dict) -> str:
         lines.append(
             f"  import {i['file_mb']:>7.1f} MB: {i['programmes']:>9} programmes in {i['seconds']:6.2f} s = "
             f"{i['programmes_per_s']:>7}/s, {i['mb_per_s']:5.1f} MB/s, peak RSS {i['peak_rss_mb']} MB"
+            f"{_phases(i.get('phases', {}))}"
         )
     g = d["memory_growth"]
     lines.append(f"  file grew {g['file_x']}x, importer's peak RSS grew {g['peak_rss_x']}x")
@@ -206,6 +212,15 @@ def render(d: dict) -> str:
         found = f"   ({real['found'][name]} found)" if name in real["found"] else ""
         lines.append(f"  {name:<24} p50 {q['p50_ms']:7.2f} ms   p99 {q['p99_ms']:7.2f} ms{found}{_now_next_extra(q)}")
     return "\n".join(lines)
+
+
+def _phases(p: dict) -> str:
+    """Where an import's seconds went, and its parse workers' share of the RSS."""
+    if not p:
+        return ""
+    steps = ", ".join(f"{name} {p[name]:.2f}" for name in ("read", "repair", "write", "search_index", "commit")
+                      if name in p)  # fmt: skip
+    return f"\n      ({steps} s; workers {p.get('worker_rss_mb', 0)} MB of the RSS)"
 
 
 def _now_next_extra(q: dict) -> str:

@@ -89,6 +89,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _none_kept(s: dict) -> str:
+    """Why a source that gave programmes has none in the guide: duplicates of an earlier source, or old."""
+    if s["kept"] or not s["programmes"]:
+        return ""
+    old = s["programmes"] - s["offered"]
+    why = [f"{s['offered']} duplicate an earlier source" if s["offered"] else "",
+           f"{old} ended before the pruning cut-off" if old else ""]  # fmt: skip
+    why = [w for w in why if w]
+    return ": " + (f"all {why[0]}" if len(why) == 1 else ", ".join(why))
+
+
 def _render_import(d: dict) -> str:
     lines = []
     for s in d["sources"]:
@@ -96,8 +107,9 @@ def _render_import(d: dict) -> str:
         skipped = "; skipped " + ", ".join(f"{n} {why}" for why, n in s["skipped"].items()) if s["skipped"] else ""
         cut = f"; {s['truncated']} over-long texts cut" if s["truncated"] else ""
         clumped = f"; {s['clumped']} sharing a slot with another" if s["clumped"] else ""
+        kept = f"; {s['kept']} kept{_none_kept(s)}"
         lines.append(f"{s['source']}: {s['programmes']} programmes, {s['channels']} channels "
-                     f"({s['bytes'] / 1e6:.1f} MB{kind}){skipped}{cut}{clumped}; {s['kept']} kept")  # fmt: skip
+                     f"({s['bytes'] / 1e6:.1f} MB{kind}){skipped}{cut}{clumped}{kept}")  # fmt: skip
     lines.append(
         f"timeline: {d['overlaps_fixed']} overlaps trimmed, {d['duplicates_removed']} duplicates removed, "
         f"{d['gaps']} gaps, {d['stops_guessed']} missing stops filled; {d['pruned']} old programmes pruned"

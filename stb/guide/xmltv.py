@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from lxml import etree
@@ -51,7 +51,7 @@ class ParseCounts:
     skipped_bad_length: int = 0
     truncated: int = 0
     clumped: int = 0  # programmes after the first of a shared slot
-    notes: list[str] = field(default_factory=list)
+    worker_rss_mb: int = 0  # the parse workers' peak RSS, summed (stb.guide.parallel)
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,13 @@ def channel_id(text: str | None) -> str:
     return (text or "").strip()[:MAX_NAME]
 
 
+PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
+                  "remove_comments": True}  # fmt: skip
+
+
 def parse_guide(stream: BinaryIO, name: str, zone: str, counts: ParseCounts) -> Iterator[GuideChannel | tuple]:
     """Yield GuideChannel objects and programme rows (tuples in PROGRAMME_COLUMNS order)."""
-    events = etree.iterparse(
-        stream, events=("end",), tag=("channel", "programme"),
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
-    )  # fmt: skip
+    events = etree.iterparse(stream, events=("end",), tag=("channel", "programme"), **PARSER_OPTIONS)
     last_line = 0
     try:
         for _, element in events:
@@ -106,6 +107,49 @@ def parse_guide(stream: BinaryIO, name: str, zone: str, counts: ParseCounts) -> 
         line = exc.lineno or last_line
         message = " ".join(str(exc.msg).split())  # libxml2's text may span lines: errors are one line
         raise GuideSourceError(f"{name}: broken XML at line {line}: {message}") from None
+
+
+Batch = tuple[list[GuideChannel], list[tuple]]
+
+
+def batches(items: Iterator[GuideChannel | tuple], size: int) -> Iterator[Batch]:
+    """`parse_guide`'s items as (channels, programme rows) of about ``size`` rows, as the chunks come."""
+    channels: list[GuideChannel] = []
+    rows: list[tuple] = []
+    for item in items:
+        if isinstance(item, GuideChannel):
+            channels.append(item)
+            continue
+        rows.append(item)
+        if len(rows) >= size:
+            yield channels, rows
+            channels, rows = [], []
+    yield channels, rows
+
+
+def chunk_items(header: bytes, body: bytes, last: bool, zone: str) -> tuple[Batch, tuple] | None:
+    """A worker's part of `stb.guide.parallel`: the channels and rows of one chunk and its counts, or
+    None when the chunk cannot be read exactly as `parse_guide` reads the whole document."""
+    try:
+        root = etree.fromstring(header + body + (b"" if last else b"</tv>"), etree.XMLParser(**PARSER_OPTIONS))
+    except etree.XMLSyntaxError:
+        return None
+    if root.tag != "tv":
+        return None
+    counts = ParseCounts()
+    channels: list[GuideChannel] = []
+    rows: list[tuple] = []
+    for element in root.iter("channel", "programme"):
+        if element.getparent() is not root:
+            return None  # nested: the serial parser's order of end events is not this one
+        if element.tag == "programme":
+            if (row := _programme(element, zone, counts)) is not None:
+                rows.append(row)
+        elif (channel := _channel(element, counts)) is not None:
+            channels.append(channel)
+    counts.programmes, counts.channels = len(rows), len(channels)
+    return (channels, rows), (counts.channels, counts.programmes, counts.skipped_bad_time, counts.skipped_no_title,
+                              counts.skipped_bad_length, counts.truncated, counts.clumped)  # fmt: skip
 
 
 def _channel(element, counts: ParseCounts) -> GuideChannel | None:
@@ -136,44 +180,70 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
     categories: list[str] = []
     credits: list[str] = []  # "role\tname"
     is_new = previously_shown = 0
+    # Fields where the last one wins are kept raw and bounded once at the end (one call each, not
+    # one per element: this loop is most of an import's Python time).
     for child in element:
         tag = child.tag
         if tag == "title":
-            if title is None:
-                title = _bounded(child.text, MAX_TITLE, counts)
-                language = _bounded(child.get("lang"), MAX_NAME, counts)
-        elif tag == "sub-title":
-            sub_title = _bounded(child.text, MAX_TITLE, counts)
+            if title is None and (text := child.text) and (text := text.strip()):
+                if len(text) > MAX_TITLE:
+                    text, counts.truncated = text[:MAX_TITLE], counts.truncated + 1
+                title, language = text, child.get("lang")
         elif tag == "desc":
-            if description is None:
-                description = _bounded(child.text, MAX_TEXT, counts)
-        elif tag == "credits":
-            credits += _credits(child, counts)[: MAX_CREDITS - len(credits)]
-        elif tag == "date":
-            made = _bounded(child.text, 50, counts)
+            if description is None and (text := child.text) and (text := text.strip()):
+                if len(text) > MAX_TEXT:
+                    text, counts.truncated = text[:MAX_TEXT], counts.truncated + 1
+                description = text
+        elif tag == "sub-title":
+            sub_title = child.text
         elif tag == "category":
-            if child.text and child.text.strip() and len(categories) < 10:
-                categories.append(child.text.strip()[:100])
+            if (text := child.text) and (text := text.strip()) and len(categories) < 10:
+                categories.append(text[:100])
         elif tag == "episode-num":
             system = child.get("system") or "onscreen"  # the DTD's default
             if system == "xmltv_ns":
-                ns = _bounded(child.text, 100, counts)
+                ns = child.text
             elif system == "onscreen":
-                onscreen = _bounded(child.text, 100, counts)
-        elif tag == "icon":
-            icon = _bounded(child.get("src"), MAX_URL, counts)
+                onscreen = child.text
         elif tag == "rating":
-            rating_system = _bounded(child.get("system"), MAX_NAME, counts)
-            rating = _bounded(child.findtext("value"), 50, counts)
+            rating_system = child.get("system")
+            rating = _value(child)
+        elif tag == "credits":
+            credits += _credits(child, counts)[: MAX_CREDITS - len(credits)]
+        elif tag == "date":
+            made = child.text
+        elif tag == "icon":
+            icon = child.get("src")
         elif tag == "star-rating":
-            star = _bounded(child.findtext("value"), 50, counts)
+            star = _value(child)
         elif tag == "new":
             is_new = 1
         elif tag == "previously-shown":
             previously_shown = 1
+    if language is not None:
+        language = _bounded(language, MAX_NAME, counts)
+    if sub_title is not None:
+        sub_title = _bounded(sub_title, MAX_TITLE, counts)
+    if ns is not None:
+        ns = _bounded(ns, 100, counts)
+    if onscreen is not None:
+        onscreen = _bounded(onscreen, 100, counts)
+    if rating_system is not None:
+        rating_system = _bounded(rating_system, MAX_NAME, counts)
+    if rating is not None:
+        rating = _bounded(rating, 50, counts)
+    if made is not None:
+        made = _bounded(made, 50, counts)
+    if icon is not None:
+        icon = _bounded(icon, MAX_URL, counts)
+    if star is not None:
+        star = _bounded(star, 50, counts)
     if not title:
         counts.skipped_no_title += 1
         return None
+    # most guides are ASCII: isascii() is far cheaper than the script search
+    ascii_only = title.isascii() and (sub_title or "").isascii() and (description or "").isascii()
+    spaceless = 0 if ascii_only else int(has_spaceless(title, sub_title, description))
     index = 0
     if clumpidx := get("clumpidx"):  # rare: the regex only runs when there is one
         clump = CLUMP.match(clumpidx)
@@ -182,8 +252,16 @@ def _programme(element, zone: str, counts: ParseCounts) -> tuple | None:
     return (
         channel, start, stop, title, sub_title, description, "\n".join(categories) or None, ns, onscreen,
         icon, rating_system, rating, star, is_new, previously_shown, language, index,
-        int(has_spaceless(title, sub_title, description)), "\n".join(credits) or None, made,
+        spaceless, "\n".join(credits) or None, made,
     )  # fmt: skip
+
+
+def _value(element) -> str | None:
+    """The text of the first `<value>` child ("" when empty), None without one: findtext's answer,
+    without its path machinery."""
+    for value in element.iterchildren("value"):
+        return value.text or ""
+    return None
 
 
 def _credits(element, counts: ParseCounts) -> list[str]:

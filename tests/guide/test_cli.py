@@ -281,6 +281,7 @@ def test_a_guide_whose_programmes_all_ended_says_so_and_what_forcing_keeps(tmp_p
     forced = cli("import", path, "--db", db, "--lineup", "/nonexistent", "--force")
     assert forced.returncode == 0
     assert forced.stdout.splitlines()[-1].endswith("; 0 in the guide (5 of them old or duplicates, not kept)")
+    assert "; 0 kept: all 5 ended before the pruning cut-off" in forced.stdout
 
 
 def test_a_second_source_with_the_same_channels_is_no_broken_source(tmp_path, write, now):
@@ -294,7 +295,7 @@ def test_a_second_source_with_the_same_channels_is_no_broken_source(tmp_path, wr
     for _ in range(2):  # the first import, and a refresh with the previous guide in place
         done = cli("import", first, mirror, "--db", db, "--lineup", "/nonexistent")
         assert done.returncode == 0, done.stderr
-        assert "mirror.xml: 5 programmes, 1 channels (0.0 MB); 0 kept" in done.stdout
+        assert "mirror.xml: 5 programmes, 1 channels (0.0 MB); 0 kept: all 5 duplicate an earlier source" in done.stdout
         assert programmes_in(db) == 5
 
 
