@@ -89,10 +89,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     pv = scenarios.add_parser(
         "pvr", help="recordings: N at once from the demo head-end, timer → bytes on disk, TS continuity (ffmpeg), "
-        "CPU per recording against plain relay reads, disk write rate",
+        "CPU per recording against plain relay reads, disk write rate; timeshift: key → picture for pause, skip, "
+        "start over, back to live and trick play, beside plain libVLC",
     )  # fmt: skip
     pv.add_argument("--recordings", type=int, default=4, help="recordings at once (default: %(default)s)")
-    pv.add_argument("--seconds", type=float, default=10.0, help="measured seconds (default: %(default)s)")
+    pv.add_argument(
+        "--seconds",
+        type=float,
+        default=10.0,
+        help="measured seconds; the timeshift buffer is filled for 4× that (default: %(default)s)",
+    )
     pv.add_argument("--scenario", action="append", help="only this part (repeatable; default: all)")
     add_json_flag(pv)
     pv.set_defaults(handler=bench_pvr)

@@ -142,7 +142,15 @@ def recordings(rig: Rig) -> dict[str, Any]:
     }
 
 
-SCENARIOS: dict[str, Callable[[Rig], dict[str, Any]]] = {"recordings": recordings}
+def timeshift(rig: Rig) -> dict[str, Any]:
+    """Pause, skip, start over, back to live and trick play on the TV (:mod:`stb.bench.timeshift`)."""
+    from stb.bench import timeshift as shift
+    from stb.headend.catalog import demo_lineup
+
+    return shift.run(demo_lineup(rig.host, rig.port), buffer_s=max(8.0, 4 * rig.seconds))
+
+
+SCENARIOS: dict[str, Callable[[Rig], dict[str, Any]]] = {"recordings": recordings, "timeshift": timeshift}
 
 
 def run(recording_count: int = 4, seconds: float = 10.0, scenarios: list[str] | None = None) -> dict[str, Any]:
@@ -177,4 +185,8 @@ def render(report: dict[str, Any]) -> str:
             f"  disk writes: {rec['disk_write_mb_s']:.3f} MB/s "
             f"({rec['disk_write_mb_s_per_recording']:.3f} per recording)",
         ]  # fmt: skip
+    if "timeshift" in report:
+        from stb.bench import timeshift as shift
+
+        lines += shift.render(report["timeshift"])
     return "\n".join(lines)

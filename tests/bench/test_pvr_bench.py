@@ -29,11 +29,24 @@ def test_bad_counts_are_one_line_errors():
 
 @pytest.mark.slow
 def test_bench_pvr_reports_the_keys_scripts_read(media_dir):
-    out = subprocess.run([sys.executable, "-m", "stb", "bench", "pvr", "--recordings", "2", "--seconds", "2",
-                          "--json"], capture_output=True, text=True, timeout=600)  # fmt: skip
+    command = [sys.executable, "-m", "stb", "bench", "pvr", "--recordings", "2", "--seconds", "2", "--scenario",
+               "recordings", "--json"]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     rec = json.loads(out.stdout)["recordings"]
     assert rec["continuity_errors"] == 0 and len(rec["continuity_errors_per_file"]) == 2
     assert len(rec["recording_start_ms"]["each"]) == 2 and rec["recording_start_ms"]["p50"] is not None
     assert set(rec["states"].values()) == {"done"}, rec["states"]  # a loaded machine may add a gap, never a failure
     assert rec["disk_write_mb_s"] > 0 and rec["cpu_percent_per_recording"] >= 0
+
+
+@pytest.mark.slow
+def test_bench_pvr_timeshift_reports_the_keys_scripts_read(media_dir):
+    out = subprocess.run([sys.executable, "-m", "stb", "bench", "pvr", "--scenario", "timeshift", "--seconds", "2",
+                          "--json"], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    shift = json.loads(out.stdout)["timeshift"]
+    for key in ("pause_resume_ms", "skip_p50_ms", "back_to_live_ms", "start_over_ms", "trick_max_gap_ms"):
+        assert shift[key] > 0, key
+    assert set(shift["trick_gaps_ms"]) == {"forward_x8", "rewind_x8", "forward_x32", "rewind_x32"}
+    assert set(shift["speedup_vs_baseline"]) == {"pause_resume", "skip", "start_over", "back_to_live"}
