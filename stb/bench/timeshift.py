@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import statistics
 import tempfile
 import threading
@@ -314,3 +315,61 @@ def render(report: dict) -> list[str]:
         f"  trick play: the longest wait for a new picture {report['trick_max_gap_ms']:.0f} ms ({gaps} ms; "
         "libVLC cannot rewind a live stream at all)",
     ]
+
+
+def buffer_wrap(hours: float = 2.5, keep_hours: float = 2.0, sample_minutes: float = 10.0) -> dict:
+    """A sped-up soak: ``hours`` of a demo channel through a buffer that keeps ``keep_hours``, read at the live
+    edge as a player would; the process's RSS every ``sample_minutes`` of channel time (flat: nothing leaks
+    as segments come and go)."""
+    import resource
+
+    from stb.headend.catalog import CHANNELS
+    from stb.headend.media import clip_path, media_dir
+    from stb.timeshift.buffer import Limits, TimeshiftBuffer
+    from stb.timeshift.reader import BufferReader
+    from stb.ts.packets import PACKET
+
+    clip = clip_path(CHANNELS[1], media_dir()).read_bytes()  # `make setup` made it (the bench needs the head-end)
+    clip = clip[: len(clip) // PACKET * PACKET]
+    bits_per_s = len(clip) * 8 / 20.0  # the demo clips are 20 s long
+    chunk = 100 * PACKET
+    clock = [0.0]
+    rss: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="stb-bench-wrap-") as tmp:
+        buffer = TimeshiftBuffer(Path(tmp) / "buffer", Limits(max_seconds=keep_hours * 3600, free_floor_bytes=0),
+                                 clock=lambda: clock[0], free_bytes=lambda _: 1 << 50)  # fmt: skip
+        reader: BufferReader | None = None
+        next_sample, written, began = 0.0, 0, time.monotonic()
+        wrapped_at: int | None = None
+        while clock[0] < hours * 3600:
+            for at in range(0, len(clip) - chunk + 1, chunk):
+                buffer.write(clip[at : at + chunk])
+                written += chunk
+                clock[0] += chunk * 8 / bits_per_s
+                if reader is None and buffer.marks:
+                    reader = BufferReader(buffer, buffer.marks[0])
+                while reader is not None and reader.read():
+                    pass
+            if clock[0] >= next_sample:
+                next_sample += sample_minutes * 60
+                rss.append(_rss_mb())
+                if wrapped_at is None and clock[0] >= keep_hours * 3600:
+                    wrapped_at = len(rss) - 1  # from here on the oldest segments go as new ones come
+        span = buffer.stats()["seconds"]
+        jumps = reader.jumps if reader is not None else 0
+        if reader is not None:
+            reader.close()
+        buffer.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    growth = round(rss[-1] - rss[1], 1) if len(rss) > 1 else 0.0  # from the first sample after warming up
+    wrapping = round(rss[-1] - rss[wrapped_at], 1) if wrapped_at is not None else None  # the buffer full, turning
+    return {"channel_hours": hours, "buffer_hours": keep_hours, "buffer_span_s": span,
+            "written_mb": round(written / 1e6), "seconds": round(time.monotonic() - began, 1), "rss_mb": rss,
+            "rss_growth_mb": growth, "rss_growth_while_wrapping_mb": wrapping, "peak_rss_mb": round(peak_mb),
+            "reader_jumps": jumps}  # fmt: skip
+
+
+def _rss_mb() -> float:
+    """Resident memory now (Linux), MB."""
+    with open("/proc/self/statm") as statm:
+        return round(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6, 1)
