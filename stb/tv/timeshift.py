@@ -131,8 +131,8 @@ class Timeshift:
         window = self.window()
         if window is None:
             return None
-        if self._paused_at is not None:
-            return self._paused_at
+        if self._paused_at is not None:  # paused longer than the buffer keeps: its oldest moment is next
+            return max(self._paused_at, window.start_at)
         if self.live:
             return max(window.start_at, now - LIVE_DELAY_S)
         at, since = self._anchor
@@ -140,7 +140,7 @@ class Timeshift:
         return min(max(moved, window.start_at), window.live_at)
 
     def view(self, now: float | None = None) -> ShiftView | None:
-        """For the bar: None while live and playing (nothing to show but the buffer itself)."""
+        """For the bar: the buffer, the position and how it moves; None while nothing is buffered."""
         now = self._clock() if now is None else now
         window, position = self.window(), self.position(now)
         if window is None or position is None:
@@ -171,8 +171,9 @@ class Timeshift:
         return None
 
     def _resume(self, now: float) -> str | None:
-        assert self._paused_at is not None
-        self._anchor, self._paused_at = (self._paused_at, now), None
+        position = self.position(now)
+        assert self._paused_at is not None and position is not None
+        self._anchor, self._paused_at = (position, now), None
         self._player().resume()
         return None
 

@@ -197,3 +197,14 @@ def test_a_buffer_that_stops_is_said_once(parts):
     feeds.error = "the disk holding the timeshift buffer (/x) is nearly full"
     assert shift.step(clock.now) == f"Timeshift stopped: {feeds.error}"
     assert shift.step(clock.now + 1) is None
+
+
+def test_paused_longer_than_the_buffer_keeps_plays_on_from_its_oldest_moment(parts):
+    shift, feeds, _player, clock = parts
+    shift.toggle_pause()
+    clock.now += 3600
+    feeds.start_at, feeds.live_at = 2000.0, 4600.0  # the moment paused at was trimmed away meanwhile
+    assert shift.view().position == 2000.0
+    shift.toggle_pause()
+    clock.now += 2
+    assert shift.position() == pytest.approx(2002.0)
