@@ -109,8 +109,8 @@ class LocalRelay:
         URLs itself); else the cache first when it holds a keyframe of it, then the channel's own URLs."""
         if self.port is None:
             return channel.urls
-        if self._shift_root is not None and relayable(channel):
-            return [self.url(channel.id)]
+        if self._shift_root is not None and relayable(channel) and self._channels(channel.id) is not None:
+            return [self.url(channel.id)]  # a line-up channel (a flung stream or another box's is no business of it)
         if channel.id in self.summary.ready:
             return [self.url(channel.id), *channel.urls]
         return channel.urls

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from stb.headend.catalog import demo_lineup
+from stb.lineup.model import Channel
 from stb.relay.feed import ChannelSource
 from stb.relay.local import LocalRelay
 from stb.relay.shift import buffers_directory
@@ -55,6 +56,8 @@ def spans(local: LocalRelay, channel_id: str, seconds: float) -> bool:
 def test_the_channel_on_screen_is_buffered_and_served_from_a_keyframe_at_any_moment(local, lineup, tmp_path):
     news = lineup.channels[0]
     assert list(local.route(news)) == [local.url(news.id)]  # through the relay only: it tries the URLs itself
+    flung = Channel(number=0, id="flung-1", name="Flung", urls=["http://198.51.100.7/clip.ts"])
+    assert list(local.route(flung)) == flung.urls  # not a line-up channel: the relay would not know it
     local.watch(news)
     wait_for(lambda: spans(local, news.id, 4), "four seconds buffered")
     window = local.window(news.id)
