@@ -56,7 +56,7 @@ def spans(local: LocalRelay, channel_id: str, seconds: float) -> bool:
 def test_the_channel_on_screen_is_buffered_and_served_from_a_keyframe_at_any_moment(local, lineup, tmp_path):
     news = lineup.channels[0]
     assert list(local.route(news)) == [local.url(news.id)]  # through the relay only: it tries the URLs itself
-    flung = Channel(number=0, id="flung-1", name="Flung", urls=["http://198.51.100.7/clip.ts"])
+    flung = Channel(number=999, id="flung-1", name="Flung", urls=["http://198.51.100.7/clip.ts"])
     assert list(local.route(flung)) == flung.urls  # not a line-up channel: the relay would not know it
     local.watch(news)
     wait_for(lambda: spans(local, news.id, 4), "four seconds buffered")
