@@ -54,6 +54,7 @@ DIALOG = "the details dialog"
 SETTING = "one row of Settings"
 PIN = "the PIN dialog"
 TOAST = "the volume indicator"
+SHIFT = "the timeshift bar"
 CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
     "banner": {
         "number": WidgetInfo("The channel number (▶ for a flung stream).", BANNER, styles=ALIGNED),
@@ -194,6 +195,23 @@ CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
         "track": WidgetInfo("The level's bar, filled from the bottom.", TOAST, required=True, styles=()),
         "level": WidgetInfo("The level, or MUTE.", TOAST, styles=ALIGNED),
     },
+    "timeshift": {
+        "bar": WidgetInfo(
+            "The timeshift bar: by default beside the banner, on the side towards the middle of the screen.",
+            CANVAS,
+            styles=(),
+        ),
+        "symbol": WidgetInfo("Pause bars, a play triangle, or the wind direction.", SHIFT, styles=()),
+        "speed": WidgetInfo("×2…×32 while winding.", SHIFT, styles=ALIGNED),
+        "start": WidgetInfo("The clock time of the buffer's first moment.", SHIFT, styles=ALIGNED),
+        "track": WidgetInfo(
+            "The buffer from its first moment to live: the position filled in, ticks where programmes begin.",
+            SHIFT,
+            required=True,
+            styles=(),
+        ),
+        "behind": WidgetInfo("How far behind live (−12:34), or LIVE.", SHIFT, styles=ALIGNED),
+    },
 }
 MAY_OVERLAP = {  # pairs drawn over each other on purpose
     "banner": {
@@ -205,7 +223,12 @@ MAY_OVERLAP = {  # pairs drawn over each other on purpose
     "details": set(),
     "settings_row": {frozenset({"label", "section"}), frozenset({"value", "section"})},  # never in one row
 }
-FRAMES = {"details": "dialog", "pin": "dialog", "volume": "toast"}  # whose other widgets are measured in this one
+FRAMES = {
+    "details": "dialog",
+    "pin": "dialog",
+    "volume": "toast",
+    "timeshift": "bar",
+}  # whose other widgets are measured in this one
 # placed after another widget's text, in the flow of a dialog, or where no panel is, unless the skin gives a place
 FLOWING = {
     "banner": {"favourite"},

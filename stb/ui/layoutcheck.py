@@ -54,6 +54,7 @@ SCREEN_OF = {
     "pin": "pin",
     "toasts": "live",
     "volume": "live",
+    "timeshift": "live",
 }  # whose Theme lays it out
 
 
@@ -98,6 +99,7 @@ def laid_out(theme) -> dict[str, tuple[tuple[int, int, int, int], dict]]:
     t = theme("live")
     out["toasts"] = ((0, 0, *CANVAS), layouts.toasts(t, Fonts(t.fonts)))
     out["volume"] = ((0, 0, *CANVAS), layouts.volume(t, Fonts(t.fonts), 0))
+    out["timeshift"] = ((0, 0, *CANVAS), layouts.timeshift(t, Fonts(t.fonts), out["banner"][0]))
     return out
 
 

@@ -261,3 +261,30 @@ def volume(theme: Theme, fonts: Fonts, label_w: int) -> Widgets:
         "level": Placed((0, 20 + track_h + 16, w, font.get_height()), face="bold", align="centre"),
     }
     return apply("volume", defaults, t, (w, h)) | frame
+
+
+SHIFT_BAR_H = 48
+SHIFT_GAP = 8
+
+
+def timeshift(theme: Theme, fonts: Fonts, banner_rect: tuple[int, int, int, int]) -> Widgets:
+    """The timeshift bar (beside the banner ``banner_rect``, on the side towards the middle) and its parts in it:
+    the symbol, the speed, the buffer's first moment, the track, how far behind live."""
+    t = theme
+    bx, by, bw, bh = banner_rect
+    y = by - SHIFT_GAP - SHIFT_BAR_H if t.banner_position != "top" else by + bh + SHIFT_GAP
+    frame = apply("timeshift", {"bar": Placed((bx, y, bw, SHIFT_BAR_H))}, t, CANVAS)
+    w, h = frame["bar"].rect[2:]
+    small = fonts.get(t.font_small)
+    line = small.get_height()
+    speed_w, start_w, behind_w = small.size("×32")[0], small.size("00:00")[0], small.size("−0:00:00")[0]
+    text_y = h // 2 - line // 2
+    track_x = 16 + 20 + 12 + speed_w + 12 + start_w + 16
+    defaults = {
+        "symbol": Placed((16, h // 2 - 10, 20, 20)),
+        "speed": Placed((16 + 20 + 12, text_y, speed_w, line), font="small"),
+        "start": Placed((16 + 20 + 12 + speed_w + 12, text_y, start_w, line), font="small"),
+        "track": Placed((track_x, h // 2 - 5, w - 32 - behind_w - track_x, 10)),
+        "behind": Placed((w - 16 - behind_w, text_y, behind_w, line), font="small", align="right"),
+    }
+    return apply("timeshift", defaults, t, (w, h)) | frame

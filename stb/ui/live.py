@@ -22,7 +22,7 @@ from stb.ui.fonts import Fonts
 from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
 from stb.ui.pin import PinPad
-from stb.ui.shiftbar import bar_rect, draw_shift_bar
+from stb.ui.shiftbar import draw_shift_bar
 from stb.ui.streaminfo import describe
 from stb.ui.text import fit
 from stb.ui.toasts import Toasts
@@ -92,6 +92,7 @@ class LiveScreen:
         self.reminder_until = 0.0
         self._banner_layout: tuple[tuple, dict] | None = None
         self._starts: tuple[tuple[str, int], list[float]] | None = None  # programme starts on the timeshift bar
+        self._shift_layout: tuple[tuple, dict] | None = None  # the bar's widgets, per look and banner place
         self._toasts: Toasts | None = None
         tv.subscribe(self.on_event)
 
@@ -354,8 +355,11 @@ class LiveScreen:
         view = shift.view() if shift is not None and not self.locked else None
         if view is None or not (now < self.banner_until or view.paused or view.speed):
             return
-        rect = bar_rect(self.banner_rect(canvas), self.theme)
-        draw_shift_bar(canvas, rect, self.theme, self.fonts, view, self._programme_starts(view), time.monotonic())
+        banner = tuple(self.banner_rect(canvas))
+        if self._shift_layout is None or self._shift_layout[0] != (self.theme, banner):
+            self._shift_layout = ((self.theme, banner), layouts.timeshift(self.theme, self.fonts, banner))
+        widgets = self._shift_layout[1]
+        draw_shift_bar(canvas, self.theme, self.fonts, widgets, view, self._programme_starts(view), time.monotonic())
 
     def _programme_starts(self, view: ShiftView) -> list[float]:
         """Where programmes begin within the buffer (the buffer's clock), asked of the guide every few seconds."""

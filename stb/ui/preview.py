@@ -14,13 +14,24 @@ from typing import Any
 from stb.player.engine import PlaybackState
 from stb.skin.theme import Theme
 from stb.tv.events import ReminderDue
+from stb.tv.timeshift import Timeshift
 from stb.ui import drawlog
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.details import DetailsScreen
 from stb.ui.drawlog import Drawn
 from stb.ui.layoutrules import Finding, judge
 from stb.ui.pin import PinDialog
-from stb.ui.previewscene import Scene, StillPeers, StillPlayer, StillZapper, ThemeFor, demo_auth, demo_scene, two_boxes
+from stb.ui.previewscene import (
+    Scene,
+    StillFeeds,
+    StillPeers,
+    StillPlayer,
+    StillZapper,
+    ThemeFor,
+    demo_auth,
+    demo_scene,
+    two_boxes,
+)
 from stb.ui.settings import Hooks, SettingsScreen
 from stb.ui.tracks import TrackPicker
 
@@ -30,6 +41,19 @@ def live_banner(s: Scene) -> None:
     screen = s.live()
     screen.show_banner(time.monotonic())
     screen.draw(s.canvas, time.monotonic())
+
+
+def live_timeshift(s: Scene) -> None:
+    """Paused 12 minutes behind live in a 40-minute buffer, the banner up: the timeshift bar beside it."""
+    zapper, now = StillZapper(), time.monotonic()
+    screen = s.live(zapper)
+    shift = Timeshift(StillFeeds(now - 40 * 60 - 20, now), lambda: zapper.active)
+    shift.watch(s.box.current)
+    shift.seek(now - 12 * 60, now)
+    shift.toggle_pause()
+    screen.tv.timeshift = shift
+    screen.show_banner(now)
+    screen.draw(s.canvas, now)
 
 
 def live_info_volume_number(s: Scene) -> None:
@@ -246,10 +270,10 @@ def live_mirroring(s: Scene) -> None:
 
 SCREENS: dict[str, Callable[[Scene], object]] = {
     f.__name__: f
-    for f in (live_banner, live_info_volume_number, live_unavailable, live_locked, track_picker, channel_list,
-              guide_grid, guide_grid_empty, details, details_now, live_reminder, settings, settings_open_lan,
-              settings_network_tuner, pin_dialog, pairing, devices, devices_remove, standby, other_screens,
-              other_screens_code, live_mirroring)
+    for f in (live_banner, live_timeshift, live_info_volume_number, live_unavailable, live_locked, track_picker,
+              channel_list, guide_grid, guide_grid_empty, details, details_now, live_reminder, settings,
+              settings_open_lan, settings_network_tuner, pin_dialog, pairing, devices, devices_remove, standby,
+              other_screens, other_screens_code, live_mirroring)
 }  # fmt: skip
 
 

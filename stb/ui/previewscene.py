@@ -8,7 +8,7 @@ A render then depends only on the skin and the clock, and nothing touches the us
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from stb.lineup.model import Channel, Lineup
 from stb.player.engine import PlaybackState, StreamStats
 from stb.player.ports import Frame, FrameSource, PlayerPort
 from stb.player.zapper import PlaybackChanged
+from stb.relay.shift import ShiftWindow
 from stb.skin.theme import Theme
 from stb.tv.core import TvCore
 from stb.tv.ports import ZapperPort
@@ -70,6 +71,39 @@ class StillPlayer:
 
     def select_subtitle_track(self, track: int) -> None:
         self.subtitle_track = track
+
+    # timeshift's Transport: it stands still whatever it is told
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+
+    def play_from(self, urls: Sequence[str], paused: bool = False, options: Sequence[str] = ()) -> None:
+        self.paused = paused
+
+    def stop(self) -> None:
+        self.paused = False
+
+
+@dataclass
+class StillFeeds:
+    """Timeshift's buffer seam (a :class:`~stb.tv.timeshift.ShiftFeeds`): a fixed window, on the monotonic clock."""
+
+    start_at: float
+    live_at: float
+
+    def watch(self, channel: Channel | None) -> None:
+        pass
+
+    def window(self, channel_id: str) -> ShiftWindow | None:
+        return ShiftWindow(self.start_at, self.live_at, None)
+
+    def shift_url(self, channel_id: str, at: float) -> str:
+        return f"http://127.0.0.1/shift/{channel_id}?at={at:.3f}"
+
+    def route(self, channel: Channel) -> Sequence[str]:
+        return channel.urls
 
 
 @dataclass
