@@ -28,6 +28,7 @@ from stb.tv import mirror
 from stb.tv.cache import KeyframeCache
 from stb.tv.events import GuideChanged, LockChanged, MirrorChanged, PlaybackReported, ReminderDue, TvEvent
 from stb.tv.ports import ZapperPort
+from stb.tv.recordings import TvRecordings
 from stb.tv.snapshot import TvSnapshot
 from stb.tv.timeshift import SKIP_LONG_S, SKIP_S, Timeshift
 
@@ -66,6 +67,7 @@ class TvCore:
         self.cache: KeyframeCache | None = None  # channels read ahead for instant zaps, when the box has it
         self.timeshift: Timeshift | None = None  # pause, rewind, start over: when the box buffers its channel
         self._now_next_cache: dict[str, tuple[float, NowNext]] = {}
+        self.recordings = TvRecordings(self.notify)  # its recorder is set when the box has a network side
         self._listeners: list[Listener] = []
         self.snapshot = TvSnapshot(box.lineup)
         box.subscribe(self._on_box_event)
@@ -131,6 +133,7 @@ class TvCore:
             self.cache.step(now)
         if self.timeshift is not None and (notice := self.timeshift.step(now)):
             self.notify(notice)
+        self.recordings.step(now)
         self.check_lock()
         self._drain_guide_refreshes()
         self.check_reminders(time.time())

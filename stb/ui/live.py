@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -342,6 +343,8 @@ class LiveScreen:
         widgets = self.banner_widgets(rect)
         data = banner_data(channel, self.box.is_flung(channel), channel.id in self.box.state.favourites,
                            self.now_next(channel.id), STATE_TEXT[self.player.state], time.time())  # fmt: skip
+        if self.tv.recordings.recording_on(channel.id) is not None:
+            data = dataclasses.replace(data, recording=True)
         logo = self.logos.get(channel.logo, widgets["logo"].rect[2:]) if widgets["logo"].visible else None
         brand = self.brand.get(t.brand_logo, (160, 44))
         if brand is not None and brand.get_size() != widgets["brand"].rect[2:]:  # the skin sized it

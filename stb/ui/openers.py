@@ -18,6 +18,7 @@ from stb.lineup.model import Channel
 from stb.skin.resolve import installed_skins
 from stb.tv.core import TvCore
 from stb.ui.channellist import ChannelListScreen
+from stb.ui.confirm import ConfirmDialog
 from stb.ui.details import DetailsScreen
 from stb.ui.devices import DevicesScreen
 from stb.ui.grid import GridScreen
@@ -52,6 +53,7 @@ class Openers:
             "subtitles": lambda: self.track_picker("subtitles"),
             "menu": self.settings,
             "other_screens": self.other_screens,
+            "record": self.record,
         }
         return table.get(action)
 
@@ -60,16 +62,38 @@ class Openers:
 
     def guide(self, cached: bool = True) -> GridScreen:
         return GridScreen(self.tv.box, self.look.theme_for("guide"), lambda: self.tv.guide, self.live.draw_video,
-                          self.details, cached=cached)  # fmt: skip
+                          self.details, cached=cached, marked=self.tv.recordings.timer_starts)  # fmt: skip
 
     def details(self, programme: Programme, channel: Channel) -> None:
         self.stack.push(DetailsScreen(programme, channel, self.look.theme_for("details"), self.watch,
-                                      reminders=self.tv.box, logo=self.live.logos.get))  # fmt: skip
+                                      reminders=self.tv.box, logo=self.live.logos.get,
+                                      recordings=self.tv.recordings))  # fmt: skip
 
     def watch(self, channel: Channel) -> None:
         """Watch ``channel`` from a screen over live TV: tune it and go back to live TV."""
         self.tv.box.zap(channel.id)
         self.stack.clear()
+
+    def record(self) -> None:
+        """Record the channel on screen from now; on a channel being recorded, offer to stop (Cancel focused)."""
+        tv, channel = self.tv, self.tv.box.current
+        if channel is None:
+            return None
+        if tv.mirroring is not None or tv.box.is_flung(channel):
+            self.live.say("Only this box's own channels can be recorded")
+            return None
+        timer = tv.recordings.recording_on(channel.id)
+        if timer is None:
+            tv.recordings.record_now(channel)
+            return None
+
+        def stop() -> None:
+            tv.recordings.cancel(timer)
+
+        self.stack.push(ConfirmDialog("Stop recording?", f"{timer.title} on {channel.name} is being recorded. "
+                                      "What is recorded so far is kept.", "Stop recording",
+                                      self.look.theme_for("pin"), stop))  # fmt: skip
+        return None
 
     def settings(self) -> SettingsScreen:
         box, refresher = self.tv.box, self.refresher
