@@ -143,7 +143,7 @@ class LiveScreen:
             "volume_up": lambda: self.box.set_volume(self.box.state.volume + 5),
             "volume_down": lambda: self.box.set_volume(self.box.state.volume - 5),
             "info": lambda: self._info(now),
-            "back": self._close_details,
+            "back": self._back,
             "ok": lambda: self.show_banner(now),
         }
         handler = handlers.get(action)
@@ -188,6 +188,12 @@ class LiveScreen:
         if now < self.banner_until:
             self.info_visible = not self.info_visible
         self.show_banner(now)
+
+    def _back(self) -> None:
+        """Back closes the banner and details; on a recording, it goes back to live TV."""
+        if self.tv.recordings.playing is not None:
+            self.tv.recordings.back_to_live()
+        self._close_details()
 
     def _close_details(self) -> None:
         self.info_visible = False

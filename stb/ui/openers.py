@@ -25,6 +25,7 @@ from stb.ui.grid import GridScreen
 from stb.ui.live import LiveScreen
 from stb.ui.look import Look
 from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks
+from stb.ui.recordings import RecordingsScreen
 from stb.ui.screen import Screen, ScreenStack
 from stb.ui.settings import Hooks, SettingsScreen
 from stb.ui.tracks import TrackPicker
@@ -54,6 +55,7 @@ class Openers:
             "menu": self.settings,
             "other_screens": self.other_screens,
             "record": self.record,
+            "recordings": self.recordings,
         }
         return table.get(action)
 
@@ -94,6 +96,10 @@ class Openers:
                                       "What is recorded so far is kept.", "Stop recording",
                                       self.look.theme_for("pin"), stop))  # fmt: skip
         return None
+
+    def recordings(self) -> RecordingsScreen:
+        return RecordingsScreen(self.tv.recordings, self.look.theme_for("list"), self.stack.push,
+                                self.look.theme_for("pin"))  # fmt: skip
 
     def settings(self) -> SettingsScreen:
         box, refresher = self.tv.box, self.refresher

@@ -71,6 +71,18 @@ class StillPlayer:
     def select_subtitle_track(self, track: int) -> None:
         self.subtitle_track = track
 
+    def position(self) -> float | None:
+        return None
+
+    def seek_by(self, seconds: float) -> None:
+        pass
+
+    def pause(self) -> None:
+        pass
+
+    def resume(self) -> None:
+        pass
+
 
 @dataclass
 class StillZapper:
