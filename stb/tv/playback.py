@@ -87,6 +87,9 @@ class Playback:
             return None
         if action in ("skip_back", "skip_forward", "skip_back_long", "skip_forward_long"):
             seconds = SKIP_LONG_S if action.endswith("_long") else SKIP_S
+            at, length = player.position(), self.lengths[self.part]
+            if "forward" in action and at is not None and length > END_S:  # past the end: to its end, where
+                seconds = min(seconds, max(0.0, length - END_S - at))  # the next part (or live TV) follows
             player.seek_by(seconds if "forward" in action else -seconds)
             return None
         if action == "start_over":

@@ -110,6 +110,7 @@ class Openers:
             refresh_guide_now=refresher.refresh_now,
             use_skin=self.use_skin,
             devices=lambda: len(self.auth.devices()),
+            open_recordings=lambda: self.stack.push(self.recordings()),
             open_devices=lambda: self.stack.push(DevicesScreen(self.auth, self.look.theme_for("devices"),
                                                                self.live.say, self.page_url, self.stack.push)),
             skins=lambda: [folder.name for folder in installed_skins()] or [box.settings.skin],

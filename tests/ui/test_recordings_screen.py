@@ -21,6 +21,7 @@ from stb.tv.playback import RESUME_MIN_S
 from stb.ui.app import App
 from stb.ui.confirm import ConfirmDialog
 from stb.ui.recordings import RecordingsScreen, rows_of
+from stb.ui.settings import SettingsScreen
 from tests.ui.keys import step_until
 from tests.ui.recrig import CH, NOW, PROGRAMMES, GuideNow, Recorder, settle, shot
 
@@ -161,10 +162,22 @@ def test_ok_plays_the_recording_with_libvlc_skips_pauses_and_back_keeps_the_posi
     app.act("ok")  # resumes there: libVLC's start-time
     assert f"start-time={saved:.1f}" in app.tv.recordings.playing.channel.vlc_options
     step_until(app, lambda: playing(app) and (app.player.position() or 0) >= saved - 1, "the resumed recording")
-    app.act("skip_forward")  # near the end: the recording ends, live TV comes back, it counts as watched
+    app.act("skip_forward_long")  # a minute on: to the end, live TV comes back, it counts as watched
     step_until(app, lambda: app.tv.recordings.playing is None, "the end of the recording", timeout=60)
     assert app.box.current.id == CH[1]
     settle(app, lambda: recorder.pvr.recording(meta.id).watched, "watched")
+
+
+def test_settings_open_the_recordings_too(app, recorder):
+    app.act("menu")
+    settings = app.stack.top
+    assert isinstance(settings, SettingsScreen)
+    while settings.items[settings.focus].label != "Recordings":
+        app.act("down")
+    app.act("ok")
+    assert isinstance(app.stack.top, RecordingsScreen)
+    app.act("back")
+    assert app.stack.top is settings
 
 
 def test_a_recording_of_a_locked_channel_asks_for_the_pin(app, recorder):
