@@ -44,12 +44,6 @@ def _box_id(value: Any) -> str:
     return value
 
 
-def _folder(value: Any) -> str:
-    if not isinstance(value, str) or (value and (not value.startswith("/") or "\0" in value or len(value) > 1024)):
-        raise ValueError("recordings_dir is not an absolute folder")
-    return value
-
-
 @dataclass
 class ParentalSettings:
     """The parental lock's persistent part; :class:`stb.parental.ParentalLock` applies the rules.
@@ -157,7 +151,7 @@ class Settings:
             timeshift_minutes=_int(data, "timeshift_minutes", cls.timeshift_minutes, 5, 24 * 60),
             timeshift_dir=_folder(data, "timeshift_dir"),
             network_tuner=_bool(data, "network_tuner", cls.network_tuner),
-            recordings_dir=_folder(data.get("recordings_dir", cls.recordings_dir)),
+            recordings_dir=_folder(data, "recordings_dir"),
             record_pad_before_min=_int(data, "record_pad_before_min", cls.record_pad_before_min, 0, 120),
             record_pad_after_min=_int(data, "record_pad_after_min", cls.record_pad_after_min, 0, 240),
             recording_channels=_int(data, "recording_channels", cls.recording_channels, 1, 32),

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 VIEW_EVERY_S = 5.0  # the recorder's state is asked again this often (and after every change made here)
-NO_RECORDER = "Recording needs the box's network side (stb run without --no-network)"
+NO_RECORDER = "Recording needs the box's HTTP side (stb run without --no-api)"
 
 Say = Callable[[str], None]
 
