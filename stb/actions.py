@@ -8,6 +8,6 @@ ACTIONS = frozenset(
     | {"up", "down", "left", "right", "list", "favourite", "audio_track", "subtitles", "guide", "menu"}
     | {"red", "green", "yellow", "blue"}
     | {"play_pause", "rewind", "fast_forward", "skip_back", "skip_forward", "skip_back_long", "skip_forward_long"}
-    | {"live", "start_over"}
+    | {"live", "start_over", "record", "recordings"}
     | {f"digit_{d}" for d in range(10)}
 )

@@ -240,6 +240,7 @@ def attach_network(
     context.fingerprint = app.auth.fingerprint = identity.fingerprint
     app.screen.relay_summary = lambda: dataclasses.astuple(relay.summary)
     context.pvr = _recorder(app, relay, context, local)
+    tv.recordings.pvr = context.pvr  # the TV records through it (record, the guide's details, the banner's REC)
     on_lan = host not in LOOPBACK
     if on_lan:  # the box looks for the others where it announces itself
         app.peers = Peers(lambda: tv.snapshot.box_id, tv.commands, box.store.path.parent, interfaces)

@@ -171,6 +171,13 @@ class LibVlcAdapter:
     def set_pause(self, paused: bool) -> None:
         self._mp.set_pause(1 if paused else 0)
 
+    def time_s(self) -> float | None:
+        ms = self._mp.get_time()
+        return ms / 1000.0 if ms is not None and ms >= 0 else None
+
+    def set_time_s(self, seconds: float) -> None:
+        self._mp.set_time(int(max(0.0, seconds) * 1000))
+
     def set_volume(self, volume: int, muted: bool) -> None:
         self._mp.audio_set_volume(volume)
         self._mp.audio_set_mute(muted)

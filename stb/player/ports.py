@@ -88,6 +88,14 @@ class PlayerPort(Protocol):
 
     def select_subtitle_track(self, track: int) -> None: ...
 
+    def position(self) -> float | None: ...
+
+    def seek_by(self, seconds: float) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
 
 class ZapperView(Protocol):
     """What the live screen reads of the Zapper: the player on screen and the pre-tuned channels."""
@@ -135,6 +143,12 @@ class PlayerAdapter(Protocol):
 
     def set_pause(self, paused: bool) -> None:
         """Pause the input where it is (the picture stands), or go on from there."""
+
+    def time_s(self) -> float | None:
+        """Where the input is, seconds from its start (a file's; None while it does not know)."""
+
+    def set_time_s(self, seconds: float) -> None:
+        """Jump to ``seconds`` from the input's start (a local file: libVLC's own seeking)."""
 
     @property
     def audio_track(self) -> int:

@@ -127,6 +127,18 @@ class Player:
         now = self._clock()
         self._progress_at = self._attempt_at = now  # the pause was no stall, and no slow connection
 
+    def position(self) -> float | None:
+        """Seconds into the input (a recording's file); None when nothing plays or libVLC does not know yet."""
+        return self.adapter.time_s() if self.channel is not None else None
+
+    def seek_by(self, seconds: float) -> None:
+        """Jump ``seconds`` on in the input (back when negative), by libVLC's own seeking in a local file."""
+        at = self.position()
+        if at is None:
+            return
+        self.adapter.set_time_s(max(0.0, at + seconds))
+        self._progress_at = self._clock()  # the jump is no stall
+
     def play_from(self, urls: Sequence[str], paused: bool = False, options: Sequence[str] = ()) -> None:
         """Play the channel on this player from other URLs (a moment of its timeshift buffer), keeping its state,
         tracks and audio: the screen keeps the last picture until the new one. ``paused``: opened, not started;

@@ -242,7 +242,9 @@ class Pvr:
         return rule
 
     async def cancel_timer(self, timer_id: str) -> None:
-        timer = self.timers.get(timer_id)
+        # Gone from the timers before anything is awaited: the ticker must not see it "recording" without its
+        # recorder meanwhile and start another that nothing would ever stop.
+        timer = self.timers.pop(timer_id, None)
         if timer is None:
             raise NotFound(f"no timer {timer_id[:40]!r}")
         recorder = self.recorders.pop(timer_id, None)
@@ -251,7 +253,6 @@ class Pvr:
         if timer.rule and timer.rule in self.rules:  # a series episode dropped: not made again at the next look
             self.rules[timer.rule].skipped.append(f"{timer.title} at {timer.start:.0f}: cancelled")
             await asyncio.to_thread(self.files.save_rule, self.rules[timer.rule])
-        self.timers.pop(timer_id)
         await asyncio.to_thread(self.files.remove_timer, timer_id)
 
     async def cancel_rule(self, rule_id: str) -> None:

@@ -28,6 +28,7 @@ from stb.tv import mirror
 from stb.tv.cache import KeyframeCache
 from stb.tv.events import GuideChanged, LockChanged, MirrorChanged, PlaybackReported, ReminderDue, TvEvent
 from stb.tv.ports import ZapperPort
+from stb.tv.recordings import TvRecordings
 from stb.tv.snapshot import TvSnapshot
 from stb.tv.timeshift import SKIP_LONG_S, SKIP_S, Timeshift
 
@@ -66,6 +67,7 @@ class TvCore:
         self.cache: KeyframeCache | None = None  # channels read ahead for instant zaps, when the box has it
         self.timeshift: Timeshift | None = None  # pause, rewind, start over: when the box buffers its channel
         self._now_next_cache: dict[str, tuple[float, NowNext]] = {}
+        self.recordings = TvRecordings(self.notify, box, zapper)  # its recorder is set when the box has a network side
         self._listeners: list[Listener] = []
         self.snapshot = TvSnapshot(box.lineup)
         box.subscribe(self._on_box_event)
@@ -81,6 +83,7 @@ class TvCore:
     def _on_box_event(self, event: BoxEvent) -> None:
         """The core acts first (tune, lock, standby), then everyone else hears of it."""
         if isinstance(event, ChannelChanged):
+            self.recordings.channel_changed(event.channel)  # a recording left: where it was, before the zap
             self.mirroring = None  # a zap from anywhere (a phone too) brings this box's own channels back
             self.check_lock()  # before the zap: a locked channel must not be heard for a frame
             if self.timeshift is not None:
@@ -131,6 +134,7 @@ class TvCore:
             self.cache.step(now)
         if self.timeshift is not None and (notice := self.timeshift.step(now)):
             self.notify(notice)
+        self.recordings.step(now)
         self.check_lock()
         self._drain_guide_refreshes()
         self.check_reminders(time.time())
@@ -203,10 +207,12 @@ class TvCore:
     def transport(self, action: str) -> str | None:
         """A transport key (pause, skip, wind, start over, live) on the channel on screen; returns a notice, if any."""
         shift = self.timeshift
+        if self.locked and (shift is not None or self.recordings.playing is not None):
+            return "Enter the PIN first"
+        if self.recordings.playing is not None:  # a recording: libVLC seeks in its file
+            return self.recordings.transport(action)
         if shift is None:
             return "Pausing live TV is off (Settings)" if action == "play_pause" else None
-        if self.locked:
-            return "Enter the PIN first"
         if action == "play_pause":
             return shift.toggle_pause()
         if action in ("skip_back", "skip_forward", "skip_back_long", "skip_forward_long"):

@@ -33,6 +33,7 @@ class BannerData:
     next: str = ""  # "Next 08:30  World Report"
     groups: str = ""  # said instead when the guide knows nothing
     progress: float | None = None
+    recording: bool = False  # the channel on screen is being recorded: a red REC mark
 
 
 def banner_data(channel: Channel, flung: bool, favourite: bool, now_next: tuple[Programme | None, Programme | None],
@@ -78,6 +79,8 @@ def draw_banner(canvas, rect, t: Theme, fonts: Fonts, widgets: dict[str, Placed]
         canvas.blit(brand, brand.get_rect(center=at("brand").center))
     if d.state and shown("state"):
         _aligned(canvas, font(fonts, t, widgets["state"]), d.state, t.text_dim, at("state"), widgets["state"])
+    if d.recording and shown("state"):
+        _draw_rec(canvas, at("state"), fonts.get(t.font_size(widgets["state"].font), bold=True), t, d.state)
     star_widget = widgets["favourite"]
     if shown("name"):
         large, box = font(fonts, t, widgets["name"]), at("name")
@@ -125,3 +128,13 @@ def _draw_logo(canvas, slot, t: Theme, fonts: Fonts, d: BannerData, logo) -> Non
     f = fonts.get(max(t.font_small, plate.height // 3), bold=True)
     centred_text(canvas, f, d.initials, t.text_dim, plate.centerx, plate.centery - f.get_height() // 2,
                  plate.width - 12)  # fmt: skip
+
+
+def _draw_rec(canvas, box, f, t: Theme, state: str) -> None:
+    """A red dot and "REC" at the right of the state's place (left of the state's words when there are some)."""
+    import pygame
+
+    right = box.right - (f.size(state)[0] + 16 if state else 0)
+    label = text(canvas, f, "REC", t.error, (right - f.size("REC")[0], box.y + (box.height - f.get_height()) // 2))
+    radius = max(4, f.get_height() // 4)
+    pygame.draw.circle(canvas, t.error, (label.x - radius - 8, label.centery), radius)

@@ -2,7 +2,8 @@
 
 As on Android TV and Sky Q: the channel (logo, number, name), the day and time, the title, episode, rating
 and categories, the description in the room there is, and buttons: "Watch" for a programme on now,
-"Remind me" (or "Cancel reminder") for a later one, "Close". Back closes; the panel is as tall as its content.
+"Remind me" (or "Cancel reminder") for a later one, "Record" / "Record series" (or "Cancel recording" /
+"Cancel series") when the box records, "Close". Back closes; the panel is as tall as its content.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from stb.reminders import Reminder
 from stb.skin.theme import Theme
 from stb.skin.widgets import Placed, anchored
 from stb.skin.widgets import apply as apply_specs
+from stb.tv.recordings import TvRecordings
 from stb.ui import layouts
 from stb.ui.fonts import Fonts
 from stb.ui.layouts import DETAILS_PAD
@@ -53,9 +55,10 @@ class DetailsScreen(Dismissable):
         watch: Callable[[Channel], None],
         reminders: RemindersPort | None = None,
         logo: Logo | None = None,
+        recordings: TvRecordings | None = None,
     ) -> None:
         self.programme, self.channel, self.theme, self.watch = programme, channel, theme, watch
-        self.reminders, self.logo = reminders, logo
+        self.reminders, self.logo, self.recordings = reminders, logo, recordings
         self.fonts = Fonts(theme.fonts)
         self.focus = 0
         self._laid_out: tuple[Theme, dict] | None = None
@@ -69,10 +72,19 @@ class DetailsScreen(Dismissable):
     def buttons(self, now: float) -> list[str]:
         """The actions this programme offers now, the likely one first (it has the focus when the screen opens)."""
         if self.on_now(now):
-            return ["Watch", "Close"]
-        if self.programme.start > now and self.reminders is not None:
-            return ["Cancel reminder" if self.reminded() else "Remind me", "Close"]
+            return ["Watch", *self._record_buttons(), "Close"]
+        if self.programme.start > now:
+            remind = ["Cancel reminder" if self.reminded() else "Remind me"] if self.reminders is not None else []
+            return [*remind, *self._record_buttons(), "Close"]
         return ["Close"]
+
+    def _record_buttons(self) -> list[str]:
+        """Record (or Cancel recording) and Record series (or Cancel series), when the box records."""
+        rec, p = self.recordings, self.programme
+        if rec is None or not rec.available:
+            return []
+        one = "Cancel recording" if rec.timer_for(self.channel.id, p.start) else "Record"
+        return [one, "Cancel series" if rec.rule_for(self.channel.id, p.title) else "Record series"]
 
     def handle(self, action: str, now: float) -> bool:
         buttons = self.buttons(time.time())
@@ -94,8 +106,23 @@ class DetailsScreen(Dismissable):
             self.dismiss("watch")
         elif button in ("Remind me", "Cancel reminder") and self.reminders is not None:
             self.reminders.toggle_reminder(Reminder(self.channel.id, p.start, p.stop, p.title))
+        elif button in ("Record", "Cancel recording", "Record series", "Cancel series") and self.recordings:
+            self._record(button)
         else:
             self.dismiss()
+
+    def _record(self, button: str) -> None:
+        rec, p, channel = self.recordings, self.programme, self.channel
+        assert rec is not None
+        timer, rule = rec.timer_for(channel.id, p.start), rec.rule_for(channel.id, p.title)
+        if button == "Record":
+            rec.record_programme(p, channel)
+        elif button == "Record series":
+            rec.record_series(p, channel)
+        elif button == "Cancel recording" and timer is not None:
+            rec.cancel(timer)
+        elif button == "Cancel series" and rule is not None:
+            rec.cancel_series(rule)
 
     def update(self, now: float) -> None:
         pass
@@ -144,6 +171,7 @@ class DetailsScreen(Dismissable):
         start = max([PAD + head_h + 20, *(w[name].rect[1] + w[name].rect[3] + 20 for name in from_top)])
         # ... and ends over the buttons and hint, and over what the skin placed from the dialog's bottom.
         count = len(self.buttons(wall))
+        button = (min(button[0], (inner - (count - 1) * GAP) // count), button[1])  # four buttons fit the width
         sizes = {name: w[name].rect[2:] for name in w} | {"buttons": (count * button[0] + (count - 1) * GAP, button[1])}
         from_bottom = [int(specs[name].get("y", 0)) + sizes[name][1] + 16 for name in w  # type: ignore[call-overload]
                        if placed(name) and str(specs.get(name, {}).get("anchor", "")).startswith("bottom")]  # fmt: skip
@@ -267,8 +295,12 @@ class DetailsScreen(Dismissable):
     def _note(self, wall: float) -> str:
         """One line on what is set or what is left: "Reminder set …", "35 min left"."""
         p = self.programme
+        timer = self.recordings.timer_for(self.channel.id, p.start) if self.recordings is not None else None
         if self.on_now(wall):
-            return f"{max(1, round((p.stop - wall) / 60))} min left"
+            left = f"{max(1, round((p.stop - wall) / 60))} min left"
+            return f"{left}  ·  Recording" if timer is not None and timer.state == "recording" else left
+        if timer is not None:
+            return "Will be recorded"
         if p.start > wall and self.reminded():
             return "Reminder set: the TV will tell you when it starts"
         return ""

@@ -61,8 +61,10 @@ class GridScreen(Dismissable):
         *,
         now: float | None = None,
         cached: bool = True,
+        marked: Callable[[str], frozenset[int]] = lambda channel_id: frozenset(),
     ) -> None:
         self.box, self.theme, self.guide = box, theme, guide
+        self.marked = marked  # a channel's programme starts with a recording timer: a red dot on their cells
         self.draw_video, self.open_details = draw_video, open_details
         self.cached = cached
         self.fonts = Fonts(theme.fonts)
@@ -187,7 +189,7 @@ class GridScreen(Dismissable):
         programmes = self.model.programmes(channel.id, t0)
         key = ("row", channel.id, t0, channel.id in self.box.state.favourites,
                self.box.current is not None and channel.id == self.box.current.id,
-               sum(p.stop <= wall for p in programmes), len(programmes))  # fmt: skip
+               sum(p.stop <= wall for p in programmes), len(programmes), self.marked(channel.id))  # fmt: skip
         return self._piece(key, (self.row_width, t.grid_row_height), self._draw_row, channel, wall, t0)
 
     def idle(self, until: float) -> None:
@@ -335,6 +337,9 @@ class GridScreen(Dismissable):
             return
         label = self._cell_text(p, title, cell.width - 20, focused, past)
         place(surface, label, (cell.x + 12, cell.y + (cell.height - label.get_height()) // 2))
+        if p is not None and p.start in self.marked(p.channel):  # a recording timer: a red dot, top right
+            radius = max(4, cell.height // 8)
+            pygame.draw.circle(surface, t.error, (cell.right - radius - 6, cell.y + radius + 5), radius)
 
     def _cell_text(self, p: Programme | None, title: str, width: int, focused: bool, past: bool):
         """The cell's title (and times when they fit), rendered once per programme, width and look."""

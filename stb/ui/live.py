@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -143,7 +144,7 @@ class LiveScreen:
             "volume_up": lambda: self.box.set_volume(self.box.state.volume + 5),
             "volume_down": lambda: self.box.set_volume(self.box.state.volume - 5),
             "info": lambda: self._info(now),
-            "back": self._close_details,
+            "back": self._back,
             "ok": lambda: self.show_banner(now),
         }
         handler = handlers.get(action)
@@ -188,6 +189,12 @@ class LiveScreen:
         if now < self.banner_until:
             self.info_visible = not self.info_visible
         self.show_banner(now)
+
+    def _back(self) -> None:
+        """Back closes the banner and details; on a recording, it goes back to live TV."""
+        if self.tv.recordings.playing is not None:
+            self.tv.recordings.back_to_live()
+        self._close_details()
 
     def _close_details(self) -> None:
         self.info_visible = False
@@ -343,6 +350,8 @@ class LiveScreen:
         widgets = self.banner_widgets(rect)
         data = banner_data(channel, self.box.is_flung(channel), channel.id in self.box.state.favourites,
                            self.now_next(channel.id), STATE_TEXT[self.player.state], time.time())  # fmt: skip
+        if self.tv.recordings.recording_on(channel.id) is not None:
+            data = dataclasses.replace(data, recording=True)
         logo = self.logos.get(channel.logo, widgets["logo"].rect[2:]) if widgets["logo"].visible else None
         brand = self.brand.get(t.brand_logo, (160, 44))
         if brand is not None and brand.get_size() != widgets["brand"].rect[2:]:  # the skin sized it

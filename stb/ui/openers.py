@@ -18,12 +18,14 @@ from stb.lineup.model import Channel
 from stb.skin.resolve import installed_skins
 from stb.tv.core import TvCore
 from stb.ui.channellist import ChannelListScreen
+from stb.ui.confirm import ConfirmDialog
 from stb.ui.details import DetailsScreen
 from stb.ui.devices import DevicesScreen
 from stb.ui.grid import GridScreen
 from stb.ui.live import LiveScreen
 from stb.ui.look import Look
 from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks
+from stb.ui.recordings import RecordingsScreen
 from stb.ui.screen import Screen, ScreenStack
 from stb.ui.settings import Hooks, SettingsScreen
 from stb.ui.tracks import TrackPicker
@@ -52,6 +54,8 @@ class Openers:
             "subtitles": lambda: self.track_picker("subtitles"),
             "menu": self.settings,
             "other_screens": self.other_screens,
+            "record": self.record,
+            "recordings": self.recordings,
         }
         return table.get(action)
 
@@ -60,16 +64,42 @@ class Openers:
 
     def guide(self, cached: bool = True) -> GridScreen:
         return GridScreen(self.tv.box, self.look.theme_for("guide"), lambda: self.tv.guide, self.live.draw_video,
-                          self.details, cached=cached)  # fmt: skip
+                          self.details, cached=cached, marked=self.tv.recordings.timer_starts)  # fmt: skip
 
     def details(self, programme: Programme, channel: Channel) -> None:
         self.stack.push(DetailsScreen(programme, channel, self.look.theme_for("details"), self.watch,
-                                      reminders=self.tv.box, logo=self.live.logos.get))  # fmt: skip
+                                      reminders=self.tv.box, logo=self.live.logos.get,
+                                      recordings=self.tv.recordings))  # fmt: skip
 
     def watch(self, channel: Channel) -> None:
         """Watch ``channel`` from a screen over live TV: tune it and go back to live TV."""
         self.tv.box.zap(channel.id)
         self.stack.clear()
+
+    def record(self) -> None:
+        """Record the channel on screen from now; on a channel being recorded, offer to stop (Cancel focused)."""
+        tv, channel = self.tv, self.tv.box.current
+        if channel is None:
+            return None
+        if tv.mirroring is not None or tv.box.is_flung(channel):
+            self.live.say("Only this box's own channels can be recorded")
+            return None
+        timer = tv.recordings.recording_on(channel.id)
+        if timer is None:
+            tv.recordings.record_now(channel)
+            return None
+
+        def stop() -> None:
+            tv.recordings.cancel(timer)
+
+        self.stack.push(ConfirmDialog("Stop recording?", f"{timer.title} on {channel.name} is being recorded. "
+                                      "What is recorded so far is kept.", "Stop recording",
+                                      self.look.theme_for("pin"), stop))  # fmt: skip
+        return None
+
+    def recordings(self) -> RecordingsScreen:
+        return RecordingsScreen(self.tv.recordings, self.look.theme_for("list"), self.stack.push,
+                                self.look.theme_for("pin"))  # fmt: skip
 
     def settings(self) -> SettingsScreen:
         box, refresher = self.tv.box, self.refresher
@@ -80,6 +110,7 @@ class Openers:
             refresh_guide_now=refresher.refresh_now,
             use_skin=self.use_skin,
             devices=lambda: len(self.auth.devices()),
+            open_recordings=lambda: self.stack.push(self.recordings()),
             open_devices=lambda: self.stack.push(DevicesScreen(self.auth, self.look.theme_for("devices"),
                                                                self.live.say, self.page_url, self.stack.push)),
             skins=lambda: [folder.name for folder in installed_skins()] or [box.settings.skin],

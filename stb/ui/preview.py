@@ -227,6 +227,32 @@ def devices_remove(s: Scene) -> None:
         layer.draw(s.canvas, time.monotonic())
 
 
+def recordings(s: Scene) -> None:
+    """The Recordings screen: a series of two (one watched halfway), a film being recorded, free space."""
+    from stb.pvr.library import Meta, Part
+    from stb.pvr.service import PvrView
+    from stb.ui.recordings import RecordingsScreen
+
+    day = s.now - 86400
+
+    def meta(i: int, title: str, sub: str | None, channel: str, start: float, minutes: int, **extra: Any) -> Meta:
+        parts = [Part("part-1.ts", start, None if extra.get("state") == "recording" else start + minutes * 60)]
+        return Meta(f"{i:016x}", channel.lower().replace(" ", "-"), channel, title, start, start + minutes * 60,
+                    title.lower(), sub, parts=parts, **extra)  # fmt: skip
+
+    week = day - 7 * 86400
+    metas = (meta(1, "Cinema Classics", None, "Cinema One", s.now - 1200, 20, state="recording"),
+             meta(2, "The Flat Upstairs", "The New Neighbour", "Drama Plus", day, 30, state="done"),
+             meta(3, "The Flat Upstairs", "Keys", "Drama Plus", week, 30, state="done", position=840.0))  # fmt: skip
+    screen = s.live()
+    screen.tv.recordings.view = PvrView(timers=(), rules=(), recordings=metas, free_bytes=48_300_000_000,
+                                        series=(("cinema classics", ("0000000000000001",)),
+                                                ("the flat upstairs", ("0000000000000002", "0000000000000003"))),
+                                        problems=())  # fmt: skip
+    screen.draw(s.canvas, time.monotonic())
+    RecordingsScreen(screen.tv.recordings, s.theme_for("list"), lambda dialog: None).draw(s.canvas, time.monotonic())
+
+
 def standby(s: Scene) -> None:
     from stb.ui.standby import StandbyScreen
 
@@ -273,7 +299,7 @@ SCREENS: dict[str, Callable[[Scene], object]] = {
     for f in (live_banner, live_timeshift, live_info_volume_number, live_unavailable, live_locked, track_picker,
               channel_list, guide_grid, guide_grid_empty, details, details_now, live_reminder, settings,
               settings_open_lan, settings_network_tuner, pin_dialog, pairing, devices, devices_remove, standby,
-              other_screens, other_screens_code, live_mirroring)
+              other_screens, other_screens_code, live_mirroring, recordings)
 }  # fmt: skip
 
 

@@ -72,7 +72,13 @@ class StillPlayer:
     def select_subtitle_track(self, track: int) -> None:
         self.subtitle_track = track
 
-    # timeshift's Transport: it stands still whatever it is told
+    # timeshift's Transport and a recording's seeking: it stands still whatever it is told
+    def position(self) -> float | None:
+        return None
+
+    def seek_by(self, seconds: float) -> None:
+        pass
+
     def pause(self) -> None:
         self.paused = True
 

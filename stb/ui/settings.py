@@ -60,6 +60,7 @@ class Hooks:
     use_skin: Callable[[str], bool] = lambda name: False
     devices: Callable[[], int] = lambda: 0  # how many are paired
     open_devices: Callable[[], None] = lambda: None
+    open_recordings: Callable[[], None] = lambda: None
     current_skin: Callable[[], str | None] = lambda: None  # the skin in use (`--skin` may differ from the setting)
 
 
@@ -104,6 +105,8 @@ class SettingsScreen(Dismissable):
                  hint="Keeps the next channels playing in the background: zaps in a frame, more CPU"),
             Item("Pause live TV", lambda: on_off(s.timeshift), change=lambda d: set_("timeshift", not s.timeshift),
                  hint=f"Keeps the last {s.timeshift_minutes} min of the channel on disk: pause, rewind, start over"),
+            Item("Recordings", lambda: "", activate=self.hooks.open_recordings,
+                 hint="What the box recorded: OK to play or delete (the V key too)"),
             Item("Read channels ahead", lambda: on_off(s.keyframe_cache),
                  change=lambda d: set_("keyframe_cache", not s.keyframe_cache),
                  hint="Favourites and nearby channels start at once; costs bandwidth on your line"),

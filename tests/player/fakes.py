@@ -52,6 +52,7 @@ class FakeAdapter:
         self._audio_track = -1
         self._subtitle_track = -1
         self.paused = False
+        self.time: float | None = None  # where the input is (a file's seconds), as the test sets it
 
     # -- PlayerAdapter ---------------------------------------------------------------------------------
     @property
@@ -98,6 +99,12 @@ class FakeAdapter:
 
     def set_pause(self, paused: bool) -> None:
         self.paused = paused
+
+    def time_s(self) -> float | None:
+        return self.time
+
+    def set_time_s(self, seconds: float) -> None:
+        self.time = max(0.0, seconds)
 
     @property
     def audio_track(self) -> int:

@@ -164,7 +164,7 @@ def test_settings_fast_zapping_off_is_applied_and_kept(app, tmp_path):
     settings.focus = next(i for i, item in enumerate(settings.items) if item.label == "Fast zapping")
     app.act("right")
     assert app.box.settings.pretune is False and app.zapper.pretuning is False
-    app.act("down")
+    settings.focus = next(i for i, item in enumerate(settings.items) if item.label == "Guide refresh")
     app.act("right")  # guide refresh 12 h → 24 h, applied to the refresher
     assert app.refresher.interval_s == 24 * 3600
     app.act("back")
