@@ -205,8 +205,23 @@ def test_the_box_renamed_in_settings_is_announced_under_its_new_name_without_a_r
         app.expect(10, "announced", instance="Bedroom")
 
         # "Open on this LAN" (no PIN set), then "Open it" in the dialog that asks: pairing no longer required
-        app.send("key " + "down " * 8 + "right right ok")
+        app.send("key " + "down " * settings_row("Open on this LAN", tmp_path) + "right right ok")
         watcher.expect(5, "updated", match=lambda e: e["txt"].get("pair") == "0")
         app.send("stop")
         app.expect(15, "stopped")
         watcher.expect(5, "removed", name="Bedroom._stb._tcp.local.")
+
+
+def settings_row(label: str, tmp_path) -> int:
+    """Where a row is in Settings (counted from the first), read off the screen itself, not hard-coded."""
+    from stb.box import Box
+    from stb.config import StateStore
+    from stb.lineup.model import Channel, Lineup
+    from stb.skin.theme import Theme
+    from stb.ui.settings import Hooks, SettingsScreen
+
+    box = Box(Lineup(name="x", channels=[Channel(number=1, id="c1", name="C1", urls=["http://h.test/1"])]),
+              StateStore(tmp_path / "rows"))  # fmt: skip
+    hooks = Hooks(push=lambda screen: None, set_pretuning=lambda on: None, set_refresh_hours=lambda hours: None,
+                  refresh_guide_now=lambda: None, skins=list)  # fmt: skip
+    return [item.label for item in SettingsScreen(box, Theme(), hooks).items].index(label)
