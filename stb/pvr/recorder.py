@@ -46,6 +46,7 @@ class Recorder:
         self.until, self.events, self.began = until, events, began
         self.task: asyncio.Task | None = None
         self.final: RecordingState | None = None  # what a stop() asked the recording to end as
+        self._finishing = False  # past recording, closing its part and writing meta.json
         self.final_reason: str | None = None
         self._writer: PartWriter | None = None
         self._part: Part | None = None
@@ -61,7 +62,8 @@ class Recorder:
         self.final, self.final_reason = state, reason
         task = self.task
         if task is not None and not task.done():
-            task.cancel()
+            if not self._finishing:  # a cancel inside the finishing block would leave meta.json "recording"
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
@@ -85,6 +87,7 @@ class Recorder:
             log.warning("recording %s failed", meta.id, exc_info=True)
             state, reason = "partial", f"internal error: {exc}"
         finally:
+            self._finishing = True  # from here on it ends by itself: stop() waits instead of cancelling
             await self._close_part()
             now = self.clock.time()
             for gap in meta.gaps:
