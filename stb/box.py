@@ -227,8 +227,10 @@ class Box:
                                       self.state.previous_channel) or "")  # fmt: skip
         if previous is not None:
             candidates.append(previous)
-        seen = {channel.id}
-        return [c for c in candidates if not (c.id in seen or seen.add(c.id))]
+        unique = {channel.id: channel}  # the current channel first, so it is left out below
+        for candidate in candidates:
+            unique.setdefault(candidate.id, candidate)
+        return list(unique.values())[1:]
 
     def is_flung(self, channel: Channel | None) -> bool:
         """Whether ``channel`` is the flung stream on screen, not a line-up channel."""

@@ -23,7 +23,7 @@ import re
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -76,7 +76,7 @@ def header_of(head: bytes) -> bytes | None:
     return header if alone.tag == "tv" and len(alone) == 0 else None
 
 
-def parse_chunked(stream: BinaryIO, name: str, counts: ParseCounts, zone: str) -> Iterator[Batch]:
+def parse_chunked(stream: BinaryIO, name: str, counts: ParseCounts, zone: str) -> Generator[Batch, None, None]:
     """(channels, programme rows) of each chunk in document order, parsed by worker processes;
     raises Fallback (see above)."""
     head = stream.peek(PROLOG_LIMIT)[:PROLOG_LIMIT] if hasattr(stream, "peek") else b""

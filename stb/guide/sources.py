@@ -17,8 +17,9 @@ import re
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from stb.errors import StbError
@@ -46,7 +47,7 @@ class GuardedStream(io.RawIOBase):
         self._raw = raw
         head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
         self.compression = compression_of(head)
-        openers = {
+        openers: dict[str, Callable[[BinaryIO], Any]] = {
             "gzip": lambda f: gzip.GzipFile(fileobj=f),
             "xz": lzma.LZMAFile,  # takes the file object as its first argument
             "bz2": bz2.BZ2File,
@@ -117,7 +118,7 @@ def _open_raw(source: str, timeout: float) -> tuple[BinaryIO, str]:
         raise GuideSourceError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def open_guide(source: str, timeout: float = 30.0, limit: int = MAX_DECOMPRESSED) -> io.BufferedReader:
+def open_guide(source: str, timeout: float = 30.0, limit: int = MAX_DECOMPRESSED) -> io.BufferedReader[GuardedStream]:
     """The decompressed, guarded XMLTV bytes of ``source``, prolog already checked."""
     raw, name = _open_raw(source, timeout)
     stream = io.BufferedReader(GuardedStream(raw, name, limit), buffer_size=1024 * 1024)

@@ -12,7 +12,7 @@ id is one string however it is spaced around (`channel_id`), in `<channel>` and 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -112,7 +112,7 @@ def parse_guide(stream: BinaryIO, name: str, zone: str, counts: ParseCounts) -> 
 Batch = tuple[list[GuideChannel], list[tuple]]
 
 
-def batches(items: Iterator[GuideChannel | tuple], size: int) -> Iterator[Batch]:
+def batches(items: Iterator[GuideChannel | tuple], size: int) -> Generator[Batch, None, None]:
     """`parse_guide`'s items as (channels, programme rows) of about ``size`` rows, as the chunks come."""
     channels: list[GuideChannel] = []
     rows: list[tuple] = []

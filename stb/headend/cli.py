@@ -13,7 +13,7 @@ from stb.errors import StbError
 #: off autotuning, which on loopback grows to 4 MB: ~35 s of stream queued for a client that stopped
 #: reading before the fan-out's own backlog even starts to fill. This is ~2 s at demo bit rates.
 SEND_BUFFER = 128 * 1024
-GRACEFUL_SHUTDOWN_S = 2.0  # live responses never end by themselves: cut them after this on shutdown
+GRACEFUL_SHUTDOWN_S = 2  # live responses never end by themselves: cut them after this on shutdown
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -86,7 +86,7 @@ class Headend:
                 await task
         for sock in self._sockets:
             sock.close()
-        await asyncio.gather(*(channel.stop() for channel in [*self.live.values(), *self.hls.values()]))
+        await asyncio.gather(*(b.stop() for b in self.live.values()), *(h.stop() for h in self.hls.values()))
 
     def health(self) -> dict:
         """What /health reports: per channel its viewers, whether its ffmpeg runs, drops and restarts."""

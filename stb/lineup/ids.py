@@ -109,7 +109,7 @@ def assign_ids(sources: Sequence[IdSource], previous: Sequence[Channel] = ()) ->
     return [i for i in ids if i is not None]
 
 
-Key = Callable[[str, str, str], tuple | None]  # (folded name, url, guide id) -> key, None when it says nothing
+Key = Callable[[str, str, str], tuple | str | None]  # (folded name, url, guide id) -> key, None when it says nothing
 STRONG: tuple[Key, ...] = (lambda n, u, g: (n, u, g), lambda n, u, g: (n, u))
 WEAK: tuple[Key, ...] = (  # used only where one old and one new channel have the key
     lambda n, u, g: (n, g) if g else None,

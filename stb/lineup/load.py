@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
-from typing import BinaryIO
 
 from stb.config import atomic_write_bytes
 from stb.errors import StbError
@@ -18,7 +18,7 @@ def read_input(path: Path, what: str) -> bytes:
         return f.read()
 
 
-def open_input(path: Path, what: str) -> BinaryIO:
+def open_input(path: Path, what: str) -> io.BufferedReader:
     """A file the user named, opened for reading (for one too large to read whole); failures as in read_input."""
     try:
         return open(path, "rb")  # the caller closes it

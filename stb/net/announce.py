@@ -280,7 +280,7 @@ class Announcer:
             )
             failures = [r for r in results if isinstance(r, BaseException)]
             if not failures:
-                await asyncio.gather(*results)  # the initial announcements
+                await asyncio.gather(*(r for r in results if not isinstance(r, BaseException)))  # the announcements
                 break
             for info, result in zip(infos.values(), results, strict=True):
                 if not isinstance(result, BaseException):

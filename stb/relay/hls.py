@@ -95,7 +95,9 @@ class Segmenter:
                 if keyframe and self._pat is not None and self._pmt is not None:
                     if self._current is None:
                         self._begin(time)
-                    elif (time - self._start) % WRAP >= self.target_ticks // (2 if self._first else 1):
+                    elif self._start is not None and (time - self._start) % WRAP >= self.target_ticks // (
+                        2 if self._first else 1
+                    ):
                         done.append(self._end((time - self._start) % WRAP))
                         self._begin(time)
                         self._first = False

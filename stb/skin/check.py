@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import get_args
 
 from stb.lineup.check import Problem
 from stb.skin.manifest import ScreenName
@@ -77,7 +78,7 @@ def check_skin_dir(directory: Path, layout: Callable[[ResolvedSkin], list[Proble
         return problems
     values = chain_values(chain)
     resolved = ResolvedSkin(directory.name, values, chain)
-    for screen in (None, *ScreenName.__args__):
+    for screen in (None, *get_args(ScreenName)):
         resolved.theme(screen)  # every screen's Theme builds (a bad override would raise here)
     problems += contrast_warnings(values["colours"], str(directory / MANIFEST))
     return problems + (layout(resolved) if layout is not None else [])

@@ -8,7 +8,7 @@ all come from it.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -180,7 +180,7 @@ def reference_markdown() -> str:
         if "pattern" in o:
             return "#rrggbb"
         low = o.get("minimum", o.get("exclusiveMinimum"))
-        kind = {"integer": "integer", "number": "number", "string": "file path"}.get(o.get("type"), "")
+        kind = {"integer": "integer", "number": "number", "string": "file path"}.get(str(o.get("type")), "")
         return f"{kind} {low}–{o['maximum']}" if low is not None and "maximum" in o else kind
 
     lines = ["### Colours (`colours`)", "", "| token | meaning |", "|---|---|"]
@@ -196,7 +196,7 @@ def reference_markdown() -> str:
         ref = next(o["$ref"] for o in prop["anyOf"] if "$ref" in o).rsplit("/", 1)[1]
         for name, field in defs[ref]["properties"].items():
             lines.append(f"| `{widget}.{name}` | {values(field)} | {field.get('description', '')} |")
-    lines += ["", "Screens: " + ", ".join(f"`{s}`" for s in ScreenName.__args__) + ".", ""]
+    lines += ["", "Screens: " + ", ".join(f"`{s}`" for s in get_args(ScreenName)) + ".", ""]
     from stb.skin.widgets import reference_markdown as widget_reference
 
     return "\n".join(lines) + "\n" + widget_reference()

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -300,7 +300,8 @@ def root_gaps(folder: SkinFolder) -> list[Problem]:
     gaps += [f"$.colours.{name}" for name in Colours.model_fields if name not in colours]
     widgets = folder.values.get("widgets", {})
     for widget, model in Widgets.model_fields.items():
-        keys = model.annotation.__args__[0].model_fields if hasattr(model.annotation, "__args__") else {}
+        args = get_args(model.annotation)
+        keys = args[0].model_fields if args else {}
         gaps += [f"$.widgets.{widget}.{key}" for key in keys if key not in widgets.get(widget, {})]
     return [Problem(f"{folder.directory / MANIFEST}: {where}", "missing in a root skin (one that extends nothing)")
             for where in gaps]  # fmt: skip

@@ -199,7 +199,9 @@ class DetailsScreen(Dismissable):
         rect.center = canvas.get_rect().center
         if dialog.keys() & {"anchor", "x", "y"}:  # the skin places it
             sized = dialog | {"width": width, "height": height}
-            moved = apply_specs({"dialog": Placed(tuple(rect))}, {"dialog": sized}, canvas.get_size())
+            moved = apply_specs(
+                {"dialog": Placed((rect.x, rect.y, rect.width, rect.height))}, {"dialog": sized}, canvas.get_size()
+            )
             rect.topleft = moved["dialog"].rect[:2]
         panel(canvas, rect, t, alpha=250)
 

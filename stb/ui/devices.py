@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pygame
+
 from stb.lan.auth import Auth
 from stb.skin.theme import Theme
 from stb.ui.confirm import ConfirmDialog
@@ -30,7 +32,7 @@ class DevicesScreen(Dismissable):
                  push: Callable[[Screen], None]) -> None:  # fmt: skip
         """``push`` opens the confirmation over this screen (the window's stack)."""
         self.auth, self.theme, self.say, self.page_url, self.push = auth, theme, say, page_url, push
-        self._qr: tuple[str, object] | None = None  # (url, surface): made once per address
+        self._qr: tuple[str, pygame.Surface] | None = None  # (url, surface): made once per address
         self.fonts = Fonts(theme.fonts)
         self.focus = 0
 

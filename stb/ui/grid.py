@@ -202,7 +202,7 @@ class GridScreen(Dismissable):
             return
         wall, model = time.time(), self.model
         windows = model.next_windows()
-        wanted = [(c, t0) for t0 in windows[:1] for c in model.visible_channels()]
+        wanted: list[tuple[Channel, int | None]] = [(c, t0) for t0 in windows[:1] for c in model.visible_channels()]
         wanted += [(c, None) for c in model.nearby_channels()]  # a page down or up
         wanted += [(c, t0) for t0 in windows[1:] for c in model.visible_channels()]
         for channel, t0 in wanted:

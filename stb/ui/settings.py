@@ -139,7 +139,7 @@ class SettingsScreen(Dismissable):
             Item("Unlock lasts", lambda: f"{s.parental.unlock_minutes} min", protected=True,
                  change=lambda d: self._set_unlock(d), hint="How long a right PIN keeps everything unlocked"),
             Item("Lock now", lambda: "unlocked" if lock.enabled and lock.is_unlocked(time.time()) else "",
-                 activate=lambda: (lock.lock(), self.box.notify("Locked"))),
+                 activate=self._lock_now),
             Item("Remove the PIN", lambda: "", activate=self._remove_pin, protected=True,
                  hint="Turns the parental lock off"),
         ]  # fmt: skip
@@ -207,11 +207,20 @@ class SettingsScreen(Dismissable):
         self.hooks.refresh_guide_now()
         self.box.notify("Refreshing the guide…")
 
+    def _lock_now(self) -> None:
+        self.box.parental.lock()
+        self.box.notify("Locked")
+
     # -- PIN flows -------------------------------------------------------------------------------------
     def _pin_flow(self) -> None:
         lock = self.box.parental
         if not lock.enabled:
-            self._choose_new_pin(lambda new: lock.set_pin(new) or PinResult(True, 3, 0.0, "PIN set"))
+
+            def set_first_pin(new: str) -> PinResult:
+                lock.set_pin(new)
+                return PinResult(True, 3, 0.0, "PIN set")
+
+            self._choose_new_pin(set_first_pin)
             return
 
         def with_old(old: str) -> PinResult:
@@ -266,11 +275,13 @@ class SettingsScreen(Dismissable):
         item = self.items[self.focus]
         if action in ("up", "down"):
             self.focus = (self.focus + (1 if action == "down" else -1)) % len(self.items)
-        elif action in ("left", "right") and item.change is not None:
+        elif action in ("left", "right") and (change := item.change) is not None:
             step = 1 if action == "right" else -1
-            self._guarded(lambda: item.change(step), item)
-        elif action == "ok" and (item.activate is not None or item.change is not None):
-            self._guarded(item.activate or (lambda: item.change(1)), item)
+            self._guarded(lambda: change(step), item)
+        elif action == "ok" and item.activate is not None:
+            self._guarded(item.activate, item)
+        elif action == "ok" and (change_up := item.change) is not None:
+            self._guarded(lambda: change_up(1), item)
         elif action in ("back", "menu"):
             self.dismiss()
         elif action.startswith("digit_") or action in ("left", "right", "ok", "channel_up", "channel_down"):

@@ -31,7 +31,8 @@ class StandbyScreen:
         canvas.fill(BLACK)
         t = self.theme
         wall = time.time()
-        colour = tuple(round(c * DIM) for c in t.text_dim)
+        r, g, b = t.text_dim
+        colour = (round(r * DIM), round(g * DIM), round(b * DIM))
         font = self.fonts.get(t.font_number)
         label = format_local(int(wall))
         size = font.size(label)

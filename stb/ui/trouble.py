@@ -54,7 +54,7 @@ class TroubleWatch:
         if raw is not None:
             self._fine_since = None
             wait = 0.0 if raw in (FAILED, FROZEN) else SHOW_AFTER_S
-            if self.kind is not None or now - self._since >= wait:
+            if self.kind is not None or (self._since is not None and now - self._since >= wait):
                 self.kind = raw  # once shown, a change of trouble (stalled → failed) shows at once
         elif self.kind is not None:
             if state is not PlaybackState.PLAYING:
