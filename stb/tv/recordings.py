@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -55,6 +56,8 @@ class PvrPort(Protocol):
 
     async def cancel_timer(self, timer_id: str) -> None: ...
 
+    async def schedule_instead(self, timer: Timer, drop: str) -> Timer: ...
+
     async def cancel_rule(self, rule_id: str) -> None: ...
 
     async def delete_recording(self, recording_id: str) -> None: ...
@@ -71,6 +74,16 @@ def refusal(exc: BaseException, what: str = "Cannot record") -> str:
     return f"{what}: the recorder failed (see the log)"
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A timer the recorder refused because the box cannot read that many channels at once: the household
+    keeps it by dropping one of ``others`` (:meth:`TvRecordings.resolve`), or lets it go."""
+
+    timer: Timer  # the one asked for (not scheduled)
+    others: tuple[Timer, ...]  # those in the way, by begin
+    max_channels: int
+
+
 class TvRecordings:
     """One per TV; ``pvr`` is set when the box has a network side (None: recording is not available)."""
 
@@ -83,6 +96,7 @@ class TvRecordings:
         self._view_at: float | None = None
         self._stale = True  # something changed since the view in hand was asked for
         self._starts: dict[str, frozenset[int]] = {}  # channel → its pending timers' programme starts
+        self.on_conflict: Callable[[Conflict], None] | None = None  # the window asks the household (else: a notice)
 
     @property
     def available(self) -> bool:
@@ -124,9 +138,28 @@ class TvRecordings:
 
     def record_series(self, p: Programme, channel: Channel) -> bool:
         def done(rule: SeriesRule) -> None:
-            self.say(f"Every episode of {rule.title} on {channel.name} will be recorded")
+            clashes = [s for s in rule.skipped if ": conflicts with " in s]
+            more = f" ({len(clashes)} clash with other recordings: not scheduled)" if clashes else ""
+            self.say(f"Every episode of {rule.title} on {channel.name} will be recorded{more}")
+            if any(s.startswith(f"{p.title} at {p.start:.0f}: conflicts") for s in clashes):
+                self.record_programme(p, channel)  # this one was asked for: its conflict is the household's choice
 
         return self._ask(lambda pvr: pvr.schedule_series(channel.id, p.start, p.id), done)
+
+    def resolve(self, conflict: Conflict, drop: Timer | None) -> bool:
+        """The household's choice: drop ``drop`` to record ``conflict.timer``, or (None) not record it. When
+        dropping one is not enough (several moments overlap) the recorder refuses again and asks again."""
+        timer = conflict.timer
+        if drop is None:
+            self.say(f"{timer.title} will not be recorded")
+            return True
+        dropped = "stopped" if drop.state == "recording" else "cancelled"
+
+        def done(made: Timer) -> None:
+            doing = "Recording" if made.state == "recording" else "Will record"
+            self.say(f"{doing} {made.title}; {drop.title} {dropped}")
+
+        return self._ask(lambda pvr: pvr.schedule_instead(timer, drop.id), done)
 
     def cancel(self, timer: Timer) -> bool:
         """Cancel a scheduled timer, or stop one that records (what is recorded so far is kept)."""
@@ -243,7 +276,11 @@ class TvRecordings:
             if exc is not None:
                 if not isinstance(exc, TimerConflict | NotFound | OSError):
                     log.warning("the recorder refused a request", exc_info=exc)
-                self.say(refusal(exc, failed))
+                if isinstance(exc, TimerConflict) and exc.max_channels is not None and self.on_conflict is not None:
+                    others = tuple(sorted(exc.timers, key=lambda t: t.begin))
+                    self.on_conflict(Conflict(exc.timer, others, exc.max_channels))
+                else:
+                    self.say(refusal(exc, failed))
             else:
                 done(future.result())
         asked = self._view_asked
