@@ -22,7 +22,7 @@ from stb.lineup.model import Channel
 from stb.pvr.library import Meta
 from stb.pvr.service import PvrView, TimerConflict
 from stb.pvr.timers import SeriesRule, Timer, series_key
-from stb.tv.playback import Playback
+from stb.tv.playback import EDGE_MIN_S, EDGE_S, Playback
 
 if TYPE_CHECKING:
     from stb.box import Box
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 VIEW_EVERY_S = 5.0  # the recorder's state is asked again this often (and after every change made here)
+EDGE_EVERY_S = 0.5  # a recording being written: how often its growing end is looked at (each frame when near)
+CATCHING_UP = "Catching up with the recording…"
 NO_RECORDER = "Recording needs the box's HTTP side (stb run without --no-api)"
 
 Say = Callable[[str], None]
@@ -97,6 +99,8 @@ class TvRecordings:
         self._stale = True  # something changed since the view in hand was asked for
         self._starts: dict[str, frozenset[int]] = {}  # channel → its pending timers' programme starts
         self.on_conflict: Callable[[Conflict], None] | None = None  # the window asks the household (else: a notice)
+        self._edge_at = 0.0  # when a growing recording's end is looked at next
+        self.held = False  # the picture holds: playback caught up with a recording being written
 
     @property
     def available(self) -> bool:
@@ -190,6 +194,7 @@ class TvRecordings:
         locked = frozenset(self.box.settings.parental.locked_channels)
         self.leave()  # another recording on screen: its position first
         self.playing = Playback.of(meta, folder, self.box.lineup.by_id(meta.channel), locked)
+        self._edge_at, self.held = 0.0, False
         self.box.play_stream(self.playing.channel)
         return True
 
@@ -224,6 +229,8 @@ class TvRecordings:
         if action == "live":
             self.back_to_live()
             return None
+        if self.held and action == "play_pause":
+            return CATCHING_UP  # it plays on by itself once there is more
         notice = playing.transport(action, self.zapper.active)
         if notice == "start_over_part0":
             self._play_part(playing, 0, 0.0)
@@ -237,9 +244,43 @@ class TvRecordings:
                                                start)  # fmt: skip
         self.box.play_stream(playing.channel)
 
-    def _follow_parts(self) -> None:
-        """At a part's end the next part plays; after the last, live TV comes back."""
+    def _follow_growing(self, playing: Playback, now: float) -> None:
+        """A recording still being written: play on as its file grows, hold the picture when playback catches
+        up with the writer (libVLC would stop at the file's end), and once it is over play it as finished."""
+        if now < self._edge_at:
+            return
+        self._edge_at = now + EDGE_EVERY_S
+        latest = next((m for m in (self.view.recordings if self.view else ()) if m.id == playing.meta.id), None)
+        pvr, player = self.pvr, self.zapper.active
+        if latest is not None and pvr is not None and (latest.state != "recording" or len(latest.parts) >
+                                                       len(playing.files)):  # fmt: skip
+            playing.refresh(latest, Path(pvr.library.folder(latest.id)))  # over, or a new part after a gap
+        if not playing.on_growing_part():
+            if self.held:
+                self.held = False
+                player.resume()
+            return
+        span = playing.measure()
+        at = player.position() if player.channel is not None and player.channel.id == playing.channel.id else None
+        if span is None or at is None:
+            return
+        ahead = span - at
+        if ahead < EDGE_S + EDGE_EVERY_S:
+            self._edge_at = now  # near the writer: looked at each frame
+        if not self.held and ahead < EDGE_MIN_S and not player.paused:
+            self.held = True
+            player.pause()
+            self.say(CATCHING_UP)
+        elif self.held and ahead >= EDGE_S:
+            self.held = False
+            player.resume()
+
+    def _follow_parts(self, now: float) -> None:
+        """At a part's end the next part plays; after the last, live TV comes back; a recording being written
+        plays on as it grows."""
         playing = self.playing
+        if playing is not None and playing.growing:
+            self._follow_growing(playing, now)
         if playing is None or not playing.at_part_end(self.zapper.active):
             return
         if playing.part + 1 < len(playing.files):
@@ -265,7 +306,7 @@ class TvRecordings:
     # -- the frame ---------------------------------------------------------------------------------------
     def step(self, now: float) -> None:
         """On the UI thread, once a frame: answers that arrived, a recording's next part, a fresh view."""
-        self._follow_parts()
+        self._follow_parts(now)
         changed = False
         for future, done, failed in [item for item in self._pending if item[0].done()]:
             self._pending.remove((future, done, failed))
