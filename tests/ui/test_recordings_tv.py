@@ -210,3 +210,25 @@ def test_details_of_a_programme_on_now_records_it_from_now(app, recorder):
 def test_details_without_a_recorder_offer_no_record_buttons(app):
     details = open_details(app, CH[0], NOW + H)
     assert details.buttons(time.time()) == ["Remind me", "Close"]
+
+
+def test_the_record_key_in_the_guide_records_the_focused_programme_and_again_offers_to_drop_it(app, recorder):
+    app.box.zap(CH[1])  # the channel on screen is not the one recorded
+    settle(app)
+    grid = app.open_guide()
+    app.stack.replace(grid)
+    while grid.model.channel.id != CH[0]:
+        app.act("down" if grid.model.channel.number < app.box.lineup.by_id(CH[0]).number else "up")
+    while grid.model.focus is None or grid.model.focus.start != NOW + H:
+        app.act("right")
+    app.act("record")
+    settle(app, lambda: app.tv.recordings.timer_for(CH[0], NOW + H) is not None, "the timer")
+    assert app.screen.notice == "The Flat Upstairs will be recorded" and app.stack.top is grid
+    assert app.tv.recordings.recording_on(CH[1]) is None, "not the channel on screen"
+    app.act("record")  # again: a dialog, its safe choice focused; the other drops the timer
+    dialog = app.stack.top
+    assert isinstance(dialog, ConfirmDialog) and dialog.title == "Cancel this recording?" and dialog.choice == 0
+    app.act("right")
+    app.act("ok")
+    settle(app, lambda: app.tv.recordings.timer_for(CH[0], NOW + H) is None, "the timer to go")
+    assert app.screen.notice == "Recording of The Flat Upstairs cancelled" and app.stack.top is grid
