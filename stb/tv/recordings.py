@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 VIEW_EVERY_S = 5.0  # the recorder's state is asked again this often (and after every change made here)
-EDGE_EVERY_S = 0.5  # a recording being written: how often its growing end is looked at (each frame when near)
+EDGE_EVERY_S = 0.5  # a recording being written: how often its growing end is looked at (its file's tail read)…
+EDGE_NEAR_EVERY_S = 0.1  # …and when playback is near it
 CATCHING_UP = "Catching up with the recording…"
 NO_RECORDER = "Recording needs the box's HTTP side (stb run without --no-api)"
 
@@ -266,7 +267,7 @@ class TvRecordings:
             return
         ahead = span - at
         if ahead < EDGE_S + EDGE_EVERY_S:
-            self._edge_at = now  # near the writer: looked at each frame
+            self._edge_at = now + EDGE_NEAR_EVERY_S  # near the writer: looked at more often
         if not self.held and ahead < EDGE_MIN_S and not player.paused:
             self.held = True
             player.pause()
