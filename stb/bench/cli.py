@@ -88,7 +88,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.set_defaults(handler=bench_web)
 
     pv = scenarios.add_parser(
-        "pvr", help="recordings: N at once from the demo head-end, timer → bytes on disk, TS continuity (ffmpeg), "
+        "pvr", help="combined: N recordings + live TV + its timeshift buffer at once in the real box (TS continuity, "
+        "CPU per recording, disk writes, timer → bytes on disk); "
+        "recordings: N at once from the demo head-end, timer → bytes on disk, TS continuity (ffmpeg), "
         "CPU per recording against plain relay reads, disk write rate; timeshift: key → picture for pause, skip, "
         "start over, back to live and trick play, beside plain libVLC",
     )  # fmt: skip

@@ -1,13 +1,17 @@
-"""`stb bench pvr`: recordings (and, later, timeshift) measured against the demo head-end in one run.
+"""`stb bench pvr`: recordings and timeshift measured against the demo head-end in one run.
 
 Each scenario is a function of a :class:`Rig` (the head-end, a scratch folder, the options) returning its
-own part of the report; :func:`run` merges them, so scenarios added later (timeshift: pause_resume_ms,
-skip_p50_ms, back_to_live_ms, start_over_ms, trick_max_gap_ms) sit beside ``recordings``.
+own part of the report; :func:`run` merges them (timeshift: pause_resume_ms, skip_p50_ms, back_to_live_ms,
+start_over_ms, trick_max_gap_ms; combined: continuity_errors, recording_start_ms).
 
-``recordings``: N timers on N channels fire together; recording start is timer time → first bytes on disk
-(the channels not read before: the relay connects to the head-end first). The files are checked by
-ffmpeg's MPEG-TS demuxer, whose debug log names every continuity-counter error. CPU is the box's process
-while recording, beside the same relay reads with the bytes thrown away (the baseline), in the same run.
+``combined`` (:mod:`stb.bench.pvr_combined`): N recordings, live TV and its timeshift buffer at once in the
+real box: the issue's figures ``continuity_errors`` and ``recording_start_ms`` come from it.
+
+``recordings``: the recorder alone, N timers on N channels firing together; recording start is timer time →
+first bytes on disk (the channels not read before: the relay connects to the head-end first). The files are
+checked by ffmpeg's MPEG-TS demuxer, whose debug log names every continuity-counter error. CPU is the box's
+process while recording, beside the same relay reads with the bytes thrown away (the baseline), in the same
+run. Its keys end in ``_alone`` where the combined scenario has the same figure.
 """
 
 from __future__ import annotations
@@ -125,12 +129,12 @@ def recordings(rig: Rig) -> dict[str, Any]:
     return {
         "recordings": n,
         "seconds": rig.seconds,
-        "recording_start_ms": {
+        "recording_start_ms_alone": {
             "p50": statistics.median(starts) if starts else None,
             "max": max(starts) if starts else None,
             "each": starts,
         },
-        "continuity_errors": sum(errors.values()),
+        "continuity_errors_alone": sum(errors.values()),
         "continuity_errors_per_file": errors,
         "parts": {m.channel: len(m.parts) for m in metas},
         "states": {m.channel: m.state for m in metas},
@@ -140,6 +144,13 @@ def recordings(rig: Rig) -> dict[str, Any]:
         "disk_write_mb_s": round(done["bytes_per_s"] / 1e6, 3),
         "disk_write_mb_s_per_recording": round(done["bytes_per_s"] / 1e6 / n, 3),
     }
+
+
+def combined(rig: Rig) -> dict[str, Any]:
+    """N recordings + live TV + its timeshift buffer at once, in the real box (:mod:`stb.bench.pvr_combined`)."""
+    from stb.bench import pvr_combined
+
+    return pvr_combined.run(rig.host, rig.port, rig.work, rig.recordings, rig.seconds)
 
 
 def timeshift(rig: Rig) -> dict[str, Any]:
@@ -159,7 +170,7 @@ def buffer_wrap(rig: Rig) -> dict[str, Any]:
 
 
 SCENARIOS: dict[str, Callable[[Rig], dict[str, Any]]] = {
-    "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap,
+    "combined": combined, "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap,
 }  # fmt: skip
 
 
@@ -182,13 +193,17 @@ def run(recording_count: int = 4, seconds: float = 10.0, scenarios: list[str] | 
 
 def render(report: dict[str, Any]) -> str:
     lines = []
+    if "combined" in report:
+        from stb.bench import pvr_combined
+
+        lines += pvr_combined.render(report["combined"])
     rec = report.get("recordings")
     if rec:
-        start = rec["recording_start_ms"]
+        start = rec["recording_start_ms_alone"]
         lines += [
-            f"recordings: {rec['recordings']} at once for {rec['seconds']:.0f} s from the demo head-end",
+            f"recordings alone: {rec['recordings']} at once for {rec['seconds']:.0f} s from the demo head-end",
             f"  recording start (timer → bytes on disk): p50 {start['p50']:.0f} ms, max {start['max']:.0f} ms",
-            f"  continuity errors (ffmpeg's TS demuxer): {rec['continuity_errors']} in all files",
+            f"  continuity errors (ffmpeg's TS demuxer): {rec['continuity_errors_alone']} in all files",
             f"  CPU per recording: {rec['cpu_percent_per_recording']:.2f} % (relay read alone: "
             f"{rec['baseline_relay_read_cpu_percent_per_channel']:.2f} % per channel, "
             f"×{rec['cpu_ratio_to_relay_read']})",

@@ -19,9 +19,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from stb.lineup.model import Channel
 from stb.player.engine import PlaybackState
+from stb.relay.local import relayable
 from stb.relay.shift import ShiftWindow
 
 SKIP_S = 10.0
@@ -274,6 +276,11 @@ class Timeshift:
     def _why_not(self) -> str:
         if self.channel is None:
             return "Nothing to pause"
+        if not relayable(self.channel):  # the TV's relay never reads it, so nothing of it is ever buffered
+            url = self.channel.urls[0] if self.channel.urls else ""
+            if urlsplit(url).path.lower().endswith(".m3u8"):
+                return "No pause on this channel: it comes as HLS, and the box keeps only TS streams on disk"
+            return "No pause on this channel: the box keeps only streams it reads over HTTP, UDP or RTP on disk"
         window = self.feeds.window(self.channel.id)
         if window is None:
             return "Timeshift is not available for this channel yet"

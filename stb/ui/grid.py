@@ -62,9 +62,11 @@ class GridScreen(Dismissable):
         now: float | None = None,
         cached: bool = True,
         marked: Callable[[str], frozenset[int]] = lambda channel_id: frozenset(),
+        record: Callable[[Programme, Channel], None] | None = None,
     ) -> None:
         self.box, self.theme, self.guide = box, theme, guide
         self.marked = marked  # a channel's programme starts with a recording timer: a red dot on their cells
+        self.record = record  # the record key on a programme (None: the box does not record; live TV's key then)
         self.draw_video, self.open_details = draw_video, open_details
         self.cached = cached
         self.fonts = Fonts(theme.fonts)
@@ -130,6 +132,8 @@ class GridScreen(Dismissable):
                 self.open_details(focus, model.channel)
         elif action in ("info", "green") and model.focus is not None:
             self.open_details(model.focus, model.channel)
+        elif action == "record" and self.record is not None and model.focus is not None:
+            self.record(model.focus, model.channel)  # the focused programme, not the channel on screen
         elif action == "favourite":
             self.box.toggle_favourite(model.channel.id)
         elif action in ("back", "guide"):

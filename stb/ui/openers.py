@@ -17,8 +17,10 @@ from stb.lan.peers import Peers
 from stb.lineup.model import Channel
 from stb.skin.resolve import installed_skins
 from stb.tv.core import TvCore
+from stb.tv.recordings import Conflict
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.confirm import ConfirmDialog
+from stb.ui.conflict import ConflictDialog
 from stb.ui.details import DetailsScreen
 from stb.ui.devices import DevicesScreen
 from stb.ui.grid import GridScreen
@@ -64,7 +66,8 @@ class Openers:
 
     def guide(self, cached: bool = True) -> GridScreen:
         return GridScreen(self.tv.box, self.look.theme_for("guide"), lambda: self.tv.guide, self.live.draw_video,
-                          self.details, cached=cached, marked=self.tv.recordings.timer_starts)  # fmt: skip
+                          self.details, cached=cached, marked=self.tv.recordings.timer_starts,
+                          record=self.record_programme)  # fmt: skip
 
     def details(self, programme: Programme, channel: Channel) -> None:
         self.stack.push(DetailsScreen(programme, channel, self.look.theme_for("details"), self.watch,
@@ -96,6 +99,36 @@ class Openers:
                                       "What is recorded so far is kept.", "Stop recording",
                                       self.look.theme_for("pin"), stop))  # fmt: skip
         return None
+
+    def record_programme(self, programme: Programme, channel: Channel) -> None:
+        """The record key on a programme in the guide: record it (from now when it is on); on one with a timer,
+        offer to drop it (the safe choice focused). A conflict is asked about (:meth:`conflict`)."""
+        recordings = self.tv.recordings
+        timer = recordings.timer_for(channel.id, programme.start)
+        if timer is None:
+            recordings.record_programme(programme, channel)
+            return
+        if timer.state == "recording":
+            title, body, action = ("Stop recording?", f"{timer.title} on {channel.name} is being recorded. What is "
+                                   "recorded so far is kept.", "Stop recording")  # fmt: skip
+        else:
+            title, body, action = "Cancel this recording?", f"{timer.title} on {channel.name} will be recorded.", (
+                "Don't record")  # fmt: skip
+
+        def drop() -> None:
+            recordings.cancel(timer)
+
+        self.stack.push(ConfirmDialog(title, body, action, self.look.theme_for("pin"), drop))
+
+    def conflict(self, conflict: Conflict) -> None:
+        """The recorder refused a timer for want of channels: the household chooses what to drop (over any screen)."""
+        lineup = self.tv.box.lineup
+
+        def name(channel_id: str) -> str:
+            channel = lineup.by_id(channel_id)
+            return channel.name if channel is not None else channel_id
+
+        self.stack.push(ConflictDialog(conflict, self.look.theme_for("pin"), name, self.tv.recordings.resolve))
 
     def recordings(self) -> RecordingsScreen:
         return RecordingsScreen(self.tv.recordings, self.look.theme_for("list"), self.stack.push,

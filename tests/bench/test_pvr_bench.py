@@ -34,10 +34,28 @@ def test_bench_pvr_reports_the_keys_scripts_read(media_dir):
     out = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     rec = json.loads(out.stdout)["recordings"]
-    assert rec["continuity_errors"] == 0 and len(rec["continuity_errors_per_file"]) == 2
-    assert len(rec["recording_start_ms"]["each"]) == 2 and rec["recording_start_ms"]["p50"] is not None
+    assert rec["continuity_errors_alone"] == 0 and len(rec["continuity_errors_per_file"]) == 2
+    assert len(rec["recording_start_ms_alone"]["each"]) == 2 and rec["recording_start_ms_alone"]["p50"] is not None
     assert set(rec["states"].values()) == {"done"}, rec["states"]  # a loaded machine may add a gap, never a failure
     assert rec["disk_write_mb_s"] > 0 and rec["cpu_percent_per_recording"] >= 0
+
+
+@pytest.mark.slow
+def test_bench_pvr_combined_reports_the_issues_keys_from_recordings_beside_live_tv_and_timeshift(media_dir):
+    command = [sys.executable, "-m", "stb", "bench", "pvr", "--recordings", "2", "--seconds", "2", "--scenario",
+               "combined", "--json"]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rec = json.loads(out.stdout)["combined"]
+    per_file = rec["continuity_errors_per_file"]
+    assert rec["continuity_errors"] == 0 and len(per_file["stb_ts"]) == len(per_file["ffmpeg"]) == 2, per_file
+    assert rec["ffmpeg_decode_error_lines"] == 0, rec["ffmpeg_decode_errors_sample"]
+    assert len(rec["recording_start_ms"]["each"]) == 2 and rec["recording_start_ms"]["max"] is not None
+    assert set(rec["states"].values()) == {"done"}, rec["states"]
+    assert rec["tv_channel"] not in rec["states"] and rec["tv_still_on_its_channel"]  # live TV beside them
+    assert rec["timeshift_buffer_packets"] > 0 and rec["timeshift_buffer_continuity_errors"] == 0
+    assert rec["disk_write_mb_s_recordings"] > 0 and rec["disk_write_mb_s_timeshift"] > 0
+    assert rec["tv_pictures_per_s"]["with_recordings"] > 0 and "cpu_percent_per_recording" in rec
 
 
 @pytest.mark.slow

@@ -181,6 +181,17 @@ def test_a_zap_away_from_a_shifted_picture_stops_that_player_and_the_new_channel
     assert shift.toggle_pause() == "Timeshift is not available for this channel yet"  # nothing buffered yet
 
 
+def test_a_channel_the_box_cannot_buffer_says_why_at_every_key(parts):
+    shift, _feeds, player, _clock = parts
+    travel = Channel(number=11, id="travel", name="Travel", urls=["http://h.test/hls/travel/index.m3u8"])
+    shift.watch(travel)
+    hls = "No pause on this channel: it comes as HLS, and the box keeps only TS streams on disk"
+    assert shift.toggle_pause() == hls and shift.skip(-10) == hls and shift.wind(-1) == hls
+    assert not player.paused and player.opened == [] and shift.live  # nothing changed on screen
+    shift.watch(Channel(number=12, id="cam", name="Cam", urls=["rtsp://h.test/cam"]))
+    assert shift.toggle_pause().startswith("No pause on this channel: the box keeps only streams it reads over")
+
+
 def test_a_stopped_buffer_says_why_and_its_end_is_not_live(parts):
     shift, feeds, player, _clock = parts
     feeds.error = "the disk holding the timeshift buffer is nearly full"

@@ -115,3 +115,25 @@ def test_the_settings_switch_starts_and_stops_timeshift_while_the_tv_plays(tmp_p
     finally:
         app.close()
     assert not list((tmp_path / "cache" / "timeshift").rglob("*.ts"))  # the buffer went with the switch
+
+
+def test_space_on_an_hls_channel_says_why_it_cannot_pause(tmp_path, headend, monkeypatch):
+    monkeypatch.setenv("STB_CACHE_DIR", str(tmp_path / "cache"))
+    plain = demo_lineup(*headend)
+    hls = next(c for c in plain.channels if c.urls[0].endswith(".m3u8"))
+    app = build_app(Lineup(name=plain.name, channels=[plain.channels[0], hls]), headless=True,
+                    store=StateStore(tmp_path / "state"), guide_db=tmp_path / "g.db", pretune=0,
+                    timeshift=True)  # fmt: skip
+    app.start()
+    try:
+        app.box.zap(hls.id)
+        step_until(app, lambda: app.player.state is PlaybackState.PLAYING and decoded(app) > 10, "the HLS channel",
+                   timeout=60)  # fmt: skip
+        assert url(app) == hls.urls[0]  # libVLC reads it itself: the TV's relay does not, so it has no buffer
+        press(app, pygame.K_SPACE)
+        assert (
+            app.screen.notice == "No pause on this channel: it comes as HLS, and the box keeps only TS streams on disk"
+        )
+        assert not app.player.paused and app.tv.timeshift.live
+    finally:
+        app.close()
