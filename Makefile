@@ -61,9 +61,8 @@ test: setup test-sysdeps lint
 test-fast: setup
 	$(VENV)/bin/python -m pytest -q -m "not slow"
 
-# mypy: stb/player (strict, see pyproject.toml) and the screens and skin preview that use its ports
-# (PlayerPort, ZapperView, the TV core's ZapperPort), and the test fakes of its seams, so no stand-in can
-# drift from the real one.
+# mypy: the whole package (stb/player, the TV core and the ports strictly, see pyproject.toml; the bench and
+# reliability tools left out), and the test fakes of the player's seams, so no stand-in can drift from the real one.
 MYPY_PATHS := stb tests/player/fakes.py
 lint: $(STAMPS)/install
 	$(VENV)/bin/ruff check stb tests && $(VENV)/bin/ruff format --check stb tests && $(VENV)/bin/mypy $(MYPY_PATHS)

@@ -47,7 +47,7 @@ class TimerConflict(Exception):
             super().__init__(f"{timer.title} on {timer.channel} is already being recorded or scheduled")
         else:
             super().__init__(f"the box records at most {max_channels} channels at once; this overlaps {names}")
-        self.timer, self.timers = timer, timers
+        self.timer, self.timers, self.max_channels = timer, timers, max_channels
 
 
 @dataclass(frozen=True)
@@ -256,6 +256,14 @@ class Pvr:
             self.rules[timer.rule].skipped.append(f"{timer.title} at {timer.start:.0f}: cancelled")
             await asyncio.to_thread(self.files.save_rule, self.rules[timer.rule])
         await asyncio.to_thread(self.files.remove_timer, timer_id)
+
+    async def schedule_instead(self, timer: Timer, drop: str) -> Timer:
+        """The household's answer to a conflict: ``drop`` goes (a recording under way stops and is kept) and
+        ``timer``, refused for that conflict, is added; TimerConflict again when dropping one was not enough."""
+        await self.cancel_timer(drop)
+        if timer.kind == "now":  # from the moment of the answer, not of the question
+            return await self.schedule_now(timer.channel)
+        return await self._add(copy.deepcopy(timer))  # the asker's copy stays its own
 
     async def cancel_rule(self, rule_id: str) -> None:
         if self.rules.pop(rule_id, None) is None:

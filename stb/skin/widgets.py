@@ -53,6 +53,7 @@ ROW = "one row of the channel list"
 DIALOG = "the details dialog"
 SETTING = "one row of Settings"
 PIN = "the PIN dialog"
+CONFLICT = "the recording conflict dialog"
 TOAST = "the volume indicator"
 SHIFT = "the timeshift bar"
 CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
@@ -171,6 +172,29 @@ CATALOGUE: dict[str, dict[str, WidgetInfo]] = {
         ),
         "message": WidgetInfo("The hint, or why the PIN was refused.", PIN, styles=ALIGNED),
     },
+    "conflict": {
+        "dialog": WidgetInfo(
+            "The recording conflict dialog: where it goes and its size (by default as tall as its choices need).",
+            CANVAS,
+            styles=(),
+            geometry=("anchor", "x", "y", "width", "height"),
+        ),
+        "title": WidgetInfo("Too many recordings at once.", CONFLICT, required=True, styles=ALIGNED),
+        "message": WidgetInfo(
+            "What the household is asked, and how many channels the box records at once.",
+            CONFLICT,
+            styles=(*ALIGNED, "lines"),
+        ),
+        "wanted": WidgetInfo("The new recording (title, channel, times), outlined.", CONFLICT, styles=()),
+        "rows": WidgetInfo(
+            "The choices: drop one of the recordings in the way (title, channel, times), or not record the new one; "
+            "as many as fit, the list scrolls.",
+            CONFLICT,
+            required=True,
+            styles=(),
+        ),
+        "hint": WidgetInfo("The keys' hint.", CONFLICT, styles=ALIGNED),
+    },
     "toasts": {
         "notice": WidgetInfo(
             "Short notices and reminders: by default where no panel is; `width` is the widest it "
@@ -226,6 +250,7 @@ MAY_OVERLAP = {  # pairs drawn over each other on purpose
 FRAMES = {
     "details": "dialog",
     "pin": "dialog",
+    "conflict": "dialog",
     "volume": "toast",
     "timeshift": "bar",
 }  # whose other widgets are measured in this one

@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -21,7 +22,7 @@ from stb.lineup.model import Channel
 from stb.pvr.library import Meta
 from stb.pvr.service import PvrView, TimerConflict
 from stb.pvr.timers import SeriesRule, Timer, series_key
-from stb.tv.playback import Playback
+from stb.tv.playback import EDGE_MIN_S, EDGE_S, Playback
 
 if TYPE_CHECKING:
     from stb.box import Box
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 VIEW_EVERY_S = 5.0  # the recorder's state is asked again this often (and after every change made here)
+EDGE_EVERY_S = 0.5  # a recording being written: how often its growing end is looked at (each frame when near)
+CATCHING_UP = "Catching up with the recording…"
 NO_RECORDER = "Recording needs the box's HTTP side (stb run without --no-api)"
 
 Say = Callable[[str], None]
@@ -55,6 +58,8 @@ class PvrPort(Protocol):
 
     async def cancel_timer(self, timer_id: str) -> None: ...
 
+    async def schedule_instead(self, timer: Timer, drop: str) -> Timer: ...
+
     async def cancel_rule(self, rule_id: str) -> None: ...
 
     async def delete_recording(self, recording_id: str) -> None: ...
@@ -71,6 +76,16 @@ def refusal(exc: BaseException, what: str = "Cannot record") -> str:
     return f"{what}: the recorder failed (see the log)"
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A timer the recorder refused because the box cannot read that many channels at once: the household
+    keeps it by dropping one of ``others`` (:meth:`TvRecordings.resolve`), or lets it go."""
+
+    timer: Timer  # the one asked for (not scheduled)
+    others: tuple[Timer, ...]  # those in the way, by begin
+    max_channels: int
+
+
 class TvRecordings:
     """One per TV; ``pvr`` is set when the box has a network side (None: recording is not available)."""
 
@@ -83,6 +98,9 @@ class TvRecordings:
         self._view_at: float | None = None
         self._stale = True  # something changed since the view in hand was asked for
         self._starts: dict[str, frozenset[int]] = {}  # channel → its pending timers' programme starts
+        self.on_conflict: Callable[[Conflict], None] | None = None  # the window asks the household (else: a notice)
+        self._edge_at = 0.0  # when a growing recording's end is looked at next
+        self.held = False  # the picture holds: playback caught up with a recording being written
 
     @property
     def available(self) -> bool:
@@ -124,9 +142,28 @@ class TvRecordings:
 
     def record_series(self, p: Programme, channel: Channel) -> bool:
         def done(rule: SeriesRule) -> None:
-            self.say(f"Every episode of {rule.title} on {channel.name} will be recorded")
+            clashes = [s for s in rule.skipped if ": conflicts with " in s]
+            more = f" ({len(clashes)} clash with other recordings: not scheduled)" if clashes else ""
+            self.say(f"Every episode of {rule.title} on {channel.name} will be recorded{more}")
+            if any(s.startswith(f"{p.title} at {p.start:.0f}: conflicts") for s in clashes):
+                self.record_programme(p, channel)  # this one was asked for: its conflict is the household's choice
 
         return self._ask(lambda pvr: pvr.schedule_series(channel.id, p.start, p.id), done)
+
+    def resolve(self, conflict: Conflict, drop: Timer | None) -> bool:
+        """The household's choice: drop ``drop`` to record ``conflict.timer``, or (None) not record it. When
+        dropping one is not enough (several moments overlap) the recorder refuses again and asks again."""
+        timer = conflict.timer
+        if drop is None:
+            self.say(f"{timer.title} will not be recorded")
+            return True
+        dropped = "stopped" if drop.state == "recording" else "cancelled"
+
+        def done(made: Timer) -> None:
+            doing = "Recording" if made.state == "recording" else "Will record"
+            self.say(f"{doing} {made.title}; {drop.title} {dropped}")
+
+        return self._ask(lambda pvr: pvr.schedule_instead(timer, drop.id), done)
 
     def cancel(self, timer: Timer) -> bool:
         """Cancel a scheduled timer, or stop one that records (what is recorded so far is kept)."""
@@ -157,6 +194,7 @@ class TvRecordings:
         locked = frozenset(self.box.settings.parental.locked_channels)
         self.leave()  # another recording on screen: its position first
         self.playing = Playback.of(meta, folder, self.box.lineup.by_id(meta.channel), locked)
+        self._edge_at, self.held = 0.0, False
         self.box.play_stream(self.playing.channel)
         return True
 
@@ -191,6 +229,8 @@ class TvRecordings:
         if action == "live":
             self.back_to_live()
             return None
+        if self.held and action == "play_pause":
+            return CATCHING_UP  # it plays on by itself once there is more
         notice = playing.transport(action, self.zapper.active)
         if notice == "start_over_part0":
             self._play_part(playing, 0, 0.0)
@@ -204,9 +244,43 @@ class TvRecordings:
                                                start)  # fmt: skip
         self.box.play_stream(playing.channel)
 
-    def _follow_parts(self) -> None:
-        """At a part's end the next part plays; after the last, live TV comes back."""
+    def _follow_growing(self, playing: Playback, now: float) -> None:
+        """A recording still being written: play on as its file grows, hold the picture when playback catches
+        up with the writer (libVLC would stop at the file's end), and once it is over play it as finished."""
+        if now < self._edge_at:
+            return
+        self._edge_at = now + EDGE_EVERY_S
+        latest = next((m for m in (self.view.recordings if self.view else ()) if m.id == playing.meta.id), None)
+        pvr, player = self.pvr, self.zapper.active
+        if latest is not None and pvr is not None and (latest.state != "recording" or len(latest.parts) >
+                                                       len(playing.files)):  # fmt: skip
+            playing.refresh(latest, Path(pvr.library.folder(latest.id)))  # over, or a new part after a gap
+        if not playing.on_growing_part():
+            if self.held:
+                self.held = False
+                player.resume()
+            return
+        span = playing.measure()
+        at = player.position() if player.channel is not None and player.channel.id == playing.channel.id else None
+        if span is None or at is None:
+            return
+        ahead = span - at
+        if ahead < EDGE_S + EDGE_EVERY_S:
+            self._edge_at = now  # near the writer: looked at each frame
+        if not self.held and ahead < EDGE_MIN_S and not player.paused:
+            self.held = True
+            player.pause()
+            self.say(CATCHING_UP)
+        elif self.held and ahead >= EDGE_S:
+            self.held = False
+            player.resume()
+
+    def _follow_parts(self, now: float) -> None:
+        """At a part's end the next part plays; after the last, live TV comes back; a recording being written
+        plays on as it grows."""
         playing = self.playing
+        if playing is not None and playing.growing:
+            self._follow_growing(playing, now)
         if playing is None or not playing.at_part_end(self.zapper.active):
             return
         if playing.part + 1 < len(playing.files):
@@ -232,7 +306,7 @@ class TvRecordings:
     # -- the frame ---------------------------------------------------------------------------------------
     def step(self, now: float) -> None:
         """On the UI thread, once a frame: answers that arrived, a recording's next part, a fresh view."""
-        self._follow_parts()
+        self._follow_parts(now)
         changed = False
         for future, done, failed in [item for item in self._pending if item[0].done()]:
             self._pending.remove((future, done, failed))
@@ -243,7 +317,11 @@ class TvRecordings:
             if exc is not None:
                 if not isinstance(exc, TimerConflict | NotFound | OSError):
                     log.warning("the recorder refused a request", exc_info=exc)
-                self.say(refusal(exc, failed))
+                if isinstance(exc, TimerConflict) and exc.max_channels is not None and self.on_conflict is not None:
+                    others = tuple(sorted(exc.timers, key=lambda t: t.begin))
+                    self.on_conflict(Conflict(exc.timer, others, exc.max_channels))
+                else:
+                    self.say(refusal(exc, failed))
             else:
                 done(future.result())
         asked = self._view_asked

@@ -100,6 +100,7 @@ class App:
         self.stack = ScreenStack()  # screens over live TV, top last
         self.openers = Openers(self.tv, self.look, self.stack, self.screen, self.auth, self.refresher,
                                self.use_skin, self.page_url, lambda: self.peers)  # fmt: skip
+        self.tv.recordings.on_conflict = self.openers.conflict  # a conflict is asked about, not only told
         self.tv.publish_snapshot()
         self.running = True
 

@@ -52,6 +52,7 @@ SCREEN_OF = {
     "details": "details",
     "settings_row": "settings",
     "pin": "pin",
+    "conflict": "pin",
     "toasts": "live",
     "volume": "live",
     "timeshift": "live",
@@ -96,6 +97,7 @@ def laid_out(theme) -> dict[str, tuple[tuple[int, int, int, int], dict]]:
     t = theme("pin")
     title_w = Fonts(t.fonts).get(t.font_medium, bold=True).size("PIN to change parental settings")[0]
     out["pin"] = ((0, 0, *CANVAS), layouts.pin(t, Fonts(t.fonts), title_w))
+    out["conflict"] = ((0, 0, *CANVAS), layouts.conflict(t, Fonts(t.fonts), layouts.CONFLICT_ROWS))  # its tallest
     t = theme("live")
     out["toasts"] = ((0, 0, *CANVAS), layouts.toasts(t, Fonts(t.fonts)))
     out["volume"] = ((0, 0, *CANVAS), layouts.volume(t, Fonts(t.fonts), 0))

@@ -220,6 +220,45 @@ def pin(theme: Theme, fonts: Fonts, title_w: int) -> Widgets:
     return apply("pin", defaults, t, (w, h)) | frame
 
 
+CONFLICT_WIDTH = 920
+CONFLICT_ROWS = 5  # the most choices shown at once (the list scrolls past them)
+CONFLICT_ROW_GAP = 6
+
+
+def conflict_row_height(theme: Theme, fonts: Fonts) -> int:
+    """One choice of the conflict dialog: what it does, and under it the channel and times."""
+    return fonts.get(theme.font_small, bold=True).get_linesize() + fonts.get(theme.font_small).get_linesize() + 16
+
+
+def conflict(theme: Theme, fonts: Fonts, rows: int) -> Widgets:
+    """The timer conflict dialog on the canvas (centred, as tall as ``rows`` choices need, fewer when they do not
+    fit the title-safe area) and its parts in it: the title, what is asked, the new recording, the choices, the
+    keys."""
+    t = theme
+    _, _, sw, sh = _safe(t)
+    title_h = fonts.get(t.font_medium, bold=True).get_height()
+    small = fonts.get(t.font_small).get_linesize()
+    row_h = conflict_row_height(t, fonts) + CONFLICT_ROW_GAP
+    w = min(CONFLICT_WIDTH, sw)
+    message_y = 28 + title_h + 12
+    wanted_y = message_y + 2 * small + 12
+    rows_y = wanted_y + row_h + 12
+    shown = max(1, min(rows, CONFLICT_ROWS))
+    while shown > 1 and rows_y + shown * row_h + 12 + small + 24 > sh:
+        shown -= 1
+    h = rows_y + shown * row_h + 12 + small + 24
+    frame = apply("conflict", {"dialog": Placed(((CANVAS[0] - w) // 2, (CANVAS[1] - h) // 2, w, h))}, t, CANVAS)
+    w, h = frame["dialog"].rect[2:]
+    defaults = {
+        "title": Placed((32, 28, w - 64, title_h), font="medium", face="bold", align="centre"),
+        "message": Placed((32, message_y, w - 64, 2 * small), lines=2),
+        "wanted": Placed((24, wanted_y, w - 48, row_h - CONFLICT_ROW_GAP)),
+        "rows": Placed((24, rows_y, w - 48, shown * row_h - CONFLICT_ROW_GAP)),
+        "hint": Placed((32, h - 24 - small, w - 64, small)),
+    }
+    return apply("conflict", defaults, t, (w, h)) | frame
+
+
 def _safe(theme: Theme) -> tuple[int, int, int, int]:
     """The title-safe rect of the canvas, or the skin's margin where that is wider (as widgets.safe_area)."""
     mx, my = max(theme.margin, round(CANVAS[0] * TITLE_SAFE)), max(theme.margin, round(CANVAS[1] * TITLE_SAFE))

@@ -17,8 +17,10 @@ from stb.lan.peers import Peers
 from stb.lineup.model import Channel
 from stb.skin.resolve import installed_skins
 from stb.tv.core import TvCore
+from stb.tv.recordings import Conflict
 from stb.ui.channellist import ChannelListScreen
 from stb.ui.confirm import ConfirmDialog
+from stb.ui.conflict import ConflictDialog
 from stb.ui.details import DetailsScreen
 from stb.ui.devices import DevicesScreen
 from stb.ui.grid import GridScreen
@@ -96,6 +98,16 @@ class Openers:
                                       "What is recorded so far is kept.", "Stop recording",
                                       self.look.theme_for("pin"), stop))  # fmt: skip
         return None
+
+    def conflict(self, conflict: Conflict) -> None:
+        """The recorder refused a timer for want of channels: the household chooses what to drop (over any screen)."""
+        lineup = self.tv.box.lineup
+
+        def name(channel_id: str) -> str:
+            channel = lineup.by_id(channel_id)
+            return channel.name if channel is not None else channel_id
+
+        self.stack.push(ConflictDialog(conflict, self.look.theme_for("pin"), name, self.tv.recordings.resolve))
 
     def recordings(self) -> RecordingsScreen:
         return RecordingsScreen(self.tv.recordings, self.look.theme_for("list"), self.stack.push,

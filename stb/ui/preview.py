@@ -253,6 +253,27 @@ def recordings(s: Scene) -> None:
     RecordingsScreen(screen.tv.recordings, s.theme_for("list"), lambda dialog: None).draw(s.canvas, time.monotonic())
 
 
+def recording_conflict(s: Scene) -> None:
+    """Record on a third channel while the box (two channels at once) records two: which one to drop."""
+    from stb.pvr.timers import Timer
+    from stb.tv.recordings import Conflict
+    from stb.ui.conflict import ConflictDialog
+
+    hour = int(s.now) // 3600 * 3600
+    final = Timer("0000000000000001", "sport", "Football: Cup Final", hour - 1800, hour + 5400, 120, 300,
+                  state="recording")  # fmt: skip
+    express = Timer("0000000000000002", "cinema", "The Last Express", hour + 3600, hour + 10800, 120, 300)
+    wanted = Timer("0000000000000003", "news", "World Report: a Long Look at Everything That Happened Today",
+                   hour + 1800, hour + 5400, 120, 300)  # fmt: skip
+    screen = s.live()
+    names = {c.id: c.name for c in s.box.lineup.channels}
+    dialog = ConflictDialog(Conflict(wanted, (final, express), 2), s.theme_for("pin"), names.__getitem__,
+                            lambda conflict, drop: None, now=s.now)  # fmt: skip
+    dialog.handle("up", 0)  # on "Drop The Last Express"
+    for layer in (screen, dialog):
+        layer.draw(s.canvas, time.monotonic())
+
+
 def standby(s: Scene) -> None:
     from stb.ui.standby import StandbyScreen
 
@@ -299,7 +320,7 @@ SCREENS: dict[str, Callable[[Scene], object]] = {
     for f in (live_banner, live_timeshift, live_info_volume_number, live_unavailable, live_locked, track_picker,
               channel_list, guide_grid, guide_grid_empty, details, details_now, live_reminder, settings,
               settings_open_lan, settings_network_tuner, pin_dialog, pairing, devices, devices_remove, standby,
-              other_screens, other_screens_code, live_mirroring, recordings)
+              other_screens, other_screens_code, live_mirroring, recordings, recording_conflict)
 }  # fmt: skip
 
 

@@ -160,6 +160,9 @@ def test_a_programme_and_a_series_from_the_guide_and_a_conflict(guided_box):
     assert again.status_code == 409 and again.headers["content-type"] == "application/problem+json"
     assert "already" in again.json()["detail"] and again.json()["timers"][0]["id"] == timer["id"]
     assert clash.status_code == 409 and [t["id"] for t in clash.json()["timers"]] == [timer["id"]], clash.text
+    wanted = clash.json()["wanted"]  # what a phone needs to offer the choice: the timer asked for, and the limit
+    assert clash.json()["max_channels"] == 1 and wanted["channel"] == CHANNELS[3].id, clash.text
+    assert wanted["state"] == "scheduled" and wanted["id"] != timer["id"] and again.json()["max_channels"] is None
     assert wrong.status_code == 404 and wrong.json()["title"] == "Not found"
     assert series.status_code == 200 and series.json()["rule"]["title"] == nxt["title"]
     assert series.json()["timers"] and all(t["title"] == nxt["title"] for t in series.json()["timers"])

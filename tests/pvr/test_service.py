@@ -105,6 +105,28 @@ def test_a_conflict_names_the_timers_in_the_way_and_one_channel_counts_once(tmp_
     assert channel == CH[2], "dropping one of those in the way makes room"
 
 
+def test_a_conflict_answered_drops_the_chosen_timer_and_schedules_the_refused_one(tmp_path):
+    async def scenario(pvr, clock, relay, guide, events):
+        film = await pvr.schedule_programme(CH[1], BASE)  # records now
+        show = await pvr.schedule_programme(CH[0], BASE + H)
+        pvr.max_channels = lambda: 1  # the household lowered it: both are now in the way of a third
+        with pytest.raises(TimerConflict) as refused:
+            await pvr.schedule_programme(CH[2], BASE + H)
+        first = refused.value
+        with pytest.raises(TimerConflict) as again:  # dropping one is not enough: both overlap the quiz
+            await pvr.schedule_instead(first.timer, film.id)
+        made = await pvr.schedule_instead(first.timer, show.id)
+        return first, again.value, made, set(pvr.timers), film, show
+
+    programmes = day((CH[2], BASE + H, BASE + 2 * H, "Quiz", None))
+    first, again, made, left, film, show = run(tmp_path, scenario, programmes, max_channels=2)
+    assert first.max_channels == 1 and {t.id for t in first.timers} == {film.id, show.id}
+    assert first.timer.channel == CH[2] and first.timer.id not in {film.id, show.id}
+    assert [t.id for t in again.timers] == [show.id], "the film is gone; the show is still in the way"
+    assert made.channel == CH[2] and made.state == "scheduled" and left == {made.id}
+    assert made is not first.timer, "the asker's copy stays its own"
+
+
 def test_a_moved_programme_moves_its_timer_at_the_guide_refresh(tmp_path):
     async def scenario(pvr, clock, relay, guide, events):
         timer = await pvr.schedule_programme(CH[0], BASE + H)

@@ -150,3 +150,19 @@ def test_the_tutorials_details_card_works_as_written(skins, tmp_path, fixed_cloc
     close = texts["Close"]
     assert close[0] + close[2] // 2 == left + 900 - 40 - 100 and close[1] < dialog[1] + dialog[3] - 32
     assert texts["Movie"][1] > texts["The Last Express"][1]  # the facts flow under the placed parts
+
+
+def test_the_conflict_dialog_placed_by_a_skin_and_judged_by_the_checks(skins, tmp_path, fixed_clock):
+    skins("clashy", manifest("clashy", layouts={"conflict": {"widgets": {
+        "dialog": {"anchor": "top", "y": 40, "width": 1000},
+        "hint": {"visible": False}}}}))  # fmt: skip
+    texts = drawn("recording_conflict", "clashy", tmp_path / "a")
+    title = texts["Too many recordings at once"]
+    assert title[1] == 40 + 28 and "Back: don't record" not in " ".join(texts)  # at the top, the hint hidden
+    panels = drawn("recording_conflict", "clashy", tmp_path / "b", "panel").values()
+    assert next(r[:2] for r in panels if r[2] == 1000) == (140, 40)
+    folder = skins("clash2", manifest("clash2", layouts={"conflict": {"widgets": {
+        "wanted": {"anchor": "top_left", "x": 24, "y": 28}, "rows": {"visible": False}}}}))  # fmt: skip
+    found = {(p.path.split(": ", 1)[1], p.severity): p.message for p in check_skin_dir(folder, widget_problems)}
+    assert "'wanted' at (204, 76, " in found["$.layouts.conflict.widgets.wanted", "error"]
+    assert "cannot be hidden" in found["$.layouts.conflict.widgets.rows.visible", "error"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from stb.box import Box
 from stb.config import StateStore
 from stb.lineup.model import Channel, Lineup
@@ -96,3 +98,31 @@ def test_the_next_part_follows_and_after_the_last_live_tv_comes_back(tmp_path):
     recordings.step(0.0)
     assert recordings.playing is None and box.current.id == "news" and said == ["End of Film"]
     assert asked == ["Position not kept"]  # the position (and watched) was sent to the recorder
+
+
+def test_a_part_being_written_is_as_long_as_its_file_reaches_and_skips_stop_short_of_that(tmp_path):
+    from dataclasses import replace
+
+    from stb.headend.catalog import CHANNELS
+    from stb.headend.media import clip_path, ensure_media
+    from stb.tv.playback import EDGE_S
+
+    ensure_media()
+    clip = clip_path(CHANNELS[0]).read_bytes()
+    (tmp_path / "part-1.ts").write_bytes(b"")
+    (tmp_path / "part-2.ts").write_bytes(clip[: len(clip) // 2 + 100])  # half, and a packet cut short
+    growing = meta()
+    growing.state, growing.parts[1].end = "recording", None
+    playback = Playback.of(growing, tmp_path, NEWS, frozenset())
+    assert playback.growing and playback.lengths[0] == 30.0 and 8.0 < playback.lengths[1] < 12.0
+    player = StillPlayer(playback.channel, 0.0)
+    playback.part = 1
+    playback.transport("skip_forward_long", player)
+    assert player.at == pytest.approx(playback.lengths[1] - EDGE_S) and not playback.at_part_end(player)  # type: ignore[arg-type]
+    (tmp_path / "part-2.ts").write_bytes(clip)  # the writer went on to the clip's end
+    assert playback.measure() == pytest.approx(19.92, abs=0.1) and playback.lengths[1] == playback.measure()
+    done = replace(growing, state="done", parts=[growing.parts[0], replace(growing.parts[1], end=1200.0)])
+    playback.refresh(done, tmp_path)  # over: the part's length is still the file's (not the clock's 170 s)
+    assert not playback.growing and playback.lengths[1] == pytest.approx(19.92, abs=0.1)
+    player.at = playback.lengths[1] - END_S / 2
+    assert playback.at_part_end(player)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from stb.config import StateStore
 from stb.tv.recordings import NO_RECORDER
 from stb.ui.app import App
 from stb.ui.confirm import ConfirmDialog
+from stb.ui.conflict import ConflictDialog
 from stb.ui.details import DetailsScreen
 from tests.ui.recrig import CH, NOW, PROGRAMMES, GuideNow, H, Recorder, red_pixels, settle, shot
 
@@ -77,15 +78,55 @@ def test_record_on_live_tv_records_the_channel_shows_rec_and_offers_to_stop(app,
     assert [m.title for m in recorder.pvr.recordings()] == ["Morning Show"]  # what was recorded is kept
 
 
-def test_a_conflict_names_the_timers_in_the_way(app, recorder):
+def test_a_conflict_asks_what_to_drop_and_back_records_nothing_new(app, recorder):
     app.box.zap(CH[0])
     app.act("record")
     settle(app, lambda: app.tv.recordings.recording_on(CH[0]) is not None, "the recording to start")
     app.box.zap(CH[1])
     app.act("record")  # the box records one channel at a time here
-    settle(app, lambda: app.screen.notice != f"Recording Morning Show on {app.box.lineup.by_id(CH[0]).name}")
-    assert app.screen.notice is not None and app.screen.notice.startswith("Cannot record: ")
-    assert "Morning Show" in app.screen.notice and app.tv.recordings.recording_on(CH[1]) is None
+    settle(app, lambda: isinstance(app.stack.top, ConflictDialog), "the conflict dialog")
+    dialog = app.stack.top
+    assert isinstance(dialog, ConflictDialog)
+    assert [c.label for c in dialog.choices] == ["Stop Morning Show", "Don't record the new one"]
+    assert dialog.wanted.label == "Long Film" and dialog.focus == 1, "not recording the new one has the focus"
+    assert "recording now" in dialog.choices[0].detail and "one channel at a time" in dialog.message
+    app.step()
+    shot(app.canvas, "recording-conflict.png")
+    app.act("back")
+    settle(app)
+    assert app.screen.notice == "Long Film will not be recorded" and app.stack.top is None
+    assert app.tv.recordings.recording_on(CH[1]) is None and app.tv.recordings.recording_on(CH[0]) is not None
+
+    app.act("record")  # again, and this time drop the one under way
+    settle(app, lambda: isinstance(app.stack.top, ConflictDialog), "the conflict dialog")
+    app.act("up")
+    app.act("ok")
+    settle(app, lambda: app.tv.recordings.recording_on(CH[1]) is not None, "the new recording")
+    assert app.screen.notice == "Recording Long Film; Morning Show stopped" and app.stack.top is None
+    assert app.tv.recordings.recording_on(CH[0]) is None and recorder.relay.opened == [CH[0], CH[1]]
+    assert sorted(m.title for m in recorder.pvr.recordings()) == ["Long Film", "Morning Show"], "the stopped one kept"
+
+
+def test_record_series_into_a_conflict_asks_about_the_episode_chosen(app, recorder):
+    settle(app)
+    film = open_details(app, CH[1], NOW - 600)
+    press(app, film, "Record")
+    settle(app, lambda: app.tv.recordings.recording_on(CH[1]) is not None, "the film's recording")
+    film.dismiss()
+    details = open_details(app, CH[0], NOW + H)
+    press(app, details, "Record series")
+    settle(app, lambda: isinstance(app.stack.top, ConflictDialog), "the conflict dialog")
+    notice = f"Every episode of The Flat Upstairs on {details.channel.name} will be recorded"
+    assert app.screen.notice == notice + " (1 clash with other recordings: not scheduled)"
+    assert sorted(t.start for t in recorder.pvr.timers.values()) == [NOW - 600, NOW + 25 * H]
+    dialog = app.stack.top
+    assert isinstance(dialog, ConflictDialog) and dialog.wanted.label == "The Flat Upstairs"
+    assert [c.label for c in dialog.choices] == ["Stop Long Film", "Don't record the new one"]
+    app.act("up")
+    app.act("ok")
+    settle(app, lambda: app.tv.recordings.timer_for(CH[0], NOW + H) is not None, "the episode's timer")
+    assert sorted(t.start for t in recorder.pvr.timers.values()) == [NOW + H, NOW + 25 * H]
+    assert app.screen.notice == "Will record The Flat Upstairs; Long Film stopped" and app.stack.top is details
 
 
 def test_without_a_recorder_the_record_key_says_why(app):

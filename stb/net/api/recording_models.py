@@ -104,7 +104,15 @@ class Scheduled(BaseModel):
 class TimerConflictProblem(Problem):
     """409: the box cannot record that many channels at once; ``timers`` are those in the way (drop one)."""
 
-    timers: list[TimerOut]
+    timers: list[TimerOut] = Field(
+        description="The timers in the way: cancel one (DELETE) and ask again to keep "
+        "the new one; when several moments overlap, the answer may be 409 again"
+    )
+    wanted: TimerOut = Field(description="The timer asked for, not scheduled")
+    max_channels: int | None = Field(
+        description="How many channels the box records at once (null: the same "
+        "programme is already being recorded or scheduled)"
+    )
 
 
 class PartOut(BaseModel):

@@ -45,7 +45,8 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 async def timer_conflict(request: Request, exc: TimerConflict) -> JSONResponse:
     body = {"type": "about:blank", "title": "Timer conflict", "status": 409, "detail": str(exc),
-            "timers": [TimerOut.of(t).model_dump() for t in exc.timers]}  # fmt: skip
+            "timers": [TimerOut.of(t).model_dump() for t in exc.timers], "wanted": TimerOut.of(exc.timer).model_dump(),
+            "max_channels": exc.max_channels}  # fmt: skip
     return JSONResponse(body, 409, media_type="application/problem+json")
 
 
