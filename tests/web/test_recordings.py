@@ -86,6 +86,15 @@ def test_a_recording_plays_here_its_position_is_shared_and_delete_asks_first(rec
         page.get_by_role("button", name="Resume at 0:05").click()
         until(page, f"{VIDEO}.currentTime > 5.2", "the recording never resumed", 60)
         resumed_at = page.evaluate(f"{VIDEO}.currentTime")
+        page.get_by_role("button", name="Play on the TV").click()  # the TV takes it on from the phone's second
+        on_tv = on_box(lambda: (box.tv.recordings.playing.meta.id, box.tv.recordings.playing.channel.vlc_options)
+                       if box.tv.recordings.playing else None)  # fmt: skip
+        for _ in range(100):
+            if on_tv:
+                break
+            page.wait_for_timeout(50)
+            on_tv = on_box(lambda: (box.tv.recordings.playing.meta.id, box.tv.recordings.playing.channel.vlc_options)
+                           if box.tv.recordings.playing else None)  # fmt: skip
         page.get_by_role("button", name="Delete this recording").click()
         page.get_by_role("button", name="Keep it").click()
         kept = page.locator("#rec-confirm").is_hidden() and page.locator("#rec-title").inner_text()
@@ -94,11 +103,14 @@ def test_a_recording_plays_here_its_position_is_shared_and_delete_asks_first(rec
         playwright.expect(page.locator("#rec-list")).to_contain_text("No recordings yet", timeout=10_000)
         with _laptop(page, base) as laptop:
             gone = laptop.get(f"/recordings/{REC_ID}").status_code
-        return seen, resumed_at, kept, gone
+        return seen, resumed_at, on_tv, kept, gone
 
-    seen, resumed_at, kept, gone = run_browser(box, scenario, timeout=200)
+    seen, resumed_at, on_tv, kept, gone = run_browser(box, scenario, timeout=200)
     assert 12 <= seen <= 13  # where the phone paused, as every screen sees it
     assert 5 <= resumed_at < SECONDS  # from where the laptop stopped, not from the phone's own 12 s nor 0
+    tv_id, options = on_tv
+    start = float(next(o for o in options if o.startswith("start-time=")).split("=")[1])
+    assert tv_id == REC_ID and 5 <= start <= resumed_at + 5  # the TV starts where the phone was
     assert kept == "Test programme"  # "Keep it" kept it
     assert gone == 404
 

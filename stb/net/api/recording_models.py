@@ -50,6 +50,12 @@ class Position(_Body):
     watched: bool | None = Field(None, description="Left out: watched once the position is past 90 %")
 
 
+class PlayOnTv(_Body):
+    position: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)] | None = Field(
+        None, description="Seconds into the recording to start at; left out: where any screen stopped"
+    )
+
+
 class TimerOut(BaseModel):
     id: str
     channel: str

@@ -181,6 +181,20 @@ function stopRecording() {
   video.hidden = true;
 }
 
+// "Play on the TV": from where this phone is in it, or (not watching here) where any screen stopped.
+async function playOnTv() {
+  const r = recs.open, video = $("rec-video");
+  if (!r) return;
+  const body = !video.hidden && Number.isFinite(video.currentTime) ? { position: Math.floor(video.currentTime) } : {};
+  stopRecording();
+  try {
+    await api("POST", `/recordings/${encodeURIComponent(r.id)}/play-on-tv`, body);
+    toast(`“${r.title}” is on the TV`);
+  } catch (err) {
+    toast(err.message, true);
+  }
+}
+
 async function deleteRecording() {
   const r = recs.open;
   if (!r) return;
@@ -237,6 +251,7 @@ function initRecordings() {
   $("rec-back").addEventListener("click", () => showRecordings().catch((err) => toast(err.message, true)));
   $("rec-resume").addEventListener("click", () => playRecording(false));
   $("rec-start").addEventListener("click", () => playRecording(true));
+  $("rec-tv").addEventListener("click", playOnTv);
   $("rec-delete").addEventListener("click", () => {
     $("rec-confirm-text").textContent = `Delete “${recs.open ? recs.open.title : ""}”? It cannot be undone.`;
     $("rec-confirm").hidden = false;
