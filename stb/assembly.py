@@ -39,7 +39,7 @@ from stb.relay.relay import Relay
 from stb.settings import distinct_name
 from stb.timeshift.buffer import Limits
 from stb.tv.cache import CacheBudget, KeyframeCache
-from stb.tv.relaysource import channel_source
+from stb.tv.relaysource import channel_source, recording_hidden
 from stb.tv.remote import TvRemote
 from stb.tv.timeshift import Timeshift
 from stb.ui.app import App
@@ -235,6 +235,7 @@ def attach_network(
         open_on_lan=lambda: tv.snapshot.open_on_lan, network_tuner=lambda: tv.snapshot.network_tuner,
         favourites=lambda: tv.snapshot.favourites, relay=relay, lineup=lambda: tv.snapshot.lineup,
         theme=lambda: app.theme, signer=StreamSigner(box.store.path.parent),
+        recording_hidden=lambda meta: recording_hidden(tv.snapshot, meta),
     )  # fmt: skip
     identity = BoxIdentity.load_or_create(box.store.path.parent, settings.box_id)
     context.fingerprint = app.auth.fingerprint = identity.fingerprint

@@ -169,8 +169,16 @@ def buffer_wrap(rig: Rig) -> dict[str, Any]:
     return shift.buffer_wrap(hours=hours, keep_hours=hours * 0.8, sample_minutes=hours * 60 / 15)
 
 
+def phone(rig: Rig) -> dict[str, Any]:
+    """A phone's chromium watching a recording the box made: Play → first frame, seeks (stb.bench.phone_recordings)."""
+    from stb.bench import phone_recordings
+
+    return phone_recordings.run(rig.host, rig.port, rig.work, record_s=max(20.0, 3 * rig.seconds))
+
+
 SCENARIOS: dict[str, Callable[[Rig], dict[str, Any]]] = {
     "combined": combined, "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap,
+    "phone": phone,
 }  # fmt: skip
 
 
@@ -222,4 +230,8 @@ def render(report: dict[str, Any]) -> str:
         from stb.bench import timeshift as shift
 
         lines += shift.render(report["timeshift"])
+    if "phone" in report:
+        from stb.bench import phone_recordings
+
+        lines += phone_recordings.render(report["phone"])
     return "\n".join(lines)

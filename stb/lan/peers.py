@@ -30,6 +30,8 @@ from stb.errors import StbError
 from stb.lan.addresses import lan_addresses
 from stb.lan.discovery import BoxBrowser, FoundBox
 from stb.lan.identity import fetch_certificate, pinned_context
+from stb.lan.printable import printable
+from stb.lan.remote_recordings import RecordingTarget, RemoteRecording, parse_recordings
 from stb.lan.tokens import API, Tokens
 
 __all__ = ["LiveTarget", "Outcome", "Peers", "signed_live_url"]
@@ -190,14 +192,18 @@ class Peers:
 
         self._run(call, done)
 
+    async def _authorised(self, http: httpx.AsyncClient, box: FoundBox) -> tuple[_Proven, dict[str, str]]:
+        """``box`` proven by its certificate, and the headers that carry the token pinned to it (none: open box)."""
+        proven = await _prove(http, box, self.tokens)
+        if proven.token is None and box.pairing_required and self.token_for(box.box_id) is not None:
+            raise StbError(f"{box.name} does not prove the key it had at pairing: not sending it the token")
+        return proven, {"Authorization": f"Bearer {proven.token}"} if proven.token else {}
+
     def open_live(self, box: FoundBox, done: Callable[[Outcome], None]) -> None:
         """Check this box may watch ``box`` (a 401 means pair first) and hand back a ``LiveTarget``."""
 
         async def call(http: httpx.AsyncClient) -> LiveTarget:
-            proven = await _prove(http, box, self.tokens)
-            if proven.token is None and box.pairing_required and self.token_for(box.box_id) is not None:
-                raise StbError(f"{box.name} does not prove the key it had at pairing: not sending it the token")
-            headers = {"Authorization": f"Bearer {proven.token}"} if proven.token else {}
+            proven, headers = await self._authorised(http, box)
             async with _pinned_client(proven.cert_pem) as tls:
                 state = await self._request(tls, "GET", f"{proven.api_root}{API}/state", headers=headers)
                 channel = (state or {}).get("channel") or {}
@@ -205,6 +211,55 @@ class Peers:
             return LiveTarget(url, channel.get("name"))
 
         self._run(call, done)
+
+    # -- another box's recordings (the multi-room DVR) -----------------------------------------------------
+    def list_recordings(self, box: FoundBox, done: Callable[[Outcome], None]) -> None:
+        """``box``'s recordings (a list of ``RemoteRecording``, newest first; a 401 means pair first)."""
+
+        async def call(http: httpx.AsyncClient) -> list[RemoteRecording]:
+            proven, headers = await self._authorised(http, box)
+            async with _pinned_client(proven.cert_pem) as tls:
+                answer = await self._request(tls, "GET", f"{proven.api_root}{API}/recordings", headers=headers)
+            return parse_recordings(answer)
+
+        self._run(call, done)
+
+    def open_recording(self, box: FoundBox, recording: RemoteRecording, done: Callable[[Outcome], None]) -> None:
+        """A signed URL of ``recording``'s HLS on ``box`` and where it resumes now (a ``RecordingTarget``)."""
+
+        async def call(http: httpx.AsyncClient) -> RecordingTarget:
+            proven, headers = await self._authorised(http, box)
+            urls = f"{proven.api_root}{API}/recordings/{recording.id}/stream-urls"
+            async with _pinned_client(proven.cert_pem) as tls:
+                signed = await self._request(tls, "POST", urls, headers=headers)
+            # HLS, not the TS route: libVLC knows a VOD playlist's length and seeks in it by time (start-time,
+            # skips); over HTTP its TS demuxer knows no length and only seeks by byte fraction
+            path = signed.get("hls") if isinstance(signed, dict) else None
+            if not isinstance(path, str) or not path.startswith(f"/hls/recording/{recording.id}/index.m3u8?"):
+                raise StbError(f"{box.name} gave no stream for {recording.title}")
+            position = signed.get("position")
+            at = float(position) if isinstance(position, int | float) and 0 <= position <= 10**7 else 0.0
+            return RecordingTarget(recording, f"{_root(box)}{path}", at)
+
+        self._run(call, done)
+
+    def save_position(self, box: FoundBox, recording_id: str, position: float, watched: bool | None) -> None:
+        """Tell ``box`` where this screen stopped (one resume position per recording, for every screen)."""
+
+        async def call(http: httpx.AsyncClient) -> None:
+            proven, headers = await self._authorised(http, box)
+            body: dict[str, Any] = {"position": round(max(0.0, position), 1)}
+            if watched is not None:
+                body["watched"] = watched
+            async with _pinned_client(proven.cert_pem) as tls:
+                await self._request(tls, "PUT", f"{proven.api_root}{API}/recordings/{recording_id}/position",
+                                    headers=headers, json=body)  # fmt: skip
+
+        def logged(outcome: Outcome) -> None:
+            if not outcome.ok:
+                log.warning("%s did not keep the resume position: %s", printable(box.name), outcome.error)
+
+        self._run(call, logged)
 
     def _run(self, call: Callable[[httpx.AsyncClient], Awaitable[Any]], done: Callable[[Outcome], None]) -> None:
         loop = self._loop

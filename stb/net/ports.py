@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from stb.guide.query import Programme
+from stb.pvr.library import Meta
 from stb.tv.answers import BoxInfoDict, Direction, HandedOffDict, LineupChannelDict, StateDict
 
 
@@ -33,6 +34,10 @@ class BoxPort(Protocol):
 
     def api_play(self, url: str, title: str | None = None) -> StateDict:
         """A line-up channel's URL zaps to it; any other stream plays until the next zap."""
+        ...
+
+    def api_play_recording(self, meta: Meta) -> StateDict:
+        """One of this box's recordings on the TV, from ``meta.position`` (the parental lock applies)."""
         ...
 
     def api_handoff(self, channel_id: str | None, taker: str | None) -> HandedOffDict:

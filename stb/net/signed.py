@@ -3,8 +3,8 @@
 A paired device asks for one (``POST /api/v1/stream-urls``) and gets ``PATH?sig=…&exp=…&dev=…``:
 an HMAC-SHA256, with a random secret of this box's (created once in the state directory, 0600),
 over the device id, the path's *scope* and the expiry time. The scope of an HLS path is its
-rendition's folder (``/hls/live/``, ``/hls/channel/ID/``), so the playlist hands the same query to
-its segments; a ``/stream/…`` path is its own scope. The API refuses a URL whose signature does
+rendition's folder (``/hls/live/``, ``/hls/channel/ID/``, ``/hls/recording/ID/``), so the playlist hands
+the same query to its segments; a ``/stream/…`` path is its own scope. The API refuses a URL whose signature does
 not match (altered, or signed for another stream), that expired, or whose device has been revoked
 since (checked at every request, so revocation works as it does for tokens).
 
@@ -43,12 +43,15 @@ IN_USE_GRACE_S = 60.0
 MAX_IN_USE = 4096  # signatures remembered as in use; the oldest are forgotten first past this
 
 _ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
+_RECORDING = r"[0-9a-f]{16}"  # a recording's id (stb.pvr.timers.ID_PATTERN)
 _HLS_FILE = r"(?:index\.m3u8|[0-9]{1,15}\.ts)"
 _SCOPES = (
     re.compile(r"(/stream/live)"),
     re.compile(rf"(/stream/channel/{_ID})"),
     re.compile(rf"(/hls/live/){_HLS_FILE}"),
     re.compile(rf"(/hls/channel/{_ID}/){_HLS_FILE}"),
+    re.compile(rf"(/stream/recording/{_RECORDING})"),
+    re.compile(rf"(/hls/recording/{_RECORDING}/){_HLS_FILE}"),
 )
 #: The same paths as one anchored pattern, for the API's document (JSON Schema and pydantic alike).
 STREAM_PATH_PATTERN = "|".join(f"^{pattern.pattern}$" for pattern in _SCOPES)

@@ -22,6 +22,7 @@ from stb.errors import NotFound
 from stb.guide.query import Programme
 from stb.pvr.conflicts import conflicts
 from stb.pvr.library import Library, Meta, Part
+from stb.pvr.media import Indexes
 from stb.pvr.ports import ChannelReader, Clock, EventSink, GuideAsk, ProgrammeGuide, SystemClock, TimeshiftHold
 from stb.pvr.recorder import Recorder
 from stb.pvr.timers import SeriesRule, Timer, TimerFiles, episode_key, new_id, series_key
@@ -84,6 +85,7 @@ class Pvr:
     ) -> None:
         self.files = TimerFiles(state_dir / "timers")
         self.library = Library(recordings_dir)
+        self.media = Indexes()  # HLS cuts of the recordings other screens watch
         self.reader, self.ask, self.channel_name = reader, guide, channel_name
         self.max_channels, self.padding, self.events = max_channels, padding, events
         self.clock: Clock = clock or SystemClock()
@@ -420,6 +422,7 @@ class Pvr:
             if recorder.meta.id == meta.id:
                 await self.cancel_timer(timer_id)
         await asyncio.to_thread(self.library.delete, meta.id)
+        self.media.forget(meta.id)
 
     async def set_position(self, recording_id: str, position: float, watched: bool | None = None) -> Meta:
         self.recording(recording_id)

@@ -15,6 +15,7 @@ live screen's PIN pad apply to it as to any channel.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,10 @@ class Playback:
     part: int = 0
     ended: bool = False
     growing: bool = False  # the last part is still being written
+    #: Another box's recording (the multi-room DVR): one URL for the whole of it (HTTP with byte ranges, so
+    #: libVLC seeks in it), and where its resume position goes (that box; None: this box's recorder).
+    source: str | None = None
+    save: Callable[[float, bool | None], None] | None = None
     channel: Channel = field(init=False)
     _first: tuple[int, int] | None = field(default=None, init=False)  # the growing part's first PCR
 
@@ -50,6 +55,15 @@ class Playback:
         playback = cls(meta, [], [])
         playback.refresh(meta, folder)
         playback.part, start = playback.locate(meta.position if meta.position >= RESUME_MIN_S else 0.0)
+        playback.channel = playback.make_channel(lineup_channel, locked_ids, start)
+        return playback
+
+    @classmethod
+    def remote(cls, meta: Meta, url: str, save: Callable[[float, bool | None], None],
+               lineup_channel: Channel | None, locked_ids: frozenset[str]) -> Playback:  # fmt: skip
+        """Another box's recording as one stream, from its resume position (``meta`` holds one part: all of it)."""
+        playback = cls(meta, [], [meta.duration], source=url, save=save)
+        start = meta.position if meta.position >= RESUME_MIN_S and not meta.watched else 0.0
         playback.channel = playback.make_channel(lineup_channel, locked_ids, start)
         return playback
 
@@ -94,9 +108,11 @@ class Playback:
         meta = self.meta
         ages = [a for a in (age_of(meta.rating), lineup_channel.age_rating if lineup_channel else None) if a]
         locked = meta.channel in locked_ids or bool(lineup_channel is not None and lineup_channel.locked)
-        options = ["file-caching=300"] + ([f"start-time={start:.1f}"] if start > 0 else [])
+        caching = "network-caching=1000" if self.source else "file-caching=300"  # a LAN's jitter, a disk's
+        options = [caching] + ([f"start-time={start:.1f}"] if start > 0 else [])
+        url = self.source or self.files[self.part].as_uri()
         return Channel(number=1, id=f"recording-{meta.id}-{self.part}", name=meta.title,
-                       urls=[self.files[self.part].as_uri()], logo=lineup_channel.logo if lineup_channel else None,
+                       urls=[url], logo=lineup_channel.logo if lineup_channel else None,
                        locked=locked, age_rating=min(21, max(ages)) if ages else None,
                        vlc_options=options)  # fmt: skip
 

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from stb.errors import NotFound
 from stb.guide.query import Programme
+from stb.lan.remote_recordings import RemoteRecording
 from stb.lineup.model import Channel
-from stb.pvr.library import Meta
+from stb.pvr.library import Meta, Part
 from stb.pvr.service import PvrView, TimerConflict
 from stb.pvr.timers import SeriesRule, Timer, series_key
 from stb.tv.playback import EDGE_MIN_S, EDGE_S, Playback
@@ -199,6 +200,21 @@ class TvRecordings:
         self.box.play_stream(self.playing.channel)
         return True
 
+    def play_remote(self, recording: RemoteRecording, url: str, position: float,
+                    save: Callable[[float, bool | None], None]) -> None:  # fmt: skip
+        """Put another box's recording on screen from ``position`` (that box's resume position); where it stops
+        goes back to that box through ``save``, so every screen resumes there (the multi-room DVR)."""
+        meta = Meta(recording.id, recording.channel, recording.channel_name, recording.title, recording.start,
+                    recording.start + recording.duration, episode=recording.episode, rating=recording.rating,
+                    state="done" if recording.state == "recording" else recording.state,  # type: ignore[arg-type]
+                    parts=[Part("remote", recording.start, recording.start + recording.duration, 0)],
+                    position=position, watched=recording.watched)  # fmt: skip
+        locked = frozenset(self.box.settings.parental.locked_channels)
+        self.leave()
+        self.playing = Playback.remote(meta, url, save, self.box.lineup.by_id(meta.channel), locked)
+        self._edge_at, self.held = 0.0, False
+        self.box.play_stream(self.playing.channel)
+
     def leave(self, ended: bool = False) -> None:
         """The recording leaves the screen: its resume position (and watched) is saved."""
         playing, self.playing = self.playing, None
@@ -207,6 +223,9 @@ class TvRecordings:
         playing.ended = ended
         position = 0.0 if ended else playing.position(self.zapper.active)
         watched = playing.watched(position) or None
+        if playing.save is not None:  # another box's recording: the position goes to that box
+            playing.save(position, watched)
+            return
         meta_id = playing.meta.id
         self._ask(lambda pvr: pvr.set_position(meta_id, position, watched), lambda _: None, "Position not kept")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from stb.pvr.library import Meta
 from stb.relay.feed import ChannelSource
 from stb.tv.snapshot import TvSnapshot
 
@@ -15,3 +16,12 @@ def channel_source(snapshot: TvSnapshot, channel_id: str) -> ChannelSource | Non
         return None
     locked = snapshot.channel_hidden(channel, time.time())
     return ChannelSource(channel.id, channel.name, tuple(channel.urls), dict(channel.headers), locked)
+
+
+def recording_hidden(snapshot: TvSnapshot, meta: Meta) -> bool:
+    """From the network thread: whether the parental rule keeps a recording from other screens now, as the TV
+    judges it when it plays one (its channel's lock and age, the recorded programme's rating)."""
+    channel = snapshot.lineup.by_id(meta.channel)
+    return snapshot.parental.hides(meta.channel, meta.rating, None, time.time(),
+                                   channel_locked=bool(channel and channel.locked),
+                                   channel_age=channel.age_rating if channel else None)  # fmt: skip

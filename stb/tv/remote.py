@@ -12,6 +12,7 @@ from stb import __version__
 from stb.actions import ACTIONS
 from stb.errors import NotFound
 from stb.lineup.model import Channel
+from stb.pvr.library import Meta
 from stb.streams import describe, stream_channel
 from stb.tv.answers import (
     BoxInfoDict,
@@ -83,6 +84,15 @@ class TvRemote:
             self.box.zap(channel.id)
         else:
             self.box.play_stream(stream_channel(wanted, title))
+        return self.api_state()
+
+    def api_play_recording(self, meta: Meta) -> StateDict:
+        """A recording on the TV from ``meta.position`` ("Play on the TV" from a phone or laptop)."""
+        if not meta.parts:
+            raise NotFound(f"{meta.title}: nothing recorded yet")
+        if self.box.standby:
+            self.box.set_standby(False)
+        self.core.recordings.play(meta)
         return self.api_state()
 
     def api_handoff(self, channel_id: str | None, taker: str | None) -> HandedOffDict:

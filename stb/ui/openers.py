@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from stb.guide.query import Programme
 from stb.guide.refresh import GuideRefresher
 from stb.lan.auth import Auth
+from stb.lan.discovery import FoundBox
 from stb.lan.peers import Peers
+from stb.lan.remote_recordings import RecordingTarget
 from stb.lineup.model import Channel
 from stb.skin.resolve import installed_skins
 from stb.tv.core import TvCore
@@ -167,8 +169,20 @@ class Openers:
             self.live.say("Other screens: this box is not on the network (stb run --listen 0.0.0.0)")
             return None
         box = self.tv.box
-        hooks = ScreensHooks(peers, lambda: box.lineup, lambda: box.settings.box_name,
-                             mirror=self.tv.start_mirror, tune=self.tune_here)  # fmt: skip
+
+        def play_recording(found: FoundBox, target: RecordingTarget) -> None:
+            """Another box's recording on this TV; where it stops goes back to that box, for every screen."""
+            if self.tv.mirroring is not None:
+                self.tv.leave_mirror()
+            recording = target.recording
+
+            def save(at: float, watched: bool | None) -> None:
+                peers.save_position(found, recording.id, at, watched)
+
+            self.tv.recordings.play_remote(recording, target.url, target.position, save)
+
+        hooks = ScreensHooks(peers, lambda: box.lineup, lambda: box.settings.box_name, mirror=self.tv.start_mirror,
+                             tune=self.tune_here, play_recording=play_recording)  # fmt: skip
         return OtherScreensScreen(self.look.theme_for("screens"), hooks)
 
     def tune_here(self, channel: Channel) -> None:

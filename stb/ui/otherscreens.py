@@ -1,20 +1,24 @@
 """Other screens (the `other_screens` key): the other boxes in the house, and watching what they show.
 
 A row per box, as they appear and go (``Peers.boxes``, a snapshot read each frame): its name and what it
-shows. OK on a box offers **Watch here** (mirror its live stream, which follows its zaps) and **Tune the
-same channel** (from this box's own line-up, matched by channel id, then by name). Watching a box this
-one has no token for pairs with it first: the other TV shows a code, typed here with the digit keys.
+shows. OK on a box offers **Watch here** (mirror its live stream, which follows its zaps), **Tune the
+same channel** (from this box's own line-up, matched by channel id, then by name) and **Its recordings**
+(the multi-room DVR: a recording made in another room plays here, from where any screen stopped, and where
+it stops here is where the others resume). Calling a box this one has no token for pairs with it first:
+the other TV shows a code, typed here with the digit keys.
 Every call to the other box runs on the network thread; this screen only waits for its ``Outcome``.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from stb.lan.discovery import FoundBox
 from stb.lan.peers import LiveTarget, Outcome
+from stb.lan.remote_recordings import RecordingTarget, RemoteRecording
 from stb.lineup.model import Channel, Lineup
 from stb.skin.theme import Theme
 from stb.ui.fonts import Fonts
@@ -38,6 +42,8 @@ class PeersView(Protocol):
     def begin_pairing(self, box: FoundBox, device_name: str, done: Callable[[Outcome], None]) -> None: ...
     def complete_pairing(self, box: FoundBox, pairing_id: str, code: str, done: Callable[[Outcome], None]) -> None: ...
     def open_live(self, box: FoundBox, done: Callable[[Outcome], None]) -> None: ...
+    def list_recordings(self, box: FoundBox, done: Callable[[Outcome], None]) -> None: ...
+    def open_recording(self, box: FoundBox, recording: RemoteRecording, done: Callable[[Outcome], None]) -> None: ...
 
 
 @dataclass
@@ -47,6 +53,7 @@ class ScreensHooks:
     device_name: Callable[[], str]  # this box's name: how the other TV asks "Pair “Bedroom”?"
     mirror: Callable[[FoundBox, LiveTarget], None]
     tune: Callable[[Channel], None]
+    play_recording: Callable[[FoundBox, RecordingTarget], None] = lambda box, target: None
 
 
 def showing(box: FoundBox) -> str:
@@ -66,7 +73,8 @@ def same_channel(lineup: Lineup, box: FoundBox) -> Channel | None:
 
 
 class OtherScreensScreen(Dismissable):
-    """States: ``list`` → ``actions`` (one box) → ``busy`` (a call is out) / ``code`` (typing a pairing code)."""
+    """States: ``list`` → ``actions`` (one box) → ``busy`` (a call is out) / ``code`` (typing a pairing code) /
+    ``recordings`` (the box's recordings)."""
 
     context = "screens"
     opaque = False
@@ -83,6 +91,9 @@ class OtherScreensScreen(Dismissable):
         self.message = ""
         self.digits = ""
         self.pairing_id: str | None = None
+        self.intent = "watch"  # what pairing was for: "watch" or "recordings"
+        self.recordings: list[RemoteRecording] = []
+        self.recording_focus = 0
         self._generation = 0  # Back while a call is out: its answer, when it comes, is ignored
         self.opened_at: float | None = None  # the first update: "looking" turns into "none found" after a while
         self.now = 0.0
@@ -106,14 +117,14 @@ class OtherScreensScreen(Dismissable):
             tune = (f"{box.channel} is not in this box's line-up", False)
         else:
             tune = ("Tune the same channel", True)
-        return [("Watch here", True), tune]
+        return [("Watch here", True), tune, ("Its recordings", True)]
 
     # -- input ----------------------------------------------------------------------------------------
     def handle(self, action: str, now: float) -> bool:
         if action in THROUGH_DIALOGS:
             return False
         handler = {"list": self._list_key, "actions": self._actions_key, "busy": self._busy_key,
-                   "code": self._code_key}[self.state]  # fmt: skip
+                   "code": self._code_key, "recordings": self._recordings_key}[self.state]  # fmt: skip
         handler(action)
         return True  # the screen keeps the keys: a digit here must not zap live TV
 
@@ -151,7 +162,11 @@ class OtherScreensScreen(Dismissable):
             if not enabled:
                 self.message = label
             elif self.action == 0:
+                self.intent = "watch"
                 self._watch(box)
+            elif self.action == 2:
+                self.intent = "recordings"
+                self._list_recordings(box)
             else:
                 channel = same_channel(self.hooks.lineup(), box)
                 if channel is not None:
@@ -221,14 +236,53 @@ class OtherScreensScreen(Dismissable):
 
     def _paired(self, box: FoundBox, outcome: Outcome) -> None:
         if outcome.ok:
-            self._watch(box)
+            (self._list_recordings if self.intent == "recordings" else self._watch)(box)
         elif outcome.status == 403:  # a wrong code: type it again (the other box counts the tries)
             self.state, self.message = "code", f"Wrong code: {outcome.error}"
         else:
             self._failed(outcome)
 
     def _failed(self, outcome: Outcome) -> None:
-        self.state, self.message = "actions", f"Could not watch: {outcome.error}"
+        what = "Could not list its recordings" if self.intent == "recordings" else "Could not watch"
+        self.state, self.message = "actions", f"{what}: {outcome.error}"
+
+    # -- its recordings (the multi-room DVR) -----------------------------------------------------------
+    def _list_recordings(self, box: FoundBox) -> None:
+        if box.pairing_required and self.hooks.peers.token_for(box.box_id) is None:
+            self._pair(box)
+            return
+        self._busy(f"Asking {box.name} for its recordings…")
+        self.hooks.peers.list_recordings(box, self._answer(self._listed))
+
+    def _listed(self, box: FoundBox, outcome: Outcome) -> None:
+        if outcome.ok:
+            self.state, self.recordings, self.recording_focus = "recordings", list(outcome.value), 0
+            self.message = "" if self.recordings else f"{box.name} has no recordings"
+        elif outcome.status == 401:
+            self._pair(box)
+        else:
+            self._failed(outcome)
+
+    def _recordings_key(self, action: str) -> None:
+        box = self._current()
+        if box is None or action == "back":
+            self.state, self.message = "actions", ""
+            return
+        if action in ("up", "down") and self.recordings:
+            self.recording_focus = (self.recording_focus + (1 if action == "down" else -1)) % len(self.recordings)
+        elif action == "ok" and self.recordings:
+            recording = self.recordings[self.recording_focus]
+            self._busy(f"Opening {recording.title}…")
+            self.hooks.peers.open_recording(box, recording, self._answer(self._recording_opened))
+
+    def _recording_opened(self, box: FoundBox, outcome: Outcome) -> None:
+        if outcome.ok:
+            self.hooks.play_recording(box, outcome.value)
+            self.dismiss()
+        elif outcome.status == 401:
+            self._pair(box)
+        else:
+            self.state, self.message = "recordings", f"Could not play it: {outcome.error}"
 
     def update(self, now: float) -> None:
         if self.opened_at is None:
@@ -247,6 +301,7 @@ class OtherScreensScreen(Dismissable):
         else:
             self._draw_box(canvas, rect, box)
             hint = {"actions": keys_hint(("OK", "choose"), ("Back", "the list")),
+                    "recordings": keys_hint(("OK", "play here"), ("Back", "its actions")),
                     "busy": keys_hint(("Back", "stop waiting")),
                     "code": keys_hint(("Digits", "the code"), ("Back", "erase"))}[self.state]  # fmt: skip
         if self.message:
@@ -306,6 +361,8 @@ class OtherScreensScreen(Dismissable):
                 text(canvas, small, fit(small, label, row.width - 32), colour,
                      (row.x + 16, row.centery - small.get_height() // 2))  # fmt: skip
                 y += 56
+        elif self.state == "recordings":
+            self._draw_recordings(canvas, rect, y - 16)
         elif self.state == "busy":
             text(canvas, medium, self.busy_text, t.text, (x, y), width)
         elif self.state == "code":
@@ -327,3 +384,40 @@ class OtherScreensScreen(Dismissable):
                 centred_text(canvas, font, self.digits[i], t.text, cell.centerx, cell.centery - font.get_height() // 2)
             elif i == len(self.digits):
                 pygame.draw.rect(canvas, t.accent, cell, width=3, border_radius=8)
+
+    def _draw_recordings(self, canvas, rect, top: int) -> None:
+        """The other box's recordings, a window of rows around the focused one."""
+        import pygame
+
+        t = self.theme
+        medium, small = self.fonts.get(t.font_medium), self.fonts.get(t.font_small)
+        height = medium.get_height() + small.get_height() + 20
+        fits = max(1, (rect.bottom - 110 - top) // height)
+        first = min(max(0, self.recording_focus - fits // 2), max(0, len(self.recordings) - fits))
+        y = top
+        for i, recording in enumerate(self.recordings[first : first + fits], start=first):
+            row = pygame.Rect(rect.x + 12, y, rect.width - 24, height - 6)
+            focused = i == self.recording_focus
+            if focused:
+                pygame.draw.rect(canvas, t.accent, row, border_radius=t.radius // 2)
+            title, details = describe_remote(recording)
+            text(canvas, medium, fit(medium, title, row.width - 32), t.focus_text if focused else t.text,
+                 (row.x + 16, row.y + 6))  # fmt: skip
+            text(canvas, small, fit(small, details, row.width - 32), t.focus_text if focused else t.text_dim,
+                 (row.x + 16, row.y + 10 + medium.get_height()))  # fmt: skip
+            y += height
+
+
+def describe_remote(recording: RemoteRecording) -> tuple[str, str]:
+    """A row's two lines: title and episode and "channel · date · 45 min · Resume at 12 min"."""
+    title = f"{recording.title}: {recording.episode}" if recording.episode else recording.title
+    when = time.strftime("%a %d %b %H:%M", time.localtime(recording.start))
+    if recording.state == "recording":
+        status = "Recording now"
+    elif recording.watched:
+        status = "Watched"
+    elif recording.position > 0:
+        status = f"Resume at {int(recording.position // 60)} min"
+    else:
+        status = "New"
+    return title, f"{recording.channel_name} · {when} · {max(1, round(recording.duration / 60))} min · {status}"

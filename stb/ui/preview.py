@@ -303,6 +303,17 @@ def other_screens_code(s: Scene) -> None:
     panel.draw(s.canvas, time.monotonic())
 
 
+def other_screens_recordings(s: Scene) -> None:
+    """Den chosen, Its recordings (Den already paired): its list, the second one focused."""
+    from stb.ui.previewscene import den_recordings
+
+    screen, panel = s.live(), _other_screens(s)
+    panel.chosen, panel.state, panel.recordings = two_boxes()[0], "recordings", den_recordings()
+    panel.recording_focus = 1
+    screen.draw(s.canvas, time.monotonic())
+    panel.draw(s.canvas, time.monotonic())
+
+
 def live_mirroring(s: Scene) -> None:
     from stb.lan.peers import LiveTarget
     from stb.tv import mirror
@@ -320,7 +331,8 @@ SCREENS: dict[str, Callable[[Scene], object]] = {
     for f in (live_banner, live_timeshift, live_info_volume_number, live_unavailable, live_locked, track_picker,
               channel_list, guide_grid, guide_grid_empty, details, details_now, live_reminder, settings,
               settings_open_lan, settings_network_tuner, pin_dialog, pairing, devices, devices_remove, standby,
-              other_screens, other_screens_code, live_mirroring, recordings, recording_conflict)
+              other_screens, other_screens_code, other_screens_recordings, live_mirroring, recordings,
+              recording_conflict)
 }  # fmt: skip
 
 

@@ -278,6 +278,31 @@ class StillPeers:
     def open_live(self, box, done) -> None:
         pass
 
+    def list_recordings(self, box, done) -> None:
+        done(_outcome(True, den_recordings()))
+
+    def open_recording(self, box, recording, done) -> None:
+        pass
+
+
+def den_recordings():
+    """Another box's recordings as the Other screens menu lists them: one being recorded, one half watched, one
+    with a title too long for its row, one watched."""
+    from stb.lan.remote_recordings import RemoteRecording
+
+    day = 1_700_000_000.0
+    return [
+        RemoteRecording("0000000000000001", "Football: Cup Final", "sport", "Sports Arena", day, 5400, 0, "recording",
+                        False),
+        RemoteRecording("0000000000000002", "The Flat Upstairs", "cinema", "Cinema Plus", day - 86400, 1800, 754,
+                        "done", False, episode="Keys"),
+        RemoteRecording("0000000000000003", "Cinema One with a Name Far Too Long for Its Row and Then Some More",
+                        "cinema", "Cinema One with a Name Far Too Long for Its Box", day - 2 * 86400, 7200, 0, "done",
+                        False),
+        RemoteRecording("0000000000000004", "World Report", "news", "News 24", day - 3 * 86400, 900, 900, "done",
+                        True),
+    ]  # fmt: skip
+
 
 def _outcome(ok: bool, value=None):
     from stb.lan.peers import Outcome

@@ -77,3 +77,14 @@ def test_the_buffer_wrap_soak_wraps_and_reports_rss(media_dir):
     assert report["buffer_span_s"] <= 0.1 * 3600 + 10  # the buffer turned: what it keeps stays bounded
     assert report["written_mb"] > 0 and report["reader_jumps"] == 0
     assert report["rss_growth_while_wrapping_mb"] is not None and len(report["rss_mb"]) >= 10
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="Debian's chromium is not installed")
+def test_bench_pvr_phone_reports_the_keys_scripts_read(media_dir):
+    out = subprocess.run([sys.executable, "-m", "stb", "bench", "pvr", "--scenario", "phone", "--seconds", "2",
+                          "--json"], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    phone = json.loads(out.stdout)["phone"]
+    assert phone["recording_first_frame_ms"] > 0 and phone["bare_hls_first_frame_ms"] > 0
+    assert phone["missed_seeks"] == 0 and phone["phone_seek_ms"] > 0 and phone["bare_hls_seek_ms"] > 0

@@ -230,7 +230,8 @@ def run_tv(state_dir: str, lineup_file: str) -> None:
                     boxes=[[b.name, b.box_id, b.channel] for b in (app.peers.boxes if app.peers else ())],
                     screen=getattr(top, "state", top.context), message=getattr(top, "message", ""),
                     code=pending.code if pending else None,
-                    relay_live=relay_live(app))  # fmt: skip
+                    relay_live=relay_live(app), recording=playing.meta.id if (playing := app.tv.recordings.playing)
+                    else None, position=app.player.position())  # fmt: skip
             elif command == "stop":
                 return
     finally:

@@ -10,12 +10,17 @@ marker, and follow A's zaps), and tunes A's channel from its own line-up.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from stb.headend.catalog import demo_lineup
+from stb.pvr.library import Meta, Part
+from stb.reliability.tvlab import demo_clip
+from stb.ts.span import pcr_span
 from tests.net.mdns_hosts import Actor
 from tests.netns import netns_lan
 
@@ -46,9 +51,41 @@ def wait_for_headend(host, timeout: float = 60.0) -> None:
     raise AssertionError("the head-end did not answer within the time-out")
 
 
-def start_tv(host, tmp_path, name: str, box_id: str, lineup_json: str) -> Actor:
+REC_ID = "0123456789abcdef"
+
+
+def record_on(state: Path) -> None:
+    """A recording in a box's state directory, as its recorder leaves one: channel 4's clip looped to ~50 s
+    (the picture carries channel 4's marker), its metadata beside it."""
+    folder = state / "recordings" / REC_ID
+    folder.mkdir(parents=True)
+    clip = folder / "clip.ts"
+    clip.write_bytes(demo_clip(4))
+    subprocess.run(["ffmpeg", "-v", "error", "-stream_loop", "4", "-i", str(clip), "-map", "0", "-c", "copy",
+                    "-f", "mpegts", str(folder / "part-1.ts")], check=True, timeout=60)  # fmt: skip
+    clip.unlink()
+    length = pcr_span(folder / "part-1.ts") or 30.0
+    start = time.time() - 3600
+    meta = Meta(REC_ID, "cinema", "Cinema One", "The Last Express", start, start + length, state="done",
+                parts=[Part("part-1.ts", start, start + length, (folder / "part-1.ts").stat().st_size)])  # fmt: skip
+    (folder / "meta.json").write_text(json.dumps(meta.to_json()))
+
+
+def _position_on(state: Path, timeout: float) -> float:
+    """The resume position a box keeps for the recording, once it is set."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        position = json.loads((state / "recordings" / REC_ID / "meta.json").read_text()).get("position", 0.0)
+        if position > 0:
+            return position
+        time.sleep(0.2)
+    raise AssertionError("the box never got the position where the other screen stopped")
+
+
+def start_tv(host, tmp_path, name: str, box_id: str, lineup_json: str, before=lambda state: None) -> Actor:
     state = tmp_path / name
     state.mkdir()
+    before(state)
     (state / "settings.json").write_text(json.dumps({"box_id": box_id, "box_name": name}))
     (state / "channels.json").write_text(lineup_json)
     actor = Actor(host, "tv", str(state), str(state / "channels.json"))
@@ -56,14 +93,14 @@ def start_tv(host, tmp_path, name: str, box_id: str, lineup_json: str) -> Actor:
     return actor
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(420)
 def test_a_second_box_lists_pairs_with_mirrors_and_tunes_the_first(tmp_path):
     with netns_lan(2) as (a_host, b_host), open(tmp_path / "headend.log", "w") as headend_log:
         headend = [sys.executable, "-m", "stb", "headend", "--host", a_host.address, "--port", "8554"]
         a_host.popen(headend, stdout=headend_log, stderr=headend_log)
         wait_for_headend(a_host)
         lineup = demo_lineup(a_host.address, 8554).model_dump_json(exclude_none=True)
-        a = start_tv(a_host, tmp_path, "Den", A_ID, lineup)
+        a = start_tv(a_host, tmp_path, "Den", A_ID, lineup, before=record_on)
         b = start_tv(b_host, tmp_path, "Bedroom", B_ID, lineup)
         try:
             peek_until(a, lambda p: p["marker"] == 1, "box A playing channel 1", 60)
@@ -97,6 +134,24 @@ def test_a_second_box_lists_pairs_with_mirrors_and_tunes_the_first(tmp_path):
             b.send("press o return down return")  # Other screens, Den, Tune the same channel
             tuned = peek_until(b, lambda p: p["marker"] == 3, "B tuning A's channel from its own line-up", 30)
             assert tuned["channel"] == channel(lineup, 3)["id"] and tuned["mirroring"] is None
+
+            # the multi-room DVR: A's recording plays on B, and where B stops is where every screen resumes
+            b.send("press o return down down return")  # Other screens, Den, Its recordings
+            peek_until(b, lambda p: p["screen"] == "recordings", "B listing A's recordings", 30)
+            b.send("press return")  # the only one: play it here
+            peek_until(b, lambda p: p["recording"] == REC_ID and p["marker"] == 4 and (p["position"] or 0) >= 20,
+                       "B playing A's recording past 20 s", 90)  # fmt: skip
+            b.send("press end")  # back to live TV: the position goes to A
+            peek_until(b, lambda p: p["recording"] is None and p["marker"] == 3, "B back on live TV", 30)
+            kept = _position_on(tmp_path / "Den", 30)
+            assert kept >= 20
+            b.send("press o return down down return")  # again: it resumes where B stopped, as A keeps it
+            peek_until(b, lambda p: p["screen"] == "recordings", "B listing A's recordings again", 30)
+            b.send("press return")
+            pressed = time.monotonic()
+            peek_until(b, lambda p: p["recording"] == REC_ID and (p["position"] or 0) >= kept - 2,
+                       "B resuming A's recording where it stopped", 60)  # fmt: skip
+            assert time.monotonic() - pressed < kept - 6  # resumed there, not played up to it from the start
         finally:
             for actor in (b, a):
                 actor.send("stop")

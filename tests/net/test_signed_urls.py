@@ -24,7 +24,18 @@ def test_scopes_cover_a_rendition_folder_or_one_stream():
     assert scope_of("/hls/live/index.m3u8") == scope_of("/hls/live/42.ts") == "/hls/live/"
     assert scope_of("/hls/channel/news-24/index.m3u8") == "/hls/channel/news-24/"
     assert scope_of("/stream/channel/news-24") == "/stream/channel/news-24"
-    for bad in ("/stream/live/x", "/hls/live/../x", "/hls/channel/a/b/index.m3u8", "/api/v1/state", "/hls/live/x.ts"):
+    assert scope_of("/hls/recording/0123456789abcdef/3.ts") == "/hls/recording/0123456789abcdef/"
+    assert scope_of("/stream/recording/0123456789abcdef") == "/stream/recording/0123456789abcdef"
+    for bad in (
+        "/stream/live/x",
+        "/hls/live/../x",
+        "/hls/channel/a/b/index.m3u8",
+        "/api/v1/state",
+        "/hls/live/x.ts",
+        "/stream/recording/../x",
+        "/stream/recording/0123456789ABCDEF",
+        "/hls/recording/0123/index.m3u8",
+    ):
         assert scope_of(bad) is None, bad
 
 

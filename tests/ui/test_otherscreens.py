@@ -6,9 +6,10 @@ from dataclasses import dataclass, field, replace
 
 from stb.lan.discovery import FoundBox
 from stb.lan.peers import LiveTarget, Outcome
+from stb.lan.remote_recordings import RecordingTarget, RemoteRecording
 from stb.lineup.model import Channel, Lineup
 from stb.skin.theme import Theme
-from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks, same_channel
+from stb.ui.otherscreens import OtherScreensScreen, ScreensHooks, describe_remote, same_channel
 
 LINEUP = Lineup(name="t", channels=[Channel(number=n, id=f"c{n}", name=f"Channel {n}", urls=[f"http://x/{n}"])
                                     for n in (1, 2, 3)])  # fmt: skip
@@ -43,11 +44,17 @@ class FakePeers:
     def open_live(self, box, done):
         self._answer("open", done)
 
+    def list_recordings(self, box, done):
+        self._answer("list", done)
+
+    def open_recording(self, box, recording, done):
+        self._answer("play", done, recording.id)
+
 
 def screen(peers: FakePeers, lineup: Lineup = LINEUP):
     watched, tuned = [], []
     hooks = ScreensHooks(peers, lambda: lineup, lambda: "Bedroom", lambda box, t: watched.append((box.name, t)),
-                         tuned.append)  # fmt: skip
+                         tuned.append, lambda box, t: watched.append((box.name, t)))  # fmt: skip
     return OtherScreensScreen(Theme(), hooks), watched, tuned
 
 
@@ -122,3 +129,37 @@ def test_the_list_keeps_its_focus_on_a_box_while_others_come_and_go_and_keeps_di
     assert not s.handle("volume_up", 0.0)  # volume still reaches the TV
     keys(s, "back")
     assert s.closed
+
+
+def test_its_recordings_are_listed_played_here_and_an_unpaired_box_pairs_first():
+    shows = [RemoteRecording(f"000000000000000{n}", f"Show {n}", "c1", "Channel 1", 1e9 - n, 60.0, 0.0, "done", False)
+             for n in (1, 2)]  # fmt: skip
+    target = RecordingTarget(shows[1], "https://10.0.0.5:8601/hls/recording/x/index.m3u8?sig=s", 12.0)
+    peers = FakePeers(answers={"begin": Outcome(True, "p1"), "complete": Outcome(True, True),
+                               "list": Outcome(True, shows), "play": Outcome(True, target)})  # fmt: skip
+    s, played, _ = screen(peers)
+    keys(s, "ok", "down", "down", "ok")  # Den, Its recordings: not paired yet, so the code first
+    assert s.state == "code"
+    keys(s, *(f"digit_{d}" for d in "123456"))  # paired: then its recordings, not its live stream
+    assert s.state == "recordings" and [r.title for r in s.recordings] == ["Show 1", "Show 2"]
+    assert "open" not in [c[0] for c in peers.calls]
+    keys(s, "down", "ok")
+    assert ("play", shows[1].id) in peers.calls and played == [("Den", target)] and s.closed
+
+    s, _, _ = screen(FakePeers(token="t", answers={"list": Outcome(True, [])}))
+    keys(s, "ok", "down", "down", "ok")
+    assert s.state == "recordings" and s.message == "Den has no recordings"
+    keys(s, "ok", "back")  # nothing to play; Back: its actions again
+    assert s.state == "actions" and not s.closed
+
+    s, _, _ = screen(FakePeers(token="t", answers={"list": Outcome(False, error="that box is not reachable")}))
+    keys(s, "ok", "down", "down", "ok")
+    assert s.state == "actions" and s.message == "Could not list its recordings: that box is not reachable"
+
+
+def test_describe_remote_says_where_to_resume_and_what_is_recording():
+    base = RemoteRecording("0000000000000001", "News", "c1", "Channel 1", 0.0, 1800.0, 0.0, "done", False)
+    assert describe_remote(base)[1].endswith("30 min · New")
+    assert describe_remote(replace(base, position=754.0))[1].endswith("Resume at 12 min")
+    assert describe_remote(replace(base, state="recording"))[1].endswith("Recording now")
+    assert describe_remote(replace(base, episode="Part 2"))[0] == "News: Part 2"

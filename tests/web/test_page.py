@@ -193,7 +193,7 @@ def test_guide_lists_every_channel_with_now_next_and_a_tap_zaps_the_tv(box):
         )
         rows.nth(4).get_by_role("button").click()  # channel 5's day view
         playwright.expect(page.locator("#day-title")).to_have_text(re.compile(r"^5\s"))
-        page.locator("#guide-list li.programme.current button").click()  # what is on now, once the day is listed
+        page.locator("#guide-list li.programme.current > button:not(.rec)").click()  # on now, once the day is listed
         on_tv(page, "5")
         page.get_by_placeholder("Search the guide").fill("news")
         page.get_by_placeholder("Search the guide").press("Enter")

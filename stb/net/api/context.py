@@ -20,6 +20,7 @@ from stb.net.api.sessions import StreamSessions
 from stb.net.guide import GuideThread
 from stb.net.ports import BoxPort, GuideReader
 from stb.net.signed import StreamSigner
+from stb.pvr.library import Meta
 from stb.pvr.service import Pvr
 from stb.relay.relay import Relay
 from stb.skin.theme import Theme
@@ -82,6 +83,8 @@ class NetContext:
     favourites: Callable[[], tuple[str, ...]] = lambda: ()  # channel ids
     relay: Relay | None = None
     pvr: Pvr | None = None  # timers and recordings, run on the API's loop beside the relay (None: no recorder)
+    #: The parental rule for a recording another screen asks for (its channel's lock and age, its rating), now.
+    recording_hidden: Callable[[Meta], bool] = lambda meta: False
     lineup: Callable[[], Lineup] | None = None  # the exports read it from the network thread (replaced whole)
     signer: StreamSigner | None = None  # signed stream URLs (None: the box gives none out)
     theme: Callable[[], Theme] | None = None  # the active skin's look, for the web page (None: no page)

@@ -19,10 +19,11 @@ PROBLEMS = {
     400: "The body is not JSON",
     413: f"The body is over {MAX_BODY // 1024} KiB",
     401: "Not paired: no token, or a revoked one; or a signed stream URL that is altered, expired or revoked",
-    403: "Wrong pairing code, or a channel the parental lock keeps from other screens",
-    404: "No such thing (channel, key, pairing, device, HLS segment)",
+    403: "Wrong pairing code, or a channel or recording the parental lock keeps from other screens",
+    404: "No such thing (channel, key, pairing, device, recording, HLS segment)",
     409: "Busy: another device is pairing, or too many devices",  # timers: recordings.CONFLICT says more
     410: "The pairing code expired",
+    416: "A byte range that starts past the end of the recording (Content-Range says its size)",
     421: "The Host header names someone else's domain (DNS rebinding)",
     422: "The request does not match this document",
     429: "Pairing locked out after wrong codes, or a device's cap of open streams reached (the title names the cap; "

@@ -75,7 +75,8 @@ class Handoff(_Body):
 
 class StreamUrlRequest(_Body):
     path: str = Field(max_length=300, pattern=STREAM_PATH_PATTERN, description="/stream/live, /stream/channel/ID, "
-                      "/hls/live/index.m3u8 or /hls/channel/ID/index.m3u8 (a segment's path works too)")  # fmt: skip
+                      "/hls/live/index.m3u8, /hls/channel/ID/index.m3u8, /stream/recording/ID or "
+                      "/hls/recording/ID/index.m3u8 (a segment's path works too)")  # fmt: skip
     expires_in: Annotated[int, Field(ge=10, le=MAX_LIFETIME_S), WHOLE] = Field(
         DEFAULT_LIFETIME_S, description="Seconds to start playing it in."
     )

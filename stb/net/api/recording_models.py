@@ -50,6 +50,12 @@ class Position(_Body):
     watched: bool | None = Field(None, description="Left out: watched once the position is past 90 %")
 
 
+class PlayOnTv(_Body):
+    position: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)] | None = Field(
+        None, description="Seconds into the recording to start at; left out: where any screen stopped"
+    )
+
+
 class TimerOut(BaseModel):
     id: str
     channel: str
@@ -175,3 +181,11 @@ class Recordings(BaseModel):
     recordings: list[RecordingOut]
     series: list[SeriesGroup]
     free_bytes: int
+
+
+class RecordingUrls(BaseModel):
+    ts: str = Field(description="/stream/recording/ID, signed: MPEG-TS with byte ranges (relative to the box)")
+    hls: str = Field(description="/hls/recording/ID/index.m3u8, signed: HLS (VOD, or EVENT while it records)")
+    expires: int = Field(description="Unix time by which a player must start with them (they then keep working)")
+    position: float = Field(description="Where playback resumes, seconds into the recording (shared by every screen)")
+    growing: bool = Field(description="Still being recorded: the TS holds what exists, the playlist grows")

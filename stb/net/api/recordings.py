@@ -7,6 +7,7 @@ request sends ever names a file.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -14,8 +15,10 @@ from fastapi.responses import JSONResponse, Response
 
 from stb.net.api.access import authed
 from stb.net.api.context import API, Ctx
-from stb.net.api.document import problems
+from stb.net.api.document import BODY, problems
+from stb.net.api.models import State
 from stb.net.api.recording_models import (
+    PlayOnTv,
     Position,
     RecordingOut,
     Recordings,
@@ -106,6 +109,17 @@ async def recording(recording_id: Id, ctx: Ctx) -> RecordingOut:
 async def delete(recording_id: Id, ctx: Ctx) -> Response:
     await ctx.the_pvr().delete_recording(recording_id)
     return Response(status_code=204)
+
+
+@router.post("/recordings/{recording_id}/play-on-tv", dependencies=authed,
+             summary="Play a recording on the TV, from a position or where any screen stopped",
+             responses=problems(*BODY, 401, 404, 503))  # fmt: skip
+async def play_on_tv(recording_id: Id, body: PlayOnTv, ctx: Ctx) -> State:
+    meta = ctx.the_pvr().recording(recording_id)
+    copy = replace(meta, parts=list(meta.parts), gaps=list(meta.gaps))  # the TV's own: the recorder may add parts
+    if body.position is not None:
+        copy = replace(copy, position=body.position, watched=False)
+    return await ctx.commands.call(ctx.box.api_play_recording, copy)
 
 
 @router.put("/recordings/{recording_id}/position", dependencies=authed, summary="Where playback resumes",

@@ -189,6 +189,7 @@ function listen() {
     renderNow();
   });
   on("guide", () => refreshGuide());
+  for (const kind of ["recording_started", "recording_stopped", "recording_failed"]) on(kind, recordingsChanged);
   events.onopen = () => link(true);
   events.onerror = () => {
     // EventSource retries by itself; a state request tells a revoked token (401) from a box that went away.
@@ -351,7 +352,10 @@ async function showDay(channel) {
   const midnight = new Date();
   midnight.setHours(0, 0, 0, 0);
   const start = midnight.getTime() / 1000;
-  const rows = await api("GET", `/guide/window?channel=${encodeURIComponent(channel.id)}&start=${start}&hours=24`);
+  const [rows] = await Promise.all([
+    api("GET", `/guide/window?channel=${encodeURIComponent(channel.id)}&start=${start}&hours=24`),
+    refreshTimers().catch(() => {}), // which programmes already have a timer (● Set)
+  ]);
   // the title changes with the list, not before it: a tap meanwhile would hit the channel list under a day's title
   $("guide-day").hidden = false;
   $("day-title").textContent = `${channel.number}  ${channel.name}`;
@@ -363,11 +367,18 @@ async function showDay(channel) {
     list.replaceChildren(el("li", "empty", "No guide for this channel today."));
     return;
   }
-  list.replaceChildren(...programmes.map((p) => row([
-    el("span", "when", clock(p.start)),
-    el("span", "name", p.title),
-    el("span", "sub", p.sub_title || p.description || ""),
-  ], () => zapTo(channel.id), "programme " + (p.stop <= now ? "past" : p.start <= now ? "current" : ""))));
+  list.replaceChildren(...programmes.map((p) => {
+    const li = row([
+      el("span", "when", clock(p.start)),
+      el("span", "name", p.title),
+      el("span", "sub", p.sub_title || p.description || ""),
+    ], () => zapTo(channel.id), "programme " + (p.stop <= now ? "past" : p.start <= now ? "current" : ""));
+    if (p.stop > now) {
+      li.classList.add("recordable");
+      li.append(recordButton(channel.id, p));
+    }
+    return li;
+  }));
   const current = list.querySelector(".current button");
   if (current) current.scrollIntoView({ block: "center" });
 }
@@ -503,6 +514,8 @@ function selectTab(tab) {
     other.tabIndex = selected ? 0 : -1;
     $(other.getAttribute("aria-controls")).hidden = !selected;
   }
+  if (tab.id === "tab-recordings") showRecordings().catch((err) => toast(err.message, true));
+  else stopRecording(); // a recording playing in a hidden tab: stop it, its position kept
 }
 
 function tabKeys(event) {
@@ -532,6 +545,7 @@ async function boot() {
   $("watch-stop").addEventListener("click", () => stopWatching());
   $("send-to-tv").addEventListener("click", () => app.watching && app.watching.id && zapTo(app.watching.id));
   $("video").addEventListener("playing", () => { $("video").hidden = false; $("video-idle").hidden = true; });
+  initRecordings();
   setInterval(() => { if (app.tv) refreshGuide().catch(() => {}); }, 60000);
 
   try {
