@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from stb.errors import StbError
 
@@ -195,7 +195,7 @@ def format_url(template: str, start: int, duration: int, now: int, tz: tzinfo | 
 
     ``tz`` is the zone of the date fields; Kodi uses the machine's local time (None here too).
     """
-    zone = tz or datetime.now().astimezone().tzinfo or timezone.utc
+    zone = tz or datetime.now().astimezone().tzinfo or UTC
     at_start = datetime.fromtimestamp(start, zone)
     at_end = at_start + timedelta(seconds=duration)
     at_now = datetime.fromtimestamp(now, zone)
