@@ -114,7 +114,7 @@ class Span:
             if field is not None:
                 write_time(packet, field, read_time(packet, field) + shift)
         if packet[3] & 0x10:
-            count = clip.counts.get(pid_of(packet), 0)
+            count = clip.counts.get(pid_of(memoryview(packet)), 0)
             packet[3] = (packet[3] & 0xF0) | ((packet[3] & 0x0F) + loop * count) % 16
         return bytes(packet)
 
