@@ -259,6 +259,16 @@ async function zapTo(channelId) {
   }
 }
 
+async function playArchive(channel, p) {
+  try {
+    app.tv = await api("POST", "/actions/archive", { channel: channel.id, start: p.start });
+    renderNow();
+    toast(`On the TV from the archive: ${p.title}`);
+  } catch (err) {
+    if (err.status !== 401) toast(err.message, true);
+  }
+}
+
 // -- guide --------------------------------------------------------------------------------------
 
 async function refreshNowNext(ids) {
@@ -363,11 +373,18 @@ async function showDay(channel) {
     list.replaceChildren(el("li", "empty", "No guide for this channel today."));
     return;
   }
-  list.replaceChildren(...programmes.map((p) => row([
-    el("span", "when", clock(p.start)),
-    el("span", "name", p.title),
-    el("span", "sub", p.sub_title || p.description || ""),
-  ], () => zapTo(channel.id), "programme " + (p.stop <= now ? "past" : p.start <= now ? "current" : ""))));
+  list.replaceChildren(...programmes.map((p) => {
+    // a past programme the channel's catch-up archive holds: a ▶, and a tap plays it on the TV from there
+    const archived = channel.archive_days && p.stop <= now && p.start >= now - channel.archive_days * 86400;
+    const li = row([
+      el("span", "when", clock(p.start)),
+      el("span", "name", (archived ? "▶ " : "") + p.title),
+      el("span", "sub", archived ? "Watch from the archive" : p.sub_title || p.description || ""),
+    ], archived ? () => playArchive(channel, p) : () => zapTo(channel.id),
+    "programme " + (archived ? "archive" : p.stop <= now ? "past" : p.start <= now ? "current" : ""));
+    if (archived) li.firstChild.setAttribute("aria-label", `${p.title}: watch from the archive on the TV`);
+    return li;
+  }));
   const current = list.querySelector(".current button");
   if (current) current.scrollIntoView({ block: "center" });
 }
