@@ -158,8 +158,16 @@ def buffer_wrap(rig: Rig) -> dict[str, Any]:
     return shift.buffer_wrap(hours=hours, keep_hours=hours * 0.8, sample_minutes=hours * 60 / 15)
 
 
+def catchup(rig: Rig) -> dict[str, Any]:
+    """A past programme from the head-end's archive on the TV, beside libVLC opening it (:mod:`stb.bench.catchup`)."""
+    from stb.bench import catchup as archive
+    from stb.headend.catalog import demo_lineup
+
+    return archive.run(demo_lineup(rig.host, rig.port))
+
+
 SCENARIOS: dict[str, Callable[[Rig], dict[str, Any]]] = {
-    "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap,
+    "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap, "catchup": catchup,
 }  # fmt: skip
 
 
@@ -207,4 +215,8 @@ def render(report: dict[str, Any]) -> str:
         from stb.bench import timeshift as shift
 
         lines += shift.render(report["timeshift"])
+    if "catchup" in report:
+        from stb.bench import catchup as archive
+
+        lines += archive.render(report["catchup"])
     return "\n".join(lines)
