@@ -81,8 +81,8 @@ def _hours(text: str | None) -> int:
 
 
 def _int(text: str | None) -> int:
-    match = re.match(r"\s*[+-]?\d+", text or "")
-    return int(match.group()) if match else 0
+    match = re.match(r"[ \t]*([+-]?[0-9]{1,9})", text or "")  # atoi: leading blanks, a sign, ASCII digits
+    return int(match.group(1)) if match else 0
 
 
 def configure(url: str, attributes: Mapping[str, str], query_format: str = "") -> Catchup | None:

@@ -3,9 +3,11 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stb.lineup import parse_m3u
-from stb.lineup.catchup import Catchup, CatchupError, archive_url, configure, format_url, of_channel
+from stb.lineup.catchup import MODES, Catchup, CatchupError, archive_url, configure, format_url, of_channel
 
 START = int(datetime(2019, 11, 26, 22, 0, 32, tzinfo=UTC).timestamp())  # README: &cutv=2019-11-26T22:00:32
 NOW = START + 7200
@@ -174,3 +176,27 @@ def test_of_channel_reads_an_imported_playlist():
         ("append", "http://h/b.ts?s={utc}", 2),
         ("shift", "http://h/c.ts?utc={utc}&lutc={lutc}", 2),
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    url=st.text(max_size=80),
+    attrs=st.dictionaries(
+        st.sampled_from(["catchup", "catchup-type", "catchup-source", "catchup-days", "catchup-correction",
+                         "timeshift", "tvg-rec"]),
+        st.text(max_size=60),
+    ),
+    mode=st.sampled_from([*MODES, "bogus"]),
+    start=st.integers(min_value=0, max_value=2**33),
+    length=st.integers(min_value=-10, max_value=10**6),
+)  # fmt: skip
+def test_any_attributes_and_times_give_a_catchup_or_none_and_a_url_or_a_clear_refusal(url, attrs, mode, start, length):
+    catchup = configure("http://h/a/" + url, {"catchup": mode, **attrs})
+    if catchup is None:
+        return
+    assert 1 <= catchup.days <= 366
+    try:
+        built = archive_url(catchup, start, start + length, NOW, tz=UTC)
+    except CatchupError:
+        return
+    assert isinstance(built, str)
