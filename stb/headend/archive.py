@@ -139,10 +139,10 @@ def check_times(start: int, duration: int | None, now: int) -> int:
         raise ArchiveRefused("that time is in the future")
     if start < now - ARCHIVE_DAYS * 86400:
         raise ArchiveRefused(f"the archive reaches back {ARCHIVE_DAYS} days")
-    wanted = now - start if duration is None else duration
+    wanted = now - start if duration is None else min(duration, now - start)  # the archive ends at now
     if wanted <= 0:
         raise ArchiveRefused("nothing to play")
-    return min(wanted, MAX_SPAN_S, now - start if duration is None else wanted)
+    return min(wanted, MAX_SPAN_S)
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:

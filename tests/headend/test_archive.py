@@ -80,6 +80,11 @@ def test_a_range_past_the_end_is_refused(header):
         archive.byte_range(header, 1000)
 
 
+def test_a_span_ends_at_now_and_lasts_six_hours_at_most():
+    assert archive.check_times(1_000_000 - 60, 3600, 1_000_000) == 60
+    assert archive.check_times(1_000_000 - 86400, None, 1_000_000) == archive.MAX_SPAN_S
+
+
 @pytest.mark.parametrize(
     ("start", "duration", "why"),
     [(1_000_001, None, "future"), (1_000_000 - 3 * 86400 - 1, 60, "3 days"), (1_000_000, None, "nothing")],
