@@ -16,7 +16,7 @@ from typing import Annotated
 
 import httpx
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from stb.errors import NotFound
 from stb.lineup.catchup import CatchupError, archive_url, of_channel
@@ -42,7 +42,7 @@ ARCHIVE_ANSWER = {"content": {TS_MIME: {}}, "description": "The archive"}
             responses=problems(400, 401, 403, 404, 429, 502, ok=ARCHIVE_ANSWER),
             summary="A past programme from the provider's archive (Kodi catch-up through the box)")  # fmt: skip
 async def catchup_channel(channel_id: str, start: Epoch, request: Request, ctx: Ctx, access: Access,
-                          end: Epoch | None = None) -> StreamingResponse:  # fmt: skip
+                          end: Epoch | None = None) -> Response:  # fmt: skip
     source = ctx.the_relay().source(channel_id[:128])
     channel = ctx.current_lineup().by_id(channel_id[:128])
     if source is None or channel is None:
@@ -71,6 +71,12 @@ async def catchup_channel(channel_id: str, start: Epoch, request: Request, ctx: 
         ctx.sessions.close(session)
         await client.aclose()
         raise UpstreamDown(f"{channel.name}'s archive does not answer: {type(exc).__name__}") from None
+    if upstream.status_code == 416:  # a range past the end: the player's to know, as from the provider
+        ctx.sessions.close(session)
+        await upstream.aclose()
+        await client.aclose()
+        return Response(status_code=416, headers={k: v for k, v in upstream.headers.items()
+                                                  if k.lower() == "content-range"})  # fmt: skip
     if upstream.status_code not in (200, 206):
         ctx.sessions.close(session)
         await upstream.aclose()
