@@ -92,7 +92,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "CPU per recording, disk writes, timer → bytes on disk); "
         "recordings: N at once from the demo head-end, timer → bytes on disk, TS continuity (ffmpeg), "
         "CPU per recording against plain relay reads, disk write rate; timeshift: key → picture for pause, skip, "
-        "start over, back to live and trick play, beside plain libVLC",
+        "start over, back to live and trick play, beside plain libVLC; catchup: a past programme → first picture "
+        "from the archive, beside libVLC opening the archive URL",
     )  # fmt: skip
     pv.add_argument("--recordings", type=int, default=4, help="recordings at once (default: %(default)s)")
     pv.add_argument(

@@ -176,9 +176,17 @@ def phone(rig: Rig) -> dict[str, Any]:
     return phone_recordings.run(rig.host, rig.port, rig.work, record_s=max(20.0, 3 * rig.seconds))
 
 
+def catchup(rig: Rig) -> dict[str, Any]:
+    """A past programme from the head-end's archive on the TV, beside libVLC opening it (:mod:`stb.bench.catchup`)."""
+    from stb.bench import catchup as archive
+    from stb.headend.catalog import demo_lineup
+
+    return archive.run(demo_lineup(rig.host, rig.port))
+
+
 SCENARIOS: dict[str, Callable[[Rig], dict[str, Any]]] = {
     "combined": combined, "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap,
-    "phone": phone,
+    "phone": phone, "catchup": catchup,
 }  # fmt: skip
 
 
@@ -234,4 +242,8 @@ def render(report: dict[str, Any]) -> str:
         from stb.bench import phone_recordings
 
         lines += phone_recordings.render(report["phone"])
+    if "catchup" in report:
+        from stb.bench import catchup as archive
+
+        lines += archive.render(report["catchup"])
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from stb.lineup.model import Channel, HeadendRef, Lineup
 SCHEMA_REF = "./stb/lineup/channels.schema.json"
 LINEUP_NAME = "stb demo head-end"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8554
+CATCHUP_DAYS = 3  # how far back the head-end's archive reaches
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,17 @@ def stream_path(channel: DemoChannel) -> str:
     return f"/hls/{channel.id}/index.m3u8" if channel.hls else f"/live/{channel.id}.ts"
 
 
+def catchup_attributes(channel: DemoChannel, base: str) -> dict[str, str]:
+    """Kodi catch-up attributes of a demo channel: odd numbers in SIPTV `shift` style (``?utc=…&lutc=…`` on
+    the live URL), even ones Flussonic style (``archive-START-DURATION.ts``); the HLS channel has none."""
+    if channel.hls:
+        return {}
+    if channel.number % 2:
+        return {"catchup": "shift", "catchup-days": str(CATCHUP_DAYS)}
+    source = f"{base}/archive/{channel.id}/archive-{{utc}}-{{duration}}.ts"
+    return {"catchup": "default", "catchup-source": source, "catchup-days": str(CATCHUP_DAYS)}
+
+
 def base_url(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
     """`http://host:port`, with IPv6 literals bracketed."""
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
@@ -92,6 +104,7 @@ def demo_lineup(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> Lineup:
             logo=f"{base}/logo/{c.id}.png",
             guide_id=c.guide_id,
             age_rating=c.age_rating,
+            catchup=catchup_attributes(c, base),
         )
         for c in CHANNELS
     ]

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from stb.headend import catalog, media
+from stb.headend import archive, catalog, media
 from stb.headend.broadcast import Broadcast
 from stb.headend.hls import HlsChannel
 
@@ -55,6 +55,14 @@ class Headend:
         self.started_at: float | None = None
         self._tasks: list[asyncio.Task] = []
         self._sockets: list = []
+        self._clips: dict[str, archive.Clip] = {}
+
+    async def clip(self, channel_id: str) -> archive.Clip:
+        """The channel's clip indexed for the archive (once; ~0.1 s, off the loop)."""
+        if channel_id not in self._clips:
+            path = media.clip_path(catalog.BY_ID[channel_id], self.media_directory)
+            self._clips[channel_id] = await asyncio.to_thread(archive.Clip, path)
+        return self._clips[channel_id]
 
     async def start(self) -> None:
         for channel in catalog.CHANNELS:
@@ -140,12 +148,48 @@ def create_app(headend: Headend) -> Starlette:
         finally:
             await headend.stop()
 
+    async def serve_archive(request: Request, channel_id: str, start: int, duration: int | None) -> Response:
+        """A stretch of the channel's archive as seekable TS (byte ranges), or a 4xx saying why not."""
+        if channel_id not in catalog.BY_ID:
+            return _not_found("no such channel")
+        try:
+            seconds = archive.check_times(start, duration, int(time.time()))
+            span = (await headend.clip(channel_id)).span(start, seconds)
+            wanted = archive.byte_range(request.headers.get("range"), span.size)
+        except archive.ArchiveRefused as e:
+            status = 416 if "range" in str(e) else 404
+            return PlainTextResponse(f"{e}\n", status_code=status, headers=NO_CACHE)
+        headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store"}
+        if wanted is None:
+            headers["Content-Length"] = str(span.size)
+            return StreamingResponse(span.read(), media_type=TS_MIME, headers=headers)
+        first, stop = wanted
+        headers |= {"Content-Length": str(stop - first), "Content-Range": f"bytes {first}-{stop - 1}/{span.size}"}
+        return StreamingResponse(span.read(first, stop), status_code=206, media_type=TS_MIME, headers=headers)
+
     async def live(request: Request) -> Response:
+        utc = request.query_params.get("utc")
+        if utc is not None:  # catchup="shift": ?utc=START&lutc=NOW on the live URL
+            if not utc.isdigit() or len(utc) > 10:
+                return PlainTextResponse("utc must be epoch seconds\n", status_code=400, headers=NO_CACHE)
+            return await serve_archive(request, request.path_params["channel_id"], int(utc), None)
         broadcast = headend.live.get(request.path_params["channel_id"])
         if broadcast is None:
             return _not_found("no such channel")
         fast_join = request.query_params.get("join") != "live"  # ?join=live: no keyframe head start
         return StreamingResponse(broadcast.stream(fast_join=fast_join), media_type=TS_MIME, headers=NO_CACHE)
+
+    async def flussonic(request: Request) -> Response:
+        """Flussonic's archive names: archive-START-DURATION.ts, timeshift_abs-START.ts; mpegts is live."""
+        channel_id = request.path_params["channel_id"]
+        m = archive.FLUSSONIC_NAME.fullmatch(request.path_params["name"])
+        if m is None:
+            return _not_found()
+        if m.group(0) == "mpegts":
+            return await live(request)
+        if m.group(1):
+            return await serve_archive(request, channel_id, int(m.group(1)), int(m.group(2)))
+        return await serve_archive(request, channel_id, int(m.group(3)), None)
 
     async def hls(request: Request) -> Response:
         channel = headend.hls.get(request.path_params["channel_id"])
@@ -207,6 +251,7 @@ def create_app(headend: Headend) -> Starlette:
     routes = [
         Route("/live/{channel_id}.ts", live),
         Route("/hls/{channel_id}/{name}", hls),
+        Route("/archive/{channel_id}/{name}", flussonic),
         Route("/broken/dead", dead),
         Route("/broken/dead.ts", dead),
         Route("/broken/stall.ts", stall),

@@ -23,8 +23,9 @@ from lxml import etree
 from stb import __version__
 from stb.guide.query import Programme
 from stb.guide.xmltv import CREDIT_ROLES
+from stb.lineup.catchup import of_channel
 from stb.lineup.m3u_write import write_m3u
-from stb.lineup.model import Lineup
+from stb.lineup.model import Channel, Lineup
 from stb.net import hdhr
 from stb.net.ports import GuideReader
 from stb.tv.answers import BoxInfoDict
@@ -68,6 +69,20 @@ def stream_url(base: str, channel_id: str, token: str | None) -> str:
     return f"{base}/stream/channel/{quote(channel_id, safe='')}{query}"
 
 
+def catchup_attributes(base: str, channel: Channel, token: str | None) -> dict[str, str]:
+    """Kodi catch-up attributes that send IPTV Simple to the box's catch-up route ({} without catch-up).
+
+    ``default`` mode with a full ``catchup-source``: IPTV Simple fills ``{utc}`` and ``{utcend}`` (epoch
+    seconds) and the box builds the provider's URL; the provider's own template never leaves the box.
+    """
+    catchup = of_channel(channel.urls[0], channel.catchup, channel.attributes)
+    if catchup is None:
+        return {}
+    query = f"&{urlencode({'token': token})}" if token else ""
+    source = f"{base}/catchup/channel/{quote(channel.id, safe='')}?start={{utc}}&end={{utcend}}{query}"
+    return {"catchup": "default", "catchup-source": source, "catchup-days": str(catchup.days)}
+
+
 def logo_url(base: str, channel_id: str, logo: str | None, token: str | None) -> str | None:
     """The box's own URL of a channel's logo (None when it has none), with the export's access."""
     if not logo:
@@ -77,15 +92,23 @@ def logo_url(base: str, channel_id: str, logo: str | None, token: str | None) ->
 
 
 def playlist(lineup: Lineup, base: str, token: str | None) -> str:
-    """The line-up as M3U, each channel's one URL the box's relay; ``url-tvg`` is the box's own XMLTV."""
+    """The line-up as M3U, each channel's one URL the box's relay; ``url-tvg`` is the box's own XMLTV.
+
+    Catch-up channels get attributes pointing at the box's catch-up route; the playlist's own catch-up
+    defaults (the provider's) are dropped.
+    """
     query = f"?{urlencode({'token': token})}" if token else ""
     ids = export_ids(lineup)
     channels = [
         c.model_copy(update={"urls": [stream_url(base, c.id, token)], "headers": {}, "guide_id": ids[c.id],
-                             "guide_name": None, "guide_shift": 0.0, "logo": logo_url(base, c.id, c.logo, token)})
+                             "guide_name": None, "guide_shift": 0.0, "logo": logo_url(base, c.id, c.logo, token),
+                             "catchup": catchup_attributes(base, c, token),
+                             "attributes": {k: v for k, v in c.attributes.items()
+                                            if k.lower() not in ("timeshift", "tvg-rec")}})
         for c in lineup.channels
     ]  # fmt: skip
-    exported = lineup.model_copy(update={"channels": channels})
+    header = {k: v for k, v in lineup.playlist_attributes.items() if not k.lower().startswith("catchup")}
+    exported = lineup.model_copy(update={"channels": channels, "playlist_attributes": header})
     return write_m3u(exported, guide_url=f"{base}/xmltv.xml{query}")
 
 
@@ -123,14 +146,29 @@ def xmltv(guide: GuideReader | None, lineup: Lineup, now: float, base: str,
             yield flush()
             if guide is not None:
                 for c in channels:
+                    catchup = of_channel(c.urls[0], c.catchup, c.attributes)
+                    oldest = now - catchup.window_s if catchup is not None else now
                     for programme in guide.window([c.id], t0, t1).get(c.id, []):
-                        xf.write(_programme_element(programme, ids[c.id]))
+                        archive = None
+                        if oldest <= programme.start < now:  # started, within the archive: playable back
+                            archive = catchup_url(base, c.id, programme.start, programme.stop, token)
+                        xf.write(_programme_element(programme, ids[c.id], archive))
                     yield flush()
     yield flush()
 
 
-def _programme_element(p: Programme, channel: str) -> etree._Element:
-    """One programme, its elements in the order the DTD sets."""
+def catchup_url(base: str, channel_id: str, start: int, stop: int, token: str | None) -> str:
+    """The box's URL of one past programme from the archive (what ``catchup-source`` makes of it)."""
+    query = {"start": start, "end": stop} | ({"token": token} if token else {})
+    return f"{base}/catchup/channel/{quote(channel_id, safe='')}?{urlencode(query)}"
+
+
+def _programme_element(p: Programme, channel: str, archive: str | None = None) -> etree._Element:
+    """One programme, its elements in the order the DTD sets; ``archive``: where to play it back.
+
+    XMLTV has no catch-up element and Kodi reads none (IPTV Simple's catch-up is per channel, from the M3U);
+    a playable programme gets ``<url system="catchup">``, which the DTD allows, with the box's archive URL.
+    """
     element = etree.Element("programme", start=_stamp(p.start), stop=_stamp(p.stop), channel=channel)
     lang = {"lang": p.language} if p.language else {}
     etree.SubElement(element, "title", lang).text = p.title
@@ -150,6 +188,8 @@ def _programme_element(p: Programme, channel: str) -> etree._Element:
         etree.SubElement(element, "language").text = p.language
     if p.icon:
         etree.SubElement(element, "icon", src=p.icon)
+    if archive is not None:
+        etree.SubElement(element, "url", system="catchup").text = archive
     if p.episode_ns and EPISODE_NS.match(p.episode_ns):  # tv_validate_file refuses any other form
         etree.SubElement(element, "episode-num", system="xmltv_ns").text = p.episode_ns
     if p.episode_onscreen:

@@ -46,6 +46,10 @@ class BoxPort(Protocol):
 
     def api_key(self, action: str) -> StateDict: ...
 
+    def api_play_archive(self, channel_id: str, start: int) -> StateDict:
+        """The programme of ``channel_id`` that started at ``start`` from its catch-up archive, on the TV."""
+        ...
+
     def api_standby(self, on: bool | None) -> StateDict:
         """None: the other way round, as the power key."""
         ...

@@ -97,6 +97,10 @@ class Relay:
 
     # -- clients -----------------------------------------------------------------------------------
 
+    def source(self, channel_id: str) -> ChannelSource | None:
+        """What the relay knows of a channel (its lock now included), for routes that serve it another way."""
+        return self._channels(channel_id)
+
     async def open_channel(
         self, channel_id: str, internal: bool = False, recording: bool = False
     ) -> AsyncIterator[bytes]:

@@ -3,7 +3,7 @@ TV core's remote (``stb.tv.remote.TvRemote``) share, so the two cannot drift apa
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 Direction = Literal["up", "down", "last"]
 Playback = Literal["idle", "connecting", "playing", "stalled", "failed"]
@@ -31,6 +31,7 @@ class LineupChannelDict(ChannelRefDict):
     groups: list[str]
     radio: bool
     has_logo: bool
+    archive_days: NotRequired[int | None]  # catch-up: how many days back its archive reaches
 
 
 class StreamDict(TypedDict):

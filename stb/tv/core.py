@@ -26,6 +26,7 @@ from stb.parental import PinResult
 from stb.player.engine import PlaybackState
 from stb.tv import mirror
 from stb.tv.cache import KeyframeCache
+from stb.tv.catchup import TvCatchup, catchup_of
 from stb.tv.events import GuideChanged, LockChanged, MirrorChanged, PlaybackReported, ReminderDue, TvEvent
 from stb.tv.ports import ZapperPort
 from stb.tv.recordings import TvRecordings
@@ -68,6 +69,7 @@ class TvCore:
         self.timeshift: Timeshift | None = None  # pause, rewind, start over: when the box buffers its channel
         self._now_next_cache: dict[str, tuple[float, NowNext]] = {}
         self.recordings = TvRecordings(self.notify, box, zapper)  # its recorder is set when the box has a network side
+        self.catchup = TvCatchup(self.notify, box, zapper)  # past programmes from the provider's archive
         self._listeners: list[Listener] = []
         self.snapshot = TvSnapshot(box.lineup)
         box.subscribe(self._on_box_event)
@@ -84,6 +86,7 @@ class TvCore:
         """The core acts first (tune, lock, standby), then everyone else hears of it."""
         if isinstance(event, ChannelChanged):
             self.recordings.channel_changed(event.channel)  # a recording left: where it was, before the zap
+            self.catchup.channel_changed(event.channel)
             self.mirroring = None  # a zap from anywhere (a phone too) brings this box's own channels back
             self.check_lock()  # before the zap: a locked channel must not be heard for a frame
             if self.timeshift is not None:
@@ -135,6 +138,7 @@ class TvCore:
         if self.timeshift is not None and (notice := self.timeshift.step(now)):
             self.notify(notice)
         self.recordings.step(now)
+        self.catchup.step(time.time())
         self.check_lock()
         self._drain_guide_refreshes()
         self.check_reminders(time.time())
@@ -207,10 +211,15 @@ class TvCore:
     def transport(self, action: str) -> str | None:
         """A transport key (pause, skip, wind, start over, live) on the channel on screen; returns a notice, if any."""
         shift = self.timeshift
-        if self.locked and (shift is not None or self.recordings.playing is not None):
+        playing = self.recordings.playing is not None or self.catchup.playing is not None
+        if self.locked and (shift is not None or playing):
             return "Enter the PIN first"
         if self.recordings.playing is not None:  # a recording: libVLC seeks in its file
             return self.recordings.transport(action)
+        if self.catchup.playing is not None:  # a programme from the archive: libVLC seeks in it
+            return self.catchup.transport(action)
+        if action == "start_over" and (archived := self._start_over_from_archive(shift)) is not None:
+            return archived or None
         if shift is None:
             return "Pausing live TV is off (Settings)" if action == "play_pause" else None
         if action == "play_pause":
@@ -225,6 +234,22 @@ class TvCore:
         if action == "start_over":
             return shift.start_over(self._programme_start(shift))
         return None
+
+    def _start_over_from_archive(self, shift: Timeshift | None) -> str | None:
+        """Start over from the provider's archive when the buffer does not reach back to the programme's start
+        (or timeshift is off) and the channel has catch-up: "" when it plays, None to leave it to timeshift."""
+        current = self.box.current
+        if current is None or self.guide is None or self.box.is_flung(current) or catchup_of(current) is None:
+            return None
+        window = shift.window() if shift is not None else None
+        now = time.time()
+        programmes = self.guide.window([current.id], now, now + 1).get(current.id, [])
+        if not programmes:
+            return None
+        programme = programmes[0]
+        if window is not None and window.start_at - (time.monotonic() - now) <= programme.start:
+            return None  # the buffer holds the start: timeshift's start over is instant and local
+        return "" if self.catchup.play(programme, current) else None
 
     def _programme_start(self, shift: Timeshift) -> float | None:
         """When the programme at the picture's position began (wall clock), as the guide says."""

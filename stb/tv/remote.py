@@ -23,6 +23,7 @@ from stb.tv.answers import (
     StateDict,
     StreamDict,
 )
+from stb.tv.catchup import catchup_of
 from stb.tv.core import TvCore
 
 CAPABILITIES = ["zap", "keys", "volume", "standby", "guide", "events", "pairing"]
@@ -47,8 +48,22 @@ class TvRemote:
                 "capabilities": list(CAPABILITIES), "pairing_required": not snap.open_on_lan}  # fmt: skip
 
     def api_lineup(self) -> list[LineupChannelDict]:
-        return [{**channel_dict(c), "groups": c.groups, "radio": c.radio, "has_logo": bool(c.logo)}
+        return [{**channel_dict(c), "groups": c.groups, "radio": c.radio, "has_logo": bool(c.logo),
+                 "archive_days": archive.days if (archive := catchup_of(c)) else None}
                 for c in self.box.lineup.sorted_channels()]  # fmt: skip
+
+    def api_play_archive(self, channel_id: str, start: int) -> StateDict:
+        """A past programme from the channel's archive on the TV (a notice there says why not, if it cannot)."""
+        channel = self.box.lineup.by_id(channel_id)
+        if channel is None:
+            raise NotFound(f"no channel with id {channel_id!r}")
+        guide = self.core.guide
+        found = guide.window([channel_id], start, start + 1).get(channel_id, []) if guide is not None else []
+        programme = next((p for p in found if p.start == start), None)
+        if programme is None:
+            raise NotFound(f"no programme at {start} on {channel.name}")
+        self.core.catchup.play(programme, channel)
+        return self.api_state()
 
     def api_state(self) -> StateDict:
         s = self.box.state

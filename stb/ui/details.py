@@ -18,6 +18,7 @@ from stb.reminders import Reminder
 from stb.skin.theme import Theme
 from stb.skin.widgets import Placed, anchored
 from stb.skin.widgets import apply as apply_specs
+from stb.tv.catchup import playable
 from stb.tv.recordings import TvRecordings
 from stb.ui import layouts
 from stb.ui.fonts import Fonts
@@ -41,6 +42,10 @@ class RemindersPort(Protocol):
     def toggle_reminder(self, reminder: Reminder) -> bool: ...
 
 
+ARCHIVE_BUTTON = "Play from archive"
+ARCHIVE_MARK = "\u25b6"  # ▶, as on the guide's cells
+
+
 class DetailsScreen(Dismissable):
     """Ends with "watch" when the viewer chose Watch, None when closed."""
 
@@ -56,9 +61,11 @@ class DetailsScreen(Dismissable):
         reminders: RemindersPort | None = None,
         logo: Logo | None = None,
         recordings: TvRecordings | None = None,
+        archive: Callable[[Programme, Channel], bool] | None = None,
     ) -> None:
         self.programme, self.channel, self.theme, self.watch = programme, channel, theme, watch
         self.reminders, self.logo, self.recordings = reminders, logo, recordings
+        self.archive = archive  # plays a past programme from the channel's catch-up archive
         self.fonts = Fonts(theme.fonts)
         self.focus = 0
         self._laid_out: tuple[Theme, dict] | None = None
@@ -76,7 +83,11 @@ class DetailsScreen(Dismissable):
         if self.programme.start > now:
             remind = ["Cancel reminder" if self.reminded() else "Remind me"] if self.reminders is not None else []
             return [*remind, *self._record_buttons(), "Close"]
-        return ["Close"]
+        return [ARCHIVE_BUTTON, "Close"] if self.in_archive(now) else ["Close"]
+
+    def in_archive(self, now: float) -> bool:
+        """A past programme the channel's catch-up archive still holds (and the TV can play from it)."""
+        return self.archive is not None and self.programme.stop <= now and playable(self.channel, self.programme, now)
 
     def _record_buttons(self) -> list[str]:
         """Record (or Cancel recording) and Record series (or Cancel series), when the box records."""
@@ -104,6 +115,9 @@ class DetailsScreen(Dismissable):
         if button == "Watch":
             self.watch(self.channel)
             self.dismiss("watch")
+        elif button == ARCHIVE_BUTTON and self.archive is not None:
+            if self.archive(p, self.channel):
+                self.dismiss("watch")
         elif button in ("Remind me", "Cancel reminder") and self.reminders is not None:
             self.reminders.toggle_reminder(Reminder(self.channel.id, p.start, p.stop, p.title))
         elif button in ("Record", "Cancel recording", "Record series", "Cancel series") and self.recordings:
@@ -303,6 +317,8 @@ class DetailsScreen(Dismissable):
             return f"{left}  ·  Recording" if timer is not None and timer.state == "recording" else left
         if timer is not None:
             return "Will be recorded"
+        if self.in_archive(wall):
+            return f"{ARCHIVE_MARK} In the archive: plays from the start"
         if p.start > wall and self.reminded():
             return "Reminder set: the TV will tell you when it starts"
         return ""

@@ -63,10 +63,12 @@ class GridScreen(Dismissable):
         cached: bool = True,
         marked: Callable[[str], frozenset[int]] = lambda channel_id: frozenset(),
         record: Callable[[Programme, Channel], None] | None = None,
+        archived: Callable[[Channel, float], float | None] = lambda channel, now: None,
     ) -> None:
         self.box, self.theme, self.guide = box, theme, guide
         self.marked = marked  # a channel's programme starts with a recording timer: a red dot on their cells
         self.record = record  # the record key on a programme (None: the box does not record; live TV's key then)
+        self.archived = archived  # the oldest start a channel's catch-up archive holds: a ▶ on those cells
         self.draw_video, self.open_details = draw_video, open_details
         self.cached = cached
         self.fonts = Fonts(theme.fonts)
@@ -344,6 +346,16 @@ class GridScreen(Dismissable):
         if p is not None and p.start in self.marked(p.channel):  # a recording timer: a red dot, top right
             radius = max(4, cell.height // 8)
             pygame.draw.circle(surface, t.error, (cell.right - radius - 6, cell.y + radius + 5), radius)
+        elif p is not None and past and self._in_archive(p):  # playable from the archive: a ▶, top right
+            size = max(5, cell.height // 6)
+            x, y = cell.right - size - 7, cell.y + 5
+            colour = t.focus_text if focused else t.text_dim
+            pygame.draw.polygon(surface, colour, [(x, y), (x, y + 2 * size), (x + int(size * 1.7), y + size)])
+
+    def _in_archive(self, p: Programme) -> bool:
+        channel = self.box.lineup.by_id(p.channel)
+        oldest = self.archived(channel, time.time()) if channel is not None else None
+        return oldest is not None and p.start >= oldest
 
     def _cell_text(self, p: Programme | None, title: str, width: int, focused: bool, past: bool):
         """The cell's title (and times when they fit), rendered once per programme, width and look."""

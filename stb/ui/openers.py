@@ -18,6 +18,7 @@ from stb.lan.peers import Peers
 from stb.lan.remote_recordings import RecordingTarget
 from stb.lineup.model import Channel
 from stb.skin.resolve import installed_skins
+from stb.tv.catchup import oldest
 from stb.tv.core import TvCore
 from stb.tv.recordings import Conflict
 from stb.ui.channellist import ChannelListScreen
@@ -69,12 +70,19 @@ class Openers:
     def guide(self, cached: bool = True) -> GridScreen:
         return GridScreen(self.tv.box, self.look.theme_for("guide"), lambda: self.tv.guide, self.live.draw_video,
                           self.details, cached=cached, marked=self.tv.recordings.timer_starts,
-                          record=self.record_programme)  # fmt: skip
+                          record=self.record_programme, archived=oldest)  # fmt: skip
 
     def details(self, programme: Programme, channel: Channel) -> None:
         self.stack.push(DetailsScreen(programme, channel, self.look.theme_for("details"), self.watch,
                                       reminders=self.tv.box, logo=self.live.logos.get,
-                                      recordings=self.tv.recordings))  # fmt: skip
+                                      recordings=self.tv.recordings, archive=self.play_archive))  # fmt: skip
+
+    def play_archive(self, programme: Programme, channel: Channel) -> bool:
+        """A past programme from the channel's archive, then back to the picture (its transport keys work)."""
+        if not self.tv.catchup.play(programme, channel):
+            return False
+        self.stack.clear()
+        return True
 
     def watch(self, channel: Channel) -> None:
         """Watch ``channel`` from a screen over live TV: tune it and go back to live TV."""

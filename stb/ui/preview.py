@@ -138,6 +138,25 @@ def details_now(s: Scene) -> None:
     screen.draw(s.canvas, time.monotonic())
 
 
+def guide_archive(s: Scene) -> None:
+    """The grid moved back: News 24 has catch-up, so its programme that ended carries the archive's ▶."""
+    grid = s.grid()
+    for action in ("left", "down"):
+        grid.handle(action, 0)
+    grid.draw(s.canvas, time.monotonic())
+
+
+def details_archive(s: Scene) -> None:
+    """A programme that ended, from a channel with catch-up: "Play from archive"."""
+    grid = s.grid()
+    grid.handle("left", 0)
+    grid.draw(s.canvas, time.monotonic())
+    focus = grid.model.focus
+    assert focus is not None and focus.stop <= s.now  # the preview's News 24 has the Evening News before the hour
+    DetailsScreen(focus, grid.model.channel, s.theme_for("details"), lambda c: None, reminders=s.box,
+                  archive=lambda p, c: True).draw(s.canvas, time.monotonic())  # fmt: skip
+
+
 def live_reminder(s: Scene) -> None:
     """A reminder's programme has started: the toast offers it, OK watches."""
     screen, now = s.live(), time.monotonic()
@@ -329,7 +348,8 @@ def live_mirroring(s: Scene) -> None:
 SCREENS: dict[str, Callable[[Scene], object]] = {
     f.__name__: f
     for f in (live_banner, live_timeshift, live_info_volume_number, live_unavailable, live_locked, track_picker,
-              channel_list, guide_grid, guide_grid_empty, details, details_now, live_reminder, settings,
+              channel_list, guide_grid, guide_grid_empty, guide_archive, details, details_now, details_archive,
+              live_reminder, settings,
               settings_open_lan, settings_network_tuner, pin_dialog, pairing, devices, devices_remove, standby,
               other_screens, other_screens_code, other_screens_recordings, live_mirroring, recordings,
               recording_conflict)

@@ -23,6 +23,7 @@ from stb.player.ports import Frame, FrameSource, PlayerPort
 from stb.player.zapper import PlaybackChanged
 from stb.relay.shift import ShiftWindow
 from stb.skin.theme import Theme
+from stb.tv.catchup import oldest
 from stb.tv.core import TvCore
 from stb.tv.ports import ZapperPort
 from stb.ui.grid import GridScreen
@@ -151,6 +152,8 @@ CHANNELS = [  # names in the scripts the fonts must cover, and one too long for 
     (5, "ert", "ΕΡΤ1", ["International"]),
     (6, "empty", "No Guide TV", []),
 ]
+ARCHIVED = ("news", "sport")  # channels with a catch-up archive: their past programmes get a ▶
+ARCHIVE = {"catchup": "shift", "catchup-days": "3"}
 Show = tuple[int, int, str, str, str | None]  # minutes from the hour, length, title, category, rating
 SHOWS: dict[str, list[Show]] = {  # channel → its shows
     "news": [(-60, 60, "Evening News", "News", None), (0, 30, "Weather and Traffic", "News", None),
@@ -203,7 +206,7 @@ class Scene:
             canvas.fill((40, 90, 140), rect)  # stands for the live picture
 
         return GridScreen(self.box, self.theme_for("guide"), lambda: self.guide, preview, lambda p, c: None,
-                          now=self.now)  # fmt: skip
+                          now=self.now, archived=oldest)  # fmt: skip
 
     def settings(self) -> SettingsScreen:
         hooks = Hooks(push=lambda s: None, set_pretuning=lambda on: None, set_refresh_hours=lambda h: None,
@@ -223,7 +226,7 @@ def demo_scene(work: Path, theme_for: ThemeFor, now: float) -> Iterator[Scene]:
     import_sources(work / "g.db", [str(xml)], now=now)
     lineup = Lineup(name="preview", channels=[
         Channel(number=n, id=cid, name=name, groups=groups, urls=[f"http://127.0.0.1:9/{cid}.ts"],
-                guide_id=f"{cid}.demo")
+                guide_id=f"{cid}.demo", catchup=ARCHIVE if cid in ARCHIVED else {})
         for n, cid, name, groups in CHANNELS
     ])  # fmt: skip
     box = Box(lineup, StateStore(work))

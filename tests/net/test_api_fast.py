@@ -97,6 +97,10 @@ class FakeBox:
         self._called("key", action)
         return self.api_state()
 
+    def api_play_archive(self, channel_id: str, start: int) -> StateDict:
+        self._called("archive", channel_id, start)
+        return self.api_state()
+
     def api_standby(self, on: bool | None) -> StateDict:
         self._called("standby", on)
         self.standby = not self.standby if on is None else on
@@ -279,6 +283,19 @@ def test_actions_call_the_port_on_the_tv_thread_and_answer_its_state(api):
         ("lineup", ()),
     ]  # fmt: skip
     assert api.box.threads == {"fake-ui"}  # never on the event loop's thread
+
+
+def test_play_from_the_archive_is_an_action_with_a_checked_body(api):
+    async def test(client: httpx.AsyncClient) -> None:
+        headers = await pair(client, api.ctx)
+        ok = await client.post("/actions/archive", json={"channel": "c2", "start": 1_800_000_000}, headers=headers)
+        assert ok.status_code == 200, ok.text
+        for wrong in ({"channel": "c2"}, {"channel": "c2", "start": -1}, {"channel": "c2", "start": "soon"},
+                      {"channel": "", "start": 1}, {"channel": "c2", "start": 1.5}):  # fmt: skip
+            assert_problem(await client.post("/actions/archive", json=wrong, headers=headers), 422)
+
+    api.run(test)
+    assert api.box.calls == [("archive", ("c2", 1_800_000_000))]
 
 
 def test_not_found_from_the_port_is_a_404_problem_and_a_bug_a_500(api):

@@ -21,7 +21,19 @@ from fastapi import FastAPI
 
 from stb import __version__
 from stb.errors import NotFound
-from stb.net.api import actions, box, events, exports, guide, lineup, recording_streams, recordings, streams, tuner
+from stb.net.api import (
+    actions,
+    box,
+    catchup,
+    events,
+    exports,
+    guide,
+    lineup,
+    recording_streams,
+    recordings,
+    streams,
+    tuner,
+)
 from stb.net.api.context import API, EventHub, NetContext
 from stb.net.api.document import with_problem_schema
 from stb.net.api.gate import MAX_BODY, Gate, host_allowed
@@ -56,6 +68,7 @@ def create_app(ctx: NetContext) -> FastAPI:
         add_page(app, ctx.theme)
     app.include_router(exports.router)
     app.include_router(tuner.router)
+    app.include_router(catchup.router)
     app.include_router(recordings.router)
     app.include_router(recording_streams.router)
     app.add_exception_handler(TimerConflict, recordings.timer_conflict)  # type: ignore[arg-type]

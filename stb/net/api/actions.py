@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from stb.net.api.access import authed, check_token, presented_token
 from stb.net.api.context import API, Ctx
 from stb.net.api.document import BODY, problems
-from stb.net.api.models import HandedOff, Handoff, Key, Play, Standby, State, Volume, Zap
+from stb.net.api.models import HandedOff, Handoff, Key, Play, PlayArchive, Standby, State, Volume, Zap
 from stb.redirects import RedirectRefused, resolve
 
 router = APIRouter(prefix=API)
@@ -43,6 +43,12 @@ async def play(body: Play, ctx: Ctx) -> State:
         except RedirectRefused as exc:
             raise HTTPException(422, f"body.url: {exc}") from None
     return await ctx.commands.call(ctx.box.api_play, url, body.title)
+
+
+@router.post("/actions/archive", dependencies=authed, summary="Play a past programme from the catch-up archive",
+             responses=problems(*BODY, 401, 404, 503))  # fmt: skip
+async def play_archive(body: PlayArchive, ctx: Ctx) -> State:
+    return await ctx.commands.call(ctx.box.api_play_archive, body.channel, body.start)
 
 
 @router.post("/actions/handoff", dependencies=authed, responses=problems(*BODY, 401, 503),

@@ -67,6 +67,11 @@ class Play(_Body):
         return value
 
 
+class PlayArchive(_Body):
+    channel: str = Field(min_length=1, max_length=128, description="The line-up channel with catch-up")
+    start: Annotated[int, Field(ge=0, le=2**34), WHOLE] = Field(description="The programme's start (UTC seconds)")
+
+
 class Handoff(_Body):
     channel: str | None = Field(None, min_length=1, max_length=128,
                                 description="The channel id this device took; when the TV shows another one by "
@@ -192,6 +197,7 @@ class LineupChannel(ChannelRef):
     groups: list[str]
     radio: bool
     has_logo: bool
+    archive_days: int | None = Field(None, description="Days back its catch-up archive reaches; null: none")
 
 
 class Stream(BaseModel):

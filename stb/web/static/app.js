@@ -260,6 +260,16 @@ async function zapTo(channelId) {
   }
 }
 
+async function playArchive(channel, p) {
+  try {
+    app.tv = await api("POST", "/actions/archive", { channel: channel.id, start: p.start });
+    renderNow();
+    toast(`On the TV from the archive: ${p.title}`);
+  } catch (err) {
+    if (err.status !== 401) toast(err.message, true);
+  }
+}
+
 // -- guide --------------------------------------------------------------------------------------
 
 async function refreshNowNext(ids) {
@@ -368,11 +378,15 @@ async function showDay(channel) {
     return;
   }
   list.replaceChildren(...programmes.map((p) => {
+    // a past programme the channel's catch-up archive holds: a ▶, and a tap plays it on the TV from there
+    const archived = channel.archive_days && p.stop <= now && p.start >= now - channel.archive_days * 86400;
     const li = row([
       el("span", "when", clock(p.start)),
-      el("span", "name", p.title),
-      el("span", "sub", p.sub_title || p.description || ""),
-    ], () => zapTo(channel.id), "programme " + (p.stop <= now ? "past" : p.start <= now ? "current" : ""));
+      el("span", "name", (archived ? "▶ " : "") + p.title),
+      el("span", "sub", archived ? "Watch from the archive" : p.sub_title || p.description || ""),
+    ], archived ? () => playArchive(channel, p) : () => zapTo(channel.id),
+    "programme " + (archived ? "archive" : p.stop <= now ? "past" : p.start <= now ? "current" : ""));
+    if (archived) li.firstChild.setAttribute("aria-label", `${p.title}: watch from the archive on the TV`);
     if (p.stop > now) {
       li.classList.add("recordable");
       li.append(recordButton(channel.id, p));

@@ -1,0 +1,97 @@
+"""Route: a past programme of a catch-up channel, from the provider's archive through the box.
+
+What the M3U export's ``catchup-source`` points at, so Kodi's IPTV Simple (or any player) gets catch-up
+through the box with the same pairing, signed URLs, session caps and parental lock as live streams. The box
+builds the provider's URL itself (:mod:`stb.lineup.catchup`: times bounded by the channel's window, nothing
+of the request but two numbers reaches it), follows its redirects by :mod:`stb.redirects`' rules, and
+proxies the bytes, Range requests included, so players can seek and the provider's URL (its credentials)
+never leaves the box.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from stb.errors import NotFound
+from stb.lineup.catchup import CatchupError, archive_url, of_channel
+from stb.net.api.access import Access
+from stb.net.api.context import Ctx
+from stb.net.api.document import problems
+from stb.net.api.sessions import RELAY_STREAMS
+from stb.redirects import RedirectRefused, resolve
+from stb.relay.errors import ChannelLocked, UpstreamDown
+
+TS_MIME = "video/mp2t"
+CONNECT_S = 10.0
+PASSED_ON = ("content-type", "content-length", "content-range", "accept-ranges")
+Epoch = Annotated[int, Query(ge=0, le=2**34, description="Unix time (seconds)")]
+
+router = APIRouter()
+
+
+ARCHIVE_ANSWER = {"content": {TS_MIME: {}}, "description": "The archive"}
+
+
+@router.get("/catchup/channel/{channel_id}", response_class=StreamingResponse,
+            responses=problems(400, 401, 403, 404, 429, 502, ok=ARCHIVE_ANSWER),
+            summary="A past programme from the provider's archive (Kodi catch-up through the box)")  # fmt: skip
+async def catchup_channel(channel_id: str, start: Epoch, request: Request, ctx: Ctx, access: Access,
+                          end: Epoch | None = None) -> Response:  # fmt: skip
+    source = ctx.the_relay().source(channel_id[:128])
+    channel = ctx.current_lineup().by_id(channel_id[:128])
+    if source is None or channel is None:
+        raise NotFound(f"no channel with id {channel_id[:128]!r}")
+    if source.locked:
+        raise ChannelLocked(f"{source.name} is locked by the parental lock; enter the PIN on the TV first")
+    catchup = of_channel(channel.urls[0], channel.catchup, channel.attributes)
+    if catchup is None:
+        raise NotFound(f"{channel.name} has no catch-up")
+    try:
+        url = archive_url(catchup, start, end, int(time.time()), epg_shift_s=int(channel.guide_shift * 3600))
+        url = await resolve(url)
+    except CatchupError as exc:
+        raise NotFound(str(exc)) from None
+    except RedirectRefused as exc:
+        raise UpstreamDown(f"{channel.name}'s archive {exc}") from None
+    address = request.client.host if request.client else "?"
+    session = ctx.sessions.open(access.device.id if access.device else None, address, RELAY_STREAMS, access.sig)
+    headers = dict(channel.headers)
+    if (wanted := request.headers.get("range")) is not None:
+        headers["Range"] = wanted[:100]
+    client = httpx.AsyncClient(follow_redirects=False, timeout=httpx.Timeout(CONNECT_S, read=None))
+    try:
+        upstream = await client.send(client.build_request("GET", url, headers=headers), stream=True)
+    except httpx.HTTPError as exc:
+        ctx.sessions.close(session)
+        await client.aclose()
+        raise UpstreamDown(f"{channel.name}'s archive does not answer: {type(exc).__name__}") from None
+    if upstream.status_code == 416:  # a range past the end: the player's to know, as from the provider
+        ctx.sessions.close(session)
+        await upstream.aclose()
+        await client.aclose()
+        return Response(status_code=416, headers={k: v for k, v in upstream.headers.items()
+                                                  if k.lower() == "content-range"})  # fmt: skip
+    if upstream.status_code not in (200, 206):
+        ctx.sessions.close(session)
+        await upstream.aclose()
+        await client.aclose()
+        raise UpstreamDown(f"{channel.name}'s archive answered {upstream.status_code}")
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_raw():
+                yield chunk
+        finally:
+            await upstream.aclose()
+            await client.aclose()
+
+    kept = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_ON}
+    kept.setdefault("content-type", TS_MIME)
+    return StreamingResponse(ctx.sessions.guard(body(), session), status_code=upstream.status_code,
+                             headers=kept | {"Cache-Control": "no-store"})  # fmt: skip
