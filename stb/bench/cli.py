@@ -90,7 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     pv = scenarios.add_parser(
         "pvr", help="recordings: N at once from the demo head-end, timer → bytes on disk, TS continuity (ffmpeg), "
         "CPU per recording against plain relay reads, disk write rate; timeshift: key → picture for pause, skip, "
-        "start over, back to live and trick play, beside plain libVLC",
+        "start over, back to live and trick play, beside plain libVLC; other_screens: a recording seeked and resumed "
+        "in a laptop's mpv over the box's routes, beside the file on disk",
     )  # fmt: skip
     pv.add_argument("--recordings", type=int, default=4, help="recordings at once (default: %(default)s)")
     pv.add_argument(

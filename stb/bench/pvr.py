@@ -2,7 +2,8 @@
 
 Each scenario is a function of a :class:`Rig` (the head-end, a scratch folder, the options) returning its
 own part of the report; :func:`run` merges them, so scenarios added later (timeshift: pause_resume_ms,
-skip_p50_ms, back_to_live_ms, start_over_ms, trick_max_gap_ms) sit beside ``recordings``.
+skip_p50_ms, back_to_live_ms, start_over_ms, trick_max_gap_ms; other_screens: recording_seek_ms,
+resume_elsewhere_ms) sit beside ``recordings``.
 
 ``recordings``: N timers on N channels fire together; recording start is timer time → first bytes on disk
 (the channels not read before: the relay connects to the head-end first). The files are checked by
@@ -158,8 +159,15 @@ def buffer_wrap(rig: Rig) -> dict[str, Any]:
     return shift.buffer_wrap(hours=hours, keep_hours=hours * 0.8, sample_minutes=hours * 60 / 15)
 
 
+def other_screens(rig: Rig) -> dict[str, Any]:
+    """A recording in a laptop's mpv: seeks over the TS route, resume on another client (bench.recording_screens)."""
+    from stb.bench import recording_screens
+
+    return recording_screens.other_screens(rig.host, rig.port, rig.work, rig.seconds)
+
+
 SCENARIOS: dict[str, Callable[[Rig], dict[str, Any]]] = {
-    "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap,
+    "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap, "other_screens": other_screens,
 }  # fmt: skip
 
 
@@ -203,6 +211,10 @@ def render(report: dict[str, Any]) -> str:
                      f"(growth {wrap['rss_growth_mb']:+.1f} MB filling, {wrap['rss_growth_while_wrapping_mb']:+.1f} MB "
                      "while wrapping), the reader at live never lost its place "
                      f"({wrap['reader_jumps']} jumps)")  # fmt: skip
+    if "other_screens" in report:
+        from stb.bench import recording_screens
+
+        lines += recording_screens.render(report["other_screens"])
     if "timeshift" in report:
         from stb.bench import timeshift as shift
 

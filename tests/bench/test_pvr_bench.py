@@ -59,3 +59,16 @@ def test_the_buffer_wrap_soak_wraps_and_reports_rss(media_dir):
     assert report["buffer_span_s"] <= 0.1 * 3600 + 10  # the buffer turned: what it keeps stays bounded
     assert report["written_mb"] > 0 and report["reader_jumps"] == 0
     assert report["rss_growth_while_wrapping_mb"] is not None and len(report["rss_mb"]) >= 10
+
+
+@pytest.mark.slow
+def test_bench_pvr_other_screens_reports_the_keys_scripts_read(media_dir):
+    out = subprocess.run([sys.executable, "-m", "stb", "bench", "pvr", "--scenario", "other_screens", "--seconds", "2",
+                          "--json"], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    part = json.loads(out.stdout)["other_screens"]
+    seek, resume = part["recording_seek_ms"], part["resume_elsewhere_ms"]
+    assert seek["p50"] > 0 and seek["file_p50"] > 0 and len(seek["each"]) == 7
+    assert resume["ts_first_frame_ms"] > 0 and resume["hls_first_frame_ms"] > 0 and resume["file_first_frame_ms"] > 0
+    # the second client starts where the first stopped (a position, not a time: a GOP's worth of slack)
+    assert resume["stopped_at_s"] > 0 and resume["ts_position_diff_s"] < 2.0 and resume["hls_position_diff_s"] < 2.0
