@@ -135,7 +135,8 @@ def serving(pvr: Any, work: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
     from stb.commands import CommandQueue
     from stb.lan.auth import Auth
-    from stb.net.api import NetContext, create_app
+    from stb.net.api import Limits, NetContext, create_app
+    from stb.net.http import for_box
     from stb.net.signed import StreamSigner
 
     auth = Auth(directory=work / "auth")
@@ -144,7 +145,7 @@ def serving(pvr: Any, work: Path) -> Iterator[tuple[str, dict[str, str]]]:
     ctx = NetContext(box_info=dict, commands=CommandQueue(), auth=auth, box=None, guide=lambda: None,  # type: ignore[arg-type]
                      open_on_lan=lambda: False, pvr=pvr, signer=StreamSigner(work))  # fmt: skip
     server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="off"))  # fmt: skip
+                                           lifespan="off", http=for_box(Limits())))  # fmt: skip
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), name="bench-api")
     thread.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -21,7 +22,10 @@ import uvicorn
 
 from stb.commands import CommandQueue
 from stb.lan.auth import Auth
-from stb.net.api import NetContext, create_app
+from stb.net.api import Limits, NetContext, create_app
+from stb.net.api.recording_streams import ABORT
+from stb.net.http import ABORT as PROTOCOL_ABORT
+from stb.net.http import for_box
 from stb.net.signed import StreamSigner
 from stb.pvr.library import Meta, Part
 from stb.pvr.media import RecordingIndex, parse_range, playlist, spans
@@ -100,7 +104,9 @@ def served(tmp_path, clip) -> Iterator[Served]:
                      commands=CommandQueue(), auth=Auth(directory=tmp_path / "auth"), box=None, guide=lambda: None,  # type: ignore[arg-type]
                      open_on_lan=lambda: False, pvr=pvr, signer=StreamSigner(tmp_path),
                      recording_hidden=lambda meta: meta.id in hidden)  # fmt: skip
-    config = uvicorn.Config(create_app(ctx), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        create_app(ctx), host="127.0.0.1", port=0, log_level="warning", lifespan="off", http=for_box(Limits())
+    )  # the box's own connections, as stb.net.server serves them
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), name="api")
@@ -243,7 +249,7 @@ def _reader(url: str, stop: threading.Event, result: dict) -> None:
 
 
 @pytest.mark.parametrize("how", ["revoked", "deleted"])
-def test_a_revoked_device_or_a_deleted_recording_ends_the_stream(served, clip, how):
+def test_a_revoked_device_or_a_deleted_recording_ends_the_stream(served, clip, how, caplog, capfd):
     auth, device_id = served.pair()
     ts = f"{served.root}{signed(served, auth, LONG_ID)['ts']}"
     stop, result = threading.Event(), {}
@@ -263,3 +269,9 @@ def test_a_revoked_device_or_a_deleted_recording_ends_the_stream(served, clip, h
     again = httpx.get(ts, timeout=10)
     assert again.status_code == (401 if how == "revoked" else 404)
     assert again.headers["content-type"] == "application/problem+json"
+    # cleanly: the body stops short and the connection closes (HTTP/1.1's "that was not all"), nothing logged
+    assert result["ended"] == "RemoteProtocolError", result
+    assert ABORT == PROTOCOL_ABORT
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    logged = capfd.readouterr().err  # uvicorn's own log goes to stderr, not through the root logger
+    assert "Exception in ASGI application" not in logged and "without completing" not in logged, logged

@@ -10,10 +10,13 @@ deleted while it is sent ends its stream at the next read; its playlist and segm
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from stb.errors import NotFound
 from stb.net.api.access import Access, StreamAccess, authed, presented_token
@@ -30,6 +33,8 @@ from stb.pvr.timers import ID_PATTERN
 from stb.relay.errors import ChannelLocked
 
 router = APIRouter()
+
+ABORT = "stb.abort"  # the scope extension that ends an answer short (stb.net.http.ABORT)
 
 Id = Annotated[str, Path(pattern=ID_PATTERN, description="16 hex digits")]
 RangeHeader = Annotated[str | None, Header(max_length=200, description="bytes=FIRST-LAST: a part of the recording")]
@@ -68,8 +73,55 @@ async def stream_recording(recording_id: Id, request: Request, ctx: Ctx, access:
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store", "Content-Length": str(max(0, last - first + 1))}
     if wanted is not None:
         headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-    return StreamingResponse(ctx.sessions.guard(body, session), 206 if wanted is not None else 200,
-                             headers=headers, media_type=TS_MIME)  # fmt: skip
+    return SizedStream(ctx.sessions.guard(body, session), last - first + 1, 206 if wanted is not None else 200,
+                       headers)  # fmt: skip
+
+
+class SizedStream(Response):
+    """A body of a declared length from an async iterator; one that ends short (the recording was deleted, the
+    device revoked) closes the connection through the box's ``stb.abort`` extension, which is how HTTP/1.1 says
+    "that was not all" without an error. A client that leaves stops the reading at once."""
+
+    media_type = TS_MIME
+
+    def __init__(self, body: AsyncIterator[bytes], length: int, status: int, headers: dict[str, str]) -> None:
+        super().__init__(None, status, headers | {"Content-Length": str(max(0, length))}, TS_MIME)
+        self.body_iterator, self.length = body, max(0, length)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        left = asyncio.current_task()
+        gone = asyncio.Event()
+
+        async def listen() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+            if left is not None:
+                left.cancel()  # a read in progress ends now, not at the end of the recording
+
+        listener = asyncio.ensure_future(listen())
+        sent = 0
+        try:
+            async for chunk in self.body_iterator:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                sent += len(chunk)
+        except asyncio.CancelledError:
+            if not gone.is_set() or left is None:
+                raise
+            left.uncancel()
+            return
+        finally:
+            listener.cancel()
+            with contextlib.suppress(Exception):
+                await self.body_iterator.aclose()  # type: ignore[attr-defined]
+        if sent >= self.length:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        abort = scope.get("extensions", {}).get(ABORT)
+        if abort is not None:
+            abort()
+        # else (a server without the extension): returning with the response incomplete closes the connection
 
 
 def _hls(ctx: NetContext, request: Request, access: StreamAccess) -> None:
