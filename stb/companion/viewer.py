@@ -111,12 +111,12 @@ class Viewer:
                     self.report.labels.append(self._label)
                 if player.state is PlaybackState.PLAYING and self.report.first_frame_s is None:
                     self.report.first_frame_s = round(now - started, 3)
+                    if self.on_first_frame is not None:
+                        self.on_first_frame(self.report.first_frame_s)
                 if seek_to is not None and player.state is PlaybackState.PLAYING and (at := player.position()):
                     seek_to = None  # libVLC 3 ignores start-time (and set_time) on a TS over HTTP: a share, once
                     if at < self.start_s - 1.0 and self.length_s:
                         player.seek_fraction(self.start_s / self.length_s)
-                    if self.on_first_frame is not None:
-                        self.on_first_frame(self.report.first_frame_s)
                 while not self.notes.empty():
                     self.report.pictures_at[self.notes.get_nowait()] = player.stats().decoded
                 if video.get_size() != window.get_size():

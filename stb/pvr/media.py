@@ -212,11 +212,12 @@ class RecordingIndex:
         self.parts: list[PartIndex] = []
         self.cuts: list[Cut] = []
         self.spans: list[Span] = []
-        self._lock = threading.Lock()
+        self._scanning = threading.Lock()  # one scan at a time (off the event loop: it reads the files)
+        self._lock = threading.Lock()  # only to swap and read the lists: never held while reading a file
 
     def update(self, meta: Meta, parts: list[Span]) -> list[Cut]:
         """Scan what was appended since; the segments as of now (a part being written: its complete ones)."""
-        with self._lock:
+        with self._scanning:
             while len(self.parts) < len(parts):
                 self.parts.append(PartIndex())
             cuts: list[Cut] = []
@@ -227,17 +228,19 @@ class RecordingIndex:
                 info = meta.parts[i] if i < len(meta.parts) else None
                 seconds = max(0.0, (info.end or info.start) - info.start) if info else 0.0
                 cuts += index.cuts(i, span.size, seconds, final, self.target_s)
-            self.cuts, self.spans = cuts, parts
+            with self._lock:
+                self.cuts, self.spans = cuts, parts
             return cuts
 
     def segment(self, seq: int) -> tuple[bytes, Span, Cut] | None:
         """The tables to put in front, the file and the cut of segment ``seq`` (None: not in the playlist)."""
         with self._lock:
-            if not 0 <= seq < len(self.cuts):
-                return None
-            cut = self.cuts[seq]
-            index = self.parts[cut.part]
-            return (index.pat or b"") + (index.pmt or b""), self.spans[cut.part], cut
+            cuts, spans = self.cuts, self.spans
+        if not 0 <= seq < len(cuts):
+            return None
+        cut = cuts[seq]
+        index = self.parts[cut.part]  # its tables are set once, before any cut of it exists
+        return (index.pat or b"") + (index.pmt or b""), spans[cut.part], cut
 
 
 def playlist(cuts: list[Cut], growing: bool, query: str = "") -> str:
