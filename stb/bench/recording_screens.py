@@ -158,6 +158,7 @@ def serving(pvr: Any, work: Path) -> Iterator[tuple[str, dict[str, str]]]:
     try:
         yield f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
     finally:
+        asyncio.run_coroutine_threadsafe(ctx.sessions.stop(), loop).result(30)  # its watcher, before the loop ends
         server.should_exit = True
         thread.join(30)
         loop.close()

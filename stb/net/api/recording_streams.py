@@ -27,7 +27,7 @@ from stb.net.api.recording_models import RecordingUrls
 from stb.net.api.sessions import HLS_CLIENTS, RELAY_STREAMS
 from stb.net.api.streams import HLS_MIME, TS_MIME, Seq
 from stb.pvr.library import Meta
-from stb.pvr.media import RangeNotSatisfiable, parse_range, playlist, read_range, spans
+from stb.pvr.media import RangeNotSatisfiable, Span, parse_range, playlist, read_range, spans
 from stb.pvr.service import Pvr
 from stb.pvr.timers import ID_PATTERN
 from stb.relay.errors import ChannelLocked
@@ -69,7 +69,10 @@ async def stream_recording(recording_id: Id, request: Request, ctx: Ctx, access:
     first, last = wanted if wanted is not None else (0, size - 1)
     address = request.client.host if request.client else "?"
     session = ctx.sessions.open(access.device.id if access.device else None, address, RELAY_STREAMS, access.sig)
-    body = read_range(parts, first, last, lambda: meta.id in pvr.library.recordings)
+    offsets = None
+    if len(parts) > 1:  # later parts follow on the first one's clock: their offsets come from the index
+        offsets = (await asyncio.to_thread(_offsets, pvr, meta, parts)) or None
+    body = read_range(parts, first, last, lambda: meta.id in pvr.library.recordings, offsets=offsets)
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store", "Content-Length": str(max(0, last - first + 1))}
     if wanted is not None:
         headers["Content-Range"] = f"bytes {first}-{last}/{size}"
@@ -124,6 +127,12 @@ class SizedStream(Response):
         # else (a server without the extension): returning with the response incomplete closes the connection
 
 
+def _offsets(pvr: Pvr, meta: Meta, parts: list[Span]) -> list[int]:
+    index = pvr.media.of(meta.id)
+    index.update(meta, parts)
+    return index.offsets
+
+
 def _hls(ctx: NetContext, request: Request, access: StreamAccess) -> None:
     """The device's cap of HLS clients (answered at once: only checked)."""
     address = request.client.host if request.client else "?"
@@ -157,8 +166,9 @@ async def hls_recording_segment(recording_id: Id, seq: Seq, request: Request, ct
         found = index.segment(seq)
     if found is None:
         raise NotFound(f"segment {seq} is not in this recording's playlist (yet)")
-    tables, span, cut = found
-    chunks = [c async for c in read_range([span], cut.start, cut.end - 1, lambda: meta.id in pvr.library.recordings)]
+    tables, span, cut, shift = found
+    chunks = [c async for c in read_range([span], cut.start, cut.end - 1, lambda: meta.id in pvr.library.recordings,
+                                          offsets=[shift])]  # fmt: skip
     if meta.id not in pvr.library.recordings:
         raise NotFound(f"{meta.title} was deleted")
     return Response(tables + b"".join(chunks), media_type=TS_MIME, headers={"Cache-Control": "private, max-age=60"})
