@@ -67,11 +67,11 @@ async def stream_recording(recording_id: Id, request: Request, ctx: Ctx, access:
     except RangeNotSatisfiable as exc:
         return problem(416, "Range not satisfiable", str(exc), {"Content-Range": f"bytes */{exc.size}"})
     first, last = wanted if wanted is not None else (0, size - 1)
-    address = request.client.host if request.client else "?"
-    session = ctx.sessions.open(access.device.id if access.device else None, address, RELAY_STREAMS, access.sig)
     offsets = None
     if len(parts) > 1:  # later parts follow on the first one's clock: their offsets come from the index
         offsets = (await asyncio.to_thread(_offsets, pvr, meta, parts)) or None
+    address = request.client.host if request.client else "?"
+    session = ctx.sessions.open(access.device.id if access.device else None, address, RELAY_STREAMS, access.sig)
     body = read_range(parts, first, last, lambda: meta.id in pvr.library.recordings, offsets=offsets)
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store", "Content-Length": str(max(0, last - first + 1))}
     if wanted is not None:
