@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "stb.companion.remote_cli",  # pair, remote
     "stb.companion.watch_cli",  # mirror, watch, fling
     "stb.companion.take_cli",  # take
+    "stb.companion.recordings_cli",  # recordings list|play|delete|schedule
     "stb.lan.pairing_cli",  # pairing list|approve|deny
     "stb.bench.cli",  # bench guide|zap|soak|ui|discovery|relay|web|reliability
 )

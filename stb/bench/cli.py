@@ -93,7 +93,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "recordings: N at once from the demo head-end, timer → bytes on disk, TS continuity (ffmpeg), "
         "CPU per recording against plain relay reads, disk write rate; timeshift: key → picture for pause, skip, "
         "start over, back to live and trick play, beside plain libVLC; catchup: a past programme → first picture "
-        "from the archive, beside libVLC opening the archive URL",
+        "from the archive, beside libVLC opening the archive URL; phone: chromium playing and seeking a recording, "
+        "beside bare hls.js; other_screens: a recording seeked and resumed in a laptop's mpv over the box's routes, "
+        "beside the file on disk",
     )  # fmt: skip
     pv.add_argument("--recordings", type=int, default=4, help="recordings at once (default: %(default)s)")
     pv.add_argument(

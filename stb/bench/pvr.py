@@ -2,7 +2,8 @@
 
 Each scenario is a function of a :class:`Rig` (the head-end, a scratch folder, the options) returning its
 own part of the report; :func:`run` merges them (timeshift: pause_resume_ms, skip_p50_ms, back_to_live_ms,
-start_over_ms, trick_max_gap_ms; combined: continuity_errors, recording_start_ms).
+start_over_ms, trick_max_gap_ms; combined: continuity_errors, recording_start_ms; phone:
+recording_first_frame_ms; other_screens: recording_seek_ms, resume_elsewhere_ms; catchup: catchup_start_ms).
 
 ``combined`` (:mod:`stb.bench.pvr_combined`): N recordings, live TV and its timeshift buffer at once in the
 real box: the issue's figures ``continuity_errors`` and ``recording_start_ms`` come from it.
@@ -169,6 +170,13 @@ def buffer_wrap(rig: Rig) -> dict[str, Any]:
     return shift.buffer_wrap(hours=hours, keep_hours=hours * 0.8, sample_minutes=hours * 60 / 15)
 
 
+def other_screens(rig: Rig) -> dict[str, Any]:
+    """A recording in a laptop's mpv: seeks over the TS route, resume on another client (bench.recording_screens)."""
+    from stb.bench import recording_screens
+
+    return recording_screens.other_screens(rig.host, rig.port, rig.work, rig.seconds)
+
+
 def phone(rig: Rig) -> dict[str, Any]:
     """A phone's chromium watching a recording the box made: Play → first frame, seeks (stb.bench.phone_recordings)."""
     from stb.bench import phone_recordings
@@ -186,7 +194,7 @@ def catchup(rig: Rig) -> dict[str, Any]:
 
 SCENARIOS: dict[str, Callable[[Rig], dict[str, Any]]] = {
     "combined": combined, "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap,
-    "phone": phone, "catchup": catchup,
+    "phone": phone, "catchup": catchup, "other_screens": other_screens,
 }  # fmt: skip
 
 
@@ -234,6 +242,10 @@ def render(report: dict[str, Any]) -> str:
                      f"(growth {wrap['rss_growth_mb']:+.1f} MB filling, {wrap['rss_growth_while_wrapping_mb']:+.1f} MB "
                      "while wrapping), the reader at live never lost its place "
                      f"({wrap['reader_jumps']} jumps)")  # fmt: skip
+    if "other_screens" in report:
+        from stb.bench import recording_screens
+
+        lines += recording_screens.render(report["other_screens"])
     if "timeshift" in report:
         from stb.bench import timeshift as shift
 

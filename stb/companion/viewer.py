@@ -38,6 +38,7 @@ class ViewerReport:
     reconnects: int = 0
     pictures_at: dict[str, int] = field(default_factory=dict)  # pictures decoded when `Viewer.note(name)` came
     marker: int | None = None  # the demo head-end's channel marker in the last picture (tests, benches)
+    position_s: float | None = None  # seconds into the input when it stopped (a recording's resume position)
 
 
 class Viewer:
@@ -48,6 +49,8 @@ class Viewer:
         headless: bool = False,
         fullscreen: bool = False,
         on_first_frame: Callable[[float], None] | None = None,
+        start_s: float = 0.0,
+        length_s: float | None = None,
     ) -> None:
         """``on_first_frame(seconds)``: called once, on the viewer's thread, when the first picture shows
         (`stb take` tells the box then); keep it short or hand the work to another thread."""
@@ -58,6 +61,7 @@ class Viewer:
         self.labels: queue.SimpleQueue[str] = queue.SimpleQueue()  # from any thread
         self.notes: queue.SimpleQueue[str] = queue.SimpleQueue()  # from any thread
         self.on_first_frame = on_first_frame
+        self.start_s, self.length_s = start_s, length_s  # a recording: where to start, of how long
         self.report = ViewerReport()
         self._label, self._label_until = title, 0.0
         self.running = True
@@ -83,10 +87,12 @@ class Viewer:
         engine = Engine(EngineOptions(network_caching_ms=300))
         player = engine.create_player("viewer")
         started = time.monotonic()
-        player.tune(Channel(number=1, id="remote", name=self.title, urls=[self.url]))
+        options = [f"start-time={self.start_s:.1f}"] if self.start_s > 0 else []
+        player.tune(Channel(number=1, id="remote", name=self.title, urls=[self.url], vlc_options=options))
         self.say(self.title)
         video = pygame.Surface(window.get_size())
         clock = pygame.time.Clock()
+        seek_to = self.start_s if self.start_s > 0 else None
         try:
             while self.running and not stop() and (seconds is None or time.monotonic() - started < seconds):
                 now = time.monotonic()
@@ -107,6 +113,10 @@ class Viewer:
                     self.report.first_frame_s = round(now - started, 3)
                     if self.on_first_frame is not None:
                         self.on_first_frame(self.report.first_frame_s)
+                if seek_to is not None and player.state is PlaybackState.PLAYING and (at := player.position()):
+                    seek_to = None  # libVLC 3 ignores start-time (and set_time) on a TS over HTTP: a share, once
+                    if at < self.start_s - 1.0 and self.length_s:
+                        player.seek_fraction(self.start_s / self.length_s)
                 while not self.notes.empty():
                     self.report.pictures_at[self.notes.get_nowait()] = player.stats().decoded
                 if video.get_size() != window.get_size():
@@ -129,6 +139,7 @@ class Viewer:
                 clock.tick(FPS)
         finally:
             stats = player.stats()
+            self.report.position_s = player.position()
             self.report.pictures, self.report.state = stats.decoded, player.state.value
             self.report.marker = _marker(player)
             self.report.reconnects = player.reconnects

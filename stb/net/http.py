@@ -17,6 +17,8 @@ sends its request a byte at a time (slowloris), keeps its connection for ever, a
   never reads) is dropped: the connection is aborted, so the request in progress ends and frees its slot.
   uvicorn waits for such a client for ever (its send awaits the transport's drain), and 130 sockets that
   pipelined GETs of the page's 390 KB hls.js and never read held every request slot of the box;
+- an answer with a Content-Length that cannot be sent whole (a recording deleted while it is sent) is ended
+  by closing the connection (the ``stb.abort`` scope extension), not by an error;
 - past ``MAX_PIPELINED`` requests that a client sent ahead without waiting for the answers, the next is
   refused (429 problem JSON) and the connection closed: browsers do not pipeline, and a client that
   queues dozens of requests is not reading what it asked for.
@@ -53,6 +55,8 @@ MAX_PIPELINED = 4  # requests queued behind the one being answered; one more is 
 #: kernel) before its writes stalled: 130 such clients cost the loop 1.6 s of copying. 256 KiB still carries a
 #: relay stream with room (a second of 2 Mbit/s at once) on a LAN whose round trip is milliseconds.
 SEND_BUFFER = 128 * 1024
+#: The scope extension of a request whose answer may be ended short (:meth:`BoxH11Protocol.abort_response`).
+ABORT = "stb.abort"
 _WAITING = (h11.IDLE,)  # their_state while the next request has not been read whole
 _READING = (h11.IDLE, h11.SEND_BODY)
 
@@ -144,6 +148,14 @@ class BoxH11Protocol(H11Protocol):
             self.transport.write(problem_bytes(400, "Bad Request", "Bad request", "not a valid HTTP/1.1 request"))
             self.transport.close()
 
+    def abort_response(self) -> None:
+        """End the answer in progress short by closing the connection (an ASGI app cannot say so otherwise): a
+        body that declared its Content-Length and cannot send it all (a recording deleted while it is sent, a
+        revoked device) ends this way, the client seeing the connection close, with no error logged."""
+        if self.cycle is not None:
+            self.cycle.disconnected = True  # uvicorn: nothing more to send, nothing to complain about
+        self.transport.abort()
+
     # -- private ---------------------------------------------------------------------------------------------
     def _check_write(self) -> None:
         self._write_timer = None
@@ -169,6 +181,8 @@ class BoxH11Protocol(H11Protocol):
         protocol = self
 
         async def gated(scope, receive, send) -> None:
+            if scope["type"] == "http":
+                scope.setdefault("extensions", {})[ABORT] = protocol.abort_response
             if scope["type"] != "http" or protocol.pipelined <= MAX_PIPELINED:
                 await app(scope, receive, send)
                 return

@@ -178,6 +178,9 @@ class LibVlcAdapter:
     def set_time_s(self, seconds: float) -> None:
         self._mp.set_time(int(max(0.0, seconds) * 1000))
 
+    def set_fraction(self, fraction: float) -> None:
+        self._mp.set_position(min(1.0, max(0.0, fraction)))
+
     def set_volume(self, volume: int, muted: bool) -> None:
         self._mp.audio_set_volume(volume)
         self._mp.audio_set_mute(muted)

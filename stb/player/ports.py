@@ -150,6 +150,9 @@ class PlayerAdapter(Protocol):
     def set_time_s(self, seconds: float) -> None:
         """Jump to ``seconds`` from the input's start (a local file: libVLC's own seeking)."""
 
+    def set_fraction(self, fraction: float) -> None:
+        """Jump to this share of the input (0..1): libVLC 3 seeks an MPEG-TS over HTTP this way, not by time."""
+
     @property
     def audio_track(self) -> int:
         """The audio track playing, -1 for none."""

@@ -131,6 +131,13 @@ class Player:
         """Seconds into the input (a recording's file); None when nothing plays or libVLC does not know yet."""
         return self.adapter.time_s() if self.channel is not None else None
 
+    def seek_fraction(self, fraction: float) -> None:
+        """Jump to this share of the input (a recording over HTTP, which libVLC 3 does not seek by time)."""
+        if self.channel is None:
+            return
+        self.adapter.set_fraction(fraction)
+        self._progress_at = self._clock()  # the jump is no stall
+
     def seek_by(self, seconds: float) -> None:
         """Jump ``seconds`` on in the input (back when negative), by libVLC's own seeking in a local file."""
         at = self.position()

@@ -6,8 +6,10 @@ there). The HLS rendition is a list of cuts of the same files at video keyframes
 the packets' headers, then only what was appended since), each served as the part's PAT and PMT followed
 by the bytes between two keyframes, read from disk when it is asked for: every segment starts a decoder
 cleanly whatever the player asked for before, which byte-range segments of the bare file would not (a
-segment in the middle has no PAT/PMT of its own). A part after another is a new clock (the TV's buffer
-copied, then the live channel): a discontinuity.
+segment in the middle has no PAT/PMT of its own). A part after another (the box restarted, the source came
+back) has a clock of its own: its PCR, PTS and DTS are moved, as they are sent, to follow on from the part
+before, so players (libavformat ignores ``#EXT-X-DISCONTINUITY``) see one timeline as long as the recording's
+duration; the playlist still marks the discontinuity for those that honour it.
 
 Only ids the library listed name folders, and only ``part-N.ts`` files it recorded are read.
 """
@@ -22,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stb.pvr.library import Meta
+from stb.ts.clock import pcr_at, pes_times_at, read_pcr, read_time, ticks_between, write_pcr, write_time
 from stb.ts.packets import PACKET, SYNC, pes_time, pid_of, pmt_pid, random_access, video_pid
 
 TARGET_S = 4.0  # a segment lasts at least this (cut at the first keyframe past it)
 CLOCK = 90_000
 WRAP = 1 << 33
 SCAN_BLOCK = PACKET * 8192  # bytes read at a time while indexing
-CHUNK = 256 * 1024  # bytes per read while serving
+CHUNK = PACKET * 1394  # bytes per read while serving (~256 KiB, whole packets)
 NO_KEYFRAME_BYTES = 2 * 1024 * 1024  # a part without keyframes (radio, say) is cut every this many bytes
 
 
@@ -87,14 +90,33 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, last
 
 
+def rebase(data: bytes, ticks: int) -> bytes:
+    """Whole TS packets with ``ticks`` added to every PCR, PTS and DTS (a later part onto the first's clock)."""
+    if not ticks:
+        return data
+    out = bytearray(data)
+    for at in range(0, len(out) - PACKET + 1, PACKET):
+        packet = memoryview(out)[at : at + PACKET]
+        if packet[0] != SYNC:
+            continue
+        if (where := pcr_at(packet)) is not None:
+            write_pcr(packet, read_pcr(packet, where) + ticks, where)  # type: ignore[arg-type]
+        for field_at in pes_times_at(packet):
+            if field_at is not None:
+                write_time(packet, field_at, read_time(packet, field_at) + ticks)  # type: ignore[arg-type]
+    return bytes(out)
+
+
 async def read_range(parts: list[Span], first: int, last: int, still_there: Callable[[], bool],
-                     chunk: int = CHUNK) -> AsyncIterator[bytes]:  # fmt: skip
-    """Bytes ``first..last`` of the parts back to back; ends early (cleanly) once ``still_there()`` is False."""
+                     chunk: int = CHUNK, offsets: list[int] | None = None) -> AsyncIterator[bytes]:  # fmt: skip
+    """Bytes ``first..last`` of the parts back to back, each part's clock moved by its ``offsets`` (ticks); ends
+    early (cleanly) once ``still_there()`` is False."""
     offset = 0
-    for span in parts:
+    for i, span in enumerate(parts):
         if last < offset:
             break
         begin, end = max(first, offset), min(last + 1, offset + span.size)
+        shift = offsets[i] if offsets and i < len(offsets) else 0
         if begin < end:
             try:
                 handle = await asyncio.to_thread(open, span.path, "rb")
@@ -105,9 +127,14 @@ async def read_range(parts: list[Span], first: int, last: int, still_there: Call
                 while at < end - offset:
                     if not still_there():
                         return
-                    data = await asyncio.to_thread(_read_at, handle, at, min(chunk, end - offset - at))
+                    lead = at % PACKET if shift else 0  # a moved clock is rewritten packet by packet
+                    size = min(chunk, end - offset - at)
+                    data = await asyncio.to_thread(_read_at, handle, at - lead, size + lead)
                     if not data:
                         return
+                    if shift:
+                        whole = len(data) - len(data) % PACKET
+                        data = (rebase(data[:whole], shift) + data[whole:])[lead : lead + size]
                     at += len(data)
                     yield data
             finally:
@@ -144,6 +171,7 @@ class PartIndex:
     pmt_pid: int | None = None
     video_pid: int | None = None
     keyframes: list[tuple[int, int]] = field(default_factory=list)  # (offset, DTS)
+    first_dts: int | None = None
     last_dts: int | None = None
     frame: int = 0  # ticks between the latest two video frames
 
@@ -180,8 +208,16 @@ class PartIndex:
                 if self.last_dts is not None and 0 < (time - self.last_dts) % WRAP < CLOCK:
                     self.frame = (time - self.last_dts) % WRAP
                 self.last_dts = time
+                if self.first_dts is None:
+                    self.first_dts = time
                 if random_access(packet):
                     self.keyframes.append((base + at, time))
+
+    def ticks(self) -> int:
+        """How long this part lasts on its clock (its video, first to last frame, and one frame more)."""
+        if self.first_dts is None or self.last_dts is None:
+            return 0
+        return max(0, ticks_between(self.first_dts, self.last_dts)) + self.frame
 
     def cuts(self, part: int, size: int, seconds: float, final: bool, target_s: float) -> list[Cut]:
         """This part's segments; ``final``: the part is complete, its tail is a segment too."""
@@ -212,11 +248,13 @@ class RecordingIndex:
         self.parts: list[PartIndex] = []
         self.cuts: list[Cut] = []
         self.spans: list[Span] = []
-        self._lock = threading.Lock()
+        self.offsets: list[int] = []  # per part: ticks added so that each part follows the one before
+        self._scanning = threading.Lock()  # one scan at a time (off the event loop: it reads the files)
+        self._lock = threading.Lock()  # only to swap and read the lists: never held while reading a file
 
     def update(self, meta: Meta, parts: list[Span]) -> list[Cut]:
         """Scan what was appended since; the segments as of now (a part being written: its complete ones)."""
-        with self._lock:
+        with self._scanning:
             while len(self.parts) < len(parts):
                 self.parts.append(PartIndex())
             cuts: list[Cut] = []
@@ -227,17 +265,26 @@ class RecordingIndex:
                 info = meta.parts[i] if i < len(meta.parts) else None
                 seconds = max(0.0, (info.end or info.start) - info.start) if info else 0.0
                 cuts += index.cuts(i, span.size, seconds, final, self.target_s)
-            self.cuts, self.spans = cuts, parts
+            offsets, ends = [], None  # the output clock where the previous part ended
+            for index in self.parts[: len(parts)]:
+                shift = 0 if ends is None or index.first_dts is None else ticks_between(index.first_dts, ends)
+                offsets.append(shift)
+                if index.first_dts is not None:
+                    ends = index.first_dts + shift + index.ticks()
+            with self._lock:
+                self.cuts, self.spans, self.offsets = cuts, parts, offsets
             return cuts
 
-    def segment(self, seq: int) -> tuple[bytes, Span, Cut] | None:
-        """The tables to put in front, the file and the cut of segment ``seq`` (None: not in the playlist)."""
+    def segment(self, seq: int) -> tuple[bytes, Span, Cut, int] | None:
+        """The tables to put in front, the file, the cut of segment ``seq`` and its part's clock offset (None:
+        not in the playlist)."""
         with self._lock:
-            if not 0 <= seq < len(self.cuts):
-                return None
-            cut = self.cuts[seq]
-            index = self.parts[cut.part]
-            return (index.pat or b"") + (index.pmt or b""), self.spans[cut.part], cut
+            cuts, spans, offsets = self.cuts, self.spans, self.offsets
+        if not 0 <= seq < len(cuts):
+            return None
+        cut = cuts[seq]
+        index = self.parts[cut.part]  # its tables are set once, before any cut of it exists
+        return (index.pat or b"") + (index.pmt or b""), spans[cut.part], cut, offsets[cut.part]
 
 
 def playlist(cuts: list[Cut], growing: bool, query: str = "") -> str:

@@ -20,6 +20,7 @@ AREA_MODULES = (
     "stb.reliability.streams",
     "stb.reliability.faults",
     "stb.reliability.pvr",
+    "stb.reliability.recordings",
 )
 
 

@@ -88,3 +88,15 @@ def test_bench_pvr_phone_reports_the_keys_scripts_read(media_dir):
     phone = json.loads(out.stdout)["phone"]
     assert phone["recording_first_frame_ms"] > 0 and phone["bare_hls_first_frame_ms"] > 0
     assert phone["missed_seeks"] == 0 and phone["phone_seek_ms"] > 0 and phone["bare_hls_seek_ms"] > 0
+
+
+def test_bench_pvr_other_screens_reports_the_keys_scripts_read(media_dir):
+    out = subprocess.run([sys.executable, "-m", "stb", "bench", "pvr", "--scenario", "other_screens", "--seconds", "2",
+                          "--json"], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    part = json.loads(out.stdout)["other_screens"]
+    seek, resume = part["recording_seek_ms"], part["resume_elsewhere_ms"]
+    assert seek["p50"] > 0 and seek["file_p50"] > 0 and len(seek["each"]) == 7
+    assert resume["ts_first_frame_ms"] > 0 and resume["hls_first_frame_ms"] > 0 and resume["file_first_frame_ms"] > 0
+    # the second client starts where the first stopped (a position, not a time: a GOP's worth of slack)
+    assert resume["stopped_at_s"] > 0 and resume["ts_position_diff_s"] < 2.0 and resume["hls_position_diff_s"] < 2.0

@@ -186,6 +186,11 @@ def test_the_openapi_document_describes_the_api(box):
     doc = run_client(box, client)
     assert doc["info"]["title"] == "stb box API"
     assert {"/api/v1/box", "/api/v1/pairing", "/api/v1/actions/zap", "/api/v1/events"} <= set(doc["paths"])
+    # a recording for other screens: TS with byte ranges (206, 416 documented), HLS, and its signed URLs
+    ts = doc["paths"]["/stream/recording/{recording_id}"]["get"]
+    assert {"200", "206", "403", "416"} <= set(ts["responses"]) and "range" in {p["name"] for p in ts["parameters"]}
+    assert {"/hls/recording/{recording_id}/index.m3u8", "/hls/recording/{recording_id}/{seq}.ts",
+            "/api/v1/recordings/{recording_id}/stream-urls"} <= set(doc["paths"])  # fmt: skip
 
 
 def test_stopping_the_box_stops_the_server(tmp_path):

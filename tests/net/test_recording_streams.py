@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -21,7 +22,10 @@ import uvicorn
 
 from stb.commands import CommandQueue
 from stb.lan.auth import Auth
-from stb.net.api import NetContext, create_app
+from stb.net.api import Limits, NetContext, create_app
+from stb.net.api.recording_streams import ABORT
+from stb.net.http import ABORT as PROTOCOL_ABORT
+from stb.net.http import for_box
 from stb.net.signed import StreamSigner
 from stb.pvr.library import Meta, Part
 from stb.pvr.media import RecordingIndex, parse_range, playlist, spans
@@ -100,7 +104,9 @@ def served(tmp_path, clip) -> Iterator[Served]:
                      commands=CommandQueue(), auth=Auth(directory=tmp_path / "auth"), box=None, guide=lambda: None,  # type: ignore[arg-type]
                      open_on_lan=lambda: False, pvr=pvr, signer=StreamSigner(tmp_path),
                      recording_hidden=lambda meta: meta.id in hidden)  # fmt: skip
-    config = uvicorn.Config(create_app(ctx), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        create_app(ctx), host="127.0.0.1", port=0, log_level="warning", lifespan="off", http=for_box(Limits())
+    )  # the box's own connections, as stb.net.server serves them
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), name="api")
@@ -112,6 +118,7 @@ def served(tmp_path, clip) -> Iterator[Served]:
     try:
         yield Served(ctx, pvr, f"http://127.0.0.1:{port}", hidden, loop)
     finally:
+        asyncio.run_coroutine_threadsafe(ctx.sessions.stop(), loop).result(30)  # its watcher, before the loop ends
         server.should_exit = True
         thread.join(HANG_S)
         loop.close()
@@ -189,6 +196,36 @@ def test_hls_is_a_vod_playlist_cut_at_keyframes_and_ffmpeg_seeks_in_it(served, c
     out = subprocess.run(["ffmpeg", "-v", "error", "-ss", "30", "-i", f"{served.root}{urls['hls']}", "-frames:v", "3",
                           "-f", "null", "-"], capture_output=True, text=True, timeout=HANG_S)  # fmt: skip
     assert out.returncode == 0, out.stderr
+    # mpv (libavformat's HLS) starts at 30 s, in the second part, behind the discontinuity
+    mpv = subprocess.run(["mpv", "--no-config", "--vo=null", "--ao=null", "--start=30", "--frames=5",
+                          "--term-playing-msg=START ${=time-pos}", f"{served.root}{urls['hls']}"],
+                         capture_output=True, text=True, timeout=HANG_S)  # fmt: skip
+    found = re.search(r"START ([0-9.]+)", mpv.stdout)
+    assert mpv.returncode == 0 and found, mpv.stdout + mpv.stderr
+    assert 28 <= float(found.group(1)) <= 32
+    # the TS route of the same two parts is one timeline too: the second part follows on the first one's clock
+    start = first_video_time_after_seek(str(clip), 0)
+    assert 35 <= first_video_time_after_seek(f"{served.root}{urls['ts']}", start + 36) - start <= 37.5
+
+
+def test_a_recording_under_way_is_served_as_far_as_it_goes(served, clip):
+    auth, _ = served.pair()
+    meta = served.pvr.library.recordings[REC_ID]
+    part = served.pvr.library.folder(REC_ID) / "part-1.ts"
+    part.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2 // PACKET * PACKET])
+    meta.state = "recording"  # as the recorder has it while it writes
+    urls = signed(served, auth)
+    assert urls["growing"] is True
+    first = httpx.get(f"{served.root}{urls['hls']}", timeout=HANG_S).text
+    assert "#EXT-X-PLAYLIST-TYPE:EVENT" in first and "#EXT-X-ENDLIST" not in first
+    ts = httpx.get(f"{served.root}{urls['ts']}", timeout=HANG_S)
+    assert ts.status_code == 200 and len(ts.content) == part.stat().st_size
+    part.write_bytes(clip.read_bytes())  # the recorder wrote on
+    later = httpx.get(f"{served.root}{urls['hls']}", timeout=HANG_S).text
+    assert later.startswith(first.split("#EXTINF")[0]) and later.count("#EXTINF") > first.count("#EXTINF")
+    assert [line for line in later.splitlines() if line.startswith("#EXTINF")][: first.count("#EXTINF")] == [
+        line for line in first.splitlines() if line.startswith("#EXTINF")
+    ]  # what was listed stays as it was
 
 
 def test_a_recording_being_written_is_an_event_playlist_that_grows(tmp_path, clip):
@@ -243,7 +280,7 @@ def _reader(url: str, stop: threading.Event, result: dict) -> None:
 
 
 @pytest.mark.parametrize("how", ["revoked", "deleted"])
-def test_a_revoked_device_or_a_deleted_recording_ends_the_stream(served, clip, how):
+def test_a_revoked_device_or_a_deleted_recording_ends_the_stream(served, clip, how, caplog, capfd):
     auth, device_id = served.pair()
     ts = f"{served.root}{signed(served, auth, LONG_ID)['ts']}"
     stop, result = threading.Event(), {}
@@ -263,3 +300,9 @@ def test_a_revoked_device_or_a_deleted_recording_ends_the_stream(served, clip, h
     again = httpx.get(ts, timeout=10)
     assert again.status_code == (401 if how == "revoked" else 404)
     assert again.headers["content-type"] == "application/problem+json"
+    # cleanly: the body stops short and the connection closes (HTTP/1.1's "that was not all"), nothing logged
+    assert result["ended"] == "RemoteProtocolError", result
+    assert ABORT == PROTOCOL_ABORT
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    logged = capfd.readouterr().err  # uvicorn's own log goes to stderr, not through the root logger
+    assert "Exception in ASGI application" not in logged and "without completing" not in logged, logged

@@ -106,6 +106,9 @@ class FakeAdapter:
     def set_time_s(self, seconds: float) -> None:
         self.time = max(0.0, seconds)
 
+    def set_fraction(self, fraction: float) -> None:
+        self.fraction = min(1.0, max(0.0, fraction))
+
     @property
     def audio_track(self) -> int:
         return self._audio_track

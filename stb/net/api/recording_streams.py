@@ -10,10 +10,13 @@ deleted while it is sent ends its stream at the next read; its playlist and segm
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from stb.errors import NotFound
 from stb.net.api.access import Access, StreamAccess, authed, presented_token
@@ -24,12 +27,14 @@ from stb.net.api.recording_models import RecordingUrls
 from stb.net.api.sessions import HLS_CLIENTS, RELAY_STREAMS
 from stb.net.api.streams import HLS_MIME, TS_MIME, Seq
 from stb.pvr.library import Meta
-from stb.pvr.media import RangeNotSatisfiable, parse_range, playlist, read_range, spans
+from stb.pvr.media import RangeNotSatisfiable, Span, parse_range, playlist, read_range, spans
 from stb.pvr.service import Pvr
 from stb.pvr.timers import ID_PATTERN
 from stb.relay.errors import ChannelLocked
 
 router = APIRouter()
+
+ABORT = "stb.abort"  # the scope extension that ends an answer short (stb.net.http.ABORT)
 
 Id = Annotated[str, Path(pattern=ID_PATTERN, description="16 hex digits")]
 RangeHeader = Annotated[str | None, Header(max_length=200, description="bytes=FIRST-LAST: a part of the recording")]
@@ -62,14 +67,70 @@ async def stream_recording(recording_id: Id, request: Request, ctx: Ctx, access:
     except RangeNotSatisfiable as exc:
         return problem(416, "Range not satisfiable", str(exc), {"Content-Range": f"bytes */{exc.size}"})
     first, last = wanted if wanted is not None else (0, size - 1)
+    offsets = None
+    if len(parts) > 1:  # later parts follow on the first one's clock: their offsets come from the index
+        offsets = (await asyncio.to_thread(_offsets, pvr, meta, parts)) or None
     address = request.client.host if request.client else "?"
     session = ctx.sessions.open(access.device.id if access.device else None, address, RELAY_STREAMS, access.sig)
-    body = read_range(parts, first, last, lambda: meta.id in pvr.library.recordings)
+    body = read_range(parts, first, last, lambda: meta.id in pvr.library.recordings, offsets=offsets)
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store", "Content-Length": str(max(0, last - first + 1))}
     if wanted is not None:
         headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-    return StreamingResponse(ctx.sessions.guard(body, session), 206 if wanted is not None else 200,
-                             headers=headers, media_type=TS_MIME)  # fmt: skip
+    return SizedStream(ctx.sessions.guard(body, session), last - first + 1, 206 if wanted is not None else 200,
+                       headers)  # fmt: skip
+
+
+class SizedStream(Response):
+    """A body of a declared length from an async iterator; one that ends short (the recording was deleted, the
+    device revoked) closes the connection through the box's ``stb.abort`` extension, which is how HTTP/1.1 says
+    "that was not all" without an error. A client that leaves stops the reading at once."""
+
+    media_type = TS_MIME
+
+    def __init__(self, body: AsyncIterator[bytes], length: int, status: int, headers: dict[str, str]) -> None:
+        super().__init__(None, status, headers | {"Content-Length": str(max(0, length))}, TS_MIME)
+        self.body_iterator, self.length = body, max(0, length)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        left = asyncio.current_task()
+        gone = asyncio.Event()
+
+        async def listen() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+            if left is not None:
+                left.cancel()  # a read in progress ends now, not at the end of the recording
+
+        listener = asyncio.ensure_future(listen())
+        sent = 0
+        try:
+            async for chunk in self.body_iterator:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                sent += len(chunk)
+        except asyncio.CancelledError:
+            if not gone.is_set() or left is None:
+                raise
+            left.uncancel()
+            return
+        finally:
+            listener.cancel()
+            with contextlib.suppress(Exception):
+                await self.body_iterator.aclose()  # type: ignore[attr-defined]
+        if sent >= self.length:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        abort = scope.get("extensions", {}).get(ABORT)
+        if abort is not None:
+            abort()
+        # else (a server without the extension): returning with the response incomplete closes the connection
+
+
+def _offsets(pvr: Pvr, meta: Meta, parts: list[Span]) -> list[int]:
+    index = pvr.media.of(meta.id)
+    index.update(meta, parts)
+    return index.offsets
 
 
 def _hls(ctx: NetContext, request: Request, access: StreamAccess) -> None:
@@ -105,8 +166,9 @@ async def hls_recording_segment(recording_id: Id, seq: Seq, request: Request, ct
         found = index.segment(seq)
     if found is None:
         raise NotFound(f"segment {seq} is not in this recording's playlist (yet)")
-    tables, span, cut = found
-    chunks = [c async for c in read_range([span], cut.start, cut.end - 1, lambda: meta.id in pvr.library.recordings)]
+    tables, span, cut, shift = found
+    chunks = [c async for c in read_range([span], cut.start, cut.end - 1, lambda: meta.id in pvr.library.recordings,
+                                          offsets=[shift])]  # fmt: skip
     if meta.id not in pvr.library.recordings:
         raise NotFound(f"{meta.title} was deleted")
     return Response(tables + b"".join(chunks), media_type=TS_MIME, headers={"Cache-Control": "private, max-age=60"})
