@@ -227,7 +227,8 @@ def attach_network(
 ) -> NetworkSide:
     """The API, the relay for other screens, the announcement and the peers. With ``local`` (the TV's own relay,
     while it runs), the relay reads channels through it: one upstream read per channel for the TV and every other
-    screen, and a channel another screen watches is one the TV's keyframe cache holds."""
+    screen, and a channel another screen watches is one the TV's keyframe cache holds. An HLS channel is read
+    through the TV's guard (ffmpeg would follow its playlist's redirects and segments into loopback)."""
     box, tv = app.box, app.tv
     settings = box.settings
     if not settings.box_id:  # the box's first start on a network: its id, and a default name of its own
@@ -240,8 +241,10 @@ def attach_network(
         found = channel_source(tv.snapshot, channel_id)
         relay_here = local.local if local is not None else None
         channel = tv.snapshot.lineup.by_id(channel_id)
-        if found is None or relay_here is None or channel is None or not relayable(channel):
+        if found is None or relay_here is None or channel is None:
             return found
+        if not relayable(channel):  # HLS: ffmpeg reads the playlist and its segments through the TV's guard
+            return dataclasses.replace(found, urls=tuple(relay_here.guarded(u, found.headers) for u in found.urls))
         return dataclasses.replace(found, urls=(relay_here.url(channel_id), *found.urls))
 
     relay = Relay(source, max_upstreams=settings.relay_channels)

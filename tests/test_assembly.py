@@ -55,3 +55,25 @@ def test_a_relay_that_cannot_start_leaves_the_tv_playing_from_the_providers_and_
         assert any("relay could not start" in text and "redirect checks" in text for text in notices), notices
     finally:
         app.close()
+
+
+def test_another_screen_gets_an_hls_channel_read_through_the_tvs_guard(tmp_path, headend):
+    """ffmpeg (the relay's HLS remux) reads the playlist and its segments through the guard, not the provider."""
+    import http.client
+
+    from stb.bench.relay_box import start_paired
+
+    app = build_app(small_lineup(headend), headless=True, store=StateStore(tmp_path / "state"),
+                    guide_db=tmp_path / "g.db", pretune=0, api_port=0)  # fmt: skip
+    token, _tv = start_paired(app, "Laptop", "guard test")
+    try:
+        local = app.services[0].local
+        conn = http.client.HTTPConnection("127.0.0.1", app.net.bound_port, timeout=60)
+        conn.request("GET", "/stream/channel/travel-hls", headers={"Authorization": f"Bearer {token}"})
+        answer = conn.getresponse()
+        assert answer.status == 200 and len(answer.read(200 * 188)) == 200 * 188
+        conn.close()
+        feed = app.net.ctx.relay.feeds["travel-hls"]
+        assert all(url.startswith(local.guard.base + "/g/") for url in feed.source.urls)
+    finally:
+        app.close()
