@@ -64,7 +64,7 @@ test-fast: setup
 # mypy: stb/player (strict, see pyproject.toml) and the screens and skin preview that use its ports
 # (PlayerPort, ZapperView, the TV core's ZapperPort), and the test fakes of its seams, so no stand-in can
 # drift from the real one.
-MYPY_PATHS := stb/player stb/pvr stb/tv stb/relay/local.py stb/relay/shift.py stb/timeshift stb/ui/shiftbar.py stb/assembly.py stb/redirects.py stb/lan/console.py stb/lan/lockouts.py stb/net/tvevents.py stb/net/ports.py stb/net/api stb/net/guide.py stb/net/exports.py stb/net/hdhr.py stb/net/hdhr_udp.py stb/net/ssdp.py stb/net/lantuner.py stb/ui/screen.py stb/ui/openers.py stb/ui/recordings.py stb/ui/look.py stb/ui/app.py stb/ui/live.py stb/ui/tracks.py stb/ui/video.py stb/ui/preview.py stb/ui/previewscene.py tests/player/fakes.py
+MYPY_PATHS := stb/player stb/pvr stb/tv stb/relay/local.py stb/relay/guard.py stb/relay/shift.py stb/timeshift stb/ui/shiftbar.py stb/assembly.py stb/redirects.py stb/lan/console.py stb/lan/lockouts.py stb/net/tvevents.py stb/net/ports.py stb/net/api stb/net/guide.py stb/net/exports.py stb/net/hdhr.py stb/net/hdhr_udp.py stb/net/ssdp.py stb/net/lantuner.py stb/ui/screen.py stb/ui/openers.py stb/ui/recordings.py stb/ui/look.py stb/ui/app.py stb/ui/live.py stb/ui/tracks.py stb/ui/video.py stb/ui/preview.py stb/ui/previewscene.py tests/player/fakes.py
 lint: $(STAMPS)/install
 	$(VENV)/bin/ruff check stb tests && $(VENV)/bin/ruff format --check stb tests && $(VENV)/bin/mypy $(MYPY_PATHS)
 

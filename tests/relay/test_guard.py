@@ -77,7 +77,7 @@ ROUTES = {
     "/to-own-host": redirect("/stream"),  # the named host itself: followed
     "/stream": (200, {"Content-Type": "video/mp2t"}, SEGMENT * 4),
     "/secret": (200, {"Content-Type": "video/mp2t"}, SEGMENT),
-    "/master.m3u8": playlist('#EXT-X-STREAM-INF:BANDWIDTH=1000', "low/index.m3u8"),
+    "/master.m3u8": playlist("#EXT-X-STREAM-INF:BANDWIDTH=1000", "low/index.m3u8"),
     "/low/index.m3u8": playlist('#EXT-X-KEY:METHOD=AES-128,URI="../key"', "#EXTINF:2,", "seg1.ts"),
     "/low/seg1.ts": (200, {"Content-Type": "video/mp2t"}, SEGMENT * 2),
     "/key": (200, {}, b"k" * 16),
