@@ -200,3 +200,37 @@ def test_libvlc_plays_an_hls_channel_through_the_guard(headend):
         player.release()
         engine.release()
         local.stop()
+
+
+def test_a_line_up_channel_that_is_not_ts_plays_through_the_guard_after_the_feed_refuses_it(tmp_path):
+    """A radio's MP3 over http: the relay's feed says "not MPEG-TS" at once (502), libVLC goes on to the guard."""
+    import subprocess
+
+    mp3 = tmp_path / "radio.mp3"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-nostdin", "-f", "lavfi", "-i", "sine=frequency=440:duration=30",
+                    "-c:a", "libmp3lame", "-b:a", "64k", str(mp3)], check=True)  # fmt: skip
+    radio_routes = {"/radio.mp3": (200, {"Content-Type": "audio/mpeg"}, mp3.read_bytes())}
+    with server(radio_routes) as (port, _):
+        radio = Channel(number=1, id="radio", name="Radio", urls=[f"http://127.0.0.1:{port}/radio.mp3"], radio=True)
+        local = LocalRelay(
+            lambda cid: ChannelSource(radio.id, radio.name, tuple(radio.urls)) if cid == "radio" else None
+        )
+        local.start()
+        engine = Engine(EngineOptions())
+        player = engine.create_player("main")
+        player.routes = local.route
+        try:
+            assert list(local.route(radio)) == [local.url("radio"), local.guarded(radio.urls[0])]
+            player.tune(radio)
+            deadline = time.monotonic() + 60  # only to catch a hang
+            while player.state is not PlaybackState.PLAYING:
+                assert time.monotonic() < deadline, f"the radio never played ({player.state}, {player.error})"
+                while not engine.messages.empty():
+                    player.handle(engine.messages.get_nowait())
+                player.poll(time.monotonic())
+                time.sleep(0.05)
+            assert player.audio_only and player._url_index == 1  # the guard's URL, after the feed's 502
+        finally:
+            player.release()
+            engine.release()
+            local.stop()
