@@ -138,6 +138,12 @@ class LocalRelay:
         """``url`` as libVLC reads it: through the guard when it is http(s), else as it is (multicast, a file)."""
         return self.guard.register(url, headers) if is_guarded(url) else url
 
+    def feed_stats(self, channel_id: str) -> dict | None:
+        """The feed's figures for ``channel_id`` (connects, state…), None when it is not read here."""
+        relay = self._relay
+        feed = relay.feeds.get(channel_id) if relay is not None else None
+        return feed.stats() if feed is not None else None
+
     def url(self, channel_id: str) -> str:
         return f"http://127.0.0.1:{self.port}/channel/{quote(channel_id, safe='')}"
 
