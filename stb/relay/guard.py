@@ -38,6 +38,7 @@ MAX_TARGETS = 4096  # registered URLs kept (a live playlist re-registers its seg
 PLAYLIST_MAX_BYTES = 2 * 1024 * 1024
 READ_TIMEOUT_S = 10.0
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+PASSED_HEADERS = ("content-length", "content-range", "accept-ranges")
 _URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
 
 
@@ -61,6 +62,8 @@ class Opened:
     content_type: str
     body: bytes | None = None  # a playlist
     stream: AsyncIterator[bytes] | None = None  # anything else
+    status: int = 200  # 206: a range of a file (libVLC seeking in a flung MP4)
+    headers: dict[str, str] = field(default_factory=dict)  # the provider's length and range headers, passed on
 
 
 def is_guarded(url: str) -> bool:
@@ -108,12 +111,15 @@ class Guard:
             return self._targets.get(token)
 
     # -- the loop ------------------------------------------------------------------------------------
-    async def open(self, token: str) -> Opened:
-        """Read a registered URL: LookupError (unknown), GuardRefused (a redirect or URI refused), UpstreamError."""
+    async def open(self, token: str, range_: str | None = None) -> Opened:
+        """Read a registered URL: LookupError (unknown), GuardRefused (a redirect or URI refused), UpstreamError.
+
+        ``range_``: libVLC's ``Range`` header, passed on (a file it seeks in); a playlist is read whole anyway.
+        """
         target = self.target(token)
         if target is None:
             raise LookupError("no such stream here")
-        response, final = await self._get(target)
+        response, final = await self._get(target, {"Range": range_} if range_ else {})
         content_type = response.headers.get("content-type", "application/octet-stream")
         chunks = response.aiter_raw()
         try:
@@ -122,7 +128,9 @@ class Guard:
             await response.aclose()
             raise UpstreamError(f"cannot read the stream: {exc}") from None
         if not is_playlist_start(first):
-            return Opened(content_type, stream=self._rest(response, first, chunks))
+            passed = {k: v for k in PASSED_HEADERS if (v := response.headers.get(k))}
+            rest = self._rest(response, first, chunks)
+            return Opened(content_type, stream=rest, status=response.status_code, headers=passed)
         try:
             data = bytearray(first)
             async for chunk in chunks:
@@ -175,10 +183,10 @@ class Guard:
             self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=_tls())
         return self._client
 
-    async def _get(self, target: Target) -> tuple[httpx.Response, str]:
+    async def _get(self, target: Target, extra: dict[str, str]) -> tuple[httpx.Response, str]:
         """The response at the end of ``target``'s redirects, each hop checked; (response, its URL)."""
         client, url = self._http(), target.url
-        headers = {"User-Agent": USER_AGENT, **target.headers}
+        headers = {"User-Agent": USER_AGENT, **target.headers, **extra}
         checked: dict[tuple[str, str], str | None] = {}
         for _ in range(MAX_HOPS + 1):
             try:
@@ -186,7 +194,7 @@ class Guard:
             except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                 raise UpstreamError(f"cannot read {loggable(url)}: {exc or type(exc).__name__}") from None
             if response.status_code not in REDIRECTS or "location" not in response.headers:
-                if response.status_code != 200:
+                if response.status_code not in (200, 206):
                     await response.aclose()
                     raise UpstreamError(f"{loggable(url)} answered {response.status_code}")
                 return response, url

@@ -244,7 +244,7 @@ class LocalRelay:
 
     async def _guarded(self, request: Request) -> Response:
         try:
-            opened = await self.guard.open(request.path_params["token"])
+            opened = await self.guard.open(request.path_params["token"], request.headers.get("range"))
         except LookupError as exc:
             return PlainTextResponse(str(exc), status_code=404)
         except GuardRefused as exc:
@@ -255,7 +255,8 @@ class LocalRelay:
         if opened.body is not None:
             return Response(opened.body, media_type=opened.content_type, headers=headers)
         assert opened.stream is not None
-        return StreamingResponse(opened.stream, media_type=opened.content_type, headers=headers)
+        return StreamingResponse(opened.stream, status_code=opened.status, media_type=opened.content_type,
+                                 headers={**headers, **opened.headers})  # fmt: skip
 
     async def _shifted(self, request: Request) -> Response:
         if self.shift is None:

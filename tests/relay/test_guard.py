@@ -34,6 +34,11 @@ def server(routes: dict[str, tuple[int, dict[str, str], bytes]]) -> Iterator[tup
         def do_GET(self) -> None:
             asked.append(self.path)
             status, headers, body = routes.get(self.path, (404, {}, b""))
+            wanted = self.headers.get("Range", "")
+            if status == 200 and "Accept-Ranges" in headers and wanted.startswith("bytes="):
+                start = int(wanted[6:].partition("-")[0])
+                status, headers = 206, {**headers, "Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"}
+                body = body[start:]
             self.send_response(status)
             for name, value in {**headers, "Content-Length": str(len(body))}.items():
                 self.send_header(name, value.replace("PORT", str(httpd.server_address[1])))
@@ -49,11 +54,11 @@ def server(routes: dict[str, tuple[int, dict[str, str], bytes]]) -> Iterator[tup
         httpd.server_close()
 
 
-def get(url: str) -> tuple[int, str, bytes]:
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
-        conn.request("GET", parts.path)
+        conn.request("GET", parts.path, headers=headers or {})
         answer = conn.getresponse()
         return answer.status, answer.getheader("Content-Type") or "", answer.read()
     finally:
@@ -77,6 +82,7 @@ ROUTES = {
     "/to-own-host": redirect("/stream"),  # the named host itself: followed
     "/stream": (200, {"Content-Type": "video/mp2t"}, SEGMENT * 4),
     "/secret": (200, {"Content-Type": "video/mp2t"}, SEGMENT),
+    "/clip.mp4": (200, {"Content-Type": "video/mp4", "Accept-Ranges": "bytes"}, bytes(range(256)) * 4),
     "/master.m3u8": playlist("#EXT-X-STREAM-INF:BANDWIDTH=1000", "low/index.m3u8"),
     "/low/index.m3u8": playlist('#EXT-X-KEY:METHOD=AES-128,URI="../key"', "#EXTINF:2,", "seg1.ts"),
     "/low/seg1.ts": (200, {"Content-Type": "video/mp2t"}, SEGMENT * 2),
@@ -117,6 +123,13 @@ def test_a_redirect_within_the_named_host_is_followed_and_the_bytes_pass_through
         status, kind, body = get(guarded(local, f"http://127.0.0.1:{port}/to-own-host"))
     assert (status, kind, body) == (200, "video/mp2t", SEGMENT * 4)
     assert asked == ["/to-own-host", "/stream"]
+
+
+def test_a_range_libvlc_asks_for_is_passed_on_so_it_can_seek_in_a_flung_file(local):
+    with server(ROUTES) as (port, _):
+        url = guarded(local, f"http://127.0.0.1:{port}/clip.mp4")
+        status, kind, body = get(url, {"Range": "bytes=1000-"})
+    assert (status, kind, body) == (206, "video/mp4", (bytes(range(256)) * 4)[1000:])
 
 
 def test_an_hls_playlist_names_only_guard_urls_and_each_one_reads_through_the_guard(local):
