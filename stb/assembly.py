@@ -172,6 +172,8 @@ class LocalRelayService:
             log.warning("%s; channels are read without the box's redirect checks", exc)
             lost = "live TV cannot be paused, " if shift_on else "zaps are not instant, " if cache_on else ""
             app.box.notify(f"The TV's relay could not start: {lost}streams are read without redirect checks")
+            for player in zapper.players:  # straight from the providers (a paused picture goes live)
+                player.reroute()
             return
         self.local = local
         zapper.set_routes(local.route)
@@ -200,9 +202,7 @@ class LocalRelayService:
         app.tv.cache = self.cache = None
         app.tv.timeshift = None
         app.screen.cache_summary = list
-        app.zapper.set_routes(direct_urls)
-        for player in app.zapper.players:  # straight from the provider again (a paused picture goes live)
-            player.reroute()
+        app.zapper.set_routes(direct_urls)  # not rerouted: a restart reroutes them to the new relay at once
         local.stop()
 
 

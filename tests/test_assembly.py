@@ -77,3 +77,29 @@ def test_another_screen_gets_an_hls_channel_read_through_the_tvs_guard(tmp_path,
         assert all(url.startswith(local.guard.base + "/g/") for url in feed.source.urls)
     finally:
         app.close()
+
+
+def test_a_relay_that_cannot_restart_when_a_switch_changes_leaves_the_channel_playing_straight(
+    tmp_path, headend, monkeypatch: pytest.MonkeyPatch
+):
+    lineup = small_lineup(headend)
+    app = build_app(lineup, headless=True, store=StateStore(tmp_path / "state"), guide_db=tmp_path / "g.db",
+                    pretune=0, keyframe_cache=False, timeshift=False)  # fmt: skip
+    notices: list[str] = []
+    app.box.subscribe(lambda event: isinstance(event, Notice) and notices.append(event.text))
+    app.start()
+    try:
+        step_until(app, lambda: channel_on_screen(app.player) == 1, "channel 1 on screen through the relay")
+
+        def cannot(self: LocalRelay) -> None:
+            raise StbError("the keyframe cache did not start: no port")
+
+        monkeypatch.setattr(LocalRelay, "start", cannot)
+        app.box.settings.keyframe_cache = True  # what the Settings row does: the relay restarts
+        app.box.settings_changed()
+        assert app.player._urls == lineup.channels[0].urls
+        assert any("zaps are not instant" in text and "redirect checks" in text for text in notices), notices
+        before = app.player.frames.last_frame_at or 0.0
+        step_until(app, lambda: (app.player.frames.last_frame_at or 0.0) > before + 1, "pictures, straight")
+    finally:
+        app.close()
