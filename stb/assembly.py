@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -108,17 +109,21 @@ def build_app(
 
 
 class LocalRelayService:
-    """The TV's own relay on loopback (:mod:`stb.relay.local`) as the Settings switches want it: the keyframe
-    cache (:mod:`stb.tv.cache`, likely channels read ahead) and timeshift (:mod:`stb.tv.timeshift`, the channel on
-    screen kept on disk). Started with the box when either is on, restarted or stopped when they change; one
-    that cannot start leaves the TV playing as without it."""
+    """The TV's own relay on loopback (:mod:`stb.relay.local`), always: libVLC reads every http(s) channel through
+    it, so no server's redirect or HLS playlist leads libVLC into the box's files or loopback (:mod:`stb.relay.guard`).
+    The Settings switches only choose what it does besides: the keyframe cache (:mod:`stb.tv.cache`, likely
+    channels read ahead) and timeshift (:mod:`stb.tv.timeshift`, the channel on screen kept on disk); it restarts
+    when they change. One that cannot start leaves the TV playing straight from the providers, and says so."""
+
+    before_box = True  # started before the box tunes its first channel (App.start)
 
     def __init__(self, app: App, budget: CacheBudget | None = None) -> None:
         self.app, self.budget = app, budget
         self.local: LocalRelay | None = None
         self.cache: KeyframeCache | None = None
-        self.running = (False, False)  # (keyframe cache, timeshift)
+        self.running: tuple[bool, bool] | None = None  # (keyframe cache, timeshift) of the relay running
         self._started = False
+        self._told: dict[str, float] = {}  # refusals said on screen, and when (each once a minute at most)
         app.box.subscribe(self._on_box_event)
 
     def _on_box_event(self, event: BoxEvent) -> None:
@@ -141,8 +146,7 @@ class LocalRelayService:
             return
         self._stop_relay()
         self.running = wanted
-        if any(wanted):
-            self._start_relay(*wanted)
+        self._start_relay(*wanted)
 
     def _start_relay(self, cache_on: bool, shift_on: bool) -> None:
         app, tv, zapper = self.app, self.app.tv, self.app.zapper
@@ -160,13 +164,16 @@ class LocalRelayService:
         budget = self.budget or CacheBudget(channels=settings.cache_channels, bits_per_s=settings.cache_mbit_s * 1e6)
         local = LocalRelay(source, max_clients=2 + len(zapper.players) + budget.channels + settings.relay_channels,
                            shift_root=_timeshift_root(settings.timeshift_dir) if shift_on else None,
-                           shift_limits=Limits(max_seconds=settings.timeshift_minutes * 60.0))  # fmt: skip
+                           shift_limits=Limits(max_seconds=settings.timeshift_minutes * 60.0),
+                           on_refused=lambda why: void(tv.commands.submit(self._refused, why)))  # fmt: skip
         try:
             local.start()
-        except StbError as exc:
-            log.warning("%s", exc)
-            lost = "Live TV cannot be paused" if shift_on else "Zaps are not instant"
-            app.box.notify(f"{lost}: the TV's relay could not start")
+        except StbError as exc:  # the TV plays on, straight from the providers: said on screen and in the log
+            log.warning("%s; channels are read without the box's redirect checks", exc)
+            lost = "live TV cannot be paused, " if shift_on else "zaps are not instant, " if cache_on else ""
+            app.box.notify(f"The TV's relay could not start: {lost}streams are read without redirect checks")
+            for player in zapper.players:  # straight from the providers (a paused picture goes live)
+                player.reroute()
             return
         self.local = local
         zapper.set_routes(local.route)
@@ -180,6 +187,13 @@ class LocalRelayService:
             app.screen.cache_summary = self.cache.describe
             self.cache.refresh()
 
+    def _refused(self, why: str) -> None:
+        """The guard refused a redirect or a playlist's URI (the UI thread): say it, once a minute at most."""
+        now = time.monotonic()
+        if now - self._told.get(why, -60.0) >= 60.0:
+            self._told = {text: at for text, at in self._told.items() if now - at < 60.0} | {why: now}
+            self.app.box.notify(f"Not played: {why}")
+
     def _stop_relay(self) -> None:
         local, self.local = self.local, None  # the network thread reads ``local``: gone before it stops
         if local is None:
@@ -188,14 +202,16 @@ class LocalRelayService:
         app.tv.cache = self.cache = None
         app.tv.timeshift = None
         app.screen.cache_summary = list
-        app.zapper.set_routes(direct_urls)
-        for player in app.zapper.players:  # straight from the provider again (a paused picture goes live)
-            player.reroute()
+        app.zapper.set_routes(direct_urls)  # not rerouted: a restart reroutes them to the new relay at once
         local.stop()
 
 
+def void(_: object) -> None:
+    """Drops what a call returns (a future nobody waits for)."""
+
+
 def attach_local_relay(app: App, budget: CacheBudget | None = None) -> LocalRelayService:
-    """The TV's own relay, following the keyframe cache and timeshift switches (it runs only while one is on)."""
+    """The TV's own relay: always running, doing what the keyframe cache and timeshift switches ask besides."""
     service = LocalRelayService(app, budget)
     app.services.append(service)
     return service
@@ -211,7 +227,8 @@ def attach_network(
 ) -> NetworkSide:
     """The API, the relay for other screens, the announcement and the peers. With ``local`` (the TV's own relay,
     while it runs), the relay reads channels through it: one upstream read per channel for the TV and every other
-    screen, and a channel another screen watches is one the TV's keyframe cache holds."""
+    screen, and a channel another screen watches is one the TV's keyframe cache holds. An HLS channel is read
+    through the TV's guard (ffmpeg would follow its playlist's redirects and segments into loopback)."""
     box, tv = app.box, app.tv
     settings = box.settings
     if not settings.box_id:  # the box's first start on a network: its id, and a default name of its own
@@ -224,8 +241,10 @@ def attach_network(
         found = channel_source(tv.snapshot, channel_id)
         relay_here = local.local if local is not None else None
         channel = tv.snapshot.lineup.by_id(channel_id)
-        if found is None or relay_here is None or channel is None or not relayable(channel):
+        if found is None or relay_here is None or channel is None:
             return found
+        if not relayable(channel):  # HLS: ffmpeg reads the playlist and its segments through the TV's guard
+            return dataclasses.replace(found, urls=tuple(relay_here.guarded(u, found.headers) for u in found.urls))
         return dataclasses.replace(found, urls=(relay_here.url(channel_id), *found.urls))
 
     relay = Relay(source, max_upstreams=settings.relay_channels)

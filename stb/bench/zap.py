@@ -3,7 +3,10 @@
 (a) plain libVLC with its default options, one player whose media is replaced at each zap;
 (b) our engine without pre-tuning (low caching, same single player);
 (c) our engine with pre-tuning (up, down and last channel kept tuned in silent players);
-(d) our engine with every channel in the keyframe cache (:mod:`stb.relay.local`), no pre-tuning.
+(d) our engine with every channel in the keyframe cache (:mod:`stb.relay.local`), no pre-tuning;
+(e) our engine reading through the TV's relay with nothing cached (the box's default path, both switches off:
+    libVLC reads only loopback URLs, :mod:`stb.relay.guard`), no pre-tuning; (f) the same with pre-tuning.
+An HLS block zaps between a TS channel and the demo's HLS channel, straight (b) and through the relay (e).
 Each runs sequential up zaps and random zaps. Two figures per zap, both read from the on-screen
 player's frame buffer (a condition variable, no sleeping):
 - first picture: the first frame after the key press whose burnt-in marker is the new channel's;
@@ -79,13 +82,20 @@ def smooth_start(times: list[float], first: float, until: float, gap: float = SM
 class Rig:
     """Box → Zapper wired as in the App, without pygame; times every call made on the 'UI thread'."""
 
-    def __init__(self, lineup: Lineup, options: EngineOptions, pretune: int, state_dir: Path, cache: bool) -> None:
+    def __init__(
+        self, lineup: Lineup, options: EngineOptions, pretune: int, state_dir: Path, cache: bool, relay: bool = False
+    ) -> None:
         self.engine = Engine(options)
         self.box = Box(lineup, StateStore(state_dir))
         self.zapper = Zapper(self.engine, pretune, self.box.likely_next)
         self.ui_calls_ms: list[float] = []
         self.box.subscribe(lambda e: isinstance(e, ChannelChanged) and self._timed(self.zapper.zap, e.channel))
         self.cache: LocalRelay | None = None
+        if relay and not cache:  # the TV's relay as it runs with both switches off: every channel through it
+            sources = {c.id: ChannelSource(c.id, c.name, tuple(c.urls)) for c in lineup.channels}
+            self.cache = LocalRelay(sources.get, max_clients=2 * len(sources))
+            self.cache.start()
+            self.zapper.set_routes(self.cache.route)
         if cache:  # every channel read ahead (the demo's are small): random zaps among cached channels
             sources = {c.id: ChannelSource(c.id, c.name, tuple(c.urls)) for c in lineup.channels}
             self.cache = LocalRelay(sources.get, max_clients=2 * len(sources))
@@ -177,10 +187,17 @@ def _series(rig: Rig, actions: list[Callable[[], None]], dwell: float) -> Series
 
 
 def _scenario(
-    lineup: Lineup, options: EngineOptions, pretune: int, cache: bool, zaps: int, dwell: float, seed: int
+    lineup: Lineup,
+    options: EngineOptions,
+    pretune: int,
+    cache: bool,
+    zaps: int,
+    dwell: float,
+    seed: int,
+    relay: bool = False,
 ) -> dict:
     with tempfile.TemporaryDirectory(prefix="stb-bench-zap-") as state:
-        rig = Rig(lineup, options, pretune, Path(state), cache)
+        rig = Rig(lineup, options, pretune, Path(state), cache, relay)
         try:
             rig.box.start()
             rig.zap(lambda: None)  # channel 1's first picture (start-up, not a zap)
@@ -207,12 +224,16 @@ def _scenario(
     }
 
 
-SCENARIOS = {  # options, pre-tuned players, keyframe cache
-    "a_libvlc_defaults": (EngineOptions(network_caching_ms=None), 0, False),
-    "b_engine_no_pretune": (EngineOptions(), 0, False),
-    "c_engine_pretune": (EngineOptions(), 3, False),
-    "d_engine_cache": (EngineOptions(), 0, True),  # (b) with every channel in the keyframe cache
+SCENARIOS = {  # options, pre-tuned players, keyframe cache, through the TV's relay
+    "a_libvlc_defaults": (EngineOptions(network_caching_ms=None), 0, False, False),
+    "b_engine_no_pretune": (EngineOptions(), 0, False, False),
+    "c_engine_pretune": (EngineOptions(), 3, False, False),
+    "d_engine_cache": (EngineOptions(), 0, True, True),  # (b) with every channel in the keyframe cache
+    "e_engine_relay": (EngineOptions(), 0, False, True),  # (b) through the TV's relay, nothing cached (the default)
+    "f_pretune_relay": (EngineOptions(), 3, False, True),  # (c) through the TV's relay
 }
+HLS_SCENARIOS = ("b_engine_no_pretune", "e_engine_relay")
+HLS_PAIR = (1, 11)  # a TS channel and the demo's HLS channel: every other zap is to HLS
 
 
 JOINS = {
@@ -233,10 +254,17 @@ def run(zaps: int, dwell: float, pretune: int, joins: list[str] | None = None, s
         for join in joins or list(JOINS):
             lineup = _with_query(good, JOINS[join])
             block = result[join] = {}
-            for name, (options, default_pretune, cache) in SCENARIOS.items():
+            for name, (options, default_pretune, cache, relay) in SCENARIOS.items():
                 count = pretune if default_pretune else 0
-                block[name] = _scenario(lineup, options, count, cache, zaps, dwell, seed)
+                block[name] = _scenario(lineup, options, count, cache, zaps, dwell, seed, relay)
             _ratios(block)
+        pair = Lineup(name="bench-hls", channels=[c for c in full.channels if c.number in HLS_PAIR])
+        hls = result["hls_pair"] = {}
+        for name in HLS_SCENARIOS:
+            options, _, cache, relay = SCENARIOS[name]
+            hls[name] = _scenario(pair, options, 0, cache, zaps, dwell, seed, relay)
+        direct, relayed = (hls[n]["up"]["first_picture"]["p50_ms"] for n in HLS_SCENARIOS)
+        hls["relay_vs_direct_p50"] = round(relayed / max(direct, 0.1), 2)
     if "live_edge_join" in result:  # issue 23's figure: random zaps among cached channels, at the live edge
         block = result["live_edge_join"]
         cached, plain = block["d_engine_cache"]["random"], block["b_engine_no_pretune"]["random"]
@@ -249,7 +277,7 @@ def run(zaps: int, dwell: float, pretune: int, joins: list[str] | None = None, s
 
 def _ratios(block: dict) -> None:
     base = block["a_libvlc_defaults"]
-    for name in ("b_engine_no_pretune", "c_engine_pretune", "d_engine_cache"):
+    for name in ("b_engine_no_pretune", "c_engine_pretune", "d_engine_cache", "e_engine_relay", "f_pretune_relay"):
         for kind in ("up", "random"):
             series = block[name][kind]
             for figure in ("first_picture", "smooth"):
@@ -283,6 +311,13 @@ def render(d: dict) -> str:
                 f"  {'':<20} UI thread: longest call {s['ui_thread_max_ms']} ms, p99 {s['ui_thread_p99_ms']} ms"
             )
         lines.append(f"  pre-tuning costs {block['pretune_cpu_cost_percent']} % CPU (of one core) while watching")
+    if "hls_pair" in d:
+        hls = d["hls_pair"]
+        lines.append(f" channel {HLS_PAIR[0]} <-> HLS channel {HLS_PAIR[1]} (every other zap to HLS):")
+        for name in HLS_SCENARIOS:
+            z = hls[name]["up"]["first_picture"]
+            lines.append(f"  {name:<20} first picture p50 {z['p50_ms']:7.1f}  p90 {z['p90_ms']:7.1f} ms")
+        lines.append(f"  through the TV's relay / straight: {hls['relay_vs_direct_p50']}x (p50)")
     if "random_cached_p50_ms" in d:
         lines.append(
             f" random zaps among cached channels at the live edge: first picture p50 {d['random_cached_p50_ms']} ms, "

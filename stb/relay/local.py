@@ -6,9 +6,14 @@ latest GOP in memory (:class:`~stb.ts.packets.JoinPoint`) — and a player tuned
 given its loopback URL first: it starts with PAT, PMT and that keyframe at once. The channel's own
 URLs stay behind it, so a cache that fails costs one attempt, never the channel.
 
-With timeshift on, every channel the TV plays goes through this relay (its own URLs are tried by the
-relay, behind its redirect checks, never by libVLC), and the channel on screen is also written into a
-rolling buffer that ``/shift/<id>?at=<t>`` serves from any moment (:mod:`stb.relay.shift`).
+It runs whatever the Settings switches say, because it is also the TV's only way to the network: libVLC
+follows a server's redirect into ``file:`` or the box's loopback, and opens whatever an HLS playlist names.
+So :meth:`LocalRelay.route` hands libVLC loopback URLs only: a line-up TS channel's feed here first, then each
+of its http(s) URLs through :mod:`stb.relay.guard` (redirects and playlist URIs checked; also a flung stream,
+another box's, an HLS channel). Multicast is read by libVLC itself: it has no redirects.
+
+With timeshift on, every TS channel the TV plays goes through this relay only, and the channel on screen is
+also written into a rolling buffer that ``/shift/<id>?at=<t>`` serves from any moment (:mod:`stb.relay.shift`).
 
 Its own thread and asyncio loop run a :class:`~stb.relay.relay.Relay` and a small loopback HTTP
 server (uvicorn + Starlette, the stack the API already uses). The UI thread only calls `keep`, `route`,
@@ -36,8 +41,10 @@ from stb.errors import StbError
 from stb.lineup.model import Channel
 from stb.relay.errors import ChannelLocked, RelayBusy, UpstreamDown
 from stb.relay.feed import ChannelSource
+from stb.relay.guard import Guard, GuardRefused, is_guarded
 from stb.relay.relay import Relay
 from stb.relay.shift import ShiftWindow, ShiftWriters, buffers_directory
+from stb.relay.upstream import UpstreamError
 from stb.timeshift.buffer import DEFAULT_LIMITS, Limits
 
 log = logging.getLogger(__name__)
@@ -72,9 +79,12 @@ class LocalRelay:
         max_clients: int = 8,
         shift_root: Path | None = None,
         shift_limits: Limits = DEFAULT_LIMITS,
+        on_refused: Callable[[str], None] | None = None,
     ) -> None:
-        """``shift_root``: timeshift on, its buffers in a folder of this box's own under it."""
+        """``shift_root``: timeshift on, its buffers in a folder of this box's own under it; ``on_refused(why)``:
+        the guard refused a redirect or a playlist's URI (called on the relay's thread)."""
         self._channels = channels
+        self.guard = Guard(on_refused)
         self._max_clients = max_clients
         self._shift_root = shift_root
         self._shift_limits = shift_limits
@@ -105,15 +115,34 @@ class LocalRelay:
             loop.call_soon_threadsafe(relay.keep, list(sources))
 
     def route(self, channel: Channel) -> Sequence[str]:
-        """Where a player reads ``channel``. With timeshift, through this relay only (it tries the channel's
-        URLs itself); else the cache first when it holds a keyframe of it, then the channel's own URLs."""
+        """Where a player reads ``channel``: loopback URLs of this relay for everything over http(s).
+
+        A line-up TS channel: its feed here (which tries the channel's URLs itself), then each URL through the
+        guard (a stream the feed cannot relay, e.g. not MPEG-TS); with timeshift, the feed only. A multicast
+        channel: as it is, unless the cache holds a keyframe of it. Anything else (HLS, a flung stream, another
+        box's): each http(s) URL through the guard. Not running: the channel's own URLs.
+        """
         if self.port is None:
             return channel.urls
-        if self._shift_root is not None and relayable(channel) and self._channels(channel.id) is not None:
-            return [self.url(channel.id)]  # a line-up channel (a flung stream or another box's is no business of it)
-        if channel.id in self.summary.ready:
-            return [self.url(channel.id), *channel.urls]
-        return channel.urls
+        guarded = [self.guarded(url, channel.headers) for url in channel.urls]
+        if not relayable(channel) or self._channels(channel.id) is None:
+            return guarded  # HLS, or no line-up channel (a flung stream, another box's, a recording's file)
+        if self._shift_root is not None:
+            return [self.url(channel.id)]
+        multicast = not is_guarded(channel.urls[0])
+        if multicast and channel.id not in self.summary.ready:
+            return guarded  # libVLC joins the group itself: relaying it would only cost a copy
+        return [self.url(channel.id), *guarded]
+
+    def guarded(self, url: str, headers: dict[str, str] | None = None) -> str:
+        """``url`` as libVLC reads it: through the guard when it is http(s), else as it is (multicast, a file)."""
+        return self.guard.register(url, headers) if is_guarded(url) else url
+
+    def feed_stats(self, channel_id: str) -> dict | None:
+        """The feed's figures for ``channel_id`` (connects, state…), None when it is not read here."""
+        relay = self._relay
+        feed = relay.feeds.get(channel_id) if relay is not None else None
+        return feed.stats() if feed is not None else None
 
     def url(self, channel_id: str) -> str:
         return f"http://127.0.0.1:{self.port}/channel/{quote(channel_id, safe='')}"
@@ -170,7 +199,8 @@ class LocalRelay:
         self._relay = relay = Relay(self._channels, max_upstreams=self._max_clients)
         if self._shift_root is not None:
             self.shift = ShiftWriters(relay, buffers_directory(self._shift_root), self._shift_limits)
-        routes = [Route("/channel/{channel_id}", self._channel), Route("/shift/{channel_id}", self._shifted)]
+        routes = [Route("/channel/{channel_id}", self._channel), Route("/shift/{channel_id}", self._shifted),
+                  Route("/g/{token}/{name}", self._guarded)]  # fmt: skip
         app = Starlette(routes=routes)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
                                 access_log=False)  # fmt: skip
@@ -182,6 +212,7 @@ class LocalRelay:
         if serving.done():
             await serving  # raises why it could not start
         self.port = server.servers[0].sockets[0].getsockname()[1]
+        self.guard.base = f"http://127.0.0.1:{self.port}"
         self._started.set()
         try:
             await serving
@@ -192,6 +223,7 @@ class LocalRelay:
             if self.shift is not None:
                 await self.shift.close()
             await relay.close()
+            await self.guard.close()
 
     def _watch(self, channel_id: str | None) -> None:
         assert self.shift is not None and self._relay is not None
@@ -209,6 +241,22 @@ class LocalRelay:
         except (UpstreamDown, RelayBusy, ChannelLocked) as exc:  # the player goes on to the channel's own URLs
             return PlainTextResponse(str(exc), status_code=502)
         return StreamingResponse(body, media_type="video/mp2t", headers={"Cache-Control": "no-store"})
+
+    async def _guarded(self, request: Request) -> Response:
+        try:
+            opened = await self.guard.open(request.path_params["token"], request.headers.get("range"))
+        except LookupError as exc:
+            return PlainTextResponse(str(exc), status_code=404)
+        except GuardRefused as exc:
+            return PlainTextResponse(str(exc), status_code=403)
+        except UpstreamError as exc:  # the player goes on to the channel's next URL
+            return PlainTextResponse(str(exc), status_code=502)
+        headers = {"Cache-Control": "no-store"}
+        if opened.body is not None:
+            return Response(opened.body, media_type=opened.content_type, headers=headers)
+        assert opened.stream is not None
+        return StreamingResponse(opened.stream, status_code=opened.status, media_type=opened.content_type,
+                                 headers={**headers, **opened.headers})  # fmt: skip
 
     async def _shifted(self, request: Request) -> Response:
         if self.shift is None:

@@ -37,6 +37,7 @@ READ_SIZE = PACKET * 348  # ~64 KB
 MAX_REDIRECTS = 3
 NOT_TS_BYTES = 64 * 1024  # this much without three packet syncs in a row is not MPEG-TS (a real stream resyncs in 3)
 USER_AGENT = f"stb/{__version__} (relay)"
+NOT_TS_TYPES = ("audio/", "image/", "text/html", "video/mp4", "video/webm", "video/x-flv", "video/ogg")
 
 
 class UpstreamError(Exception):
@@ -165,6 +166,9 @@ async def _http(url: str, headers: dict[str, str], stall_s: float) -> AsyncItera
                 async for data in _ffmpeg(str(response.url), headers, stall_s):
                     yield data
                 return
+            kind = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+            if kind.startswith(NOT_TS_TYPES) and "mp2t" not in kind:  # a radio's MP3, an MP4: at once, not 64 KiB on
+                raise UpstreamError(f"it sends {kind}, not MPEG-TS")
             # as it arrives: with a chunk size httpx holds data back until that much has come (64 KB is
             # 0.6 s of a 0.9 Mbit/s channel, which every client then got late; `stb bench relay`)
             async for data in response.aiter_raw():

@@ -185,12 +185,18 @@ class App:
 
     # -- running ----------------------------------------------------------------------------------------
     def start(self) -> None:
+        # A service marked ``before_box`` (the TV's relay, which libVLC reads everything through) runs before the
+        # first tune; the others (the network side) once the box has its channel.
+        first = [service for service in self.services if getattr(service, "before_box", False)]
+        for service in first:
+            service.start()
         self.box.start()
         for notice in self.look.notices:
             self.box.notify(notice)
         self.refresher.start()
         for service in self.services:
-            service.start()
+            if service not in first:
+                service.start()
         self.tv.follow_live()
         self.tv.publish_snapshot()
 

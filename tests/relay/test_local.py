@@ -68,8 +68,9 @@ def test_a_kept_channel_is_read_ahead_and_a_client_starts_at_its_keyframe(cache,
     summary = cache.summary
     assert summary.channels == 2 and summary.gop_bytes > 0
     channel = lineup.channels[1]
-    assert list(cache.route(channel)) == [cache.url(channel.id), *channel.urls]
-    assert list(cache.route(lineup.channels[4])) == lineup.channels[4].urls  # not kept: straight to the provider
+    assert list(cache.route(channel)) == [cache.url(channel.id), *map(cache.guarded, channel.urls)]
+    other = lineup.channels[4]  # not kept: read here too, a fresh feed (libVLC never reads the provider)
+    assert list(cache.route(other)) == [cache.url(other.id), *map(cache.guarded, other.urls)]
     data = first_bytes(cache.url(channel.id), 400 * PACKET)
     assert pid_of(data[:PACKET]) == 0 and random_access(data[2 * PACKET : 3 * PACKET])
     frames = key_frames(tmp_path / "cached.ts", data)
@@ -121,11 +122,14 @@ def test_libvlc_plays_a_cached_channel_from_the_cache_and_shows_that_channel(cac
         engine.release()
 
 
-def test_a_cache_that_cannot_serve_leaves_the_channel_to_its_own_urls(lineup):
-    broken = LocalRelay(lambda _: None)
-    broken.start()
+def test_a_channel_outside_the_line_up_is_read_through_the_guard_and_a_stopped_relay_leaves_its_urls(lineup):
+    local = LocalRelay(lambda _: None)
+    local.start()
+    channel = Channel(number=1, id="x", name="X", urls=["http://h.test/x", "udp://@239.1.1.1:5000"])
     try:
-        channel = Channel(number=1, id="x", name="X", urls=["http://h.test/x"])
-        assert list(broken.route(channel)) == ["http://h.test/x"]
+        routed = list(local.route(channel))
+        assert routed[0].startswith(f"http://127.0.0.1:{local.port}/g/") and routed[0].endswith("/x")
+        assert routed[1] == "udp://@239.1.1.1:5000"  # multicast has no redirects: libVLC joins it itself
     finally:
-        broken.stop()
+        local.stop()
+    assert list(local.route(channel)) == channel.urls

@@ -57,7 +57,7 @@ def test_the_channel_on_screen_is_buffered_and_served_from_a_keyframe_at_any_mom
     news = lineup.channels[0]
     assert list(local.route(news)) == [local.url(news.id)]  # through the relay only: it tries the URLs itself
     flung = Channel(number=999, id="flung-1", name="Flung", urls=["http://198.51.100.7/clip.ts"])
-    assert list(local.route(flung)) == flung.urls  # not a line-up channel: the relay would not know it
+    assert list(local.route(flung)) == [local.guarded(flung.urls[0])]  # not a line-up channel: through the guard
     local.watch(news)
     wait_for(lambda: spans(local, news.id, 4), "four seconds buffered")
     window = local.window(news.id)

@@ -53,6 +53,12 @@ def redirecting_server():
         def do_GET(self):
             port = self.server.server_address[1]
             targets = {"/same": "/stream", "/loopback": f"http://localhost:{port}/stream"}
+            if self.path == "/radio":
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/mpeg")
+                self.end_headers()
+                self.wfile.write(b"\xff\xfb" * 100)
+                return
             if self.path in targets:
                 self.send_response(302)
                 self.send_header("Location", targets[self.path])
@@ -88,3 +94,8 @@ def test_the_relay_follows_a_head_ends_redirect_within_its_own_host(redirecting_
 def test_the_relay_refuses_a_redirect_into_the_boxs_own_loopback(redirecting_server):
     with pytest.raises(UpstreamError, match=r"redirects to http://localhost:\d+/stream.*loopback"):
         asyncio.run(first_chunk(redirecting_server + "/loopback"))
+
+
+def test_a_stream_that_says_it_is_not_ts_is_refused_at_once_so_the_tv_plays_it_through_its_guard(redirecting_server):
+    with pytest.raises(UpstreamError, match="it sends audio/mpeg, not MPEG-TS"):
+        asyncio.run(first_chunk(redirecting_server + "/radio"))

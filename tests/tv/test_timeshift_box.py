@@ -98,7 +98,8 @@ def test_the_settings_switch_starts_and_stops_timeshift_while_the_tv_plays(tmp_p
     try:
         step_until(app, lambda: app.player.state is PlaybackState.PLAYING, "the channel on screen")
         channel = app.box.current
-        assert app.tv.timeshift is None and url(app) == channel.urls[0]
+        relay_url = app.services[-1].local.url(channel.id)  # both switches off: through the TV's relay, fresh
+        assert app.tv.timeshift is None and url(app) == relay_url
         app.box.settings.timeshift = True  # what the Settings row does
         app.box.settings_changed()
         local = app.services[-1].local
@@ -108,8 +109,9 @@ def test_the_settings_switch_starts_and_stops_timeshift_while_the_tv_plays(tmp_p
         assert app.player.paused
         app.box.settings.timeshift = False
         app.box.settings_changed()
-        assert app.tv.timeshift is None and not app.player.paused and url(app) == channel.urls[0]
-        step_until(app, lambda: app.player.state is PlaybackState.PLAYING and decoded(app) > 10, "live, straight")
+        local = app.services[-1].local  # restarted without timeshift (a new port)
+        assert app.tv.timeshift is None and not app.player.paused and url(app) == local.url(channel.id)
+        step_until(app, lambda: app.player.state is PlaybackState.PLAYING and decoded(app) > 10, "live again")
         press(app, pygame.K_SPACE)
         assert app.screen.notice == "Pausing live TV is off (Settings)"
     finally:
