@@ -38,8 +38,9 @@ def box(tmp_path, headend, monkeypatch):
 
 
 def url(app) -> str:
-    player = app.player
-    return player._urls[player._url_index]
+    """The URL on screen as the channel names it (libVLC reads it through the TV's relay guard)."""
+    current = app.box.current
+    return current.urls[0] if current is not None else ""
 
 
 def finished(app, channel_id: str):
