@@ -115,9 +115,10 @@ class Bench:
             tv = self.tv.measure(seconds)
             after = self.cpu()
             relayed = self.relay_stats()["channels"].get(cid)
-            # the head-end's viewers of the channel, less the TV's own, the latency reference and, for the
-            # direct readers, a relay feed still lingering from the step before
-            others = self.tv_connections + (1 if reference else 0) + (1 if mode == "direct" and relayed else 0)
+            # the head-end's viewers of the channel, less the latency reference and, for the direct readers,
+            # the TV's own: the TV's relay reads the channel once, and the box's relay for other screens (a
+            # feed lingering from the step before too) reads through it, so one read serves both
+            others = (1 if reference else 0) + (self.tv_connections if mode == "direct" else 0)
             headend = self.headend_clients(cid) - others
             relayed = relayed or {}
             client.send("stop")

@@ -168,6 +168,15 @@ class Household:
     def upstreams(self) -> int:
         return get_json(f"http://127.0.0.1:{self.port}/api/v1/relay", self.token)["upstreams"]
 
+    def tv_feeds(self) -> int:
+        """Channels the TV's own relay reads (the one on screen, and those left lingering their 10 s)."""
+        for service in self.app.services:
+            local = getattr(service, "local", None)
+            relay = getattr(local, "_relay", None)
+            if relay is not None:
+                return len(relay.feeds)
+        return 0
+
     def warm_up(self) -> None:
         """Open each screen once first: fonts, logos and the guide's pages load on first use, and caches
         filling are not a leak; the start reading is taken once they are there."""
@@ -184,7 +193,7 @@ class Household:
         self.app.box.zap_number(2)
         self.tv.run_for(SETTLE_S)
         end = time.monotonic() + FEEDS_STOP_TIMEOUT_S
-        while self.upstreams() and time.monotonic() < end:
+        while (self.upstreams() or self.tv_feeds() > 1) and time.monotonic() < end:
             self.tv.run_for(1.0)
         gc.collect()  # closed screens in reference cycles hold their fonts (and files) until a collection
 
