@@ -256,6 +256,12 @@ def attach_network(
         theme=lambda: app.theme, signer=StreamSigner(box.store.path.parent),
         recording_hidden=lambda meta: recording_hidden(tv.snapshot, meta),
     )  # fmt: skip
+
+    def timeshift_url(channel_id: str, behind: float) -> str | None:  # the network thread: `stb take` behind live
+        relay_here = local.local if local is not None else None
+        return relay_here.taken_url(channel_id, behind) if relay_here is not None else None
+
+    context.timeshift_url = timeshift_url
     identity = BoxIdentity.load_or_create(box.store.path.parent, settings.box_id)
     context.fingerprint = app.auth.fingerprint = identity.fingerprint
     app.screen.relay_summary = lambda: dataclasses.astuple(relay.summary)

@@ -86,9 +86,11 @@ class BoxClient:
         """Fling a URL: a line-up channel's, or any http(s)/udp/rtp stream the TV plays until the next zap."""
         return self.request("POST", "/actions/play", json={"url": url} | ({"title": title} if title else {}))
 
-    def handoff(self, channel_id: str) -> dict:
-        """Tell the box this device took ``channel_id`` over (`stb take`); it answers whether the TV went dark."""
-        return self.request("POST", "/actions/handoff", json={"channel": channel_id})
+    def handoff(self, channel_id: str | None = None, recording_id: str | None = None) -> dict:
+        """Tell the box this device took ``channel_id`` (or a recording) over (`stb take`); it answers whether the
+        TV went dark."""
+        body = {"channel": channel_id} if recording_id is None else {"recording": recording_id}
+        return self.request("POST", "/actions/handoff", json=body)
 
     def key(self, action: str) -> dict:
         return self.request("POST", "/actions/key", json={"action": action})

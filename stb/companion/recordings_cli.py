@@ -134,18 +134,24 @@ def cmd_play(args: argparse.Namespace) -> int:
             length_s=meta["duration"],
         )
         report = viewer.run(args.seconds)
-        stored = None
-        if not args.no_resume_store and report.first_frame_s is not None and report.position_s is not None:
-            at = report.position_s  # the box judges watched (past 90 %) as for the TV; an end starts over next time
-            ended = meta["duration"] > 0 and at >= meta["duration"] - END_S
-            body = {"position": 0.0 if ended else round(at, 1), "watched": True if ended else None}
-            stored = client.request("PUT", f"/recordings/{meta['id']}/position", json=body)
+        stored = None if args.no_resume_store else store_position(client, meta, report)
     data = asdict(report) | {"recording": meta["id"], "started_at": start,
                              "stored_position": stored["position"] if stored else None}  # fmt: skip
     emit(args, data, lambda d: f"first picture after {d['first_frame_s']} s (from {minutes(start)}); "
          + (f"resume position now {minutes(d['stored_position'])}" if stored else "resume position unchanged")
          if d["first_frame_s"] is not None else f"no picture ({d['state']})")  # fmt: skip
     return 0 if report.first_frame_s is not None else 1
+
+
+def store_position(client, meta: dict, report) -> dict | None:  # type: ignore[no-untyped-def]
+    """Where this screen stopped ``meta``, as the resume position every screen shares (None: it never played)."""
+    if report.first_frame_s is None or report.position_s is None:
+        return None
+    at = report.position_s  # the box judges watched (past 90 %) as for the TV; an end starts over next time
+    ended = meta["duration"] > 0 and at >= meta["duration"] - END_S
+    body = {"position": 0.0 if ended else round(at, 1), "watched": True if ended else None}
+    stored: dict = client.request("PUT", f"/recordings/{meta['id']}/position", json=body)
+    return stored
 
 
 def cmd_delete(args: argparse.Namespace) -> int:

@@ -40,8 +40,9 @@ class BoxPort(Protocol):
         """One of this box's recordings on the TV, from ``meta.position`` (the parental lock applies)."""
         ...
 
-    def api_handoff(self, channel_id: str | None, taker: str | None) -> HandedOffDict:
-        """Another screen took ``channel_id`` over; ``taker`` is its paired name (None: an open LAN)."""
+    def api_handoff(self, channel_id: str | None, taker: str | None, recording_id: str | None = None) -> HandedOffDict:
+        """Another screen took ``channel_id`` (or the recording ``recording_id``) over; ``taker`` is its paired
+        name (None: an open LAN)."""
         ...
 
     def api_key(self, action: str) -> StateDict: ...

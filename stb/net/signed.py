@@ -51,6 +51,7 @@ _SCOPES = (
     re.compile(rf"(/hls/live/){_HLS_FILE}"),
     re.compile(rf"(/hls/channel/{_ID}/){_HLS_FILE}"),
     re.compile(rf"(/stream/recording/{_RECORDING})"),
+    re.compile(rf"(/stream/timeshift/{_ID})"),
     re.compile(rf"(/hls/recording/{_RECORDING}/){_HLS_FILE}"),
 )
 #: The same paths as one anchored pattern, for the API's document (JSON Schema and pydantic alike).

@@ -172,6 +172,13 @@ class LocalRelay:
         """``channel_id`` from the keyframe at or before ``at`` (``time.monotonic()``), then on to live."""
         return f"http://127.0.0.1:{self.port}/shift/{quote(channel_id, safe='')}?at={at:.3f}"
 
+    def taken_url(self, channel_id: str, behind: float) -> str | None:
+        """For another screen that takes the TV's timeshifted channel over (``stb take``): ``behind`` seconds before
+        the buffer's live edge, then on to live, the channel written on while it reads. None: no buffer of it."""
+        if self.window(channel_id) is None:
+            return None
+        return f"http://127.0.0.1:{self.port}/shift/{quote(channel_id, safe='')}?behind={max(0.0, behind):.3f}&hold=1"
+
     def stop(self) -> None:
         loop, server = self._loop, self._server
         if loop is not None and server is not None:
@@ -262,10 +269,12 @@ class LocalRelay:
         if self.shift is None:
             return PlainTextResponse("timeshift is off", status_code=404)
         try:
-            at = float(request.query_params["at"]) if "at" in request.query_params else None
-            body = self.shift.open(request.path_params["channel_id"], at)
+            query = request.query_params
+            at = float(query["at"]) if "at" in query else None
+            behind = float(query["behind"]) if "behind" in query else None
+            body = self.shift.open(request.path_params["channel_id"], at, behind, hold=query.get("hold") == "1")
         except ValueError:
-            return PlainTextResponse("at must be a number of seconds", status_code=400)
+            return PlainTextResponse("at and behind must be numbers of seconds", status_code=400)
         except LookupError as exc:
             return PlainTextResponse(str(exc), status_code=404)
         return StreamingResponse(body, media_type="video/mp2t", headers={"Cache-Control": "no-store"})

@@ -8,8 +8,10 @@ resumed, or reopened somewhere else. Times are the buffer's clock, ``time.monoto
 which the TV's controller reads too.
 
 The channel the viewer left keeps its buffer for ``LEFT_KEEP_S`` (zapped away by mistake: go back and
-start over), at most ``KEEP_BUFFERS`` in all. Everything here runs on the local relay's event loop,
-except :meth:`ShiftWriters.window`, which any thread may call (the buffer locks what it reads).
+start over), at most ``KEEP_BUFFERS`` in all. A reader that *holds* its channel (another screen took the
+timeshifted programme over, ``stb take``) keeps the buffer written while it reads, whatever the TV does next
+(standby, a zap): that screen goes on behind live as the TV would have. Everything here runs on the local
+relay's event loop, except :meth:`ShiftWriters.window`, which any thread may call (the buffer locks what it reads).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -66,6 +69,7 @@ class ShiftWriters:
         self.current: str | None = None
         self._writers: dict[str, asyncio.Task] = {}
         self._left_at: dict[str, float] = {}
+        self._held: dict[str, int] = {}  # readers that keep their channel written (another screen took it over)
         self._made = 0
 
     # -- what the TV shows -----------------------------------------------------------------------------
@@ -75,7 +79,8 @@ class ShiftWriters:
         self.current = source.id if source is not None else None
         if previous is not None and previous != self.current:
             self._left_at[previous] = self._clock()
-            self._stop_writer(previous)
+            if not self._held.get(previous):
+                self._stop_writer(previous)
         if source is not None:
             self._left_at.pop(source.id, None)
             if source.id not in self._writers:
@@ -87,6 +92,8 @@ class ShiftWriters:
         now = self._clock()
         left = sorted(self._left_at.items(), key=lambda item: item[1], reverse=True)
         for rank, (channel_id, at) in enumerate(left, start=1 if self.current else 0):
+            if self._held.get(channel_id):
+                continue  # another screen reads it on
             if rank >= KEEP_BUFFERS or now - at >= LEFT_KEEP_S:
                 self._left_at.pop(channel_id, None)
                 buffer = self.buffers.pop(channel_id, None)
@@ -102,7 +109,7 @@ class ShiftWriters:
             self._made += 1
             buffer = self.buffers[source.id] = TimeshiftBuffer(self.directory / f"{self._made:04d}", self.limits,
                                                                clock=self._clock)  # fmt: skip
-        while self.current == source.id:
+        while self._wanted(source.id):
             try:
                 chunks = await self.relay.open_channel(source.id, internal=True)
             except (LookupError, ChannelLocked) as exc:
@@ -123,6 +130,9 @@ class ShiftWriters:
                     await chunks.aclose()  # type: ignore[attr-defined]
             await asyncio.sleep(RETRY_S)  # the feed ended (the upstream went away): the relay retries it
 
+    def _wanted(self, channel_id: str) -> bool:
+        return self.current == channel_id or bool(self._held.get(channel_id))
+
     def _stop_writer(self, channel_id: str) -> None:
         task = self._writers.pop(channel_id, None)
         if task is not None:
@@ -139,18 +149,27 @@ class ShiftWriters:
             return None
         return ShiftWindow(start, live, buffer.error)
 
-    def open(self, channel_id: str, at: float | None) -> AsyncIterator[bytes]:
-        """The buffer from the keyframe at or before ``at`` (None: the newest), then live. Raises LookupError."""
+    def open(self, channel_id: str, at: float | None, behind: float | None = None,
+             hold: bool = False) -> AsyncIterator[bytes]:  # fmt: skip
+        """The buffer from the keyframe at or before ``at`` (or ``behind`` seconds before its live edge; neither:
+        the newest), then live. ``hold``: the channel is written on while this reader reads. Raises LookupError
+        (no buffer), ValueError (not a finite moment)."""
+        if any(t is not None and not math.isfinite(t) for t in (at, behind)):
+            raise ValueError("a moment must be a finite number of seconds")
         buffer = self.buffers.get(channel_id)
         if buffer is None or buffer.closed:
             raise LookupError(f"no timeshift buffer for {channel_id!r}")
         live = buffer.live_at
+        if live is not None and behind is not None:
+            at = live - max(0.0, behind)
         mark = buffer.mark_at(live if at is None else min(at, live)) if live is not None else None
         if mark is None:
             raise LookupError(f"nothing buffered of {channel_id!r} yet")
-        return self._drain(BufferReader(buffer, mark))
+        return self._drain(BufferReader(buffer, mark), channel_id if hold else None)
 
-    async def _drain(self, reader: BufferReader) -> AsyncIterator[bytes]:
+    async def _drain(self, reader: BufferReader, held: str | None = None) -> AsyncIterator[bytes]:
+        if held is not None:  # from the first read on (a body never started never holds)
+            self._held[held] = self._held.get(held, 0) + 1
         try:
             while True:
                 try:
@@ -164,6 +183,18 @@ class ShiftWriters:
                     await asyncio.sleep(EDGE_POLL_S)
         finally:
             reader.close()
+            if held is not None:
+                self._release(held)
+
+    def _release(self, channel_id: str) -> None:
+        """A holding reader left: a channel the TV no longer shows stops being written and ages as a left one."""
+        count = self._held.pop(channel_id, 0) - 1
+        if count > 0:
+            self._held[channel_id] = count
+        elif channel_id != self.current:
+            self._stop_writer(channel_id)
+            self._left_at.setdefault(channel_id, self._clock())
+            self.tidy()
 
     def copy_since(self, channel_id: str, since: float, into: Path) -> float | None:
         """What the buffer holds of ``channel_id`` from ``since`` (wall clock; its start when it holds less) to its

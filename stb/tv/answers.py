@@ -41,9 +41,20 @@ class StreamDict(TypedDict):
     host: str
 
 
+class RecordingRefDict(TypedDict):
+    """A recording the TV plays: where it is in it now (another screen that takes it over starts there)."""
+
+    id: str
+    title: str
+    position: float  # seconds into the recording
+    remote: bool  # another box's recording (its id is that box's)
+
+
 class StateDict(TypedDict):
     channel: ChannelRefDict | None  # None for a flung stream, or nothing on
     stream: StreamDict | None
+    recording: RecordingRefDict | None  # a recording on screen (then ``stream`` names it too)
+    behind_s: float | None  # the channel is watched from the timeshift buffer, this far behind live (None: live)
     playback: Playback
     volume: int  # 0…100
     muted: bool

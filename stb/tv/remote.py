@@ -20,6 +20,7 @@ from stb.tv.answers import (
     Direction,
     HandedOffDict,
     LineupChannelDict,
+    RecordingRefDict,
     StateDict,
     StreamDict,
 )
@@ -74,8 +75,23 @@ class TvRemote:
             described = describe(current)
             stream = {"title": described["title"], "host": described["host"]}
         return {"channel": channel_dict(current) if current and not flung else None, "stream": stream,
+                "recording": self._recording() if not self.box.standby else None,
+                "behind_s": self._behind() if current and not flung and not self.box.standby else None,
                 "playback": self.core.zapper.active.state.value, "volume": s.volume,
                 "muted": s.muted, "locked": self.core.locked, "standby": self.box.standby}  # fmt: skip
+
+    def _recording(self) -> RecordingRefDict | None:
+        playing = self.core.recordings.playing
+        if playing is None:
+            return None
+        position = playing.position(self.core.zapper.active)
+        return {"id": playing.meta.id, "title": playing.meta.title, "position": round(position, 1),
+                "remote": playing.save is not None}  # fmt: skip
+
+    def _behind(self) -> float | None:
+        shift = self.core.timeshift
+        view = shift.view() if shift is not None and shift.shifted else None
+        return round(view.behind_s, 1) if view is not None else None
 
     def api_zap(self, channel_id: str | None, number: int | None, direction: Direction | None) -> StateDict:
         if channel_id is not None and self.box.lineup.by_id(channel_id) is None:
@@ -110,18 +126,28 @@ class TvRemote:
         self.core.recordings.play(meta)
         return self.api_state()
 
-    def api_handoff(self, channel_id: str | None, taker: str | None) -> HandedOffDict:
+    def api_handoff(self, channel_id: str | None, taker: str | None, recording_id: str | None = None) -> HandedOffDict:
         """Another screen took the programme (`stb take`) and shows it: standby, if the viewer wants that
-        (Settings → Standby when taken), unless the TV moved on to another channel meanwhile."""
+        (Settings → Standby when taken), unless the TV moved on to another channel (or recording) meanwhile. A
+        recording taken over is left first, so its resume position is where the TV was."""
         current, who = self.box.current, taker or "another screen"
+        playing = self.core.recordings.playing
+        if recording_id is not None:
+            moved_on = playing is None or playing.meta.id != recording_id
+        else:
+            moved_on = channel_id is not None and (
+                current is None or current.id != channel_id or self.box.is_flung(current)
+            )
         if self.box.standby:
             reason = "the TV was in standby already"
-        elif channel_id is not None and (current is None or current.id != channel_id or self.box.is_flung(current)):
+        elif moved_on:
             reason = "the TV shows something else by now, so it stays on"
         elif not self.box.settings.standby_when_taken:
             reason = "the TV stays on (Settings: Standby when taken is off)"
             self.box.notify(f"{current.name if current else 'The programme'} is on {who} too")
         else:
+            if recording_id is not None:
+                self.core.recordings.back_to_live()  # its position kept; waking shows the channel from before it
             self.box.set_standby(True)
             reason = "the TV went to standby"
         return {"standby": self.box.standby, "reason": reason, "state": self.api_state()}

@@ -15,7 +15,11 @@ from tests.net.test_api import pair, run_client
 @pytest.fixture
 def paired_box(demo_box):
     """A running box on loopback, and this 'laptop' paired with it (token stored as `stb pair` stores it)."""
-    app = demo_box
+    return pair_laptop(demo_box)
+
+
+def pair_laptop(app):
+    """Pair this 'laptop' with a running box and store its token and certificate as `stb pair` does."""
 
     def client(base):
         with httpx.Client(timeout=10) as c:

@@ -66,8 +66,8 @@ class FakeBox:
         ref: ChannelRefDict | None = (
             {"id": channel.id, "number": channel.number, "name": channel.name} if channel else None
         )
-        return {"channel": ref, "stream": None, "playback": "playing", "volume": self.volume, "muted": False,
-                "locked": False, "standby": self.standby}  # fmt: skip
+        return {"channel": ref, "stream": None, "recording": None, "behind_s": None, "playback": "playing",
+                "volume": self.volume, "muted": False, "locked": False, "standby": self.standby}  # fmt: skip
 
     def api_zap(self, channel_id: str | None, number: int | None, direction: Direction | None) -> StateDict:
         self._called("zap", channel_id, number, direction)
@@ -88,7 +88,7 @@ class FakeBox:
         self._called("play", url, title)
         return self.api_state()
 
-    def api_handoff(self, channel_id: str | None, taker: str | None) -> HandedOffDict:
+    def api_handoff(self, channel_id: str | None, taker: str | None, recording_id: str | None = None) -> HandedOffDict:
         self._called("handoff", channel_id, taker)
         self.standby = True
         return {"standby": True, "reason": "the TV went to standby", "state": self.api_state()}

@@ -124,3 +124,16 @@ def test_record_now_copies_what_the_buffer_holds_from_a_keyframe(local, lineup, 
     data = (tmp_path / "held.ts").read_bytes()
     assert len(data) % PACKET == 0 and key_frames(tmp_path / "probe.ts", data)[0] == "1"
     assert local.copy_since(lineup.channels[1].id, since, tmp_path / "none.ts") is None
+
+
+def test_a_screen_that_takes_the_channel_behind_live_gets_it_from_a_keyframe_there(local, lineup):
+    news, other = lineup.channels[:2]
+    assert local.taken_url(news.id, 2.0) is None  # nothing buffered: the API answers 404
+    local.watch(news)
+    wait_for(lambda: spans(local, news.id, 3), "three seconds buffered")
+    status, data = get(local.taken_url(news.id, 2.0), 300 * PACKET)
+    assert status == 200 and pid_of(data[:PACKET]) == 0 and random_access(data[2 * PACKET : 3 * PACKET])
+    for bad in ("nan", "inf", "soon"):
+        status, body = get(local.taken_url(news.id, 2.0).replace("behind=2.000", f"behind={bad}"), 100)
+        assert status == 400 and b"number" in body, bad
+    assert local.taken_url(other.id, 2.0) is None

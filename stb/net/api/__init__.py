@@ -32,6 +32,7 @@ from stb.net.api import (
     recording_streams,
     recordings,
     streams,
+    timeshift_streams,
     tuner,
 )
 from stb.net.api.context import API, EventHub, NetContext
@@ -71,5 +72,6 @@ def create_app(ctx: NetContext) -> FastAPI:
     app.include_router(catchup.router)
     app.include_router(recordings.router)
     app.include_router(recording_streams.router)
+    app.include_router(timeshift_streams.router)
     app.add_exception_handler(TimerConflict, recordings.timer_conflict)  # type: ignore[arg-type]
     return app

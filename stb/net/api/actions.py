@@ -56,7 +56,7 @@ async def play_archive(body: PlayArchive, ctx: Ctx) -> State:
 async def handoff(body: Handoff, request: Request, ctx: Ctx) -> HandedOff:
     device = check_token(ctx, presented_token(request))  # who took it, for the TV's notice
     taker = device.name if device else None
-    return await ctx.commands.call(ctx.box.api_handoff, body.channel, taker)
+    return await ctx.commands.call(ctx.box.api_handoff, body.channel, taker, body.recording)
 
 
 @router.post("/actions/key", dependencies=authed, summary="Press a remote key (a keymap action)",

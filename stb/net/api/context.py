@@ -85,6 +85,8 @@ class NetContext:
     pvr: Pvr | None = None  # timers and recordings, run on the API's loop beside the relay (None: no recorder)
     #: The parental rule for a recording another screen asks for (its channel's lock and age, its rating), now.
     recording_hidden: Callable[[Meta], bool] = lambda meta: False
+    #: The TV's own relay's URL of a channel's timeshift buffer, so many seconds behind live (None: no buffer).
+    timeshift_url: Callable[[str, float], str | None] = lambda channel_id, behind: None
     lineup: Callable[[], Lineup] | None = None  # the exports read it from the network thread (replaced whole)
     signer: StreamSigner | None = None  # signed stream URLs (None: the box gives none out)
     theme: Callable[[], Theme] | None = None  # the active skin's look, for the web page (None: no page)

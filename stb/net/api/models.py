@@ -76,11 +76,15 @@ class Handoff(_Body):
     channel: str | None = Field(None, min_length=1, max_length=128,
                                 description="The channel id this device took; when the TV shows another one by "
                                 "now, it stays on.")  # fmt: skip
+    recording: str | None = Field(None, min_length=1, max_length=64,
+                                  description="The recording id this device took (instead of a channel): the TV "
+                                  "keeps where it was as the resume position, and stays on if it plays another "
+                                  "by now.")  # fmt: skip
 
 
 class StreamUrlRequest(_Body):
     path: str = Field(max_length=300, pattern=STREAM_PATH_PATTERN, description="/stream/live, /stream/channel/ID, "
-                      "/hls/live/index.m3u8, /hls/channel/ID/index.m3u8, /stream/recording/ID or "
+                      "/hls/live/index.m3u8, /hls/channel/ID/index.m3u8, /stream/recording/ID, /stream/timeshift/ID or "
                       "/hls/recording/ID/index.m3u8 (a segment's path works too)")  # fmt: skip
     expires_in: Annotated[int, Field(ge=10, le=MAX_LIFETIME_S), WHOLE] = Field(
         DEFAULT_LIFETIME_S, description="Seconds to start playing it in."
@@ -207,9 +211,21 @@ class Stream(BaseModel):
     host: str
 
 
+class RecordingRef(BaseModel):
+    """A recording the TV plays, and where it is in it now."""
+
+    id: str
+    title: str
+    position: float = Field(ge=0, description="Seconds into the recording.")
+    remote: bool = Field(description="Another box's recording (multi-room): the id is that box's.")
+
+
 class State(BaseModel):
     channel: ChannelRef | None = Field(description="The line-up channel on the TV; null for a flung stream.")
     stream: Stream | None = Field(None, description="A flung stream the TV plays instead of a line-up channel.")
+    recording: RecordingRef | None = Field(None, description="A recording the TV plays (`stb take` continues it).")
+    behind_s: float | None = Field(None, ge=0, description="The channel is watched from the timeshift buffer, this "
+                                   "many seconds behind live (paused or rewound); null at live.")  # fmt: skip
     playback: Literal["idle", "connecting", "playing", "stalled", "failed"]
     volume: int = Field(ge=0, le=100)
     muted: bool
