@@ -7,9 +7,12 @@ the packets' headers, then only what was appended since), each served as the par
 by the bytes between two keyframes, read from disk when it is asked for: every segment starts a decoder
 cleanly whatever the player asked for before, which byte-range segments of the bare file would not (a
 segment in the middle has no PAT/PMT of its own). A part after another (the box restarted, the source came
-back) has a clock of its own: its PCR, PTS and DTS are moved, as they are sent, to follow on from the part
-before, so players (libavformat ignores ``#EXT-X-DISCONTINUITY``) see one timeline as long as the recording's
-duration; the playlist still marks the discontinuity for those that honour it.
+back) has a clock of its own and counters of its own: its PCR, PTS and DTS are moved, as they are sent, to
+follow on from the part before, and so is each PID's continuity counter, so players (libavformat ignores
+``#EXT-X-DISCONTINUITY``) see one timeline as long as the recording's duration, and a TS analyser no jump
+where the parts meet; the playlist still marks the discontinuity for those that honour it. The PAT and PMT
+put in front of an HLS segment carry the discontinuity indicator and the counter just before the segment's
+own next table, so a player that reads the segments one after the other sees no counter jump either.
 
 Only ids the library listed name folders, and only ``part-N.ts`` files it recorded are read.
 """
@@ -31,6 +34,7 @@ TARGET_S = 4.0  # a segment lasts at least this (cut at the first keyframe past 
 CLOCK = 90_000
 WRAP = 1 << 33
 SCAN_BLOCK = PACKET * 8192  # bytes read at a time while indexing
+NULL_PID = 0x1FFF
 CHUNK = PACKET * 1394  # bytes per read while serving (~256 KiB, whole packets)
 NO_KEYFRAME_BYTES = 2 * 1024 * 1024  # a part without keyframes (radio, say) is cut every this many bytes
 
@@ -41,6 +45,20 @@ class RangeNotSatisfiable(Exception):
     def __init__(self, size: int) -> None:
         super().__init__(f"this recording has {size} bytes now")
         self.size = size
+
+
+@dataclass(frozen=True)
+class Shift:
+    """How a later part's packets are changed as they are sent, so that it follows on from the part before."""
+
+    ticks: int = 0  # added to every PCR, PTS and DTS
+    counters: dict[int, int] = field(default_factory=dict)  # PID → added to its continuity counter (mod 16)
+
+    def __bool__(self) -> bool:
+        return bool(self.ticks or any(self.counters.values()))
+
+
+NO_SHIFT = Shift()
 
 
 @dataclass(frozen=True)
@@ -90,14 +108,20 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, last
 
 
-def rebase(data: bytes, ticks: int) -> bytes:
-    """Whole TS packets with ``ticks`` added to every PCR, PTS and DTS (a later part onto the first's clock)."""
-    if not ticks:
+def rebase(data: bytes, shift: Shift) -> bytes:
+    """Whole TS packets moved by ``shift``: its ticks added to every PCR, PTS and DTS, its counters to each PID's
+    continuity counter (a later part onto the first one's clock and counters)."""
+    if not shift:
         return data
+    ticks, counters = shift.ticks, shift.counters
     out = bytearray(data)
     for at in range(0, len(out) - PACKET + 1, PACKET):
         packet = memoryview(out)[at : at + PACKET]
         if packet[0] != SYNC:
+            continue
+        if counters and (added := counters.get(pid_of(packet))):
+            packet[3] = packet[3] & 0xF0 | (packet[3] + added) & 0x0F
+        if not ticks:
             continue
         if (where := pcr_at(packet)) is not None:
             write_pcr(packet, read_pcr(packet, where) + ticks, where)  # type: ignore[arg-type]
@@ -107,16 +131,41 @@ def rebase(data: bytes, ticks: int) -> bytes:
     return bytes(out)
 
 
+def lead_in(tables: bytes, data: bytes) -> bytes:
+    """The PAT and PMT put in front of an HLS segment, each with the discontinuity indicator set and the counter
+    just before that PID's next packet in ``data``: a reader of segment after segment sees the counters go on."""
+    out = bytearray()
+    for at in range(0, len(tables) - PACKET + 1, PACKET):
+        packet = tables[at : at + PACKET]
+        if packet[3] >> 4 & 0x3 != 0x1 or packet[-2:] != b"\xff\xff":  # an adaptation field, or no stuffing: as is
+            out += packet
+            continue
+        following = _next_counter(data, pid_of(packet))
+        counter = (following - 1) & 0x0F if following is not None else packet[3] & 0x0F
+        # an adaptation field (its length, the discontinuity indicator), then the section less two stuffing bytes
+        out += packet[:3] + bytes([0x30 | counter, 1, 0x80]) + packet[4 : PACKET - 2]
+    return bytes(out)
+
+
+def _next_counter(data: bytes, pid: int) -> int | None:
+    """The continuity counter of ``pid``'s first packet with a payload in ``data``."""
+    view = memoryview(data)
+    for at in range(0, len(data) - PACKET + 1, PACKET):
+        if data[at] == SYNC and data[at + 3] & 0x10 and pid_of(view[at : at + PACKET]) == pid:
+            return data[at + 3] & 0x0F
+    return None
+
+
 async def read_range(parts: list[Span], first: int, last: int, still_there: Callable[[], bool],
-                     chunk: int = CHUNK, offsets: list[int] | None = None) -> AsyncIterator[bytes]:  # fmt: skip
-    """Bytes ``first..last`` of the parts back to back, each part's clock moved by its ``offsets`` (ticks); ends
-    early (cleanly) once ``still_there()`` is False."""
+                     chunk: int = CHUNK, offsets: list[Shift] | None = None) -> AsyncIterator[bytes]:  # fmt: skip
+    """Bytes ``first..last`` of the parts back to back, each part moved by its ``offsets`` (clock and counters);
+    ends early (cleanly) once ``still_there()`` is False."""
     offset = 0
     for i, span in enumerate(parts):
         if last < offset:
             break
         begin, end = max(first, offset), min(last + 1, offset + span.size)
-        shift = offsets[i] if offsets and i < len(offsets) else 0
+        shift = offsets[i] if offsets and i < len(offsets) else NO_SHIFT
         if begin < end:
             try:
                 handle = await asyncio.to_thread(open, span.path, "rb")
@@ -171,6 +220,8 @@ class PartIndex:
     pmt_pid: int | None = None
     video_pid: int | None = None
     keyframes: list[tuple[int, int]] = field(default_factory=list)  # (offset, DTS)
+    first_counters: dict[int, int] = field(default_factory=dict)  # PID → the counter of its first packet with payload
+    last_counters: dict[int, int] = field(default_factory=dict)  # PID → that of its latest
     first_dts: int | None = None
     last_dts: int | None = None
     frame: int = 0  # ticks between the latest two video frames
@@ -196,6 +247,9 @@ class PartIndex:
                 continue
             packet = view[at : at + PACKET]
             pid = pid_of(packet)
+            if packet[3] & 0x10 and pid != NULL_PID:  # a payload: the continuity counter moved on
+                self.last_counters[pid] = packet[3] & 0x0F
+                self.first_counters.setdefault(pid, packet[3] & 0x0F)
             if pid == 0:
                 if self.pat is None:
                     self.pat = bytes(packet)
@@ -248,7 +302,7 @@ class RecordingIndex:
         self.parts: list[PartIndex] = []
         self.cuts: list[Cut] = []
         self.spans: list[Span] = []
-        self.offsets: list[int] = []  # per part: ticks added so that each part follows the one before
+        self.offsets: list[Shift] = []  # per part: what is added so that each part follows the one before
         self._scanning = threading.Lock()  # one scan at a time (off the event loop: it reads the files)
         self._lock = threading.Lock()  # only to swap and read the lists: never held while reading a file
 
@@ -265,17 +319,22 @@ class RecordingIndex:
                 info = meta.parts[i] if i < len(meta.parts) else None
                 seconds = max(0.0, (info.end or info.start) - info.start) if info else 0.0
                 cuts += index.cuts(i, span.size, seconds, final, self.target_s)
-            offsets, ends = [], None  # the output clock where the previous part ended
+            offsets: list[Shift] = []
+            ends: int | None = None  # the output clock where the parts so far end
+            counters: dict[int, int] = {}  # each PID's last continuity counter in the output so far
             for index in self.parts[: len(parts)]:
-                shift = 0 if ends is None or index.first_dts is None else ticks_between(index.first_dts, ends)
-                offsets.append(shift)
+                ticks = 0 if ends is None or index.first_dts is None else ticks_between(index.first_dts, ends)
+                added = {pid: (counters[pid] + 1 - first) & 0x0F for pid, first in index.first_counters.items()
+                         if pid in counters}  # fmt: skip
+                offsets.append(Shift(ticks, added))
                 if index.first_dts is not None:
-                    ends = index.first_dts + shift + index.ticks()
+                    ends = index.first_dts + ticks + index.ticks()
+                counters |= {pid: (last + added.get(pid, 0)) & 0x0F for pid, last in index.last_counters.items()}
             with self._lock:
                 self.cuts, self.spans, self.offsets = cuts, parts, offsets
             return cuts
 
-    def segment(self, seq: int) -> tuple[bytes, Span, Cut, int] | None:
+    def segment(self, seq: int) -> tuple[bytes, Span, Cut, Shift] | None:
         """The tables to put in front, the file, the cut of segment ``seq`` and its part's clock offset (None:
         not in the playlist)."""
         with self._lock:

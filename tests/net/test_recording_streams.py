@@ -208,6 +208,31 @@ def test_hls_is_a_vod_playlist_cut_at_keyframes_and_ffmpeg_seeks_in_it(served, c
     assert 35 <= first_video_time_after_seek(f"{served.root}{urls['ts']}", start + 36) - start <= 37.5
 
 
+def test_where_two_parts_meet_the_counters_go_on_over_ts_and_over_hls(served, clip, tmp_path):
+    from stb.bench.pvr import continuity_errors
+    from stb.ts.continuity import Continuity
+
+    def packets(data: bytes):
+        return (data[i : i + PACKET] for i in range(0, len(data) - PACKET + 1, PACKET))
+
+    auth, _ = served.pair()
+    urls = signed(served, auth, "00000000000000aa")  # two copies of the clip: the second's counters start anew
+    whole = httpx.get(f"{served.root}{urls['ts']}", timeout=HANG_S).content
+    assert len(whole) == 2 * clip.stat().st_size
+    assert Continuity().feed(packets(clip.read_bytes() * 2)).errors > 0  # the parts as they are on disk
+    assert Continuity().feed(packets(whole)).errors == 0
+    (tmp_path / "whole.ts").write_bytes(whole)
+    assert continuity_errors(tmp_path / "whole.ts") == 0  # ffmpeg's demuxer agrees
+    # HLS: every segment read one after the other, as a player does (each led by a PAT and a PMT)
+    text = httpx.get(f"{served.root}{urls['hls']}", timeout=HANG_S).text
+    segments = re.findall(r"^(\d+\.ts\?.*)$", text, re.M)
+    read = b"".join(httpx.get(f"{served.root}/hls/recording/00000000000000aa/{name}", timeout=HANG_S).content
+                    for name in segments)  # fmt: skip
+    assert Continuity().feed(packets(read)).errors == 0
+    (tmp_path / "segments.ts").write_bytes(read)
+    assert continuity_errors(tmp_path / "segments.ts") == 0
+
+
 def test_a_recording_under_way_is_served_as_far_as_it_goes(served, clip):
     auth, _ = served.pair()
     meta = served.pvr.library.recordings[REC_ID]

@@ -27,7 +27,7 @@ from stb.net.api.recording_models import RecordingUrls
 from stb.net.api.sessions import HLS_CLIENTS, RELAY_STREAMS
 from stb.net.api.streams import HLS_MIME, TS_MIME, Seq
 from stb.pvr.library import Meta
-from stb.pvr.media import RangeNotSatisfiable, Span, parse_range, playlist, read_range, spans
+from stb.pvr.media import RangeNotSatisfiable, Shift, Span, lead_in, parse_range, playlist, read_range, spans
 from stb.pvr.service import Pvr
 from stb.pvr.timers import ID_PATTERN
 from stb.relay.errors import ChannelLocked
@@ -127,7 +127,7 @@ class SizedStream(Response):
         # else (a server without the extension): returning with the response incomplete closes the connection
 
 
-def _offsets(pvr: Pvr, meta: Meta, parts: list[Span]) -> list[int]:
+def _offsets(pvr: Pvr, meta: Meta, parts: list[Span]) -> list[Shift]:
     index = pvr.media.of(meta.id)
     index.update(meta, parts)
     return index.offsets
@@ -171,7 +171,8 @@ async def hls_recording_segment(recording_id: Id, seq: Seq, request: Request, ct
                                           offsets=[shift])]  # fmt: skip
     if meta.id not in pvr.library.recordings:
         raise NotFound(f"{meta.title} was deleted")
-    return Response(tables + b"".join(chunks), media_type=TS_MIME, headers={"Cache-Control": "private, max-age=60"})
+    data = b"".join(chunks)
+    return Response(lead_in(tables, data) + data, media_type=TS_MIME, headers={"Cache-Control": "private, max-age=60"})
 
 
 @router.post(f"{API}/recordings/{{recording_id}}/stream-urls", dependencies=authed,
