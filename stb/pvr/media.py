@@ -28,7 +28,7 @@ from pathlib import Path
 
 from stb.pvr.library import Meta
 from stb.ts.clock import pcr_at, pes_times_at, read_pcr, read_time, ticks_between, write_pcr, write_time
-from stb.ts.packets import PACKET, SYNC, pes_time, pid_of, pmt_pid, random_access, video_pid
+from stb.ts.packets import PACKET, SYNC, discontinuous, pes_time, pid_of, pmt_pid, random_access, video_pid
 
 TARGET_S = 4.0  # a segment lasts at least this (cut at the first keyframe past it)
 CLOCK = 90_000
@@ -132,19 +132,14 @@ def rebase(data: bytes, shift: Shift) -> bytes:
 
 
 def lead_in(tables: bytes, data: bytes) -> bytes:
-    """The PAT and PMT put in front of an HLS segment, each with the discontinuity indicator set and the counter
-    just before that PID's next packet in ``data``: a reader of segment after segment sees the counters go on."""
-    out = bytearray()
+    """The PAT and PMT put in front of an HLS segment, each marked discontinuous with the counter just before that
+    PID's next packet in ``data``: a reader of segment after segment sees the counters go on."""
+    out = b""
     for at in range(0, len(tables) - PACKET + 1, PACKET):
         packet = tables[at : at + PACKET]
-        if packet[3] >> 4 & 0x3 != 0x1 or packet[-2:] != b"\xff\xff":  # an adaptation field, or no stuffing: as is
-            out += packet
-            continue
         following = _next_counter(data, pid_of(packet))
-        counter = (following - 1) & 0x0F if following is not None else packet[3] & 0x0F
-        # an adaptation field (its length, the discontinuity indicator), then the section less two stuffing bytes
-        out += packet[:3] + bytes([0x30 | counter, 1, 0x80]) + packet[4 : PACKET - 2]
-    return bytes(out)
+        out += discontinuous(packet, following - 1 if following is not None else None)
+    return out
 
 
 def _next_counter(data: bytes, pid: int) -> int | None:

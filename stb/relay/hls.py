@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from stb.relay.errors import UpstreamDown
-from stb.ts.packets import PACKET, SYNC, pes_time, pmt_pid, video_pid
+from stb.ts.packets import PACKET, SYNC, discontinuous, pes_time, pmt_pid, video_pid
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,10 @@ class Segmenter:
         return (self._last - self._start) % WRAP + self._frame
 
     def _begin(self, time: int | None) -> None:
-        self._current = bytearray((self._pat or b"") + (self._pmt or b""))
+        # copies of the tables last sent, marked discontinuous: a player reading segment after segment sees no
+        # duplicate (ffmpeg counts one as a continuity error); the next copy in the stream follows on from them
+        self._current = bytearray(discontinuous(self._pat) + discontinuous(self._pmt) if self._pat and self._pmt
+                                  else (self._pat or b"") + (self._pmt or b""))  # fmt: skip
         self._start = time
         self._began = True
 

@@ -138,6 +138,18 @@ class JoinPoint:
         return bytes(packet)
 
 
+def discontinuous(table: bytes, counter: int | None = None) -> bytes:
+    """A PAT or PMT packet put in front of an HLS segment, with the discontinuity indicator set (and ``counter``
+    instead of its own): a reader of one segment after another then counts no counter jump, where a plain copy
+    of the table last sent would be a duplicate, which ffmpeg's demuxer counts as one. Unchanged when it has an
+    adaptation field already, or no stuffing at its end to make room for one."""
+    if table[3] >> 4 & 0x3 != 0x1 or table[-2:] != b"\xff\xff":
+        return table
+    own = table[3] & 0x0F if counter is None else counter & 0x0F
+    # an adaptation field (its length: 1; the discontinuity indicator), then the section less two stuffing bytes
+    return table[:3] + bytes([0x30 | own, 1, 0x80]) + table[4 : PACKET - 2]
+
+
 def pes_time(packet: bytes | memoryview) -> int | None:
     """The DTS (or the PTS when there is no DTS) of the PES a packet starts, in 90 kHz ticks; None otherwise.
 
