@@ -28,7 +28,7 @@ from pathlib import Path
 
 from stb.pvr.library import Meta
 from stb.ts.clock import pcr_at, pes_times_at, read_pcr, read_time, ticks_between, write_pcr, write_time
-from stb.ts.packets import PACKET, SYNC, discontinuous, pes_time, pid_of, pmt_pid, random_access, video_pid
+from stb.ts.packets import PACKET, SYNC, pes_time, pid_of, pmt_pid, random_access, video_pid
 
 TARGET_S = 4.0  # a segment lasts at least this (cut at the first keyframe past it)
 CLOCK = 90_000
@@ -129,26 +129,6 @@ def rebase(data: bytes, shift: Shift) -> bytes:
             if field_at is not None:
                 write_time(packet, field_at, read_time(packet, field_at) + ticks)  # type: ignore[arg-type]
     return bytes(out)
-
-
-def lead_in(tables: bytes, data: bytes) -> bytes:
-    """The PAT and PMT put in front of an HLS segment, each marked discontinuous with the counter just before that
-    PID's next packet in ``data``: a reader of segment after segment sees the counters go on."""
-    out = b""
-    for at in range(0, len(tables) - PACKET + 1, PACKET):
-        packet = tables[at : at + PACKET]
-        following = _next_counter(data, pid_of(packet))
-        out += discontinuous(packet, following - 1 if following is not None else None)
-    return out
-
-
-def _next_counter(data: bytes, pid: int) -> int | None:
-    """The continuity counter of ``pid``'s first packet with a payload in ``data``."""
-    view = memoryview(data)
-    for at in range(0, len(data) - PACKET + 1, PACKET):
-        if data[at] == SYNC and data[at + 3] & 0x10 and pid_of(view[at : at + PACKET]) == pid:
-            return data[at + 3] & 0x0F
-    return None
 
 
 async def read_range(parts: list[Span], first: int, last: int, still_there: Callable[[], bool],

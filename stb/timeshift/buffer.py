@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from stb.ts.packets import PACKET, SYNC, pmt_pid, random_access, video_pid
+from stb.ts.packets import PACKET, SYNC, discontinuous, pmt_pid, random_access, video_pid
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,9 @@ class TimeshiftBuffer:
             self._stop(f"cannot write the timeshift buffer in {self.directory}: {exc.strerror or exc}")
         with self._lock:
             self.segments.append(Segment(number, path, now, tables))
-        self._append(tables)
+        # copies of the tables last written, marked discontinuous: a reader going on from the segment before sees
+        # no duplicate (ffmpeg counts one as a continuity error), and the next tables follow on from these
+        self._append(discontinuous(self._pat) + discontinuous(self._pmt))
 
     def _append(self, data: bytes) -> None:
         if not data or not self.segments or self._file is None:

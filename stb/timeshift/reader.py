@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from stb.timeshift.buffer import BufferStopped, Mark, TimeshiftBuffer
+from stb.ts.packets import lead_in
 
 READ_BYTES = 256 * 1024
 
@@ -72,8 +73,8 @@ class BufferReader:
             self._file.seek(self.offset)
         data = self._file.read(count)
         self.offset += len(data)
-        if self._prefix:
-            data, self._prefix = self._prefix + data, b""
+        if self._prefix:  # the segment's tables, marked so that the counters of what follows go on from them
+            data, self._prefix = lead_in(self._prefix, data) + data, b""
         return data
 
     def _skip_to_oldest(self) -> bool:

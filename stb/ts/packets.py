@@ -150,6 +150,26 @@ def discontinuous(table: bytes, counter: int | None = None) -> bytes:
     return table[:3] + bytes([0x30 | own, 1, 0x80]) + table[4 : PACKET - 2]
 
 
+def lead_in(tables: bytes, data: bytes) -> bytes:
+    """The PAT and PMT put in front of an HLS segment, each marked discontinuous with the counter just before that
+    PID's next packet in ``data``: a reader of segment after segment sees the counters go on."""
+    out = b""
+    for at in range(0, len(tables) - PACKET + 1, PACKET):
+        packet = tables[at : at + PACKET]
+        following = _next_counter(data, pid_of(packet))
+        out += discontinuous(packet, following - 1 if following is not None else None)
+    return out
+
+
+def _next_counter(data: bytes, pid: int) -> int | None:
+    """The continuity counter of ``pid``'s first packet with a payload in ``data``."""
+    view = memoryview(data)
+    for at in range(0, len(data) - PACKET + 1, PACKET):
+        if data[at] == SYNC and data[at + 3] & 0x10 and pid_of(view[at : at + PACKET]) == pid:
+            return data[at + 3] & 0x0F
+    return None
+
+
 def pes_time(packet: bytes | memoryview) -> int | None:
     """The DTS (or the PTS when there is no DTS) of the PES a packet starts, in 90 kHz ticks; None otherwise.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import time
 
 import pygame
@@ -38,12 +39,16 @@ def shifting_box(tmp_path, headend, monkeypatch):
     app.close()
 
 
+def root(base: str) -> str:
+    return base.removesuffix("/api/v1")  # the streams are served beside the API, not under it
+
+
 def local_relay(app):
     return next(s for s in app.services if isinstance(s, LocalRelayService)).local
 
 
 def test_take_a_paused_channel_goes_on_from_the_same_moment_and_the_box_keeps_buffering_it(shifting_box):
-    app, address, _ = shifting_box
+    app, address, token = shifting_box
     app.box.zap_number(3)
     channel = app.box.current
     relay = local_relay(app)
@@ -53,7 +58,12 @@ def test_take_a_paused_channel_goes_on_from_the_same_moment_and_the_box_keeps_bu
     step_until(app, lambda: app.player.paused and app.tv.timeshift.view().behind_s > 2, "the TV paused behind live",
                timeout=60)  # fmt: skip
 
-    def laptop(_base):
+    def laptop(base):
+        # a stock player reads the same route: ffmpeg, two seconds behind live, with the token in a header
+        url = f"{root(base)}/stream/timeshift/{channel.id}?behind=2"
+        ffmpeg = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "debug", "-headers",
+                                 f"Authorization: Bearer {token}\r\n", "-i", url, "-t", "3", "-map", "0", "-c",
+                                 "copy", "-f", "null", "-"], capture_output=True, text=True, timeout=60)  # fmt: skip
         taking = take(address, seconds=12)
         while not app.box.standby and taking.poll() is None:  # the handoff: the TV goes dark
             time.sleep(0.1)
@@ -61,9 +71,11 @@ def test_take_a_paused_channel_goes_on_from_the_same_moment_and_the_box_keeps_bu
         time.sleep(3)  # the head-end sends in real time: a buffer still written has grown meanwhile
         later = relay.window(channel.id).live_at
         out, err = taking.communicate(timeout=60)
-        return taking.returncode, out, err, at_standby, later
+        return taking.returncode, out, err, at_standby, later, ffmpeg
 
-    code, out, err, at_standby, later = run_client(app, laptop, timeout=150)
+    code, out, err, at_standby, later, ffmpeg = run_client(app, laptop, timeout=150)
+    assert ffmpeg.returncode == 0 and "Video: h264" in ffmpeg.stderr, ffmpeg.stderr[-2000:]
+    assert "Continuity check failed" not in ffmpeg.stderr
     assert code == 0, err
     report = json.loads(out)
     assert report["behind_s"] > 2 and report["channel"]["number"] == 3 and report["marker"] == 3, report

@@ -27,10 +27,11 @@ from stb.net.api.recording_models import RecordingUrls
 from stb.net.api.sessions import HLS_CLIENTS, RELAY_STREAMS
 from stb.net.api.streams import HLS_MIME, TS_MIME, Seq
 from stb.pvr.library import Meta
-from stb.pvr.media import RangeNotSatisfiable, Shift, Span, lead_in, parse_range, playlist, read_range, spans
+from stb.pvr.media import RangeNotSatisfiable, Shift, Span, parse_range, playlist, read_range, spans
 from stb.pvr.service import Pvr
 from stb.pvr.timers import ID_PATTERN
 from stb.relay.errors import ChannelLocked
+from stb.ts.packets import lead_in
 
 router = APIRouter()
 
