@@ -6,7 +6,8 @@ there). The HLS rendition is a list of cuts of the same files at video keyframes
 the packets' headers, then only what was appended since), each served as the part's PAT and PMT followed
 by the bytes between two keyframes, read from disk when it is asked for: every segment starts a decoder
 cleanly whatever the player asked for before, which byte-range segments of the bare file would not (a
-segment in the middle has no PAT/PMT of its own). A part after another (the box restarted, the source came
+segment in the middle has no PAT/PMT of its own); their continuity counters lead into the segment's own and say
+a discontinuity to what came before (:func:`lead_in`). A part after another (the box restarted, the source came
 back) has a clock of its own: its PCR, PTS and DTS are moved, as they are sent, to follow on from the part
 before, so players (libavformat ignores ``#EXT-X-DISCONTINUITY``) see one timeline as long as the recording's
 duration; the playlist still marks the discontinuity for those that honour it.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from stb.pvr.library import Meta
 from stb.ts.clock import pcr_at, pes_times_at, read_pcr, read_time, ticks_between, write_pcr, write_time
-from stb.ts.packets import PACKET, SYNC, pes_time, pid_of, pmt_pid, random_access, video_pid
+from stb.ts.packets import PACKET, SYNC, pes_time, pid_of, pmt_pid, random_access, table_in_front, video_pid
 
 TARGET_S = 4.0  # a segment lasts at least this (cut at the first keyframe past it)
 CLOCK = 90_000
@@ -285,6 +286,20 @@ class RecordingIndex:
         cut = cuts[seq]
         index = self.parts[cut.part]  # its tables are set once, before any cut of it exists
         return (index.pat or b"") + (index.pmt or b""), spans[cut.part], cut, offsets[cut.part]
+
+
+def lead_in(tables: bytes, body: bytes) -> bytes:
+    """The part's PAT and PMT to put in front of a segment's ``body``, each with the counter just before the
+    segment's own first copy (the counters go on into the segment) and marked as a counter discontinuity (the
+    segment read before it, if any, may be any other: ffmpeg's HLS reader checks the counters across segments)."""
+    packets = [tables[at : at + PACKET] for at in range(0, len(tables) - PACKET + 1, PACKET)]
+    wanted, firsts = {pid_of(p) for p in packets}, dict[int, int]()
+    for at in range(0, len(body) - PACKET + 1, PACKET):
+        if len(firsts) == len(wanted):
+            break
+        if body[at] == SYNC and (pid := pid_of(body[at : at + PACKET])) in wanted and pid not in firsts:
+            firsts[pid] = body[at + 3] & 0x0F
+    return b"".join(table_in_front(p, firsts[pid] - 1 if (pid := pid_of(p)) in firsts else p[3]) for p in packets)
 
 
 def playlist(cuts: list[Cut], growing: bool, query: str = "") -> str:

@@ -18,6 +18,25 @@ def random_access(packet: bytes | memoryview) -> bool:
     return bool(has_adaptation and packet[4] > 0 and packet[5] & 0x40)
 
 
+def table_in_front(packet: bytes, counter: int) -> bytes:
+    """A copy of a PSI packet (PAT, PMT) put in front of data that has copies of its own: with ``counter`` (the one
+    before the data's own first copy) and an adaptation field saying a counter discontinuity, because what a player
+    read before it may be anything (ISO 13818-1: on a PID without PCR the counter may jump there). A packet with no
+    stuffing to give up for the flag keeps only the counter."""
+    out = bytearray(packet)
+    out[3] = (out[3] & 0xF0) | counter & 0x0F
+    if out[3] & 0x20 and out[4] > 0:
+        out[5] |= 0x80
+    elif out[3] & 0x20 and out[-1] == 0xFF:  # an empty adaptation field: one byte of stuffing for its flags
+        out[4:5] = b"\x01\x80"
+        del out[-1]
+    elif not out[3] & 0x20 and out[-2:] == b"\xff\xff":  # payload only: an adaptation field of two bytes
+        out[3] |= 0x20
+        out[4:4] = b"\x01\x80"
+        del out[-2:]
+    return bytes(out)
+
+
 def psi_section(packet: bytes | memoryview) -> bytes | None:
     """Payload of a PSI packet that starts a section, pointer field applied."""
     if not packet[1] & 0x40:  # payload_unit_start_indicator

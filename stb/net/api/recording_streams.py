@@ -27,7 +27,7 @@ from stb.net.api.recording_models import RecordingUrls
 from stb.net.api.sessions import HLS_CLIENTS, RELAY_STREAMS
 from stb.net.api.streams import HLS_MIME, TS_MIME, Seq
 from stb.pvr.library import Meta
-from stb.pvr.media import RangeNotSatisfiable, Span, parse_range, playlist, read_range, spans
+from stb.pvr.media import RangeNotSatisfiable, Span, lead_in, parse_range, playlist, read_range, spans
 from stb.pvr.service import Pvr
 from stb.pvr.timers import ID_PATTERN
 from stb.relay.errors import ChannelLocked
@@ -171,7 +171,8 @@ async def hls_recording_segment(recording_id: Id, seq: Seq, request: Request, ct
                                           offsets=[shift])]  # fmt: skip
     if meta.id not in pvr.library.recordings:
         raise NotFound(f"{meta.title} was deleted")
-    return Response(tables + b"".join(chunks), media_type=TS_MIME, headers={"Cache-Control": "private, max-age=60"})
+    body = b"".join(chunks)
+    return Response(lead_in(tables, body) + body, media_type=TS_MIME, headers={"Cache-Control": "private, max-age=60"})
 
 
 @router.post(f"{API}/recordings/{{recording_id}}/stream-urls", dependencies=authed,
