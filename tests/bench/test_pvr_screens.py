@@ -14,7 +14,7 @@ pytestmark = pytest.mark.timeout(600)
 @pytest.mark.slow
 def test_screens_on_different_recordings_while_a_channel_records_see_no_continuity_error(media_dir, tmp_path):
     with headend_on_free_port() as (_, port):
-        part = pvr_screens.run("127.0.0.1", port, tmp_path, 3.0, screens=3, recording=1)
+        part = pvr_screens.run(host="127.0.0.1", port=port, work=tmp_path, seconds=3.0, screens=3, recording=1)
     assert part["screens"] == 3 and part["recordings_while"] == 1
     assert part["routes"] == {"ts": 2, "hls": 1, "seeking": 1}
     each = part["each"]
