@@ -87,6 +87,15 @@ def _read_all(screens: list[Screen], work: Path, seconds: float, from_disk: bool
     return {"cpu": (_cpu_s() - cpu) / elapsed, "each": each}
 
 
+def _call(api: Any, method: str, path: str, **kwargs: Any) -> Any:
+    """The box's answer (JSON, or None for 204); an error answer stops the bench with its detail, in one line."""
+    answer = api.request(method, path, **kwargs)
+    if answer.status_code >= 400:
+        detail = answer.json().get("detail") if "json" in answer.headers.get("content-type", "") else answer.text
+        raise StbError(f"pvr benchmark (screens): {method} {path}: {answer.status_code} {str(detail)[:200]}")
+    return answer.json() if answer.content else None
+
+
 def _wait_for(check: Any, what: str, timeout: float) -> Any:
     end = time.monotonic() + timeout
     while not (found := check()):
@@ -101,9 +110,9 @@ def _first_recordings(pvr: Any, api: Any, channels: list[str], length: float) ->
     start = time.time() + LEAD_S
     asked = [pvr.submit(lambda c=c: pvr.schedule_manual(c, start, start + length)) for c in channels]
     timers = {future.result(WAIT_S).id for future in asked}
-    _wait_for(lambda: not timers & {t["id"] for t in api.get("/api/v1/timers").json()["timers"]},
+    _wait_for(lambda: not timers & {t["id"] for t in _call(api, "GET", "/api/v1/timers")["timers"]},
               "the first recordings' end", length + WAIT_S)  # fmt: skip
-    made = [r for r in api.get("/api/v1/recordings").json()["recordings"] if r["size"] > 0]
+    made = [r for r in _call(api, "GET", "/api/v1/recordings")["recordings"] if r["size"] > 0]
     if len(made) < len(channels) or any(r["state"] not in ("done", "partial") for r in made):
         states = ", ".join(f"{r['channel']} {r['state']}" for r in made)
         raise StbError(f"pvr benchmark (screens): the recordings to watch failed ({states or 'none made'})")
@@ -114,7 +123,7 @@ def _screen(index: int, meta: dict[str, Any], api: Any, root: str, folder: Path)
     """Screen ``index``: alternately on the TS route and on HLS, two in four starting partway, at the URL the API
     gives for its recording (``POST …/stream-urls``)."""
     route = "ts" if index % 2 == 0 else "hls"
-    url = root + api.post(f"/api/v1/recordings/{meta['id']}/stream-urls").json()[route]
+    url = root + _call(api, "POST", f"/api/v1/recordings/{meta['id']}/stream-urls")[route]
     seek = SEEK_SHARE * meta["duration"] if index % 4 in (2, 3) else None  # of 10: two on each route
     return Screen(index, meta["id"], meta["channel"], route, seek, url, folder / meta["parts"][0]["file"])
 
@@ -137,26 +146,22 @@ def run(host: str, port: int, work: Path, seconds: float, screens: int = 10, rec
         made = _first_recordings(pvr, api, [ts_channels[i % len(ts_channels)] for i in range(screens)], length)
         setup_s = time.monotonic() - began
         plan = [_screen(i, meta, api, root, pvr.library.folder(meta["id"])) for i, meta in enumerate(made)]
-        live = [api.post("/api/v1/timers", json={"what": "now", "channel": c}).json()["timer"]["id"]
+        live = [_call(api, "POST", "/api/v1/timers", json={"what": "now", "channel": c})["timer"]["id"]
                 for c in ts_channels[-recording:]]  # fmt: skip
 
         def recording_now() -> list[dict[str, Any]]:
-            timers = [t for t in api.get("/api/v1/timers").json()["timers"] if t["id"] in live and t["recording"]]
-            metas = [api.get(f"/api/v1/recordings/{t['recording']}").json() for t in timers]
+            timers = [t for t in _call(api, "GET", "/api/v1/timers")["timers"] if t["id"] in live and t["recording"]]
+            metas = [_call(api, "GET", f"/api/v1/recordings/{t['recording']}") for t in timers]
             return metas if len(metas) == len(live) and all(m["size"] > 0 for m in metas) else []
 
         ids = [m["id"] for m in _wait_for(recording_now, "the live recordings' first bytes", WAIT_S)]
         disk = _read_all(plan, work, seconds, from_disk=True)
         box = _read_all(plan, work, seconds, from_disk=False)
         for timer in live:
-            api.delete(f"/api/v1/timers/{timer}").raise_for_status()
-        metas = [api.get(f"/api/v1/recordings/{i}").json() for i in ids]
+            _call(api, "DELETE", f"/api/v1/timers/{timer}")
+        metas = [_call(api, "GET", f"/api/v1/recordings/{i}") for i in ids]
         files = {m["channel"]: [pvr.library.folder(m["id"]) / p["file"] for p in m["parts"]] for m in metas}
-    failed = [f"screen {s.index} ({s.route}, {s.channel}): " + (f"ffmpeg exit {r['exit']}: {r['last_line']}"
-              if r["exit"] else "no bytes received")
-              for s, r in zip(plan, box["each"], strict=True) if r["exit"] or not r["bytes"]]  # fmt: skip
-    if failed:
-        raise StbError(f"pvr benchmark (screens): {len(failed)} screen(s) failed: {'; '.join(failed[:3])}")
+    check_screens(plan, box["each"])
     received, from_disk = sum(r["bytes"] for r in box["each"]), sum(r["bytes"] for r in disk["each"])
     return {
         "screens": len(plan),
@@ -185,6 +190,18 @@ def run(host: str, port: int, work: Path, seconds: float, screens: int = 10, rec
             for s, r in zip(plan, box["each"], strict=True)
         ],
     }
+
+
+def check_screens(plan: list[Screen], each: list[dict[str, Any]]) -> None:
+    """Every screen received bytes and its ffmpeg ended well; else the bench fails naming them (0 continuity errors
+    from a client that got nothing would be no figure)."""
+    failed = []
+    for screen, got in zip(plan, each, strict=True):
+        if got["exit"] or not got["bytes"]:
+            why = f"ffmpeg exit {got['exit']}: {got['last_line']}" if got["exit"] else "no bytes received"
+            failed.append(f"screen {screen.index} ({screen.route}, {screen.channel}): {why}")
+    if failed:
+        raise StbError(f"pvr benchmark (screens): {len(failed)} screen(s) failed: {'; '.join(failed[:3])}")
 
 
 def render(part: dict[str, Any]) -> list[str]:

@@ -3,9 +3,12 @@ screen received bytes, and no continuity error in what stock ffmpeg received or 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from stb.bench import pvr, pvr_screens
+from stb.errors import StbError
 from stb.headend.process import headend_on_free_port
 
 pytestmark = pytest.mark.timeout(600)
@@ -30,3 +33,14 @@ def test_screens_on_different_recordings_while_a_channel_records_see_no_continui
         assert key in part
     text = pvr.render({"screens": part})
     assert text.startswith("screens: 3 ffmpeg clients") and "continuity errors: 0 in what the screens received" in text
+
+
+def test_a_screen_that_received_nothing_or_whose_ffmpeg_failed_fails_the_bench_by_name():
+    plan = [pvr_screens.Screen(i, f"{i:016x}", f"ch-{i}", "ts" if i % 2 == 0 else "hls", None, "u", Path("f"))
+            for i in range(3)]  # fmt: skip
+    fine = {"bytes": 1000, "exit": 0, "last_line": None}
+    pvr_screens.check_screens(plan, [fine, fine, fine])
+    with pytest.raises(StbError, match=r"1 screen\(s\) failed: screen 1 \(hls, ch-1\): no bytes received"):
+        pvr_screens.check_screens(plan, [fine, fine | {"bytes": 0}, fine])
+    with pytest.raises(StbError, match=r"screen 2 \(ts, ch-2\): ffmpeg exit 1: Connection refused"):
+        pvr_screens.check_screens(plan, [fine, fine, {"bytes": 0, "exit": 1, "last_line": "Connection refused"}])
