@@ -95,7 +95,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "start over, back to live and trick play, beside plain libVLC; catchup: a past programme → first picture "
         "from the archive, beside libVLC opening the archive URL; phone: chromium playing and seeking a recording, "
         "beside bare hls.js; other_screens: a recording seeked and resumed in a laptop's mpv over the box's routes, "
-        "beside the file on disk",
+        "beside the file on disk; screens: 10 ffmpeg clients on 10 different recordings (TS and HLS routes) while 2 "
+        "channels record, continuity errors and box CPU beside the same reads from disk",
     )  # fmt: skip
     pv.add_argument("--recordings", type=int, default=4, help="recordings at once (default: %(default)s)")
     pv.add_argument(

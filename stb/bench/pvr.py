@@ -3,7 +3,8 @@
 Each scenario is a function of a :class:`Rig` (the head-end, a scratch folder, the options) returning its
 own part of the report; :func:`run` merges them (timeshift: pause_resume_ms, skip_p50_ms, back_to_live_ms,
 start_over_ms, trick_max_gap_ms; combined: continuity_errors, recording_start_ms; phone:
-recording_first_frame_ms; other_screens: recording_seek_ms, resume_elsewhere_ms; catchup: catchup_start_ms).
+recording_first_frame_ms; other_screens: recording_seek_ms, resume_elsewhere_ms; catchup: catchup_start_ms;
+screens: continuity_errors_screens, continuity_errors_recordings).
 
 ``combined`` (:mod:`stb.bench.pvr_combined`): N recordings, live TV and its timeshift buffer at once in the
 real box: the issue's figures ``continuity_errors`` and ``recording_start_ms`` come from it.
@@ -13,6 +14,11 @@ first bytes on disk (the channels not read before: the relay connects to the hea
 checked by ffmpeg's MPEG-TS demuxer, whose debug log names every continuity-counter error. CPU is the box's
 process while recording, beside the same relay reads with the bytes thrown away (the baseline), in the same
 run. Its keys end in ``_alone`` where the combined scenario has the same figure.
+
+``screens`` (:mod:`stb.bench.pvr_screens`, ``--scenario screens``): 10 stock ffmpeg clients, each on a different
+recording over the box's TS and HLS routes (some starting partway), while 2 channels record: continuity errors in
+what the screens received and in the recordings, bytes per screen, the box's CPU against the recordings alone
+(the same reads from disk meanwhile), in one run. It ignores ``--recordings``.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from typing import Any
 from stb.errors import StbError
 
 LEAD_S = 2.0  # timers are set this far ahead, so the scheduler has to fire them
+CC_FAILED = "Continuity check failed"  # what ffmpeg's TS demuxer logs (at debug) for each counter jump
 
 
 @dataclass
@@ -53,7 +60,7 @@ def continuity_errors(path: Path) -> int:
                               "-c", "copy", "-f", "null", "-"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                              text=True, errors="replace")  # fmt: skip
     assert child.stderr is not None
-    errors = sum("Continuity check failed" in line for line in child.stderr)
+    errors = sum(CC_FAILED in line for line in child.stderr)
     if child.wait(timeout=300) != 0:
         raise StbError(f"ffmpeg cannot read {path.name}")
     return errors
@@ -192,9 +199,16 @@ def catchup(rig: Rig) -> dict[str, Any]:
     return archive.run(demo_lineup(rig.host, rig.port))
 
 
+def screens(rig: Rig) -> dict[str, Any]:
+    """10 screens on 10 different recordings while 2 channels record (:mod:`stb.bench.pvr_screens`)."""
+    from stb.bench import pvr_screens
+
+    return pvr_screens.run(rig.host, rig.port, rig.work, rig.seconds)
+
+
 SCENARIOS: dict[str, Callable[[Rig], dict[str, Any]]] = {
     "combined": combined, "recordings": recordings, "timeshift": timeshift, "buffer_wrap": buffer_wrap,
-    "phone": phone, "catchup": catchup, "other_screens": other_screens,
+    "phone": phone, "catchup": catchup, "other_screens": other_screens, "screens": screens,
 }  # fmt: skip
 
 
@@ -246,6 +260,10 @@ def render(report: dict[str, Any]) -> str:
         from stb.bench import recording_screens
 
         lines += recording_screens.render(report["other_screens"])
+    if "screens" in report:
+        from stb.bench import pvr_screens
+
+        lines += pvr_screens.render(report["screens"])
     if "timeshift" in report:
         from stb.bench import timeshift as shift
 

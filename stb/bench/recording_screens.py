@@ -129,8 +129,10 @@ class Mpv:
 
 
 @contextlib.contextmanager
-def serving(pvr: Any, work: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """The box's API over the recorder on loopback, in a thread; (its root URL, a paired device's auth header)."""
+def serving(pvr: Any, work: Path, streams: int = 0, relay: Any = None) -> Iterator[tuple[str, dict[str, str]]]:
+    """The box's API over the recorder on loopback, in a thread; (its root URL, a paired device's auth header).
+    ``streams``: room for that many screens on the one token. With the recorder's ``relay``, the recorder runs on
+    the API's loop as in the box (it records while it serves); both are closed at the end."""
     import uvicorn
 
     from stb.commands import CommandQueue
@@ -142,10 +144,13 @@ def serving(pvr: Any, work: Path) -> Iterator[tuple[str, dict[str, str]]]:
     auth = Auth(directory=work / "auth")
     pending = auth.begin("Bench laptop")
     _, token = auth.complete(pending.id, pending.code)
+    limits = Limits()
+    if streams:
+        limits.raise_for_one_client(streams)
     ctx = NetContext(box_info=dict, commands=CommandQueue(), auth=auth, box=None, guide=lambda: None,  # type: ignore[arg-type]
-                     open_on_lan=lambda: False, pvr=pvr, signer=StreamSigner(work))  # fmt: skip
+                     open_on_lan=lambda: False, pvr=pvr, signer=StreamSigner(work), limits=limits)  # fmt: skip
     server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="off", http=for_box(Limits())))  # fmt: skip
+                                           lifespan="off", http=for_box(limits)))  # fmt: skip
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), name="bench-api")
     thread.start()
@@ -156,8 +161,13 @@ def serving(pvr: Any, work: Path) -> Iterator[tuple[str, dict[str, str]]]:
         raise StbError("the box's API did not start")
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
+        if relay is not None:
+            asyncio.run_coroutine_threadsafe(pvr.async_start(), loop).result(ANSWER_S)
         yield f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
     finally:
+        if relay is not None:  # what it records ends as interrupted, before the API goes
+            asyncio.run_coroutine_threadsafe(pvr.async_close(), loop).result(ANSWER_S)
+            asyncio.run_coroutine_threadsafe(relay.close(), loop).result(ANSWER_S)
         asyncio.run_coroutine_threadsafe(ctx.sessions.stop(), loop).result(30)  # its watcher, before the loop ends
         server.should_exit = True
         thread.join(30)
@@ -165,27 +175,38 @@ def serving(pvr: Any, work: Path) -> Iterator[tuple[str, dict[str, str]]]:
         ctx.guide_thread.close()
 
 
-def record(host: str, port: int, work: Path, seconds: float) -> Any:
-    """A recording of the first TS channel of the demo head-end, ``seconds`` long, made by the box's recorder."""
-    from stb.headend.catalog import CHANNELS, demo_lineup
+async def no_guide(query: Any, default: Any) -> Any:
+    return default
+
+
+def recorder(lineup: Any, work: Path, channels: int) -> tuple[Any, Any]:
+    """The box's recorder reading ``lineup``'s channels through a relay, as in the box (no guide): (pvr, relay)."""
     from stb.pvr.service import Pvr
     from stb.relay.feed import ChannelSource
     from stb.relay.relay import Relay
-
-    lineup = demo_lineup(host, port)
-    channel = next(c for c in CHANNELS if not c.hls)
 
     def source(channel_id: str) -> ChannelSource | None:
         found = lineup.by_id(channel_id)
         return ChannelSource(found.id, found.name, tuple(found.urls)) if found else None
 
-    async def no_guide(query: Any, default: Any) -> Any:
-        return default
+    def name(channel_id: str) -> str | None:
+        found = lineup.by_id(channel_id)
+        return found.name if found else None
+
+    relay = Relay(source, max_upstreams=channels)
+    pvr = Pvr(state_dir=work / "state", recordings_dir=work / "recordings", reader=relay, guide=no_guide,
+              channel_name=name, max_channels=lambda: channels)  # fmt: skip
+    return pvr, relay
+
+
+def record(host: str, port: int, work: Path, seconds: float) -> Any:
+    """A recording of the first TS channel of the demo head-end, ``seconds`` long, made by the box's recorder."""
+    from stb.headend.catalog import CHANNELS, demo_lineup
+
+    channel = next(c for c in CHANNELS if not c.hls)
 
     async def run() -> Any:
-        relay = Relay(source, max_upstreams=1)
-        pvr = Pvr(state_dir=work / "state", recordings_dir=work / "recordings", reader=relay, guide=no_guide,
-                  channel_name=lambda c: channel.name)  # fmt: skip
+        pvr, relay = recorder(demo_lineup(host, port), work, 1)
         await pvr.async_start()
         begin = time.time() + 1.0
         timer = await pvr.schedule_manual(channel.id, begin, begin + seconds)

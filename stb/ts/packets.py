@@ -18,6 +18,25 @@ def random_access(packet: bytes | memoryview) -> bool:
     return bool(has_adaptation and packet[4] > 0 and packet[5] & 0x40)
 
 
+def table_in_front(packet: bytes, counter: int) -> bytes:
+    """A copy of a PSI packet (PAT, PMT) put in front of data that has copies of its own: with ``counter`` (the one
+    before the data's own first copy) and an adaptation field saying a counter discontinuity, because what a player
+    read before it may be anything (ISO 13818-1: on a PID without PCR the counter may jump there). A packet with no
+    stuffing to give up for the flag keeps only the counter."""
+    out = bytearray(packet)
+    out[3] = (out[3] & 0xF0) | counter & 0x0F
+    if out[3] & 0x20 and out[4] > 0:
+        out[5] |= 0x80
+    elif out[3] & 0x20 and out[-1] == 0xFF:  # an empty adaptation field: one byte of stuffing for its flags
+        out[4:5] = b"\x01\x80"
+        del out[-1]
+    elif not out[3] & 0x20 and out[-2:] == b"\xff\xff":  # payload only: an adaptation field of two bytes
+        out[3] |= 0x20
+        out[4:4] = b"\x01\x80"
+        del out[-2:]
+    return bytes(out)
+
+
 def psi_section(packet: bytes | memoryview) -> bytes | None:
     """Payload of a PSI packet that starts a section, pointer field applied."""
     if not packet[1] & 0x40:  # payload_unit_start_indicator
@@ -139,15 +158,10 @@ class JoinPoint:
 
 
 def discontinuous(table: bytes, counter: int | None = None) -> bytes:
-    """A PAT or PMT packet put in front of an HLS segment, with the discontinuity indicator set (and ``counter``
-    instead of its own): a reader of one segment after another then counts no counter jump, where a plain copy
-    of the table last sent would be a duplicate, which ffmpeg's demuxer counts as one. Unchanged when it has an
-    adaptation field already, or no stuffing at its end to make room for one."""
-    if table[3] >> 4 & 0x3 != 0x1 or table[-2:] != b"\xff\xff":
-        return table
-    own = table[3] & 0x0F if counter is None else counter & 0x0F
-    # an adaptation field (its length: 1; the discontinuity indicator), then the section less two stuffing bytes
-    return table[:3] + bytes([0x30 | own, 1, 0x80]) + table[4 : PACKET - 2]
+    """A PAT or PMT packet put in front of an HLS segment or a read from the middle of a buffer, marked as a counter
+    discontinuity (:func:`table_in_front`) with ``counter`` (None: its own): a plain copy of the table last sent
+    would be a duplicate, which ffmpeg's demuxer counts as a continuity error."""
+    return table_in_front(table, table[3] & 0x0F if counter is None else counter)
 
 
 def lead_in(tables: bytes, data: bytes) -> bytes:

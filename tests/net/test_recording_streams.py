@@ -233,6 +233,25 @@ def test_where_two_parts_meet_the_counters_go_on_over_ts_and_over_hls(served, cl
     assert continuity_errors(tmp_path / "segments.ts") == 0
 
 
+def test_ffmpeg_reading_the_hls_segments_one_after_another_or_from_the_middle_finds_no_counter_jump(served, clip):
+    """Each segment's PAT and PMT in front continue the counters into the segment and say a counter discontinuity
+    to whatever was read before: ffmpeg's HLS reader checks the counters across segments (its debug log)."""
+    auth, _ = served.pair()
+    urls = signed(served, auth)
+    text = httpx.get(f"{served.root}{urls['hls']}", timeout=HANG_S).text
+    segment = re.findall(r"^(\d+\.ts\?.*)$", text, re.M)[2]
+    data = httpx.get(f"{served.root}/hls/recording/{REC_ID}/{segment}", timeout=HANG_S).content
+    assert data[3] & 0x20 and data[4] > 0 and data[5] & 0x80  # the PAT in front: adaptation field, discontinuity
+    for start in ([], ["-ss", "10"]):
+        out = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "debug", *start, "-i",
+                              f"{served.root}{urls['hls']}", "-map", "0", "-c", "copy", "-f", "null", "-"],
+                             capture_output=True, text=True, errors="replace", timeout=HANG_S)  # fmt: skip
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert "Opening" in out.stderr and out.stderr.count(".ts?") >= 3  # it read several segments
+        jumps = [line for line in out.stderr.splitlines() if "Continuity check failed" in line]
+        assert not jumps, (start, jumps[:5])
+
+
 def test_a_recording_under_way_is_served_as_far_as_it_goes(served, clip):
     auth, _ = served.pair()
     meta = served.pvr.library.recordings[REC_ID]

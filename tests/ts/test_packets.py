@@ -52,3 +52,25 @@ def test_a_joining_viewer_sees_counters_go_on_without_a_jump_pat_and_pmt_include
         viewer_sees = point.join_data() + data[joined_at : joined_at + chunk * 30]
         assert pid_of(viewer_sees[:PACKET]) == 0
         assert not counter_jumps(viewer_sees), f"joined at {joined_at}: {counter_jumps(viewer_sees)[:3]}"
+
+
+def test_a_table_put_in_front_says_a_counter_discontinuity_and_still_parses(media_dir):
+    from stb.ts.continuity import Continuity
+    from stb.ts.packets import pmt_pid, psi_section, table_in_front
+
+    data = clip_path(CHANNELS[1], media_dir).read_bytes()[: 2000 * PACKET]
+    pat = next(data[at : at + PACKET] for at in range(0, len(data), PACKET) if pid_of(data[at : at + PACKET]) == 0)
+    empty_field = pat[:3] + bytes([pat[3] | 0x20, 0]) + pat[4:-1]  # the same table behind an empty adaptation field
+    flagged = pat[:3] + bytes([pat[3] | 0x20, 1, 0x40]) + pat[4:-2]  # … behind one with another flag set
+    for packet in (pat, empty_field, flagged):
+        front = table_in_front(packet, 7)
+        assert len(front) == PACKET and front[3] & 0x0F == 7 and front[3] & 0x30 == 0x30
+        assert front[4] > 0 and front[5] & 0x80  # discontinuity_indicator
+        assert psi_section(front) == psi_section(packet)[: len(psi_section(front))]
+        assert pmt_pid(front) == pmt_pid(pat)
+        # a checker takes any counter there, and the next copy follows on from 7
+        after = bytearray(pat)
+        after[3] = (after[3] & 0xF0) | 8
+        assert Continuity().feed([pat, front, bytes(after)]).errors == 0
+    no_room = pat[:-1] + b"\x00"  # a payload that fills the packet: only the counter changes
+    assert table_in_front(no_room, 3) == no_room[:3] + bytes([(no_room[3] & 0xF0) | 3]) + no_room[4:]
