@@ -15,8 +15,12 @@ HLS playlist every target duration, 2 s here, and a TS player that loses its con
 within seconds), and so does every moment its stream is being sent (``keep_in_use``, called by
 :mod:`stb.net.api.sessions` while a TS stream flows: a mirror that reads one connection for an hour
 and then reconnects is let in). A URL that leaked after the player stopped is dead a minute later; one that keeps
-being used is stopped by revoking the device. The in-use marks live in memory: after a restart
-of the box, expired URLs must be asked for again.
+being used is stopped by revoking the device. A recording's URL (``/stream/recording/…``,
+``/hls/recording/…``) stays valid ``PAUSED_GRACE_S`` (6 hours) past its last use instead: a player paused on a
+recording for a phone call, a meal or a night asks for the next range or segment when it plays on (a paused
+reader's connection is dropped after a while, :mod:`stb.net.http`), and must not meet a 401 then. The device
+is still checked at every request, so revoking it ends those too. The in-use marks live in memory: after a
+restart of the box, expired URLs must be asked for again.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ SECRET_FILE = "stream-url.key"
 DEFAULT_LIFETIME_S = 300
 MAX_LIFETIME_S = 3600
 IN_USE_GRACE_S = 60.0
+PAUSED_GRACE_S = 6 * 3600.0  # a recording's URL, after its last use: its player may have paused it
+_RECORDING_SCOPES = ("/stream/recording/", "/hls/recording/")
 MAX_IN_USE = 4096  # signatures remembered as in use; the oldest are forgotten first past this
 
 _ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
@@ -75,6 +81,7 @@ class StreamSigner:
         self.path = directory / SECRET_FILE
         self._secret: bytes | None = None
         self._in_use: dict[str, float] = {}  # signature → valid until (while a player keeps using it)
+        self._grace: dict[str, float] = {}  # signature → how long past its last use it stays valid (if not a minute)
         self._lock = threading.Lock()
 
     def sign(self, device_id: str, path: str, lifetime_s: int = DEFAULT_LIFETIME_S,
@@ -96,26 +103,31 @@ class StreamSigner:
         with self._lock:
             if now > exp and self._in_use.get(sig, 0.0) < now:
                 raise SignatureError("this stream URL expired; ask for a new one (POST /api/v1/stream-urls)")
-            self._in_use.pop(sig, None)  # re-inserted last: the dict stays ordered oldest first
-            self._in_use[sig] = now + IN_USE_GRACE_S
-            if len(self._in_use) > MAX_IN_USE:
-                self._prune(now)
+            if scope.startswith(_RECORDING_SCOPES):
+                self._grace[sig] = PAUSED_GRACE_S
+            self._use(sig, now)
         return dev
 
     def keep_in_use(self, sig: str, now: float | None = None) -> None:
-        """A stream opened with ``sig`` is still being sent: its URL stays valid ``IN_USE_GRACE_S`` past now."""
+        """A stream opened with ``sig`` is still being sent: its URL stays valid ``IN_USE_GRACE_S`` past now (a
+        recording's: ``PAUSED_GRACE_S``)."""
         now = time.time() if now is None else now
         with self._lock:
-            self._in_use.pop(sig, None)
-            self._in_use[sig] = now + IN_USE_GRACE_S
-            if len(self._in_use) > MAX_IN_USE:
-                self._prune(now)
+            self._use(sig, now)
+
+    def _use(self, sig: str, now: float) -> None:
+        self._in_use.pop(sig, None)  # re-inserted last: the dict stays ordered oldest first
+        self._in_use[sig] = now + self._grace.get(sig, IN_USE_GRACE_S)
+        if len(self._in_use) > MAX_IN_USE:
+            self._prune(now)
 
     def _prune(self, now: float) -> None:
         for sig in [s for s, until in self._in_use.items() if until < now]:
             del self._in_use[sig]
+            self._grace.pop(sig, None)
         while len(self._in_use) > MAX_IN_USE:
-            del self._in_use[next(iter(self._in_use))]
+            self._grace.pop(oldest := next(iter(self._in_use)), None)
+            del self._in_use[oldest]
 
     def _mac(self, device_id: str, scope: str, expires: int) -> str:
         message = f"{device_id}\n{scope}\n{expires}".encode()

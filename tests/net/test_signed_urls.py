@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from stb.headend.catalog import CHANNELS
-from stb.net.signed import IN_USE_GRACE_S, SECRET_FILE, SignatureError, StreamSigner, scope_of
+from stb.net.signed import IN_USE_GRACE_S, PAUSED_GRACE_S, SECRET_FILE, SignatureError, StreamSigner, scope_of
 from tests.net.test_api import pair, run_client
 
 
@@ -70,6 +70,13 @@ def test_a_signature_is_checked_keeps_going_while_in_use_and_the_secret_is_priva
     assert signer.verify(*parts(ts), now=t0 + 600) == "dev1"  # a reconnect ten minutes on
     with pytest.raises(SignatureError, match="expired"):
         signer.verify(*parts(ts), now=t0 + 600 + IN_USE_GRACE_S + 1)
+    # a recording's URL: its player may pause for hours (its connection dropped meanwhile), then ask for more
+    recording, _ = signer.sign("dev1", "/hls/recording/0123456789abcdef/index.m3u8", 300, now=t0)
+    signer.verify(*parts(recording), now=t0 + 10)
+    resumed = ("/hls/recording/0123456789abcdef/40.ts", *parts(recording)[1:])
+    assert signer.verify(*resumed, now=t0 + 10 + PAUSED_GRACE_S - 60) == "dev1"  # hours later, paused meanwhile
+    with pytest.raises(SignatureError, match="expired"):
+        signer.verify(*resumed, now=t0 + 10 + 2 * PAUSED_GRACE_S)  # unused past the grace: dead
     key = tmp_path / SECRET_FILE
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     again = StreamSigner(tmp_path)  # the same secret after a restart
