@@ -111,6 +111,13 @@ def _load_all(directory: Path, acked: dict[str, int]) -> tuple[int, list[str]]:
     return len(wrong), wrong
 
 
+def _ack(acked: dict[str, int], said: list[str]) -> int:
+    """A writer's ``saved KIND N`` (its words after the first): the newest save of each kind acknowledged."""
+    kind, n = said
+    acked[kind] = max(acked.get(kind, -1), int(n))
+    return 1
+
+
 def _kill_during_saves(work: Path) -> Outcome:
     directory = work / "state"
     directory.mkdir(parents=True, exist_ok=True)
@@ -124,13 +131,19 @@ def _kill_during_saves(work: Path) -> Outcome:
             start = max(acked.values(), default=-1) + 1
             server.stdin.write(f"{directory} {start}\n")
             server.stdin.flush()
-            pid = int(server.stdout.readline().split()[1])
+            pid = None
+            while pid is None and (line := server.stdout.readline()):  # the writer may save before its pid is said
+                word, *rest = line.split()
+                if word == "pid":
+                    pid = int(rest[0])
+                else:
+                    saves += _ack(acked, rest)
+            if pid is None:
+                raise RuntimeError("the fork server ended")
             time.sleep(rng.uniform(0, KILL_WITHIN_S))
             os.kill(pid, signal.SIGKILL)
             while (line := server.stdout.readline()) and line != "reaped\n":
-                _, kind, n = line.split()
-                acked[kind] = max(acked.get(kind, -1), int(n))
-                saves += 1
+                saves += _ack(acked, line.split()[1:])
             most_temps = max(most_temps, len(_leftover_temps(directory)))
             bad, wrong = _load_all(directory, acked)
             lost += bad
@@ -168,7 +181,7 @@ def _headend_down_at_boot(work: Path) -> Outcome:
         (not (down.kept_drawing and up.kept_drawing), "the TV stopped drawing"),
     ) if bad]  # fmt: skip
     saw = (f"head-end down: {down.describe()}; up: channel {GOOD_TV}'s pictures {up.seconds:.1f} s later "
-           f"without a key press")  # fmt: skip
+           f"without a key press ({up.describe()})")  # fmt: skip
     return Outcome(not problems, ("; ".join(problems) + " — " if problems else "") + saw)
 
 

@@ -318,7 +318,7 @@ def _headend_restart(work: Path) -> Outcome:
         (not (down.kept_drawing and up.kept_drawing), "the TV stopped drawing"),
         (not relay_ok, "the relay client neither got data again nor a clean end"),
     ) if bad]  # fmt: skip
-    saw = (f"TV while down: {down.describe()}; after the restart: pictures in {up.seconds:.1f} s; "
+    saw = (f"TV while down: {down.describe()}; after the restart: pictures in {up.seconds:.1f} s ({up.describe()}); "
            f"relay client: {client.describe()}")  # fmt: skip
     return Outcome(not problems, ("; ".join(problems) + " — " if problems else "") + saw)
 

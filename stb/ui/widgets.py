@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from stb.skin.theme import RGB, TITLE_SAFE, Theme
 from stb.ui import drawlog
 from stb.ui.text import fit, wrap
@@ -9,15 +11,23 @@ from stb.ui.text import fit, wrap
 
 def panel(canvas, rect, theme: Theme, colour: RGB | None = None, alpha: int | None = None, kind: str = "panel") -> None:
     """A rounded, translucent surface over the video (the banner, lists, dialogs; ``kind="toast"`` for a toast)."""
+    fill = (*(colour or theme.surface), theme.surface_alpha if alpha is None else alpha)
+    edge = theme.surface_raised if sum(abs(a - b) for a, b in zip(fill, theme.background, strict=False)) < 24 else None
+    canvas.blit(_plate(tuple(rect.size), fill, theme.radius, edge), rect.topleft)  # a black plate on black: an edge
+    drawlog.add(canvas, drawlog.Drawn(kind, tuple(rect)))
+
+
+@lru_cache(maxsize=32)
+def _plate(size: tuple[int, int], fill: tuple[int, ...], radius: int, edge: RGB | None):  # type: ignore[no-untyped-def]
+    """A panel's surface, made once per size and look: screens redraw every frame, the same panels mostly
+    (a full-screen translucent surface made anew each frame cost a trouble card a third of its frame time)."""
     import pygame
 
-    surface = pygame.Surface(rect.size, pygame.SRCALPHA)
-    fill = (*(colour or theme.surface), theme.surface_alpha if alpha is None else alpha)
-    pygame.draw.rect(surface, fill, surface.get_rect(), border_radius=theme.radius)
-    if sum(abs(a - b) for a, b in zip(fill, theme.background, strict=False)) < 24:  # a black plate on black
-        pygame.draw.rect(surface, theme.surface_raised, surface.get_rect(), width=2, border_radius=theme.radius)
-    canvas.blit(surface, rect.topleft)
-    drawlog.add(canvas, drawlog.Drawn(kind, tuple(rect)))
+    surface = pygame.Surface(size, pygame.SRCALPHA)
+    pygame.draw.rect(surface, fill, surface.get_rect(), border_radius=radius)
+    if edge is not None:
+        pygame.draw.rect(surface, edge, surface.get_rect(), width=2, border_radius=radius)
+    return surface
 
 
 def safe_area(canvas, theme: Theme):
@@ -31,11 +41,16 @@ def safe_area(canvas, theme: Theme):
 
 def scrim(canvas, theme: Theme) -> None:
     """Darken everything drawn so far, so a dialog reads as in front of it."""
+    canvas.blit(_shade(tuple(canvas.get_size()), (*theme.background, theme.scrim_alpha)), (0, 0))
+
+
+@lru_cache(maxsize=8)
+def _shade(size: tuple[int, int], fill: tuple[int, ...]):  # type: ignore[no-untyped-def]
     import pygame
 
-    shade = pygame.Surface(canvas.get_size(), pygame.SRCALPHA)
-    shade.fill((*theme.background, theme.scrim_alpha))
-    canvas.blit(shade, (0, 0))
+    shade = pygame.Surface(size, pygame.SRCALPHA)
+    shade.fill(fill)
+    return shade
 
 
 def dialog(canvas, theme: Theme, size: tuple[int, int]):
