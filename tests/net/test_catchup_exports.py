@@ -167,3 +167,46 @@ def test_xmltv_reaches_back_as_far_as_each_channels_archive(tmp_path):
                            else []), p.get("start")  # fmt: skip
     assert min(starts["arch.test"]) == now - 40 * hour  # the whole archive's reach (the source has 40 h)
     assert min(starts["plain.test"]) == now - 6 * hour  # a channel without an archive: 6 h back
+
+
+def test_head_of_streams_and_catchup_answers_like_get_without_streaming(box):  # noqa: F811
+    """Kodi's own player asks a URL without an extension what it is with HEAD; a 405 made it take TV for audio."""
+    box.box.parental.set_pin("1234")
+    box.box.parental.toggle_channel_lock("cinema-one")
+    now = int(time.time())
+    headend = f"http://{box.box.lineup.headend.host}:{box.box.lineup.headend.port}"
+
+    def client(base):
+        root = base.removesuffix("/api/v1")
+        with httpx.Client(timeout=30) as c:  # one keep-alive connection: each HEAD has ended before the next
+            token = pair(c, base, box)
+            archive = {"start": now - 3600, "end": now - 1800}
+            answers = {
+                "live": c.head(f"{root}/stream/channel/music-hits", params={"token": token}),
+                "catch-up": c.head(f"{root}/catchup/channel/music-hits", params={"token": token, **archive}),
+            }
+
+            def code(path, **params):
+                return c.head(f"{root}{path}", params=params).status_code
+
+            codes = {
+                "no token": code("/stream/channel/music-hits"),
+                "no such channel": code("/stream/channel/nope", token=token),
+                "live locked": code("/stream/channel/cinema-one", token=token),
+                "catch-up locked": code("/catchup/channel/cinema-one", token=token, **archive),
+                "catch-up future": code("/catchup/channel/music-hits", token=token, start=now + 600),
+                "catch-up no token": code("/catchup/channel/music-hits", **archive),
+            }
+            viewers = c.get(f"{headend}/health").json()["channels"]["music-hits"]["clients"]
+            return answers, codes, viewers
+
+    answers, codes, viewers = run_client(box, client, timeout=60)
+    for name, answer in answers.items():
+        assert answer.status_code == 200, name
+        assert answer.headers["content-type"] == "video/mp2t" and "content-length" not in answer.headers, name
+        assert answer.content == b"", name
+    assert codes == {
+        "no token": 401, "no such channel": 404, "live locked": 403, "catch-up locked": 403, "catch-up future": 404,
+        "catch-up no token": 401,
+    }  # fmt: skip
+    assert viewers == 0  # neither the channel nor its archive was opened at the head-end
