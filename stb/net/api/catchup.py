@@ -23,7 +23,7 @@ from stb.lineup.catchup import CatchupError, archive_url, of_channel
 from stb.lineup.model import Channel
 from stb.net.api.access import Access
 from stb.net.api.context import Ctx, NetContext
-from stb.net.api.document import problems
+from stb.net.api.document import head_problems, problems
 from stb.net.api.sessions import RELAY_STREAMS
 from stb.net.api.streams import ts_head
 from stb.redirects import RedirectRefused, resolve, tls_context
@@ -41,7 +41,7 @@ ARCHIVE_ANSWER = {"content": {TS_MIME: {}}, "description": "The archive"}
 
 
 @router.head("/catchup/channel/{channel_id}", response_class=Response,
-             responses=problems(400, 401, 403, 404, 429, ok={"content": {TS_MIME: {}}, "description": "No body"}),
+             responses=head_problems(400, 401, 403, 404, 429),
              summary="Whether a past programme can be played, without reading the archive")  # fmt: skip
 async def catchup_channel_head(channel_id: str, start: Epoch, ctx: Ctx, access: Access,
                                end: Epoch | None = None) -> Response:  # fmt: skip

@@ -13,7 +13,7 @@ from stb.errors import NotFound
 from stb.lan.auth import AuthError
 from stb.net.api.access import Access, StreamAccess, authed, presented_token
 from stb.net.api.context import API, Ctx, NetContext
-from stb.net.api.document import BODY, problems
+from stb.net.api.document import BODY, head_problems, problems
 from stb.net.api.models import StreamUrl, StreamUrlRequest
 from stb.net.api.sessions import HLS_CLIENTS, RELAY_STREAMS, Session
 from stb.relay.errors import ChannelLocked
@@ -68,11 +68,8 @@ async def stream_channel(channel_id: str, request: Request, ctx: Ctx, access: Ac
     return _ts(ctx, body, session)
 
 
-head_answer = {"content": {TS_MIME: {}}, "description": "The stream's type, no body"}
-
-
 @router.head("/stream/channel/{channel_id}", response_class=Response,
-             responses=problems(401, 403, 404, 429, ok=head_answer),
+             responses=head_problems(401, 403, 404, 429),
              summary="What a channel's stream is, without opening it (players that ask first)")  # fmt: skip
 async def stream_channel_head(channel_id: str, ctx: Ctx, access: Access) -> Response:
     """Kodi's own player (and others) ask with HEAD what a URL without an extension is; a 405 there made Kodi
