@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from stb.cli import add_json_flag, emit
 
@@ -109,6 +110,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(pv)
     pv.set_defaults(handler=bench_pvr)
 
+    k = scenarios.add_parser(
+        "kodi",
+        help="the box's M3U and XMLTV exports in Kodi 20 with IPTV Simple (headless under Xvfb, in a network "
+        "namespace; root): channels, guide, live and catch-up played through the box, beside the head-end's "
+        "URLs opened directly",
+    )
+    k.add_argument("--kodi-log", type=Path, metavar="FILE", help="keep Kodi's log (kodi.log) here")
+    add_json_flag(k)
+    k.set_defaults(handler=bench_kodi)
+
     rel = scenarios.add_parser(
         "reliability",
         help="hostile inputs and faults (broken files, hostile requests, dead streams, kill -9): "
@@ -205,6 +216,13 @@ def bench_pvr(args: argparse.Namespace) -> int:
     _positive(args.recordings, "--recordings")
     _positive(args.seconds, "--seconds")
     emit(args, pvr.run(args.recordings, args.seconds, args.scenario), pvr.render)
+    return 0
+
+
+def bench_kodi(args: argparse.Namespace) -> int:
+    from stb.bench import kodi
+
+    emit(args, kodi.run(args.kodi_log), kodi.render)
     return 0
 
 

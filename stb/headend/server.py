@@ -137,6 +137,14 @@ def _address(request: Request) -> tuple[str, int]:
     return host, port or server_port or 80
 
 
+def _head(headers: dict[str, str]) -> Response:
+    """A HEAD answer of a TS route: its headers, no body, no length unless ``headers`` give one."""
+    response = Response(media_type=TS_MIME, headers=headers)
+    if "Content-Length" not in headers:
+        del response.headers["content-length"]
+    return response
+
+
 def create_app(headend: Headend) -> Starlette:
     """The Starlette app; its lifespan starts and stops the channels."""
 
@@ -160,6 +168,8 @@ def create_app(headend: Headend) -> Starlette:
             status = 416 if "range" in str(e) else 404
             return PlainTextResponse(f"{e}\n", status_code=status, headers=NO_CACHE)
         headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store"}
+        if request.method == "HEAD":  # what GET would say, without making the span's bytes
+            return _head(headers | {"Content-Length": str(span.size)})
         if wanted is None:
             headers["Content-Length"] = str(span.size)
             return StreamingResponse(span.read(), media_type=TS_MIME, headers=headers)
@@ -176,6 +186,8 @@ def create_app(headend: Headend) -> Starlette:
         broadcast = headend.live.get(request.path_params["channel_id"])
         if broadcast is None:
             return _not_found("no such channel")
+        if request.method == "HEAD":  # Kodi asks first; a HEAD that streamed kept it waiting 20 s
+            return _head(NO_CACHE)
         fast_join = request.query_params.get("join") != "live"  # ?join=live: no keyframe head start
         return StreamingResponse(broadcast.stream(fast_join=fast_join), media_type=TS_MIME, headers=NO_CACHE)
 

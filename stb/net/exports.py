@@ -23,7 +23,7 @@ from lxml import etree
 from stb import __version__
 from stb.guide.query import Programme
 from stb.guide.xmltv import CREDIT_ROLES
-from stb.lineup.catchup import of_channel
+from stb.lineup.catchup import Catchup, of_channel
 from stb.lineup.m3u_write import write_m3u
 from stb.lineup.model import Channel, Lineup
 from stb.net import hdhr
@@ -118,7 +118,8 @@ def _stamp(seconds: int) -> str:
 
 def xmltv(guide: GuideReader | None, lineup: Lineup, now: float, base: str,
           token: str | None) -> Generator[bytes, None, None]:  # fmt: skip
-    """The guide from ``now - 6 h`` to its end (at most 15 days), as XMLTV, in pieces; logos at ``base``."""
+    """The guide from ``now - 6 h`` (a catch-up channel's: its archive's reach) to its end (at most 15 days),
+    as XMLTV, in pieces; logos at ``base``."""
     buffer = io.BytesIO()
 
     def flush() -> bytes:
@@ -128,10 +129,15 @@ def xmltv(guide: GuideReader | None, lineup: Lineup, now: float, base: str,
         return data
 
     ids = export_ids(lineup)
-    t0, t1 = now - GUIDE_PAST_S, now + GUIDE_FUTURE_S
+    t1 = now + GUIDE_FUTURE_S
     every = lineup.sorted_channels()
+    archives = {c.id: of_channel(c.urls[0], c.catchup, c.attributes) for c in every}
+    since = {c.id: past_start(archives[c.id], now) for c in every}
     # a <channel> without programmes is an error to tv_validate_file: only channels the guide has something for
-    scheduled = guide.scheduled([c.id for c in every], t0, t1) if guide is not None else set()
+    scheduled: set[str] = set()
+    if guide is not None:
+        for t0 in set(since.values()):  # a few distinct windows: one index probe per channel in all
+            scheduled |= guide.scheduled([c.id for c in every if since[c.id] == t0], t0, t1)
     channels = [c for c in every if c.id in scheduled]
     with etree.xmlfile(buffer, encoding="utf-8") as xf:
         xf.write_declaration()
@@ -146,15 +152,24 @@ def xmltv(guide: GuideReader | None, lineup: Lineup, now: float, base: str,
             yield flush()
             if guide is not None:
                 for c in channels:
-                    catchup = of_channel(c.urls[0], c.catchup, c.attributes)
+                    catchup = archives[c.id]
                     oldest = now - catchup.window_s if catchup is not None else now
-                    for programme in guide.window([c.id], t0, t1).get(c.id, []):
+                    for programme in guide.window([c.id], since[c.id], t1).get(c.id, []):
                         archive = None
                         if oldest <= programme.start < now:  # started, within the archive: playable back
                             archive = catchup_url(base, c.id, programme.start, programme.stop, token)
                         xf.write(_programme_element(programme, ids[c.id], archive))
                     yield flush()
     yield flush()
+
+
+def past_start(catchup: Catchup | None, now: float) -> float:
+    """Where a channel's exported guide begins: 6 h back, or as far back as its archive reaches.
+
+    IPTV Simple offers "Play programme" only for programmes in the guide it read, so a guide that stops
+    6 h back hides the rest of a 3-day archive. The guide store keeps what it keeps (2 days by default).
+    """
+    return now - max(GUIDE_PAST_S, catchup.window_s if catchup is not None else 0)
 
 
 def catchup_url(base: str, channel_id: str, start: int, stop: int, token: str | None) -> str:

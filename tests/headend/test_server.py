@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import re
@@ -262,3 +263,27 @@ def test_the_clock_keeps_going_across_the_loop_point(headend):
     assert all(b > a for a, b in itertools.pairwise(first)) and all(b > a for a, b in itertools.pairwise(second))
     assert min(second) > max(first) - 1.5
     assert min(second) >= min(first) + 1
+
+
+def test_head_says_what_get_would_without_streaming(headend):
+    """Kodi's player asks with HEAD first, then reads on the same connection: a HEAD that streamed live TV never
+    ended, and the connection was never free again."""
+    host, port = headend
+    connection = http.client.HTTPConnection(host, port, timeout=10)  # one keep-alive connection, as Kodi's curl
+
+    def head(path: str) -> tuple[int, dict[str, str], bytes]:
+        connection.request("HEAD", path)
+        reply = connection.getresponse()
+        return reply.status, {k.lower(): v for k, v in reply.getheaders()}, reply.read()
+
+    try:
+        status, headers, body = head("/live/music-hits.ts")
+        assert (status, headers["content-type"], body) == (200, "video/mp2t", b"")
+        start = int(time.time()) - 3600
+        archive = f"/archive/music-hits/archive-{start}-20.ts"
+        status, headers, body = head(archive)  # the same connection: the live HEAD has ended
+        assert (status, headers["accept-ranges"], body) == (200, "bytes", b"")
+        assert int(headers["content-length"]) == len(get(headend, archive)[1])
+    finally:
+        connection.close()
+    assert health(headend)["channels"]["music-hits"]["clients"] == 0  # nobody was made a viewer

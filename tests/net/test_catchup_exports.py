@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import subprocess
 import time
+from datetime import datetime
 
 import httpx
 import pytest
 from lxml import etree
 
+from stb.guide.query import Guide
+from stb.guide.store import import_sources
 from stb.headend.catalog import BY_ID, CHANNELS
 from stb.lineup.catchup import archive_url, of_channel
 from stb.lineup.m3u import parse_m3u
+from stb.lineup.model import Channel, Lineup
+from stb.net import exports
 from stb.ts.packets import SYNC
 from tests.net.test_api import pair, run_client
 from tests.net.test_exports import box, fetch  # noqa: F401  (the fixture)
@@ -115,3 +120,93 @@ def test_xmltv_marks_programmes_that_can_be_played_back(box):  # noqa: F811
             assert urls == []
             unmarked_past += start < now
     assert marked > 0
+
+
+def test_xmltv_reaches_back_as_far_as_each_channels_archive(tmp_path):
+    """IPTV Simple offers "Play programme" only for what its guide holds: a 2-day archive needs 2 days of guide."""
+    now = (int(time.time()) // 3600) * 3600 + 1800
+    hour = 3600
+
+    def programmes(channel, first, last):
+        return "".join(
+            f'<programme start="{exports._stamp(now + h * hour)}" stop="{exports._stamp(now + (h + 1) * hour)}" '
+            f'channel="{channel}"><title>{channel} {h}</title></programme>'
+            for h in range(first, last)
+        )
+
+    source = tmp_path / "source.xml"
+    source.write_text(
+        '<tv><channel id="arch.test"><display-name>A</display-name></channel>'
+        '<channel id="plain.test"><display-name>P</display-name></channel>'
+        '<channel id="gone.test"><display-name>G</display-name></channel>'
+        + programmes("arch.test", -40, 3) + programmes("plain.test", -40, 3) + programmes("gone.test", -30, -20)
+        + "</tv>"
+    )  # fmt: skip
+    db = tmp_path / "g.db"
+    import_sources(db, [str(source)], now=now)
+
+    def channel(number, cid, **catchup):
+        return Channel(number=number, id=cid, name=cid, urls=[f"http://provider.test/{cid}.ts"],
+                       guide_id=f"{cid}.test", catchup=catchup)  # fmt: skip
+
+    lineup = Lineup(name="t", channels=[
+        channel(1, "arch", catchup="shift", **{"catchup-days": "2"}),
+        channel(2, "plain"),
+        channel(3, "gone"),  # only old programmes and no archive: nothing in the export's window
+    ])  # fmt: skip
+    text = b"".join(exports.xmltv(Guide(db, lineup), lineup, now, "http://box:8600", "T"))
+    tree = etree.fromstring(text)
+    assert [c.get("id") for c in tree.iter("channel")] == ["arch.test", "plain.test"]
+    starts: dict[str, list[int]] = {}
+    for p in tree.iter("programme"):
+        start = int(datetime.strptime(p.get("start"), "%Y%m%d%H%M%S %z").timestamp())
+        starts.setdefault(p.get("channel"), []).append(start)
+        archive = [u.text for u in p.iter("url") if u.get("system") == "catchup"]
+        playable = p.get("channel") == "arch.test" and start < now
+        assert archive == ([exports.catchup_url("http://box:8600", "arch", start, start + hour, "T")] if playable
+                           else []), p.get("start")  # fmt: skip
+    assert min(starts["arch.test"]) == now - 40 * hour  # the whole archive's reach (the source has 40 h)
+    assert min(starts["plain.test"]) == now - 6 * hour  # a channel without an archive: 6 h back
+
+
+def test_head_of_streams_and_catchup_answers_like_get_without_streaming(box):  # noqa: F811
+    """Kodi's own player asks a URL without an extension what it is with HEAD; a 405 made it take TV for audio."""
+    box.box.parental.set_pin("1234")
+    box.box.parental.toggle_channel_lock("cinema-one")
+    now = int(time.time())
+    headend = f"http://{box.box.lineup.headend.host}:{box.box.lineup.headend.port}"
+
+    def client(base):
+        root = base.removesuffix("/api/v1")
+        with httpx.Client(timeout=30) as c:  # one keep-alive connection: each HEAD has ended before the next
+            token = pair(c, base, box)
+            archive = {"start": now - 3600, "end": now - 1800}
+            answers = {
+                "live": c.head(f"{root}/stream/channel/music-hits", params={"token": token}),
+                "catch-up": c.head(f"{root}/catchup/channel/music-hits", params={"token": token, **archive}),
+            }
+
+            def code(path, **params):
+                return c.head(f"{root}{path}", params=params).status_code
+
+            codes = {
+                "no token": code("/stream/channel/music-hits"),
+                "no such channel": code("/stream/channel/nope", token=token),
+                "live locked": code("/stream/channel/cinema-one", token=token),
+                "catch-up locked": code("/catchup/channel/cinema-one", token=token, **archive),
+                "catch-up future": code("/catchup/channel/music-hits", token=token, start=now + 600),
+                "catch-up no token": code("/catchup/channel/music-hits", **archive),
+            }
+            viewers = c.get(f"{headend}/health").json()["channels"]["music-hits"]["clients"]
+            return answers, codes, viewers
+
+    answers, codes, viewers = run_client(box, client, timeout=60)
+    for name, answer in answers.items():
+        assert answer.status_code == 200, name
+        assert answer.headers["content-type"] == "video/mp2t" and "content-length" not in answer.headers, name
+        assert answer.content == b"", name
+    assert codes == {
+        "no token": 401, "no such channel": 404, "live locked": 403, "catch-up locked": 403, "catch-up future": 404,
+        "catch-up no token": 401,
+    }  # fmt: skip
+    assert viewers == 0  # neither the channel nor its archive was opened at the head-end

@@ -180,6 +180,9 @@ def problem_json(ctx, response, case) -> bool | None:
         return None
     kind = response.headers.get("content-type", [""])[0]
     assert kind == "application/problem+json", f"{response.status_code} came as {kind!r}, not problem JSON"
+    if case.method == "HEAD":  # a HEAD answer has no body (HTTP): its type says what GET's body would be
+        assert response.content == b"", f"HEAD answered {response.status_code} with a body"
+        return True
     body = response.json()
     assert {"type", "title", "status", "detail"} <= set(body), f"problem JSON without its fields: {body}"
     assert body["status"] == response.status_code, f"problem says {body['status']}, response {response.status_code}"

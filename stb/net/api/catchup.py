@@ -20,11 +20,13 @@ from fastapi.responses import Response, StreamingResponse
 
 from stb.errors import NotFound
 from stb.lineup.catchup import CatchupError, archive_url, of_channel
+from stb.lineup.model import Channel
 from stb.net.api.access import Access
-from stb.net.api.context import Ctx
-from stb.net.api.document import problems
+from stb.net.api.context import Ctx, NetContext
+from stb.net.api.document import head_problems, problems
 from stb.net.api.sessions import RELAY_STREAMS
-from stb.redirects import RedirectRefused, resolve
+from stb.net.api.streams import ts_head
+from stb.redirects import RedirectRefused, resolve, tls_context
 from stb.relay.errors import ChannelLocked, UpstreamDown
 
 TS_MIME = "video/mp2t"
@@ -38,11 +40,18 @@ router = APIRouter()
 ARCHIVE_ANSWER = {"content": {TS_MIME: {}}, "description": "The archive"}
 
 
-@router.get("/catchup/channel/{channel_id}", response_class=StreamingResponse,
-            responses=problems(400, 401, 403, 404, 429, 502, ok=ARCHIVE_ANSWER),
-            summary="A past programme from the provider's archive (Kodi catch-up through the box)")  # fmt: skip
-async def catchup_channel(channel_id: str, start: Epoch, request: Request, ctx: Ctx, access: Access,
-                          end: Epoch | None = None) -> Response:  # fmt: skip
+@router.head("/catchup/channel/{channel_id}", response_class=Response,
+             responses=head_problems(400, 401, 403, 404, 429),
+             summary="Whether a past programme can be played, without reading the archive")  # fmt: skip
+async def catchup_channel_head(channel_id: str, start: Epoch, ctx: Ctx, access: Access,
+                               end: Epoch | None = None) -> Response:  # fmt: skip
+    """Kodi's own player asks with HEAD what a URL without an extension is (a 405 made it take it for audio)."""
+    _archive(ctx, channel_id, start, end)
+    return ts_head()
+
+
+def _archive(ctx: NetContext, channel_id: str, start: int, end: int | None) -> tuple[Channel, str]:
+    """The channel and its provider's URL for the programme; 404 / 403 as the route answers them."""
     source = ctx.the_relay().source(channel_id[:128])
     channel = ctx.current_lineup().by_id(channel_id[:128])
     if source is None or channel is None:
@@ -54,9 +63,19 @@ async def catchup_channel(channel_id: str, start: Epoch, request: Request, ctx: 
         raise NotFound(f"{channel.name} has no catch-up")
     try:
         url = archive_url(catchup, start, end, int(time.time()), epg_shift_s=int(channel.guide_shift * 3600))
-        url = await resolve(url)
     except CatchupError as exc:
         raise NotFound(str(exc)) from None
+    return channel, url
+
+
+@router.get("/catchup/channel/{channel_id}", response_class=StreamingResponse,
+            responses=problems(400, 401, 403, 404, 429, 502, ok=ARCHIVE_ANSWER),
+            summary="A past programme from the provider's archive (Kodi catch-up through the box)")  # fmt: skip
+async def catchup_channel(channel_id: str, start: Epoch, request: Request, ctx: Ctx, access: Access,
+                          end: Epoch | None = None) -> Response:  # fmt: skip
+    channel, url = _archive(ctx, channel_id, start, end)
+    try:
+        url = await resolve(url)
     except RedirectRefused as exc:
         raise UpstreamDown(f"{channel.name}'s archive {exc}") from None
     address = request.client.host if request.client else "?"
@@ -64,7 +83,8 @@ async def catchup_channel(channel_id: str, start: Epoch, request: Request, ctx: 
     headers = dict(channel.headers)
     if (wanted := request.headers.get("range")) is not None:
         headers["Range"] = wanted[:100]
-    client = httpx.AsyncClient(follow_redirects=False, timeout=httpx.Timeout(CONNECT_S, read=None))
+    timeout = httpx.Timeout(CONNECT_S, read=None)
+    client = httpx.AsyncClient(follow_redirects=False, timeout=timeout, verify=tls_context())
     try:
         upstream = await client.send(client.build_request("GET", url, headers=headers), stream=True)
     except httpx.HTTPError as exc:

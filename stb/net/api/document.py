@@ -42,6 +42,12 @@ def problems(*codes: int, ok: dict[str, Any] | None = None) -> dict[int | str, d
                       for code in sorted({421, 422, *codes})}  # fmt: skip
 
 
+def head_problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """``problems`` of a HEAD route: the same answers, none with a body (a HEAD answer never has one)."""
+    answers: dict[int | str, dict[str, Any]] = {200: {"description": "The headers a GET would get, no body"}}
+    return answers | {code: {"description": PROBLEMS[code]} for code in sorted({421, 422, *codes})}
+
+
 def with_problem_schema(app: FastAPI, extra: tuple[type[BaseModel], ...] = ()) -> None:
     """``app.openapi()`` is FastAPI's document plus the Problem schema every error response refers to (and
     ``extra`` problem models that some routes answer with)."""

@@ -13,9 +13,10 @@ from stb.errors import NotFound
 from stb.lan.auth import AuthError
 from stb.net.api.access import Access, StreamAccess, authed, presented_token
 from stb.net.api.context import API, Ctx, NetContext
-from stb.net.api.document import BODY, problems
+from stb.net.api.document import BODY, head_problems, problems
 from stb.net.api.models import StreamUrl, StreamUrlRequest
 from stb.net.api.sessions import HLS_CLIENTS, RELAY_STREAMS, Session
+from stb.relay.errors import ChannelLocked
 from stb.relay.hls import Opener
 
 TS_MIME = "video/mp2t"
@@ -65,6 +66,27 @@ async def stream_channel(channel_id: str, request: Request, ctx: Ctx, access: Ac
         await body.aclose()  # type: ignore[attr-defined]
         raise AuthError(401, "Not paired", "this device was removed on the TV; pair it again")
     return _ts(ctx, body, session)
+
+
+@router.head("/stream/channel/{channel_id}", response_class=Response,
+             responses=head_problems(401, 403, 404, 429),
+             summary="What a channel's stream is, without opening it (players that ask first)")  # fmt: skip
+async def stream_channel_head(channel_id: str, ctx: Ctx, access: Access) -> Response:
+    """Kodi's own player (and others) ask with HEAD what a URL without an extension is; a 405 there made Kodi
+    take a channel for audio. Nothing is read from the provider, and no stream is counted."""
+    source = ctx.the_relay().source(channel_id[:128])
+    if source is None:
+        raise NotFound(f"no channel with id {channel_id[:128]!r}")
+    if source.locked:
+        raise ChannelLocked(f"{source.name} is locked by the parental lock; enter the PIN on the TV first")
+    return ts_head()
+
+
+def ts_head() -> Response:
+    """A HEAD answer for an MPEG-TS stream: its type, and no length (``Content-Length: 0`` would say "empty")."""
+    response = Response(media_type=TS_MIME, headers={"Cache-Control": "no-store"})
+    del response.headers["content-length"]
+    return response
 
 
 # -- HLS renditions of the same streams, for browsers and phones ----------------------------------------
