@@ -22,6 +22,7 @@ from stb.net.api.access import Access
 from stb.net.api.context import Ctx
 from stb.net.api.document import problems
 from stb.net.api.sessions import RELAY_STREAMS
+from stb.redirects import tls_context
 from stb.relay.errors import ChannelLocked, UpstreamDown
 
 TS_MIME = "video/mp2t"
@@ -51,7 +52,7 @@ async def stream_timeshift(channel_id: str, request: Request, ctx: Ctx, access: 
                        "pausing live TV is off)")  # fmt: skip
     address = request.client.host if request.client else "?"
     session = ctx.sessions.open(access.device.id if access.device else None, address, RELAY_STREAMS, access.sig)
-    client = httpx.AsyncClient(timeout=httpx.Timeout(CONNECT_S, read=None))
+    client = httpx.AsyncClient(timeout=httpx.Timeout(CONNECT_S, read=None), verify=tls_context())  # built once
     try:
         upstream = await client.send(client.build_request("GET", url), stream=True)
     except httpx.HTTPError as exc:
