@@ -11,7 +11,6 @@ never leaves the box.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
@@ -24,13 +23,13 @@ from stb.lineup.model import Channel
 from stb.net.api.access import Access
 from stb.net.api.context import Ctx, NetContext
 from stb.net.api.document import head_problems, problems
+from stb.net.api.proxied import open_upstream
 from stb.net.api.sessions import RELAY_STREAMS
 from stb.net.api.streams import ts_head
-from stb.redirects import RedirectRefused, resolve, tls_context
+from stb.redirects import RedirectRefused, resolve
 from stb.relay.errors import ChannelLocked, UpstreamDown
 
 TS_MIME = "video/mp2t"
-CONNECT_S = 10.0
 PASSED_ON = ("content-type", "content-length", "content-range", "accept-ranges")
 Epoch = Annotated[int, Query(ge=0, le=2**34, description="Unix time (seconds)")]
 
@@ -83,35 +82,22 @@ async def catchup_channel(channel_id: str, start: Epoch, request: Request, ctx: 
     headers = dict(channel.headers)
     if (wanted := request.headers.get("range")) is not None:
         headers["Range"] = wanted[:100]
-    timeout = httpx.Timeout(CONNECT_S, read=None)
-    client = httpx.AsyncClient(follow_redirects=False, timeout=timeout, verify=tls_context())
     try:
-        upstream = await client.send(client.build_request("GET", url, headers=headers), stream=True)
+        upstream = await open_upstream(url, headers)
     except httpx.HTTPError as exc:
         ctx.sessions.close(session)
-        await client.aclose()
         raise UpstreamDown(f"{channel.name}'s archive does not answer: {type(exc).__name__}") from None
-    if upstream.status_code == 416:  # a range past the end: the player's to know, as from the provider
+    answer = upstream.response
+    if answer.status_code == 416:  # a range past the end: the player's to know, as from the provider
         ctx.sessions.close(session)
-        await upstream.aclose()
-        await client.aclose()
-        return Response(status_code=416, headers={k: v for k, v in upstream.headers.items()
+        await upstream.close()
+        return Response(status_code=416, headers={k: v for k, v in answer.headers.items()
                                                   if k.lower() == "content-range"})  # fmt: skip
-    if upstream.status_code not in (200, 206):
+    if answer.status_code not in (200, 206):
         ctx.sessions.close(session)
-        await upstream.aclose()
-        await client.aclose()
-        raise UpstreamDown(f"{channel.name}'s archive answered {upstream.status_code}")
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in upstream.aiter_raw():
-                yield chunk
-        finally:
-            await upstream.aclose()
-            await client.aclose()
-
-    kept = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_ON}
+        await upstream.close()
+        raise UpstreamDown(f"{channel.name}'s archive answered {answer.status_code}")
+    kept = {k: v for k, v in answer.headers.items() if k.lower() in PASSED_ON}
     kept.setdefault("content-type", TS_MIME)
-    return StreamingResponse(ctx.sessions.guard(body(), session), status_code=upstream.status_code,
+    return StreamingResponse(ctx.sessions.guard(upstream.body(), session), status_code=answer.status_code,
                              headers=kept | {"Cache-Control": "no-store"})  # fmt: skip

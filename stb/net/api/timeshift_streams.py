@@ -10,7 +10,6 @@ cap, revocation, and the parental lock.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
@@ -21,12 +20,11 @@ from stb.errors import NotFound
 from stb.net.api.access import Access
 from stb.net.api.context import Ctx
 from stb.net.api.document import problems
+from stb.net.api.proxied import open_upstream
 from stb.net.api.sessions import RELAY_STREAMS
-from stb.redirects import tls_context
 from stb.relay.errors import ChannelLocked, UpstreamDown
 
 TS_MIME = "video/mp2t"
-CONNECT_S = 10.0
 MAX_BEHIND_S = 24 * 3600.0  # more than any buffer holds: the oldest moment kept is where it starts then
 Behind = Annotated[float, Query(ge=0, le=MAX_BEHIND_S, description="Seconds before the live edge to start at")]
 
@@ -52,27 +50,15 @@ async def stream_timeshift(channel_id: str, request: Request, ctx: Ctx, access: 
                        "pausing live TV is off)")  # fmt: skip
     address = request.client.host if request.client else "?"
     session = ctx.sessions.open(access.device.id if access.device else None, address, RELAY_STREAMS, access.sig)
-    client = httpx.AsyncClient(timeout=httpx.Timeout(CONNECT_S, read=None), verify=tls_context())  # built once
     try:
-        upstream = await client.send(client.build_request("GET", url), stream=True)
+        upstream = await open_upstream(url)
     except httpx.HTTPError as exc:
         ctx.sessions.close(session)
-        await client.aclose()
         raise UpstreamDown(f"the TV's relay does not answer: {type(exc).__name__}") from None
-    if upstream.status_code != 200:
+    if upstream.response.status_code != 200:
         ctx.sessions.close(session)
-        why = (await upstream.aread()).decode(errors="replace")[:200]
-        await upstream.aclose()
-        await client.aclose()
+        why = (await upstream.response.aread()).decode(errors="replace")[:200]
+        await upstream.close()
         raise NotFound(f"{source.name}: {why}")
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in upstream.aiter_raw():
-                yield chunk
-        finally:
-            await upstream.aclose()
-            await client.aclose()
-
-    return StreamingResponse(ctx.sessions.guard(body(), session), media_type=TS_MIME,
+    return StreamingResponse(ctx.sessions.guard(upstream.body(), session), media_type=TS_MIME,
                              headers={"Cache-Control": "no-store"})  # fmt: skip
