@@ -17,7 +17,7 @@ from stb.skin.widgets import Placed
 from stb.ui.fonts import Fonts
 from stb.ui.layouts import font
 from stb.ui.text import fit
-from stb.ui.widgets import centred_text, initials, progress, star, text
+from stb.ui.widgets import centred_text, initials, placer, progress, star, text
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,8 @@ def draw_banner(canvas, rect, t: Theme, fonts: Fonts, widgets: dict[str, Placed]
     """Every visible widget of the banner in the panel ``rect``; ``logo`` and ``brand`` are fitted images or None.
 
     The logo's place is kept whether or not the logo has arrived (or exists): the text never jumps."""
-    import pygame
 
-    def at(name: str):
-        x, y, w, h = widgets[name].rect
-        return pygame.Rect(rect.x + x, rect.y + y, w, h)
+    at = placer(widgets, rect)
 
     def shown(name: str) -> bool:
         return widgets[name].visible

@@ -21,7 +21,7 @@ from stb.ui.listrow import RowData, aligned, draw_row
 from stb.ui.logos import Logos
 from stb.ui.numberentry import NumberEntry
 from stb.ui.screen import Dismissable
-from stb.ui.widgets import keys_hint, panel, side_panel, text
+from stb.ui.widgets import keys_hint, panel, placer, side_panel, text
 
 ALL, FAVOURITES, RECENT = "All channels", "Favourites", "Recent"
 NOW_TTL_S = 30.0
@@ -167,9 +167,7 @@ class ChannelListScreen(Dismissable):
         rect = side_panel(canvas, t, size[0])
         panel(canvas, rect, t)
 
-        def at(name: str):
-            x, y, width, height = w[name].rect
-            return pygame.Rect(rect.x + x, rect.y + y, width, height)
+        at = placer(w, rect)
 
         small = self.fonts.get(t.font_small)
         if w["title"].visible:

@@ -22,7 +22,7 @@ from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.listrow import aligned
 from stb.ui.screen import Dismissable
 from stb.ui.text import wrap
-from stb.ui.widgets import keys_hint, panel, scrim
+from stb.ui.widgets import keys_hint, panel, placer, scrim
 
 Resolve = Callable[[Conflict, Timer | None], object]
 
@@ -109,9 +109,7 @@ class ConflictDialog(Dismissable):
         rect = pygame.Rect(w["dialog"].rect)
         panel(canvas, rect, t, alpha=250)
 
-        def at(name: str):
-            x, y, pw, ph = w[name].rect
-            return pygame.Rect(rect.x + x, rect.y + y, pw, ph)
+        at = placer(w, rect)
 
         title = w["title"]
         aligned(canvas, layouts.font(self.fonts, t, title), "Too many recordings at once", t.text, at("title"),

@@ -13,7 +13,7 @@ from stb.skin.widgets import Placed
 from stb.ui.fonts import Fonts
 from stb.ui.layouts import font
 from stb.ui.text import wrap
-from stb.ui.widgets import star, text
+from stb.ui.widgets import placer, star, text
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,7 @@ def draw_row(canvas, line, t: Theme, fonts: Fonts, widgets: dict[str, Placed], d
     """The row in ``line`` (its rect on the canvas): focus plate, on-now marker, number, logo, name, star, title."""
     import pygame
 
-    def at(name: str):
-        x, y, w, h = widgets[name].rect
-        return pygame.Rect(line.x + x, line.y + y, w, h)
+    at = placer(widgets, line)
 
     if d.focused:
         pygame.draw.rect(canvas, t.accent, line, border_radius=t.radius // 2)

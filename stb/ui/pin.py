@@ -17,7 +17,7 @@ from stb.ui.keymap import THROUGH_DIALOGS
 from stb.ui.layouts import PIN_BOX, PIN_BOX_GAP
 from stb.ui.listrow import aligned
 from stb.ui.screen import Dismissable
-from stb.ui.widgets import keys_hint, panel, scrim
+from stb.ui.widgets import keys_hint, panel, placer, scrim
 
 PIN_LENGTH = 4
 
@@ -113,9 +113,7 @@ class PinDialog(Dismissable):
         rect = pygame.Rect(w["dialog"].rect)
         panel(canvas, rect, t, alpha=250)
 
-        def at(name: str):
-            x, y, pw, ph = w[name].rect
-            return pygame.Rect(rect.x + x, rect.y + y, pw, ph)
+        at = placer(w, rect)
 
         title = w["title"]
         aligned(canvas, layouts.font(self.fonts, t, title), self.title, t.text, at("title"), title.align,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import Any
 
 from stb.skin.theme import RGB, TITLE_SAFE, Theme
+from stb.skin.widgets import Placed
 from stb.ui import drawlog
 from stb.ui.text import fit, wrap
 
@@ -28,6 +31,18 @@ def _plate(size: tuple[int, int], fill: tuple[int, ...], radius: int, edge: RGB 
     if edge is not None:
         pygame.draw.rect(surface, edge, surface.get_rect(), width=2, border_radius=radius)
     return surface
+
+
+def placer(widgets: Mapping[str, Placed], box) -> Callable[[str], Any]:  # type: ignore[no-untyped-def]
+    """``at(name)``: where a layout's widget is on the canvas, its rect (relative to its container) moved into
+    ``box``, the container's rect there."""
+    import pygame
+
+    def at(name: str):  # type: ignore[no-untyped-def]
+        x, y, width, height = widgets[name].rect
+        return pygame.Rect(box.x + x, box.y + y, width, height)
+
+    return at
 
 
 def safe_area(canvas, theme: Theme):
