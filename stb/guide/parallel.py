@@ -4,7 +4,8 @@ lxml parses in C, but reading each programme's fields is Python work, and Python
 the byte stream is cut after `</programme>` into chunks of about CHUNK bytes; a worker parses each
 chunk whole (the document's own prolog and `<tv …>` start tag before it, `</tv>` after it, with the
 same parser options as the serial `parse_guide`), reads the fields with the same `_programme` code
-and sends back compact rows. The caller gets the items in document order, as from `parse_guide`.
+and sends back its rows as a small SQLite database (`stb.guide.worker.row_table`). The caller gets
+the chunks' channels and rows in document order, as from `parse_guide`.
 
 Whatever the chunks cannot read exactly as the serial parser would (broken XML, a cut inside a
 comment or CDATA, programmes not directly under `<tv>`, a root other than `<tv>`) raises `Fallback`:
@@ -33,7 +34,7 @@ from lxml import etree
 import stb
 from stb.guide.sources import PROLOG_LIMIT
 from stb.guide.worker import receive, send
-from stb.guide.xmltv import PARSER_OPTIONS, Batch, GuideChannel, ParseCounts, batches, parse_guide
+from stb.guide.xmltv import PARSER_OPTIONS, GuideChannel, ParseCounts, batches, parse_guide
 
 CHUNK = 512 * 1024  # bytes per chunk: a worker (its tree of a chunk, the rows) stays near 50 MB
 SMALL = 8 * 1024 * 1024  # a guide under this is parsed serially, in the importer (~0.2 s)
@@ -43,6 +44,9 @@ END = b"</programme>"
 XML_DECL = re.compile(rb"^(\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>)?")
 COUNTERS = ("channels", "programmes", "skipped_bad_time", "skipped_no_title", "skipped_bad_length", "truncated",
             "clumped")  # fmt: skip
+#: a batch's programme rows: tuples (from the serial parser), or the bytes of a worker's `row_table`
+Rows = list[tuple] | bytes
+ChunkBatch = tuple[list[GuideChannel], Rows]
 ASCII_LIKE = (b"utf-8", b"us-ascii", b"ascii", b"iso-8859-1", b"latin-1", b"latin1", b"iso-8859-15",
               b"windows-1252", b"cp1252")  # fmt: skip
 
@@ -76,7 +80,7 @@ def header_of(head: bytes) -> bytes | None:
     return header if alone.tag == "tv" and len(alone) == 0 else None
 
 
-def parse_chunked(stream: BinaryIO, name: str, counts: ParseCounts, zone: str) -> Generator[Batch, None, None]:
+def parse_chunked(stream: BinaryIO, name: str, counts: ParseCounts, zone: str) -> Generator[ChunkBatch, None, None]:
     """(channels, programme rows) of each chunk in document order, parsed by worker processes;
     raises Fallback (see above)."""
     head = stream.peek(PROLOG_LIMIT)[:PROLOG_LIMIT] if hasattr(stream, "peek") else b""
@@ -131,7 +135,7 @@ class Workers:
     def submit(self, header: bytes, body: bytes, last: bool, zone: str) -> Future:
         return self._threads.submit(self._run, (header, body, last, zone))
 
-    def _run(self, job: tuple) -> tuple[Batch, tuple] | None:
+    def _run(self, job: tuple) -> tuple[ChunkBatch, tuple] | None:
         process = self._idle.get()
         result: Any = None
         try:
@@ -167,11 +171,11 @@ class Workers:
                 process.stdout.close()
 
 
-def _collect(future: Future, counts: ParseCounts) -> Batch:
+def _collect(future: Future, counts: ParseCounts) -> ChunkBatch:
     return _merge(future.result(), counts)
 
 
-def _merge(result: tuple[Batch, tuple] | None, counts: ParseCounts) -> Batch:
+def _merge(result: tuple[ChunkBatch, tuple] | None, counts: ParseCounts) -> ChunkBatch:
     if result is None:
         raise Fallback
     batch, got = result

@@ -240,8 +240,9 @@ def _import_all(
             conn.execute("ROLLBACK")
         raise
     finally:
-        with suppress(sqlite3.Error):
-            conn.execute("DETACH stage")
+        for schema in ("stage", CHUNK_SCHEMA):
+            with suppress(sqlite3.Error):
+                conn.execute(f"DETACH {schema}")
         conn.close()
         stage.unlink(missing_ok=True)
     return report
@@ -262,6 +263,7 @@ def _laps(report: ImportReport, started: float) -> Callable[[str], None]:
 
 
 STAGE_SUFFIX = "-import-"
+CHUNK_SCHEMA = "chunk"
 
 
 def _stage_path(db: Path) -> Path:
@@ -281,6 +283,7 @@ def _attach_stage(conn: sqlite3.Connection, path: Path) -> None:
     conn.execute("PRAGMA stage.journal_mode=OFF")  # thrown away on failure: nothing to roll back
     conn.execute("PRAGMA stage.synchronous=OFF")
     conn.execute(f"CREATE TABLE stage.rows (id INTEGER PRIMARY KEY, source TEXT NOT NULL, {COLUMNS})")
+    conn.execute(f"ATTACH ':memory:' AS {CHUNK_SCHEMA}")  # each worker's rows in turn (stb.guide.worker)
 
 
 def _alive(pid: int) -> bool:
@@ -346,6 +349,9 @@ def _read_source(conn: sqlite3.Connection, source: str, zone: str, chunked: bool
     quoted = "'" + source.replace("'", "''") + "'"  # a literal: rows come from the parser as they are
     columns, marks = ", ".join(PROGRAMME_COLUMNS), ", ".join("?" for _ in PROGRAMME_COLUMNS)
     insert = f"INSERT INTO stage.rows (source, {columns}) VALUES ({quoted}, {marks})"
+    copy = (
+        f"INSERT INTO stage.rows (source, {columns}) SELECT {quoted}, {columns} FROM {CHUNK_SCHEMA}.rows ORDER BY rowid"
+    )
     counts = ParseCounts()
     with open_guide(source) as stream:
         raw = stream.raw
@@ -360,7 +366,11 @@ def _read_source(conn: sqlite3.Connection, source: str, zone: str, chunked: bool
                     "INSERT OR REPLACE INTO channels VALUES (?, ?, ?, ?)",
                     ((c.id, source, "\n".join(c.names), c.icon) for c in channels),
                 )
-                conn.executemany(insert, rows)
+                if isinstance(rows, bytes):  # a worker's table of them: one statement
+                    conn.deserialize(rows, name=CHUNK_SCHEMA)
+                    conn.execute(copy)
+                else:
+                    conn.executemany(insert, rows)
         report = SourceReport(source, 0, counts.programmes, truncated=counts.truncated, clumped=counts.clumped,
                               worker_rss_mb=counts.worker_rss_mb)  # fmt: skip
         report.bytes = raw.bytes_read
