@@ -285,6 +285,8 @@ def _attach_stage(conn: sqlite3.Connection, path: Path) -> None:
     conn.execute("PRAGMA stage.journal_mode=OFF")  # thrown away on failure: nothing to roll back
     conn.execute("PRAGMA stage.synchronous=OFF")
     conn.execute(f"CREATE TABLE stage.rows (id INTEGER PRIMARY KEY, source TEXT NOT NULL, {COLUMNS})")
+    # the pair-index text of stage rows whose parse worker made it (the others get it in _index_pairs)
+    conn.execute("CREATE TABLE stage.pairs (id INTEGER PRIMARY KEY, pairs TEXT NOT NULL)")
     conn.execute(f"ATTACH ':memory:' AS {CHUNK_SCHEMA}")  # each worker's rows in turn (stb.guide.worker)
 
 
@@ -346,6 +348,7 @@ def _import_one(conn: sqlite3.Connection, source: str, zone: str) -> SourceRepor
 
 
 def _read_source(conn: sqlite3.Connection, source: str, zone: str, chunked: bool) -> SourceReport:
+    conn.execute("DELETE FROM stage.pairs WHERE id IN (SELECT id FROM stage.rows WHERE source = ?)", (source,))
     conn.execute("DELETE FROM stage.rows WHERE source = ?", (source,))
     conn.execute("DELETE FROM channels WHERE source = ?", (source,))
     quoted = "'" + source.replace("'", "''") + "'"  # a literal: rows come from the parser as they are
@@ -370,7 +373,9 @@ def _read_source(conn: sqlite3.Connection, source: str, zone: str, chunked: bool
                 )
                 if isinstance(rows, bytes):  # a worker's table of them: one statement
                     conn.deserialize(rows, name=CHUNK_SCHEMA)
-                    conn.execute(copy)
+                    base = conn.execute("SELECT coalesce(max(id), 0) FROM stage.rows").fetchone()[0]
+                    conn.execute(copy)  # their ids: base + their rowid in the chunk
+                    conn.execute(f"INSERT INTO stage.pairs SELECT ? + n, pairs FROM {CHUNK_SCHEMA}.pairs", (base,))
                 else:
                     conn.executemany(insert, rows)
         report = SourceReport(source, 0, counts.programmes, truncated=counts.truncated, clumped=counts.clumped,
@@ -449,9 +454,21 @@ def _settle_clumps(conn: sqlite3.Connection, report: ImportReport) -> None:
 
 
 def _index_pairs(conn: sqlite3.Connection) -> None:
-    """Rebuild the character-pair index of text in scripts without spaces (rowid = seq)."""
+    """Rebuild the character-pair index of text in scripts without spaces (rowid = seq): with the
+    text the parse workers made, and for the rows that came without it (the serial parser's, other
+    sources' from the previous guide), made here. Inserted in rowid order: FTS5 writes a segment each
+    time a rowid goes down."""
     conn.execute("INSERT INTO programmes_pairs(programmes_pairs) VALUES ('delete-all')")
-    rows = conn.execute("SELECT seq, title, sub_title, description FROM programmes WHERE spaceless")
+    if conn.execute("SELECT 1 FROM stage.pairs LIMIT 1").fetchone():
+        conn.execute("CREATE INDEX stage.ordered_id ON ordered (id)")
+        conn.execute(
+            "INSERT INTO programmes_pairs(rowid, pairs) SELECT o.n, s.pairs FROM stage.pairs s "
+            "JOIN stage.ordered o ON o.id = s.id ORDER BY o.n"
+        )
+    rows = conn.execute(
+        "SELECT seq, title, sub_title, description FROM programmes p WHERE spaceless AND NOT EXISTS "
+        "(SELECT 1 FROM stage.ordered o JOIN stage.pairs s ON s.id = o.id WHERE o.n = p.seq)"
+    )
     conn.executemany("INSERT INTO programmes_pairs(rowid, pairs) VALUES (?, ?)", ((r[0], pairs(*r[1:])) for r in rows))
 
 

@@ -5,7 +5,9 @@ pickle for them, and both ends are the same interpreter).
 The rows go as a serialized in-memory SQLite database (`row_table`): the worker pays for binding
 each row's twenty values, on its own core, and the importer copies a whole chunk into its stage in
 one statement, in C. (Sent as tuples, the importer spent ~5 µs a programme unmarshalling and
-inserting them, more than the rest of its reading, while both workers waited for it.)
+inserting them, more than the rest of its reading, while both workers waited for it.) The worker
+also makes the character pairs of text without spaces for the search index (`stb.guide.scripts`),
+Python work of ~70 µs for a programme with a Chinese description, which the importer did alone.
 
 Run as `python -m stb.guide.worker` by the importer only; it ends when its input does.
 """
@@ -18,7 +20,11 @@ import sqlite3
 import sys
 from typing import IO, Any
 
+from stb.guide.scripts import pairs
 from stb.guide.xmltv import PROGRAMME_COLUMNS, chunk_items
+
+SPACELESS = PROGRAMME_COLUMNS.index("spaceless")
+TEXTS = tuple(PROGRAMME_COLUMNS.index(c) for c in ("title", "sub_title", "description"))
 
 LENGTH = 8  # bytes of a message's length, big-endian
 
@@ -42,13 +48,19 @@ def receive(source: IO[bytes]) -> Any:
 
 
 def row_table(rows: list[tuple]) -> bytes:
-    """The rows (in PROGRAMME_COLUMNS order) as the bytes of a SQLite database with one table, `rows`,
-    in their order (rowid); `sqlite3.Connection.deserialize` opens it again."""
+    """The rows (in PROGRAMME_COLUMNS order) as the bytes of a SQLite database, for
+    `sqlite3.Connection.deserialize`: table `rows` in their order (rowid 1, 2, …), and table `pairs`
+    with the pair-index text of those with text in scripts without spaces (n: the row's rowid)."""
     columns = ", ".join(PROGRAMME_COLUMNS)
     conn = sqlite3.connect(":memory:")
     try:
         conn.execute(f"CREATE TABLE rows ({columns})")
+        conn.execute("CREATE TABLE pairs (n INTEGER PRIMARY KEY, pairs TEXT NOT NULL)")
         conn.executemany(f"INSERT INTO rows VALUES ({', '.join('?' for _ in PROGRAMME_COLUMNS)})", rows)
+        conn.executemany(
+            "INSERT INTO pairs VALUES (?, ?)",
+            ((n, pairs(*(row[i] for i in TEXTS))) for n, row in enumerate(rows, 1) if row[SPACELESS]),
+        )
         conn.commit()
         return conn.serialize()
     finally:

@@ -33,7 +33,8 @@ def rich_guide(now: int, channels: int = 6, hours: int = 60) -> list[str]:
         for h in range(hours):
             start = now + h * HOUR
             stop = None if h == hours - 1 else start + HOUR + (600 if h % 7 == 0 else 0)  # overlaps
-            out.append(programme(f" c{c} ", start, stop, f"Show {c}.{h} &lt;x&gt;", EXTRA))
+            title = f"新闻联播 {c}.{h}" if h % 5 == 0 else f"Show {c}.{h} &lt;x&gt;"  # the pair index too
+            out.append(programme(f" c{c} ", start, stop, title, EXTRA))
             if h % 11 == 0:
                 out.append(programme(f"c{c}", start, start + HOUR, "Duplicate"))
             if h % 13 == 0:
@@ -96,6 +97,7 @@ def contents(db) -> tuple[list, list, list]:
         programmes = conn.execute("SELECT * FROM programmes ORDER BY id").fetchall()
         channels = conn.execute("SELECT * FROM channels ORDER BY id, source").fetchall()
         found = conn.execute("SELECT rowid FROM programmes_fts WHERE programmes_fts MATCH 'parcel'").fetchall()
+        found += conn.execute("SELECT rowid FROM programmes_pairs WHERE programmes_pairs MATCH '闻联'").fetchall()
     return programmes, channels, found
 
 
@@ -124,6 +126,25 @@ def test_chunks_in_workers_give_the_serial_guide_row_for_row(tmp_path, monkeypat
     assert report["clumped"] == 1 and report["skipped"] == {"bad time": 30, "no title": 30}
     assert got["duplicates_removed"] > 0 and got["overlaps_fixed"] > 0 and got["stops_guessed"] > 0
     assert got_rows[2]  # the full-text index answers too
+    assert sum(row[6].startswith("新闻联播") for row in got_rows[0]) == 6 * 12  # every fifth hour of each channel
+    with sqlite3.connect(tmp_path / "parallel.db") as conn:
+        assert conn.execute("SELECT count(*) FROM programmes_pairs WHERE programmes_pairs MATCH '闻联'").fetchone() == (
+            6 * 12,
+        )
+
+
+def test_pairs_of_a_source_not_read_again_are_made_from_the_previous_guide(tmp_path, write, now, small_chunks):
+    """The workers make the pair-index text of what they parse; another source's programmes, kept
+    from the previous guide, get theirs in the importer."""
+    a = write("a.xml", document({"a": ["A"]}, [programme("a", now + h * HOUR, None, f"新闻 {h}") for h in range(300)]))
+    b = write("b.xml", document({"b": ["B"]}, [programme("b", now + h * HOUR, None, f"联播 {h}") for h in range(300)]))
+    db = tmp_path / "g.db"
+    import_sources(db, [a, b], now=now)
+    import_sources(db, [b], now=now)  # a's programmes come from the previous guide
+    with sqlite3.connect(db) as conn:
+        for text in ("新闻", "联播"):
+            found = conn.execute("SELECT count(*) FROM programmes_pairs WHERE programmes_pairs MATCH ?", (text,))
+            assert found.fetchone() == (300,), text
 
 
 def test_two_sources_keep_their_order_and_the_first_read_wins(tmp_path, monkeypatch, write, now, small_chunks):
