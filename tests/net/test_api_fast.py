@@ -439,3 +439,17 @@ def test_large_bodies_are_refused_before_they_are_read(api):
 
     api.run(test)
     assert api.box.calls == []
+
+
+def test_a_method_a_path_lacks_gets_405_with_every_method_it_has(api):
+    """RFC 9110: a 405 names the methods the resource has. GET and POST /timers are two routes; the stream
+    routes answer HEAD for Kodi's player; the routes sit in routers included into the app."""
+
+    async def test(client: httpx.AsyncClient) -> None:
+        for path, allowed in (("/timers", "GET, POST"), ("/state", "GET"),
+                              ("http://127.0.0.1/stream/channel/c1", "GET, HEAD")):  # fmt: skip
+            answer = await client.put(path)
+            assert_problem(answer, 405)
+            assert answer.headers["allow"] == allowed, path
+
+    api.run(test)

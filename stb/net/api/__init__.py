@@ -17,7 +17,7 @@ answer's body and every status code a route can give (:mod:`stb.net.api.document
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from stb import __version__
 from stb.errors import NotFound
@@ -52,6 +52,13 @@ __all__ = [
 ]  # fmt: skip
 
 
+def _include(app: FastAPI, router: APIRouter) -> None:
+    """Include ``router``, and keep its routes: FastAPI 0.16x nests an included router in `app.routes`
+    instead of copying its routes there, so they cannot be found by walking that list."""
+    app.include_router(router)
+    app.state.included.extend(router.routes)
+
+
 def create_app(ctx: NetContext) -> FastAPI:
     """The API of the box that ``ctx`` describes."""
     app = FastAPI(
@@ -62,16 +69,14 @@ def create_app(ctx: NetContext) -> FastAPI:
     with_problem_schema(app, (TimerConflictProblem,))
     app.add_middleware(Gate, limits=ctx.limits)
     add_problem_handlers(app)
+    app.state.included = []  # every included route, for a 405's Allow (stb.net.api.problems.allowed_methods)
     for resource in (box, lineup, actions, guide, events, streams):
-        app.include_router(resource.router)
-    app.include_router(lineup.logo_router)  # here, and the page after it: the document's order of paths
+        _include(app, resource.router)
+    _include(app, lineup.logo_router)  # here, and the page after it: the document's order of paths
     if ctx.theme is not None:
         add_page(app, ctx.theme)
-    app.include_router(exports.router)
-    app.include_router(tuner.router)
-    app.include_router(catchup.router)
-    app.include_router(recordings.router)
-    app.include_router(recording_streams.router)
-    app.include_router(timeshift_streams.router)
+    for router in (exports.router, tuner.router, catchup.router, recordings.router, recording_streams.router,
+                   timeshift_streams.router):  # fmt: skip
+        _include(app, router)
     app.add_exception_handler(TimerConflict, recordings.timer_conflict)  # type: ignore[arg-type]
     return app

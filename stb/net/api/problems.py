@@ -44,7 +44,7 @@ async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONRes
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves on this path (GET and POST /timers are two routes)."""
     methods: set[str] = set()
-    for route in request.app.routes:
+    for route in (*request.app.routes, *getattr(request.app.state, "included", ())):
         if isinstance(route, Route) and route.matches(request.scope)[0] != Match.NONE:
             methods |= route.methods or set()
     return sorted(methods)
