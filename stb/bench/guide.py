@@ -55,6 +55,12 @@ def _naive(xml: Path, db: Path) -> tuple[float, int]:
     return float(out.split()[1]), rss
 
 
+def _bare(xml: Path) -> float:
+    """Seconds of lxml's bare parse of ``xml`` in one process (stb.bench.naive_guide --bare)."""
+    _, out = _run_child([sys.executable, "-m", "stb.bench.naive_guide", "--bare", str(xml)], xml.parent)
+    return float(out.split()[1])
+
+
 def _import_row(path: Path, n: int, seconds: float, rss: int, phases: dict | None = None) -> dict:
     mb = path.stat().st_size / 1e6
     return {"file_mb": round(mb, 1), "programmes": n, "seconds": round(seconds, 2),
@@ -131,6 +137,12 @@ def run(channels: int, days: int, scale: int, runs: int) -> dict:
         }
         result["naive_on_small"] = {"seconds": round(naive_s, 2), "programmes_per_s": round(small_n / naive_s),
                                     "peak_rss_mb": naive_rss}  # fmt: skip
+        bare_s = _bare(full)  # the floor of one core: the parse alone, nothing read from it or stored
+        result["bare_parse_on_full"] = {
+            "seconds": round(bare_s, 2),
+            "programmes_per_s": round(full_n / bare_s),
+            "vs_ours": round(imports[1]["programmes_per_s"] / (full_n / bare_s), 2),
+        }
         result["ratios_on_small"] = {
             "speed_vs_naive": round(ours_small["programmes_per_s"] / (small_n / naive_s), 2),
             "speedup_vs_naive": round(ours_small["programmes_per_s"] / (small_n / naive_s), 2),  # issue 23's key
@@ -199,6 +211,9 @@ def render(d: dict) -> str:
     lines.append(f"  naive (etree + row inserts) on the small file: {n['programmes_per_s']}/s, "
                  f"peak RSS {n['peak_rss_mb']} MB -> ours is {r['speed_vs_naive']}x as fast "
                  f"with {r['rss_vs_naive']}x the memory")  # fmt: skip
+    b = d["bare_parse_on_full"]
+    lines.append(f"  lxml's bare parse of the full file in one process (nothing read or stored): "
+                 f"{b['programmes_per_s']}/s -> ours is {b['vs_ours']}x that")  # fmt: skip
     for name, q in d["queries"].items():
         lines.append(f"  {name:<24} p50 {q['p50_ms']:7.2f} ms   p99 {q['p99_ms']:7.2f} ms{_now_next_extra(q)}")
     real = d["real"]

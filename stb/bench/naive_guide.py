@@ -2,6 +2,10 @@
 
 The whole document is parsed with xml.etree into memory, then programmes are inserted one
 statement at a time. Run as `python -m stb.bench.naive_guide XMLTV DB`.
+
+`python -m stb.bench.naive_guide --bare XMLTV` is the other baseline: lxml's `iterparse` over the file,
+each programme cleared as it ends, nothing read from it and nothing stored: what one core can do
+before an importer does any work of its own.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import sqlite3
 import sys
 import time
 import xml.etree.ElementTree as ET
+
+from lxml import etree
 
 from stb.guide.times import parse_time
 
@@ -31,7 +37,19 @@ def naive_import(xml_path: str, db_path: str) -> int:
     return count
 
 
+def bare_parse(xml_path: str) -> int:
+    count = 0
+    for _, element in etree.iterparse(xml_path, events=("end",), tag="programme"):
+        element.clear(keep_tail=False)
+        parent = element.getparent()
+        if parent is not None:
+            while element.getprevious() is not None:
+                del parent[0]
+        count += 1
+    return count
+
+
 if __name__ == "__main__":
     started = time.perf_counter()
-    count = naive_import(sys.argv[1], sys.argv[2])
+    count = bare_parse(sys.argv[2]) if sys.argv[1] == "--bare" else naive_import(sys.argv[1], sys.argv[2])
     print(count, time.perf_counter() - started)

@@ -38,6 +38,7 @@ def test_bench_guide_reports_imports_baseline_ratios_and_query_latencies():
         assert row["file_mb"] > 0
     assert result["ratios_on_small"]["speed_vs_naive"] > 0
     assert result["naive_on_small"]["peak_rss_mb"] > 10
+    assert result["bare_parse_on_full"]["programmes_per_s"] > 0 and result["bare_parse_on_full"]["vs_ours"] > 0
     assert result["memory_growth"]["file_x"] > 5
     assert set(result["queries"]) == {"now_next_all_channels", "grid_20ch_4h", "search"}
     for latency in result["queries"].values():
@@ -54,5 +55,5 @@ def test_bench_guide_text_report_names_every_figure():
         [sys.executable, "-m", "stb", "bench", "guide", "--channels", "10", "--days", "1", "--runs", "3"],
         capture_output=True, text=True, timeout=300, check=True,
     ).stdout  # fmt: skip
-    assert "naive" in out and "now_next_all_channels" in out and "peak RSS" in out
+    assert "naive" in out and "now_next_all_channels" in out and "peak RSS" in out and "bare parse" in out
     assert "real-shaped guide" in out and "search_chinese" in out
