@@ -22,17 +22,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from stb.errors import StbError
+from stb.guide.errors import GuideSourceError
 
 MAX_DECOMPRESSED = 8 * 1024**3  # 8 GiB: larger than any real guide, smaller than a full disk
 PROLOG_LIMIT = 1024 * 1024  # the root element must start within the first MiB
 USER_AGENT = "stb-guide/0.1"
 MAGIC = {b"\x1f\x8b": "gzip", b"\xfd7zXZ\x00": "xz", b"BZh": "bz2"}
 ROOT = re.compile(rb"<tv[\s>/]")
-
-
-class GuideSourceError(StbError):
-    """A guide source that cannot be read; the previous guide stays as it was."""
 
 
 def compression_of(head: bytes) -> str | None:

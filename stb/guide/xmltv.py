@@ -18,8 +18,8 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from stb.guide.errors import GuideSourceError
 from stb.guide.scripts import has_spaceless
-from stb.guide.sources import GuideSourceError
 from stb.guide.times import parse_time
 
 MAX_TITLE = 500
