@@ -14,44 +14,18 @@ import time
 
 import pytest
 
-from stb.config import StateStore
 from stb.headend.catalog import CHANNELS
 from stb.headend.media import clip_path, ensure_media
 from stb.player.engine import PlaybackState
 from stb.ts.span import pcr_span
 from stb.tv.playback import EDGE_S
 from stb.tv.recordings import CATCHING_UP
-from stb.ui.app import App
 from tests.ui.keys import step_until
-from tests.ui.recrig import CH, PROGRAMMES, GuideNow, Recorder, settle
+from tests.ui.recrig import CH, Recorder, settle
 
 pytestmark = pytest.mark.slow
 
 SLICES = 20  # the 20 s clip fed a twentieth (about a second) at a time
-
-
-@pytest.fixture
-def guide(tmp_path):
-    made = GuideNow(tmp_path)
-    made.write(PROGRAMMES)
-    return made
-
-
-@pytest.fixture
-def app(tmp_path, guide):
-    application = App(guide.lineup, headless=True, store=StateStore(tmp_path / "box"), guide_db=guide.db,
-                      pretune=0)  # fmt: skip
-    application.start()
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def recorder(tmp_path, guide, app):
-    made = Recorder(tmp_path / "pvr", guide, max_channels=1)
-    app.tv.recordings.pvr = made.pvr
-    yield made
-    made.close()
 
 
 class Source:

@@ -11,39 +11,12 @@ from __future__ import annotations
 import time
 
 import pygame
-import pytest
 
-from stb.config import StateStore
 from stb.tv.recordings import NO_RECORDER
-from stb.ui.app import App
 from stb.ui.confirm import ConfirmDialog
 from stb.ui.conflict import ConflictDialog
 from stb.ui.details import DetailsScreen
-from tests.ui.recrig import CH, NOW, PROGRAMMES, GuideNow, H, Recorder, red_pixels, settle, shot
-
-
-@pytest.fixture
-def guide(tmp_path):
-    made = GuideNow(tmp_path)
-    made.write(PROGRAMMES)
-    return made
-
-
-@pytest.fixture
-def app(tmp_path, guide):
-    application = App(guide.lineup, headless=True, store=StateStore(tmp_path / "box"), guide_db=guide.db,
-                      pretune=0)  # fmt: skip
-    application.start()
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def recorder(tmp_path, guide, app):
-    made = Recorder(tmp_path / "pvr", guide, max_channels=1)
-    app.tv.recordings.pvr = made.pvr
-    yield made
-    made.close()
+from tests.ui.recrig import CH, NOW, H, red_pixels, settle, shot
 
 
 def test_record_on_live_tv_records_the_channel_shows_rec_and_offers_to_stop(app, recorder):

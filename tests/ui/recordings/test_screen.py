@@ -13,45 +13,19 @@ import time
 
 import pytest
 
-from stb.config import StateStore
 from stb.headend.catalog import CHANNELS
 from stb.headend.media import clip_path, ensure_media
 from stb.player.engine import PlaybackState
 from stb.tv.playback import RESUME_MIN_S
-from stb.ui.app import App
 from stb.ui.confirm import ConfirmDialog
 from stb.ui.recordings import RecordingsScreen, rows_of
 from stb.ui.settings import SettingsScreen
 from tests.ui.keys import step_until
-from tests.ui.recrig import CH, NOW, PROGRAMMES, GuideNow, Recorder, settle, shot
+from tests.ui.recrig import CH, NOW, settle, shot
 
 pytestmark = pytest.mark.slow
 
 CLIP_S = 20.0  # the demo clip's length
-
-
-@pytest.fixture
-def guide(tmp_path):
-    made = GuideNow(tmp_path)
-    made.write(PROGRAMMES)
-    return made
-
-
-@pytest.fixture
-def app(tmp_path, guide):
-    application = App(guide.lineup, headless=True, store=StateStore(tmp_path / "box"), guide_db=guide.db,
-                      pretune=0)  # fmt: skip
-    application.start()
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def recorder(tmp_path, guide, app):
-    made = Recorder(tmp_path / "pvr", guide, max_channels=1)
-    app.tv.recordings.pvr = made.pvr
-    yield made
-    made.close()
 
 
 def call(recorder, coroutine, timeout: float = 30.0):
