@@ -12,15 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from stb.reliability.harness import Case, Outcome
 from stb.reliability.livebox import API, LiveBox, exchange, get, outcome, refusal, response_refusal, running_box
+from stb.reliability.readers import StreamReader, pair_in_process
 
 ENDED_WITHIN_S = 5.0  # hang guard for "the stream ended" (the target is 1 s: measured and reported)
 REC_ID = "00c0ffee00c0ffee"
@@ -55,55 +54,11 @@ def _with_recording(box: LiveBox, work: Path, rating: str | None = None, copies:
     return pvr
 
 
-def _pair(app: Any, name: str) -> tuple[str, str]:
-    pending = app.auth.begin(name)
-    device, token = app.auth.complete(pending.id, pending.code)
-    return device.id, token
-
-
 def _urls(box: LiveBox, token: str) -> dict:
     with box.client(10) as c:
         answer = c.post(f"{API}/recordings/{REC_ID}/stream-urls", headers={"Authorization": f"Bearer {token}"})
         answer.raise_for_status()
         return answer.json()
-
-
-@dataclass
-class _SlowReader:
-    """A player reading a recording at its own pace (a chunk, a pause) on a thread: when and how the stream ended."""
-
-    url: str
-    headers: dict[str, str] = field(default_factory=dict)
-    status: int | None = None
-    received: int = 0
-    ended_at: float | None = None
-    how: str = ""
-    _leave: threading.Event = field(default_factory=threading.Event)
-
-    def start(self) -> _SlowReader:
-        threading.Thread(target=self._run, name="recording reader", daemon=True).start()
-        return self
-
-    def leave(self) -> None:
-        self._leave.set()
-
-    def _run(self) -> None:
-        import httpx
-
-        try:
-            with httpx.Client(timeout=httpx.Timeout(5.0, read=20.0)) as client, \
-                    client.stream("GET", self.url, headers=self.headers) as response:  # fmt: skip
-                self.status = response.status_code
-                for chunk in response.iter_raw(64 * 1024):
-                    self.received += len(chunk)
-                    if self._leave.wait(0.02):
-                        self.how = "left"
-                        return
-                self.how = "ended"
-        except httpx.HTTPError as exc:
-            self.how = type(exc).__name__  # the body ended before its Content-Length: the box closed it
-        finally:
-            self.ended_at = time.monotonic()
 
 
 def _until(condition: Callable[[], bool], timeout: float) -> bool:
@@ -118,11 +73,11 @@ def _until(condition: Callable[[], bool], timeout: float) -> bool:
 def _ended_by(box: LiveBox, work: Path, act: Callable[[Any, str], None], after: int) -> tuple[list[str], str]:
     """Two players read the recording (header token, signed URL); ``act(pvr, device_id)``; how they ended."""
     pvr = _with_recording(box, work)
-    device_id, token = _pair(box.app, "Bedroom phone")
+    device_id, token = pair_in_process(box.app, "Bedroom phone")
     urls = _urls(box, token)
-    readers = {"TS (header token)": _SlowReader(f"{box.base}/stream/recording/{REC_ID}",
-                                                {"Authorization": f"Bearer {token}"}),
-               "TS (signed URL)": _SlowReader(box.base + urls["ts"])}  # fmt: skip
+    readers = {"TS (header token)": StreamReader(f"{box.base}/stream/recording/{REC_ID}",
+                                                {"Authorization": f"Bearer {token}"}, pause_s=0.02, chunk=64 * 1024),
+               "TS (signed URL)": StreamReader(box.base + urls["ts"], pause_s=0.02, chunk=64 * 1024)}  # fmt: skip
     for reader in readers.values():
         reader.start()
     flowing = _until(lambda: all(r.received > 256 * 1024 for r in readers.values()), 20.0)
@@ -177,7 +132,7 @@ def _hostile_ids(work: Path) -> Outcome:
     problems = []
     with running_box(work) as box:
         _with_recording(box, work, copies=1)
-        _, token = _pair(box.app, "Curious laptop")
+        _, token = pair_in_process(box.app, "Curious laptop")
         answers = {}
         for path in HOSTILE:
             method = "POST" if path.endswith("stream-urls") else "GET"
@@ -195,7 +150,7 @@ def _locked(work: Path) -> Outcome:
     problems = []
     with running_box(work) as box:
         _with_recording(box, work, rating="18", copies=1)
-        _, token = _pair(box.app, "Teen's laptop")
+        _, token = pair_in_process(box.app, "Teen's laptop")
         auth = {"Authorization": f"Bearer {token}"}
         before = _urls(box, token)
 

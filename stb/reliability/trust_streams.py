@@ -14,11 +14,11 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from stb.reliability.harness import Case, Outcome
 from stb.reliability.livebox import API, LiveBox, exchange, get, outcome, read_answer, refusal, running_box
+from stb.reliability.readers import StreamReader, pair_in_process
 
 AREA = "trust"
 HLS_JS = "/app/vendor/hls.light.min.js"  # the page's largest public file (~390 KB)
@@ -182,53 +182,6 @@ def _lab(work: Path, bad_url: str | None = None) -> Iterator:
         yield lab
 
 
-def _pair(app, name: str) -> tuple[str, str]:
-    """Pair ``name`` in-process (the code read off the TV); (its device id, its token)."""
-    pending = app.auth.begin(name)
-    device, token = app.auth.complete(pending.id, pending.code)
-    return device.id, token
-
-
-@dataclass
-class _Reader:
-    """A client reading one stream on a thread: when it got its first bytes, and when (how) the stream ended."""
-
-    url: str
-    headers: dict[str, str] = field(default_factory=dict)
-    status: int | None = None
-    received: int = 0
-    first_at: float | None = None
-    ended_at: float | None = None
-    how: str = ""
-    _leave: threading.Event = field(default_factory=threading.Event)
-
-    def start(self) -> _Reader:
-        threading.Thread(target=self._run, name="trust reader", daemon=True).start()
-        return self
-
-    def leave(self) -> None:
-        self._leave.set()
-
-    def _run(self) -> None:
-        import httpx
-
-        try:
-            with httpx.Client(timeout=httpx.Timeout(5.0, read=20.0)) as client, \
-                    client.stream("GET", self.url, headers=self.headers) as response:  # fmt: skip
-                self.status = response.status_code
-                for chunk in response.iter_raw():
-                    self.received += len(chunk)
-                    self.first_at = self.first_at or time.monotonic()
-                    if self._leave.is_set():
-                        self.how = "left"
-                        return
-                self.how = "ended"
-        except httpx.HTTPError as exc:
-            self.how = f"{type(exc).__name__}"
-        finally:
-            self.ended_at = time.monotonic()
-
-
 def _wait(tv, until: Callable[[], bool], timeout: float) -> bool:
     """Run the TV's loop until ``until()`` or ``timeout``; whether it came true."""
     end = time.monotonic() + timeout
@@ -258,16 +211,16 @@ def _revocation(work: Path) -> Outcome:
 
     with _lab(work) as lab:
         base, channel = _base(lab), lab.good_relay_id()
-        doomed, doomed_token = _pair(lab.app, "Doomed phone")
-        on_tv, on_tv_token = _pair(lab.app, "Removed on the TV")
+        doomed, doomed_token = pair_in_process(lab.app, "Doomed phone")
+        on_tv, on_tv_token = pair_in_process(lab.app, "Removed on the TV")
         bearer = {"Authorization": f"Bearer {doomed_token}"}
         readers = {
-            "TS live (header token)": _Reader(f"{base}/stream/live", bearer),
-            "TS channel (signed URL)": _Reader(_signed(lab, doomed_token, f"/stream/channel/{channel}")),
-            "events (header token)": _Reader(f"{base}{API}/events", bearer),
+            "TS live (header token)": StreamReader(f"{base}/stream/live", bearer),
+            "TS channel (signed URL)": StreamReader(_signed(lab, doomed_token, f"/stream/channel/{channel}")),
+            "events (header token)": StreamReader(f"{base}{API}/events", bearer),
         }
-        by_tv = {"TS live, removed on the TV": _Reader(f"{base}/stream/live?token={on_tv_token}"),
-                 "events, removed on the TV": _Reader(f"{base}{API}/events?token={on_tv_token}")}  # fmt: skip
+        by_tv = {"TS live, removed on the TV": StreamReader(f"{base}/stream/live?token={on_tv_token}"),
+                 "events, removed on the TV": StreamReader(f"{base}{API}/events?token={on_tv_token}")}  # fmt: skip
         hls = f"{base}/hls/channel/{channel}/index.m3u8?token={doomed_token}"
         for reader in [*readers.values(), *by_tv.values()]:
             reader.start()
@@ -328,10 +281,10 @@ def _signed_in_use(work: Path) -> Outcome:
             device_id = lab.app.auth.check(lab.token).id
             path, expires = lab.app.net.ctx.signer.sign(device_id, f"/stream/channel/{channel}", SIGNED_LIFETIME_S)
             url = _base(lab) + path
-            mirror = _Reader(url).start()
+            mirror = StreamReader(url).start()
             read_until = expires + GRACE_S + 4  # past its expiry and past the grace a per-request mark gave
             _wait(lab.tv, lambda: time.time() > read_until or mirror.ended_at is not None, 30)
-            reconnect = _Reader(url).start()
+            reconnect = StreamReader(url).start()
             _wait(lab.tv, lambda: reconnect.first_at is not None or reconnect.ended_at is not None, 15)
             reconnect.leave()
             mirror.leave()
@@ -380,7 +333,7 @@ def _device_caps(work: Path) -> Outcome:
     problems, saw = [], []
     with bad_upstream(_headers_then_nothing) as stalled, _lab(work, stalled.url) as lab, contextlib.ExitStack() as held:
         port, channel = lab.app.net.bound_port, lab.good_relay_id()
-        _, other = _pair(lab.app, "Another phone")
+        _, other = pair_in_process(lab.app, "Another phone")
         paths = {
             "event streams": f"{API}/events",
             "relay streams": f"/stream/channel/{channel}",
