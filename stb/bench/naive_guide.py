@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from lxml import etree
 
 from stb.guide.times import parse_time
+from stb.guide.xmltv import release
 
 
 def naive_import(xml_path: str, db_path: str) -> int:
@@ -40,11 +41,7 @@ def naive_import(xml_path: str, db_path: str) -> int:
 def bare_parse(xml_path: str) -> int:
     count = 0
     for _, element in etree.iterparse(xml_path, events=("end",), tag="programme"):
-        element.clear(keep_tail=False)
-        parent = element.getparent()
-        if parent is not None:
-            while element.getprevious() is not None:
-                del parent[0]
+        release(element)  # as the importer frees what it read
         count += 1
     return count
 

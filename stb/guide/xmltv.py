@@ -98,15 +98,20 @@ def parse_guide(stream: BinaryIO, name: str, zone: str, counts: ParseCounts) -> 
                 if channel is not None:
                     counts.channels += 1
                     yield channel
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            if parent is not None:
-                while element.getprevious() is not None:
-                    del parent[0]
+            release(element)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or last_line
         message = " ".join(str(exc.msg).split())  # libxml2's text may span lines: errors are one line
         raise GuideSourceError(f"{name}: broken XML at line {line}: {message}") from None
+
+
+def release(element) -> None:
+    """Free an element iterparse has given and read, and the siblings before it: memory stays flat."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
 
 
 Batch = tuple[list[GuideChannel], list[tuple]]

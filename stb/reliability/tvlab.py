@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from stb.reliability.readers import pair_in_process
+
 GOOD_TV, GOOD_RELAY = 1, 2  # demo channel numbers: the TV starts on one, a relay client watches the other
 BAD_NUMBER, BAD_ID = 50, "bad-stream"
 PICTURE_S = 20.0  # a good channel shows its own pictures within this (a generous hang guard)
@@ -270,8 +272,7 @@ class BoxLab:
         if self._wait_for_picture:
             self.token, self.tv = start_paired(self.app, "reliability client", "reliability case")
         else:
-            pending = self.app.auth.begin("reliability client")
-            _, self.token = self.app.auth.complete(pending.id, pending.code)
+            _, self.token = pair_in_process(self.app, "reliability client")
             self.app.start()
             self.tv = Tv(self.app, "reliability case")
 
